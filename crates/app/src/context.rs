@@ -1,0 +1,24 @@
+use std::sync::Arc;
+
+use sscard_domain::calendar::WorkdayCalendar;
+use sscard_domain::clock::Clock;
+use sscard_domain::codes::CodeTables;
+
+use crate::ports::Store;
+
+/// What every use case needs: cheap to clone, shared by all requests.
+#[derive(Clone)]
+pub struct AppContext {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub codes: Arc<CodeTables>,
+    pub calendar: Arc<WorkdayCalendar>,
+}
+
+impl std::fmt::Debug for AppContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppContext")
+            .field("engine", &self.store.engine())
+            .finish_non_exhaustive()
+    }
+}

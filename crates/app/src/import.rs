@@ -1,0 +1,624 @@
+//! CSV imports (SPEC §4.1–4.3, §10).
+//!
+//! Each row is parsed into a domain record or rejected with its row number and a reason; a rejected row stores
+//! nothing. Accepted rows are written in batches inside one transaction, and a key already stored is updated,
+//! never duplicated. A missing column is fatal and stores nothing at all.
+//!
+//! Row numbers count the header as row 1, as a spreadsheet shows them.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sscard_domain::codes::{CodeTables, Table};
+use sscard_domain::registry::{
+    is_valid_site_code, Branch, Entity, Guardianship, InsuranceType, InsuredPerson, LegacyCard,
+    Membership, Outlet,
+};
+use sscard_domain::values::{Gender, IdNumber, Mobile, PersonName, Uscc};
+
+use crate::ports::{ImportBatch, StoreError};
+use crate::AppContext;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    Registry,
+    Entities,
+    Guardianship,
+    Branches,
+    Outlets,
+}
+
+impl ImportKind {
+    pub fn parse(s: &str) -> Option<ImportKind> {
+        match s {
+            "registry" => Some(ImportKind::Registry),
+            "entities" => Some(ImportKind::Entities),
+            "guardianship" => Some(ImportKind::Guardianship),
+            "branches" => Some(ImportKind::Branches),
+            "outlets" => Some(ImportKind::Outlets),
+            _ => None,
+        }
+    }
+
+    /// The columns a file of this kind must have (in any order; extra columns are ignored).
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Registry => &[
+                "id_number",
+                "name",
+                "gender",
+                "date_of_birth",
+                "nationality",
+                "ethnicity",
+                "id_valid_from",
+                "id_valid_until",
+                "address",
+                "residence_district",
+                "mobile",
+                "occupation",
+                "insurance_types",
+                "category",
+                "employer_uscc",
+                "pension_bank",
+                "pension_branch",
+                "legacy_cards",
+            ],
+            ImportKind::Entities => &["uscc", "name", "address", "district"],
+            ImportKind::Guardianship => &[
+                "guardian_id",
+                "child_id",
+                "relationship",
+                "guardian_is_householder",
+                "same_booklet",
+            ],
+            ImportKind::Branches => &[
+                "code",
+                "bank",
+                "name",
+                "district",
+                "address",
+                "accepts_pickup",
+                "instant_issuance",
+            ],
+            ImportKind::Outlets => &["code", "name", "district", "address"],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RejectedRow {
+    pub row: u64,
+    pub column: Option<&'static str>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub kind: ImportKind,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// The first [`MAX_REPORTED_ROWS`] rejected rows, in file order.
+    pub rejected_rows: Vec<RejectedRow>,
+}
+
+pub const MAX_REPORTED_ROWS: usize = 10_000;
+const BATCH: usize = 5_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file has no header row")]
+    NoHeader,
+    #[error("the file lacks the column(s) {0:?}")]
+    MissingColumns(Vec<&'static str>),
+    #[error("the file could not be read: {0}")]
+    Read(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a row parser may consult: code tables, today, and what is already known.
+pub struct RowContext<'a> {
+    pub codes: &'a CodeTables,
+    pub today: NaiveDate,
+    pub entities: HashSet<String>,
+    pub branch_banks: HashMap<String, String>,
+}
+
+type RowResult<T> = Result<T, (Option<&'static str>, String)>;
+
+struct Row<'r> {
+    record: &'r csv::StringRecord,
+    index: &'r HashMap<&'static str, usize>,
+}
+
+impl<'r> Row<'r> {
+    fn get(&self, col: &'static str) -> &'r str {
+        self.index
+            .get(col)
+            .and_then(|i| self.record.get(*i))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+    fn opt(&self, col: &'static str) -> Option<&'r str> {
+        Some(self.get(col)).filter(|s| !s.is_empty())
+    }
+    fn required(&self, col: &'static str) -> RowResult<&'r str> {
+        self.opt(col)
+            .ok_or((Some(col), format!("{col} is required")))
+    }
+    fn text(&self, col: &'static str, max: usize) -> RowResult<String> {
+        let v = self.required(col)?;
+        if v.chars().count() > max {
+            return Err((Some(col), format!("{col} has more than {max} characters")));
+        }
+        if v.chars().any(char::is_control) {
+            return Err((Some(col), format!("{col} contains a control character")));
+        }
+        Ok(v.to_string())
+    }
+    fn code(&self, ctx: &RowContext<'_>, col: &'static str, table: Table) -> RowResult<String> {
+        let v = self.required(col)?;
+        if ctx.codes.contains(table, v) {
+            Ok(v.to_string())
+        } else {
+            Err((Some(col), format!("unknown {} code {v:?}", table.as_str())))
+        }
+    }
+    fn opt_code(
+        &self,
+        ctx: &RowContext<'_>,
+        col: &'static str,
+        table: Table,
+    ) -> RowResult<Option<String>> {
+        match self.opt(col) {
+            None => Ok(None),
+            Some(_) => self.code(ctx, col, table).map(Some),
+        }
+    }
+    fn date(&self, col: &'static str) -> RowResult<NaiveDate> {
+        let v = self.required(col)?;
+        NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| (Some(col), format!("{col} {v:?} is not a date (YYYY-MM-DD)")))
+    }
+    fn flag(&self, col: &'static str) -> RowResult<bool> {
+        match self.required(col)? {
+            "true" | "yes" | "1" | "是" | "Y" | "y" => Ok(true),
+            "false" | "no" | "0" | "否" | "N" | "n" => Ok(false),
+            other => Err((
+                Some(col),
+                format!("{col} must be true or false, not {other:?}"),
+            )),
+        }
+    }
+    fn id(&self, ctx: &RowContext<'_>, col: &'static str) -> RowResult<IdNumber> {
+        IdNumber::parse(self.get(col), ctx.today).map_err(|e| (Some(col), e.to_string()))
+    }
+}
+
+fn parse_person(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<InsuredPerson> {
+    let id_number = row.id(ctx, "id_number")?;
+    let name = PersonName::parse(row.get("name")).map_err(|e| (Some("name"), e.to_string()))?;
+    let gender = Gender::parse(row.required("gender")?)
+        .ok_or((Some("gender"), "gender must be male or female".to_string()))?;
+    if gender != id_number.gender() {
+        return Err((
+            Some("gender"),
+            format!("gender {} disagrees with the ID number", gender.as_str()),
+        ));
+    }
+    let dob = row.date("date_of_birth")?;
+    if dob != id_number.birth_date() {
+        return Err((
+            Some("date_of_birth"),
+            format!("date of birth {dob} disagrees with the ID number"),
+        ));
+    }
+    let nationality = row.code(ctx, "nationality", Table::Nationality)?;
+    let ethnicity = row.opt_code(ctx, "ethnicity", Table::EthnicGroup)?;
+    let id_valid_from = row.date("id_valid_from")?;
+    let id_valid_until = match row.opt("id_valid_until") {
+        None | Some("长期") | Some("long_term") => None,
+        Some(_) => Some(row.date("id_valid_until")?),
+    };
+    if let Some(until) = id_valid_until {
+        if until <= id_valid_from {
+            return Err((
+                Some("id_valid_until"),
+                "ID validity ends before it starts".to_string(),
+            ));
+        }
+    }
+    let address = row.text("address", 200)?;
+    let residence_district = row.opt_code(ctx, "residence_district", Table::District)?;
+    let mobile = match row.opt("mobile") {
+        None => None,
+        Some(m) => Some(Mobile::parse(m).map_err(|e| (Some("mobile"), e.to_string()))?),
+    };
+    let occupation = row.opt_code(ctx, "occupation", Table::Occupation)?;
+    let mut insurance = Vec::new();
+    for part in row
+        .get("insurance_types")
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let t = InsuranceType::parse(part).ok_or((
+            Some("insurance_types"),
+            format!("unknown insurance type {part:?}"),
+        ))?;
+        if !insurance.contains(&t) {
+            insurance.push(t);
+        }
+    }
+    insurance.sort();
+    let category = row.required("category")?;
+    let no_extra = |cols: &[&'static str]| -> RowResult<()> {
+        match cols.iter().find(|c| row.opt(c).is_some()) {
+            Some(c) => Err((
+                Some(*c),
+                format!(
+                    "{c} is only for {}",
+                    if *c == "employer_uscc" {
+                        "employees"
+                    } else {
+                        "retirees"
+                    }
+                ),
+            )),
+            None => Ok(()),
+        }
+    };
+    let membership =
+        match category {
+            "employee" => {
+                no_extra(&["pension_bank", "pension_branch"])?;
+                let employer = Uscc::parse(row.required("employer_uscc")?)
+                    .map_err(|e| (Some("employer_uscc"), e.to_string()))?;
+                if !ctx.entities.contains(employer.as_str()) {
+                    return Err((
+                        Some("employer_uscc"),
+                        format!("employer {employer} is not known: import entities first"),
+                    ));
+                }
+                Membership::Employee { employer }
+            }
+            "retiree" => {
+                no_extra(&["employer_uscc"])?;
+                let bank = row.code(ctx, "pension_bank", Table::Bank)?;
+                let branch = row.required("pension_branch")?;
+                match ctx.branch_banks.get(branch) {
+                    None => {
+                        return Err((
+                            Some("pension_branch"),
+                            format!("branch {branch:?} is not known: import branches first"),
+                        ))
+                    }
+                    Some(b) if *b != bank => {
+                        return Err((
+                            Some("pension_branch"),
+                            format!("branch {branch} belongs to bank {b}, not {bank}"),
+                        ))
+                    }
+                    Some(_) => {}
+                }
+                Membership::Retiree {
+                    pension_bank: bank,
+                    pension_branch: branch.to_string(),
+                }
+            }
+            "individual" | "resident_minor" => {
+                no_extra(&["employer_uscc", "pension_bank", "pension_branch"])?;
+                if category == "individual" {
+                    Membership::Individual
+                } else {
+                    Membership::ResidentMinor
+                }
+            }
+            other => return Err((
+                Some("category"),
+                format!(
+                    "category {other:?} must be employee, individual, retiree or resident_minor"
+                ),
+            )),
+        };
+    let mut legacy_cards = Vec::new();
+    for part in row
+        .get("legacy_cards")
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let bad = || {
+            (
+                Some("legacy_cards"),
+                format!("legacy card {part:?} must be generation:bank, e.g. 2:102"),
+            )
+        };
+        let (g, bank) = part.split_once(':').ok_or_else(bad)?;
+        let generation = match g {
+            "1" => 1,
+            "2" => 2,
+            _ => return Err(bad()),
+        };
+        if ctx.codes.bank(bank).is_none() {
+            return Err((Some("legacy_cards"), format!("unknown bank code {bank:?}")));
+        }
+        legacy_cards.push(LegacyCard {
+            generation,
+            bank: bank.to_string(),
+        });
+    }
+    Ok(InsuredPerson {
+        id_number,
+        name,
+        gender,
+        nationality,
+        ethnicity,
+        id_valid_from,
+        id_valid_until,
+        address,
+        residence_district,
+        mobile,
+        occupation,
+        insurance,
+        membership,
+        legacy_cards,
+    })
+}
+
+fn parse_entity(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Entity> {
+    Ok(Entity {
+        uscc: Uscc::parse(row.get("uscc")).map_err(|e| (Some("uscc"), e.to_string()))?,
+        name: row.text("name", 200)?,
+        address: row.text("address", 200)?,
+        district: row.code(ctx, "district", Table::District)?,
+    })
+}
+
+fn parse_guardianship(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Guardianship> {
+    let guardian = row.id(ctx, "guardian_id")?;
+    let child = row.id(ctx, "child_id")?;
+    if guardian == child {
+        return Err((
+            Some("child_id"),
+            "a person cannot be their own guardian".to_string(),
+        ));
+    }
+    if child.birth_date() <= guardian.birth_date() {
+        return Err((
+            Some("child_id"),
+            "the child is not younger than the guardian".to_string(),
+        ));
+    }
+    Ok(Guardianship {
+        guardian,
+        child,
+        relationship: row.code(ctx, "relationship", Table::GuardianRelationship)?,
+        guardian_is_householder: row.flag("guardian_is_householder")?,
+        same_booklet: row.flag("same_booklet")?,
+    })
+}
+
+fn site_code(row: &Row<'_>) -> RowResult<String> {
+    let code = row.required("code")?;
+    if is_valid_site_code(code) {
+        Ok(code.to_string())
+    } else {
+        Err((
+            Some("code"),
+            format!("code {code:?} must be 1–32 letters, digits or '-'"),
+        ))
+    }
+}
+
+fn parse_branch(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Branch> {
+    Ok(Branch {
+        code: site_code(row)?,
+        bank: row.code(ctx, "bank", Table::Bank)?,
+        name: row.text("name", 200)?,
+        district: row.code(ctx, "district", Table::District)?,
+        address: row.text("address", 200)?,
+        accepts_pickup: row.flag("accepts_pickup")?,
+        instant_issuance: row.flag("instant_issuance")?,
+    })
+}
+
+fn parse_outlet(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Outlet> {
+    Ok(Outlet {
+        code: site_code(row)?,
+        name: row.text("name", 200)?,
+        district: row.code(ctx, "district", Table::District)?,
+        address: row.text("address", 200)?,
+    })
+}
+
+/// Accumulates accepted rows of one kind and knows the key that must be unique within the file.
+enum Pending {
+    Persons(Vec<InsuredPerson>),
+    Entities(Vec<Entity>),
+    Guardianships(Vec<Guardianship>),
+    Branches(Vec<Branch>),
+    Outlets(Vec<Outlet>),
+}
+
+impl Pending {
+    fn new(kind: ImportKind) -> Pending {
+        match kind {
+            ImportKind::Registry => Pending::Persons(Vec::with_capacity(BATCH)),
+            ImportKind::Entities => Pending::Entities(Vec::new()),
+            ImportKind::Guardianship => Pending::Guardianships(Vec::new()),
+            ImportKind::Branches => Pending::Branches(Vec::new()),
+            ImportKind::Outlets => Pending::Outlets(Vec::new()),
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            Pending::Persons(v) => v.len(),
+            Pending::Entities(v) => v.len(),
+            Pending::Guardianships(v) => v.len(),
+            Pending::Branches(v) => v.len(),
+            Pending::Outlets(v) => v.len(),
+        }
+    }
+    /// Parses a row; returns its unique key and keeps the record.
+    fn push(&mut self, row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<String> {
+        match self {
+            Pending::Persons(v) => parse_person(row, ctx).map(|p| {
+                let k = p.id_number.as_str().to_string();
+                v.push(p);
+                k
+            }),
+            Pending::Entities(v) => parse_entity(row, ctx).map(|e| {
+                let k = e.uscc.as_str().to_string();
+                v.push(e);
+                k
+            }),
+            Pending::Guardianships(v) => parse_guardianship(row, ctx).map(|g| {
+                let k = format!("{}/{}", g.guardian, g.child);
+                v.push(g);
+                k
+            }),
+            Pending::Branches(v) => parse_branch(row, ctx).map(|b| {
+                let k = b.code.clone();
+                v.push(b);
+                k
+            }),
+            Pending::Outlets(v) => parse_outlet(row, ctx).map(|o| {
+                let k = o.code.clone();
+                v.push(o);
+                k
+            }),
+        }
+    }
+    fn pop(&mut self) {
+        match self {
+            Pending::Persons(v) => drop(v.pop()),
+            Pending::Entities(v) => drop(v.pop()),
+            Pending::Guardianships(v) => drop(v.pop()),
+            Pending::Branches(v) => drop(v.pop()),
+            Pending::Outlets(v) => drop(v.pop()),
+        }
+    }
+    fn take(&mut self) -> ImportBatch {
+        match self {
+            Pending::Persons(v) => ImportBatch::Persons(std::mem::take(v)),
+            Pending::Entities(v) => ImportBatch::Entities(std::mem::take(v)),
+            Pending::Guardianships(v) => ImportBatch::Guardianships(std::mem::take(v)),
+            Pending::Branches(v) => ImportBatch::Branches(std::mem::take(v)),
+            Pending::Outlets(v) => ImportBatch::Outlets(std::mem::take(v)),
+        }
+    }
+}
+
+/// Imports one CSV file of `kind`.
+pub async fn import_csv<R: Read + Send>(
+    ctx: &AppContext,
+    kind: ImportKind,
+    input: R,
+) -> Result<ImportReport, ImportError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::Read(e.to_string()))?
+        .clone();
+    if headers.is_empty() {
+        return Err(ImportError::NoHeader);
+    }
+    let mut index = HashMap::new();
+    for col in kind.columns() {
+        if let Some(i) = headers
+            .iter()
+            .position(|h| h.trim().trim_start_matches('\u{feff}') == *col)
+        {
+            index.insert(*col, i);
+        }
+    }
+    let missing: Vec<&'static str> = kind
+        .columns()
+        .iter()
+        .copied()
+        .filter(|c| !index.contains_key(c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::MissingColumns(missing));
+    }
+    let (entities, branch_banks) = match kind {
+        ImportKind::Registry => (
+            ctx.store.entity_usccs().await?,
+            ctx.store.branch_banks().await?,
+        ),
+        _ => (HashSet::new(), HashMap::new()),
+    };
+    let row_ctx = RowContext {
+        codes: &ctx.codes,
+        today: ctx.clock.today(),
+        entities,
+        branch_banks,
+    };
+
+    let mut session = ctx.store.begin_import().await?;
+    let mut pending = Pending::new(kind);
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut report = ImportReport {
+        kind,
+        accepted: 0,
+        rejected: 0,
+        rejected_rows: Vec::new(),
+    };
+    let mut record = csv::StringRecord::new();
+    let mut row_number: u64 = 1;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                // A malformed record (e.g. invalid UTF-8) is one bad row, not a failed import.
+                row_number += 1;
+                report.reject(row_number, None, format!("the row cannot be read: {e}"));
+                continue;
+            }
+        }
+        row_number += 1;
+        let row = Row {
+            record: &record,
+            index: &index,
+        };
+        match pending.push(&row, &row_ctx) {
+            Ok(key) => {
+                if let Some(first) = seen.get(&key) {
+                    pending.pop();
+                    report.reject(row_number, None, format!("the same record as row {first}"));
+                } else {
+                    seen.insert(key, row_number);
+                    report.accepted += 1;
+                }
+            }
+            Err((column, reason)) => report.reject(row_number, column, reason),
+        }
+        if pending.len() >= BATCH {
+            session.write(&pending.take()).await?;
+        }
+    }
+    if pending.len() > 0 {
+        session.write(&pending.take()).await?;
+    }
+    session.commit().await?;
+    tracing::info!(kind = ?kind, accepted = report.accepted, rejected = report.rejected, "import finished");
+    Ok(report)
+}
+
+impl ImportReport {
+    fn reject(&mut self, row: u64, column: Option<&'static str>, reason: String) {
+        self.rejected += 1;
+        if self.rejected_rows.len() < MAX_REPORTED_ROWS {
+            self.rejected_rows.push(RejectedRow {
+                row,
+                column,
+                reason,
+            });
+        }
+    }
+}

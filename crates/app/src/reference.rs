@@ -1,0 +1,65 @@
+//! Reference-data queries.
+
+use sscard_domain::registry::{Bank, Branch, Outlet};
+
+use crate::ports::{BranchFilter, StoreError};
+use crate::AppContext;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceError {
+    #[error("unknown bank code {0}")]
+    UnknownBank(String),
+    #[error("unknown district code {0}")]
+    UnknownDistrict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub async fn banks(ctx: &AppContext) -> Result<Vec<Bank>, ReferenceError> {
+    Ok(ctx.store.banks().await?)
+}
+
+/// Branches, optionally of one bank and/or in one district; unknown codes are an error, not an empty list.
+pub async fn branches(
+    ctx: &AppContext,
+    filter: &BranchFilter,
+) -> Result<Vec<Branch>, ReferenceError> {
+    if let Some(bank) = &filter.bank {
+        if ctx.codes.bank(bank).is_none() {
+            return Err(ReferenceError::UnknownBank(bank.clone()));
+        }
+    }
+    if let Some(d) = &filter.district {
+        if ctx.codes.district(d).is_none() {
+            return Err(ReferenceError::UnknownDistrict(d.clone()));
+        }
+    }
+    Ok(ctx.store.branches(filter).await?)
+}
+
+pub async fn outlets(
+    ctx: &AppContext,
+    district: Option<&str>,
+) -> Result<Vec<Outlet>, ReferenceError> {
+    if let Some(d) = district {
+        if ctx.codes.district(d).is_none() {
+            return Err(ReferenceError::UnknownDistrict(d.to_string()));
+        }
+    }
+    Ok(ctx.store.outlets(district).await?)
+}
+
+/// The bank table as the code tables define it, for `ensure_banks` at start-up.
+pub fn banks_from_codes(ctx_codes: &sscard_domain::codes::CodeTables) -> Vec<Bank> {
+    ctx_codes
+        .banks
+        .iter()
+        .map(|b| Bank {
+            code: b.code.clone(),
+            short: b.short.clone(),
+            name_zh: b.name_zh.clone(),
+            name_en: b.name_en.clone(),
+            supports_online_replacement: false,
+        })
+        .collect()
+}

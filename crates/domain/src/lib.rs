@@ -1,0 +1,18 @@
+//! The sscard domain: the rules of SPEC §4–§7 as types and pure functions. No I/O, no framework.
+//!
+//! - [`values`]: value types that cannot hold a bad value (ID number, USCC, mobile, postal code, names) and masking.
+//! - [`codes`]: the code tables of SPEC §4.4 (districts, ethnic groups, nationalities, occupations, banks,
+//!   guardian relationships), compiled into the binary from `data/`.
+//! - [`calendar`]: the working-day calendar (SPEC §7.3) and "add N working days".
+//! - [`clock`]: the injectable clock, in Asia/Shanghai time.
+//! - [`registry`]: records of the insured-person registry, employers, guardianships, branches and outlets (SPEC §4.1–4.3).
+//! - [`access`]: roles and channels (SPEC §2).
+//! - [`application`]: the application state machine (SPEC §5.6).
+
+pub mod access;
+pub mod application;
+pub mod calendar;
+pub mod clock;
+pub mod codes;
+pub mod registry;
+pub mod values;

@@ -1,0 +1,541 @@
+//! What the two engines share: row codecs and the SQL that is the same on both.
+//!
+//! The store methods are written once in [`impl_shared_store!`] and expanded for each engine's pool type,
+//! because sqlx's generic-over-database bounds would be longer than the SQL itself.
+
+use chrono::NaiveDate;
+use sscard_app::ports::StoreError;
+use sscard_domain::registry::{
+    Bank, Branch, Entity, Guardianship, InsuranceType, InsuredPerson, LegacyCard, Membership,
+    Outlet,
+};
+use sscard_domain::values::{Gender, IdNumber, Mobile, PersonName, Uscc};
+
+pub(crate) const PERSON_COLUMNS: &str = "id_number, name, gender, birth_date, nationality, ethnicity, \
+    id_valid_from, id_valid_until, address, residence_district, mobile, occupation, insurance_types, category, \
+    employer_uscc, pension_bank, pension_branch, legacy_cards";
+
+pub(crate) const PERSON_UPSERT_TAIL: &str = " ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, \
+    gender = excluded.gender, birth_date = excluded.birth_date, nationality = excluded.nationality, \
+    ethnicity = excluded.ethnicity, id_valid_from = excluded.id_valid_from, id_valid_until = excluded.id_valid_until, \
+    address = excluded.address, residence_district = excluded.residence_district, mobile = excluded.mobile, \
+    occupation = excluded.occupation, insurance_types = excluded.insurance_types, category = excluded.category, \
+    employer_uscc = excluded.employer_uscc, pension_bank = excluded.pension_bank, \
+    pension_branch = excluded.pension_branch, legacy_cards = excluded.legacy_cards, updated_at = CURRENT_TIMESTAMP";
+
+pub(crate) const ENTITY_UPSERT_TAIL: &str =
+    " ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, \
+    address = excluded.address, district = excluded.district, updated_at = CURRENT_TIMESTAMP";
+pub(crate) const GUARDIANSHIP_UPSERT_TAIL: &str = " ON CONFLICT (guardian_id, child_id) DO UPDATE SET \
+    relationship = excluded.relationship, guardian_is_householder = excluded.guardian_is_householder, \
+    same_booklet = excluded.same_booklet, updated_at = CURRENT_TIMESTAMP";
+pub(crate) const BRANCH_UPSERT_TAIL: &str = " ON CONFLICT (code) DO UPDATE SET bank = excluded.bank, \
+    name = excluded.name, district = excluded.district, address = excluded.address, \
+    accepts_pickup = excluded.accepts_pickup, instant_issuance = excluded.instant_issuance, updated_at = CURRENT_TIMESTAMP";
+pub(crate) const OUTLET_UPSERT_TAIL: &str =
+    " ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+    district = excluded.district, address = excluded.address, updated_at = CURRENT_TIMESTAMP";
+
+/// Rows per multi-row statement: 18 columns × 1,000 stays under both engines' bind-parameter limits.
+pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// A registry person as it is stored: plain columns.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct PersonRow {
+    pub id_number: String,
+    pub name: String,
+    pub gender: String,
+    pub birth_date: NaiveDate,
+    pub nationality: String,
+    pub ethnicity: Option<String>,
+    pub id_valid_from: NaiveDate,
+    pub id_valid_until: Option<NaiveDate>,
+    pub address: String,
+    pub residence_district: Option<String>,
+    pub mobile: Option<String>,
+    pub occupation: Option<String>,
+    pub insurance_types: String,
+    pub category: String,
+    pub employer_uscc: Option<String>,
+    pub pension_bank: Option<String>,
+    pub pension_branch: Option<String>,
+    pub legacy_cards: String,
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+/// Stored ID numbers were validated when written; re-parsing them without a "today" bound only guards
+/// against data written outside the application.
+pub(crate) fn stored_id(s: &str) -> Result<IdNumber, StoreError> {
+    IdNumber::parse(s, NaiveDate::MAX).map_err(|e| corrupt("id_number", e))
+}
+
+impl PersonRow {
+    pub fn from_domain(p: &InsuredPerson) -> PersonRow {
+        let (employer_uscc, pension_bank, pension_branch) = match &p.membership {
+            Membership::Employee { employer } => (Some(employer.as_str().to_string()), None, None),
+            Membership::Retiree {
+                pension_bank,
+                pension_branch,
+            } => (
+                None,
+                Some(pension_bank.clone()),
+                Some(pension_branch.clone()),
+            ),
+            Membership::Individual | Membership::ResidentMinor => (None, None, None),
+        };
+        PersonRow {
+            id_number: p.id_number.as_str().to_string(),
+            name: p.name.as_str().to_string(),
+            gender: p.gender.as_str().to_string(),
+            birth_date: p.birth_date(),
+            nationality: p.nationality.clone(),
+            ethnicity: p.ethnicity.clone(),
+            id_valid_from: p.id_valid_from,
+            id_valid_until: p.id_valid_until,
+            address: p.address.clone(),
+            residence_district: p.residence_district.clone(),
+            mobile: p.mobile.as_ref().map(|m| m.as_str().to_string()),
+            occupation: p.occupation.clone(),
+            insurance_types: p
+                .insurance
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            category: p.membership.category().to_string(),
+            employer_uscc,
+            pension_bank,
+            pension_branch,
+            legacy_cards: p
+                .legacy_cards
+                .iter()
+                .map(|c| format!("{}:{}", c.generation, c.bank))
+                .collect::<Vec<_>>()
+                .join(";"),
+        }
+    }
+
+    pub fn into_domain(self) -> Result<InsuredPerson, StoreError> {
+        let membership = match (
+            self.category.as_str(),
+            self.employer_uscc,
+            self.pension_bank,
+            self.pension_branch,
+        ) {
+            ("employee", Some(u), _, _) => Membership::Employee {
+                employer: Uscc::parse(&u).map_err(|e| corrupt("employer_uscc", e))?,
+            },
+            ("retiree", _, Some(pension_bank), Some(pension_branch)) => Membership::Retiree {
+                pension_bank,
+                pension_branch,
+            },
+            ("individual", ..) => Membership::Individual,
+            ("resident_minor", ..) => Membership::ResidentMinor,
+            (other, ..) => return Err(corrupt("category", other)),
+        };
+        let mut insurance = Vec::new();
+        for t in self.insurance_types.split(';').filter(|s| !s.is_empty()) {
+            insurance.push(InsuranceType::parse(t).ok_or_else(|| corrupt("insurance_types", t))?);
+        }
+        let mut legacy_cards = Vec::new();
+        for c in self.legacy_cards.split(';').filter(|s| !s.is_empty()) {
+            let (g, bank) = c
+                .split_once(':')
+                .ok_or_else(|| corrupt("legacy_cards", c))?;
+            let generation = g.parse::<u8>().map_err(|e| corrupt("legacy_cards", e))?;
+            legacy_cards.push(LegacyCard {
+                generation,
+                bank: bank.to_string(),
+            });
+        }
+        Ok(InsuredPerson {
+            id_number: stored_id(&self.id_number)?,
+            name: PersonName::parse(&self.name).map_err(|e| corrupt("name", e))?,
+            gender: Gender::parse(&self.gender).ok_or_else(|| corrupt("gender", &self.gender))?,
+            nationality: self.nationality,
+            ethnicity: self.ethnicity,
+            id_valid_from: self.id_valid_from,
+            id_valid_until: self.id_valid_until,
+            address: self.address,
+            residence_district: self.residence_district,
+            mobile: self
+                .mobile
+                .map(|m| Mobile::parse(&m).map_err(|e| corrupt("mobile", e)))
+                .transpose()?,
+            occupation: self.occupation,
+            insurance,
+            membership,
+            legacy_cards,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct EntityRow {
+    pub uscc: String,
+    pub name: String,
+    pub address: String,
+    pub district: String,
+}
+
+impl EntityRow {
+    pub fn into_domain(self) -> Result<Entity, StoreError> {
+        Ok(Entity {
+            uscc: Uscc::parse(&self.uscc).map_err(|e| corrupt("uscc", e))?,
+            name: self.name,
+            address: self.address,
+            district: self.district,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct GuardianshipRow {
+    pub guardian_id: String,
+    pub child_id: String,
+    pub relationship: String,
+    pub guardian_is_householder: bool,
+    pub same_booklet: bool,
+}
+
+impl GuardianshipRow {
+    pub fn into_domain(self) -> Result<Guardianship, StoreError> {
+        Ok(Guardianship {
+            guardian: stored_id(&self.guardian_id)?,
+            child: stored_id(&self.child_id)?,
+            relationship: self.relationship,
+            guardian_is_householder: self.guardian_is_householder,
+            same_booklet: self.same_booklet,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct BranchRow {
+    pub code: String,
+    pub bank: String,
+    pub name: String,
+    pub district: String,
+    pub address: String,
+    pub accepts_pickup: bool,
+    pub instant_issuance: bool,
+}
+
+impl From<BranchRow> for Branch {
+    fn from(r: BranchRow) -> Branch {
+        Branch {
+            code: r.code,
+            bank: r.bank,
+            name: r.name,
+            district: r.district,
+            address: r.address,
+            accepts_pickup: r.accepts_pickup,
+            instant_issuance: r.instant_issuance,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct OutletRow {
+    pub code: String,
+    pub name: String,
+    pub district: String,
+    pub address: String,
+}
+
+impl From<OutletRow> for Outlet {
+    fn from(r: OutletRow) -> Outlet {
+        Outlet {
+            code: r.code,
+            name: r.name,
+            district: r.district,
+            address: r.address,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct BankRow {
+    pub code: String,
+    pub short: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub supports_online_replacement: bool,
+}
+
+impl From<BankRow> for Bank {
+    fn from(r: BankRow) -> Bank {
+        Bank {
+            code: r.code,
+            short: r.short,
+            name_zh: r.name_zh,
+            name_en: r.name_en,
+            supports_online_replacement: r.supports_online_replacement,
+        }
+    }
+}
+
+/// Writes small-table batches (and, on SQLite, persons) as multi-row upserts on an open transaction.
+macro_rules! write_rows {
+    ($db:ty, $tx:expr, $rows:expr, $table:literal, $cols:expr, $tail:expr, |$b:ident, $r:ident| $push:block) => {{
+        for chunk in $rows.chunks($crate::common::ROWS_PER_STATEMENT) {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO ", $table, " ("));
+            qb.push($cols).push(") ");
+            qb.push_values(chunk, |mut $b, $r| $push);
+            qb.push($tail);
+            qb.build()
+                .execute(&mut **$tx)
+                .await
+                .map_err($crate::db_err)?;
+        }
+    }};
+}
+
+/// Writes a batch other than persons; shared by both engines' import sessions.
+macro_rules! write_small_batch {
+    ($db:ty, $tx:expr, $batch:expr) => {{
+        use sscard_app::ports::ImportBatch;
+        match $batch {
+            ImportBatch::Entities(rows) => write_rows!(
+                $db,
+                $tx,
+                rows,
+                "entities",
+                "uscc, name, address, district",
+                $crate::common::ENTITY_UPSERT_TAIL,
+                |b, e| {
+                    b.push_bind(e.uscc.as_str().to_string())
+                        .push_bind(e.name.clone())
+                        .push_bind(e.address.clone())
+                        .push_bind(e.district.clone());
+                }
+            ),
+            ImportBatch::Guardianships(rows) => write_rows!(
+                $db,
+                $tx,
+                rows,
+                "guardianships",
+                "guardian_id, child_id, relationship, guardian_is_householder, same_booklet",
+                $crate::common::GUARDIANSHIP_UPSERT_TAIL,
+                |b, g| {
+                    b.push_bind(g.guardian.as_str().to_string())
+                        .push_bind(g.child.as_str().to_string())
+                        .push_bind(g.relationship.clone())
+                        .push_bind(g.guardian_is_householder)
+                        .push_bind(g.same_booklet);
+                }
+            ),
+            ImportBatch::Branches(rows) => write_rows!(
+                $db,
+                $tx,
+                rows,
+                "branches",
+                "code, bank, name, district, address, accepts_pickup, instant_issuance",
+                $crate::common::BRANCH_UPSERT_TAIL,
+                |b, r| {
+                    b.push_bind(r.code.clone())
+                        .push_bind(r.bank.clone())
+                        .push_bind(r.name.clone())
+                        .push_bind(r.district.clone())
+                        .push_bind(r.address.clone())
+                        .push_bind(r.accepts_pickup)
+                        .push_bind(r.instant_issuance);
+                }
+            ),
+            ImportBatch::Outlets(rows) => write_rows!(
+                $db,
+                $tx,
+                rows,
+                "outlets",
+                "code, name, district, address",
+                $crate::common::OUTLET_UPSERT_TAIL,
+                |b, o| {
+                    b.push_bind(o.code.clone())
+                        .push_bind(o.name.clone())
+                        .push_bind(o.district.clone())
+                        .push_bind(o.address.clone());
+                }
+            ),
+            ImportBatch::Persons(rows) => {
+                let rows: Vec<$crate::common::PersonRow> = rows
+                    .iter()
+                    .map($crate::common::PersonRow::from_domain)
+                    .collect();
+                write_rows!(
+                    $db,
+                    $tx,
+                    rows,
+                    "registry_persons",
+                    $crate::common::PERSON_COLUMNS,
+                    $crate::common::PERSON_UPSERT_TAIL,
+                    |b, p| {
+                        b.push_bind(p.id_number.clone())
+                            .push_bind(p.name.clone())
+                            .push_bind(p.gender.clone())
+                            .push_bind(p.birth_date)
+                            .push_bind(p.nationality.clone())
+                            .push_bind(p.ethnicity.clone())
+                            .push_bind(p.id_valid_from)
+                            .push_bind(p.id_valid_until)
+                            .push_bind(p.address.clone())
+                            .push_bind(p.residence_district.clone())
+                            .push_bind(p.mobile.clone())
+                            .push_bind(p.occupation.clone())
+                            .push_bind(p.insurance_types.clone())
+                            .push_bind(p.category.clone())
+                            .push_bind(p.employer_uscc.clone())
+                            .push_bind(p.pension_bank.clone())
+                            .push_bind(p.pension_branch.clone())
+                            .push_bind(p.legacy_cards.clone());
+                    }
+                )
+            }
+        }
+    }};
+}
+
+/// The store methods whose SQL is the same on both engines.
+macro_rules! impl_shared_store {
+    ($store:ty, $db:ty) => {
+        #[async_trait::async_trait]
+        impl sscard_app::ports::RegistryStore for $store {
+            async fn begin_import(&self) -> sscard_app::ports::StoreResult<Box<dyn sscard_app::ports::ImportSession>> {
+                self.begin_import_session().await
+            }
+
+            async fn person(&self, id: &sscard_domain::values::IdNumber)
+                -> sscard_app::ports::StoreResult<Option<sscard_domain::registry::InsuredPerson>> {
+                let sql = format!("SELECT {} FROM registry_persons WHERE id_number = $1", $crate::common::PERSON_COLUMNS);
+                let row: Option<$crate::common::PersonRow> = sqlx::query_as(&sql)
+                    .bind(id.as_str()).fetch_optional(&self.pool).await.map_err($crate::db_err)?;
+                row.map($crate::common::PersonRow::into_domain).transpose()
+            }
+
+            async fn entity(&self, uscc: &sscard_domain::values::Uscc)
+                -> sscard_app::ports::StoreResult<Option<sscard_domain::registry::Entity>> {
+                let row: Option<$crate::common::EntityRow> =
+                    sqlx::query_as("SELECT uscc, name, address, district FROM entities WHERE uscc = $1")
+                        .bind(uscc.as_str()).fetch_optional(&self.pool).await.map_err($crate::db_err)?;
+                row.map($crate::common::EntityRow::into_domain).transpose()
+            }
+
+            async fn guardianships_of_guardian(&self, guardian: &sscard_domain::values::IdNumber)
+                -> sscard_app::ports::StoreResult<Vec<sscard_domain::registry::Guardianship>> {
+                let rows: Vec<$crate::common::GuardianshipRow> = sqlx::query_as(
+                    "SELECT guardian_id, child_id, relationship, guardian_is_householder, same_booklet \
+                     FROM guardianships WHERE guardian_id = $1 ORDER BY child_id")
+                    .bind(guardian.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                rows.into_iter().map($crate::common::GuardianshipRow::into_domain).collect()
+            }
+
+            async fn count_persons(&self) -> sscard_app::ports::StoreResult<u64> {
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registry_persons")
+                    .fetch_one(&self.pool).await.map_err($crate::db_err)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+
+            async fn entity_usccs(&self) -> sscard_app::ports::StoreResult<std::collections::HashSet<String>> {
+                let rows: Vec<String> = sqlx::query_scalar("SELECT uscc FROM entities")
+                    .fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                Ok(rows.into_iter().collect())
+            }
+
+            async fn branch_banks(&self) -> sscard_app::ports::StoreResult<std::collections::HashMap<String, String>> {
+                let rows: Vec<(String, String)> = sqlx::query_as("SELECT code, bank FROM branches")
+                    .fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                Ok(rows.into_iter().collect())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl sscard_app::ports::ReferenceStore for $store {
+            async fn ensure_banks(&self, banks: &[sscard_domain::registry::Bank]) -> sscard_app::ports::StoreResult<()> {
+                if banks.is_empty() {
+                    return Ok(());
+                }
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO banks (code, short, name_zh, name_en, supports_online_replacement) ");
+                qb.push_values(banks, |mut b, bank| {
+                    b.push_bind(bank.code.clone()).push_bind(bank.short.clone()).push_bind(bank.name_zh.clone())
+                        .push_bind(bank.name_en.clone()).push_bind(bank.supports_online_replacement);
+                });
+                qb.push(" ON CONFLICT (code) DO UPDATE SET short = excluded.short, name_zh = excluded.name_zh, \
+                          name_en = excluded.name_en");
+                qb.build().execute(&self.pool).await.map_err($crate::db_err)?;
+                Ok(())
+            }
+
+            async fn set_bank_online_replacement(&self, bank: &str, supported: bool) -> sscard_app::ports::StoreResult<bool> {
+                let r = sqlx::query("UPDATE banks SET supports_online_replacement = $1 WHERE code = $2")
+                    .bind(supported).bind(bank).execute(&self.pool).await.map_err($crate::db_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn banks(&self) -> sscard_app::ports::StoreResult<Vec<sscard_domain::registry::Bank>> {
+                let rows: Vec<$crate::common::BankRow> = sqlx::query_as(
+                    "SELECT code, short, name_zh, name_en, supports_online_replacement FROM banks ORDER BY code")
+                    .fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn branches(&self, filter: &sscard_app::ports::BranchFilter)
+                -> sscard_app::ports::StoreResult<Vec<sscard_domain::registry::Branch>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT code, bank, name, district, address, accepts_pickup, instant_issuance FROM branches WHERE 1 = 1");
+                if let Some(bank) = &filter.bank {
+                    qb.push(" AND bank = ").push_bind(bank.clone());
+                }
+                if let Some(d) = &filter.district {
+                    qb.push(" AND district = ").push_bind(d.clone());
+                }
+                if let Some(p) = filter.accepts_pickup {
+                    qb.push(" AND accepts_pickup = ").push_bind(p);
+                }
+                qb.push(" ORDER BY bank, district, code");
+                let rows: Vec<$crate::common::BranchRow> =
+                    qb.build_query_as().fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn outlets(&self, district: Option<&str>) -> sscard_app::ports::StoreResult<Vec<sscard_domain::registry::Outlet>> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT code, name, district, address FROM outlets");
+                if let Some(d) = district {
+                    qb.push(" WHERE district = ").push_bind(d.to_string());
+                }
+                qb.push(" ORDER BY district, code");
+                let rows: Vec<$crate::common::OutletRow> =
+                    qb.build_query_as().fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl sscard_app::ports::SettingsStore for $store {
+            async fn setting(&self, key: &str) -> sscard_app::ports::StoreResult<Option<String>> {
+                sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                    .bind(key).fetch_optional(&self.pool).await.map_err($crate::db_err)
+            }
+
+            async fn set_setting(&self, key: &str, value: &str) -> sscard_app::ports::StoreResult<()> {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) \
+                             ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(key).bind(value).execute(&self.pool).await.map_err($crate::db_err)?;
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl sscard_app::ports::HealthStore for $store {
+            async fn ping(&self) -> sscard_app::ports::StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await.map_err($crate::db_err)?;
+                Ok(())
+            }
+            fn engine(&self) -> &'static str {
+                Self::ENGINE
+            }
+        }
+    };
+}

@@ -1,0 +1,62 @@
+//! sscard storage adapters: one SQLite and one PostgreSQL implementation of every port in
+//! `sscard_app::ports`, each with its own migrations (`migrations/sqlite`, `migrations/postgres`).
+//!
+//! - [`connect`]: opens the database named by a URL (`sqlite:` or `postgres:`), applies migrations.
+//! - `sqlite`: WAL, busy timeout, multi-row upserts.
+//! - `postgres`: `COPY` into a staging table for bulk imports.
+//! - `common`: the SQL both engines share (written once, expanded per engine by a macro) and the row codecs.
+//!
+//! The conformance suite in `tests/conformance.rs` runs every storage test against both engines.
+
+#[macro_use]
+mod common;
+pub mod postgres;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use sscard_app::ports::{Store, StoreError};
+
+/// Which engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of(url: &str) -> Result<Engine, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres)
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "DATABASE_URL must start with sqlite: or postgres://, got {:?}",
+                url.split(':').next().unwrap_or("")
+            )))
+        }
+    }
+}
+
+/// Opens the database and applies any pending migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match Engine::of(url)? {
+        Engine::Sqlite => Arc::new(sqlite::SqliteStore::connect(url).await?),
+        Engine::Postgres => Arc::new(postgres::PgStore::connect(url).await?),
+    })
+}
+
+pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
+        other => StoreError::Database(other.to_string()),
+    }
+}
+
+pub(crate) fn migrate_err(e: sqlx::migrate::MigrateError) -> StoreError {
+    StoreError::Database(format!("migration failed: {e}"))
+}

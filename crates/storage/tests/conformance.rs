@@ -1,0 +1,435 @@
+//! The storage conformance suite: every test runs against SQLite and against PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sscard_app::import::{import_csv, ImportError, ImportKind};
+use sscard_app::ports::{BranchFilter, ImportBatch, SETTING_DEMO_DATA};
+use sscard_domain::registry::{Bank, Membership};
+use sscard_testkit::fixtures::*;
+use sscard_testkit::{both_engines, context, fixed_clock, TestDb};
+
+const BRANCHES: &str = "code,bank,name,district,address,accepts_pickup,instant_issuance\n\
+102-0101,102,工商银行东城支行,110101,东城区一号,true,true\n\
+102-0105,102,工商银行朝阳支行,110105,朝阳区一号,true,false\n\
+105-0105,105,建设银行朝阳支行,110105,朝阳区二号,false,false\n";
+
+async fn setup(db: &TestDb) -> sscard_app::AppContext {
+    let store = db.store().await;
+    let ctx = context(store, fixed_clock());
+    ctx.store
+        .ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes))
+        .await
+        .unwrap();
+    ctx
+}
+
+both_engines!(
+    migrations_are_idempotent_and_the_database_answers,
+    |db: TestDb| async move {
+        let first = db.store().await;
+        let second = db.store().await; // connecting again re-runs migrations: nothing to do, no error
+        first.ping().await.unwrap();
+        second.ping().await.unwrap();
+        assert!(["sqlite", "postgres"].contains(&first.engine()));
+    }
+);
+
+both_engines!(
+    registry_import_stores_good_rows_and_reports_bad_ones,
+    |db: TestDb| async move {
+        let ctx = setup(&db).await;
+        let a = id(1990, 3, 7, 11);
+        let b = id(1985, 12, 1, 22);
+        let mut bad_checksum = a.as_str().to_string();
+        bad_checksum.replace_range(17..18, if a.as_str().ends_with('0') { "1" } else { "0" });
+        let rows = vec![
+            individual_row(&a, "张三"),                               // row 2: good
+            individual_row(&b, "李四").replace(",female,", ",male,"), // row 3: gender disagrees
+            individual_row(&a, "张三").replacen(a.as_str(), &bad_checksum, 1), // row 4: bad check character
+            individual_row(&b, "李四").replace(",CHN,", ",XXX,"), // row 5: unknown nationality
+            individual_row(&b, "李四").replace("13800001234", "12345"), // row 6: bad mobile
+            individual_row(&b, "李四").replace(",individual,", ",tourist,"), // row 7: unknown category
+            individual_row(&a, "张三"), // row 8: duplicate of row 2
+            individual_row(&b, "李四"), // row 9: good
+        ];
+        let report = import_csv(
+            &ctx,
+            ImportKind::Registry,
+            csv(REGISTRY_HEADER, &rows).as_bytes(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.accepted, 2);
+        assert_eq!(report.rejected, 6);
+        let rejected: Vec<(u64, Option<&str>)> = report
+            .rejected_rows
+            .iter()
+            .map(|r| (r.row, r.column))
+            .collect();
+        assert_eq!(
+            rejected,
+            vec![
+                (3, Some("gender")),
+                (4, Some("id_number")),
+                (5, Some("nationality")),
+                (6, Some("mobile")),
+                (7, Some("category")),
+                (8, None)
+            ]
+        );
+        assert!(
+            report.rejected_rows[1].reason.contains("check character"),
+            "{}",
+            report.rejected_rows[1].reason
+        );
+        assert!(report.rejected_rows[5].reason.contains("row 2"));
+        assert_eq!(ctx.store.count_persons().await.unwrap(), 2);
+        let stored = ctx.store.person(&b).await.unwrap().unwrap();
+        assert_eq!(stored.name.as_str(), "李四");
+        assert_eq!(stored.membership, Membership::Individual);
+        assert_eq!(stored.mobile.unwrap().as_str(), "13800001234");
+    }
+);
+
+both_engines!(
+    a_reimport_updates_and_never_duplicates,
+    |db: TestDb| async move {
+        let ctx = setup(&db).await;
+        let a = id(1990, 3, 7, 11);
+        let first = csv(REGISTRY_HEADER, &[individual_row(&a, "张三")]);
+        import_csv(&ctx, ImportKind::Registry, first.as_bytes())
+            .await
+            .unwrap();
+        let second = csv(
+            REGISTRY_HEADER,
+            &[individual_row(&a, "张叁").replace("13800001234", "13911112222")],
+        );
+        let report = import_csv(&ctx, ImportKind::Registry, second.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(report.accepted, 1);
+        assert_eq!(ctx.store.count_persons().await.unwrap(), 1);
+        let p = ctx.store.person(&a).await.unwrap().unwrap();
+        assert_eq!(p.name.as_str(), "张叁");
+        assert_eq!(p.mobile.unwrap().as_str(), "13911112222");
+    }
+);
+
+both_engines!(a_missing_column_stores_nothing, |db: TestDb| async move {
+    let ctx = setup(&db).await;
+    let a = id(1990, 3, 7, 11);
+    let header = REGISTRY_HEADER.replace(",legacy_cards", "");
+    let row = individual_row(&a, "张三");
+    let row = &row[..row.rfind(',').unwrap()];
+    let err = import_csv(
+        &ctx,
+        ImportKind::Registry,
+        csv(&header, &[row.to_string()]).as_bytes(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, ImportError::MissingColumns(ref c) if c == &vec!["legacy_cards"]),
+        "{err}"
+    );
+    assert_eq!(ctx.store.count_persons().await.unwrap(), 0);
+});
+
+both_engines!(
+    employees_need_a_known_employer_and_retirees_a_branch_of_their_bank,
+    |db: TestDb| async move {
+        let ctx = setup(&db).await;
+        import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes())
+            .await
+            .unwrap();
+        let employer = uscc(1);
+        let e = id(1988, 6, 6, 31);
+        let r = id(1950, 1, 2, 42);
+        let rows = vec![
+            employee_row(&e, "王五", &employer), // row 2: employer unknown yet
+            retiree_row(&r, "赵六", "105", "102-0105"), // row 3: branch of another bank
+            retiree_row(&r, "赵六", "102", "999-0000"), // row 4: unknown branch
+        ];
+        let report = import_csv(
+            &ctx,
+            ImportKind::Registry,
+            csv(REGISTRY_HEADER, &rows).as_bytes(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.accepted, 0);
+        assert_eq!(
+            report
+                .rejected_rows
+                .iter()
+                .map(|r| r.column)
+                .collect::<Vec<_>>(),
+            vec![
+                Some("employer_uscc"),
+                Some("pension_branch"),
+                Some("pension_branch")
+            ]
+        );
+        assert!(report.rejected_rows[0]
+            .reason
+            .contains("import entities first"));
+        assert!(report.rejected_rows[1]
+            .reason
+            .contains("belongs to bank 102"));
+
+        let entities = format!(
+            "uscc,name,address,district\n{employer},北京测试科技有限公司,海淀区一号,110108\n"
+        );
+        assert_eq!(
+            import_csv(&ctx, ImportKind::Entities, entities.as_bytes())
+                .await
+                .unwrap()
+                .accepted,
+            1
+        );
+        let rows = vec![
+            employee_row(&e, "王五", &employer),
+            retiree_row(&r, "赵六", "102", "102-0105"),
+        ];
+        let report = import_csv(
+            &ctx,
+            ImportKind::Registry,
+            csv(REGISTRY_HEADER, &rows).as_bytes(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (report.accepted, report.rejected),
+            (2, 0),
+            "{:?}",
+            report.rejected_rows
+        );
+        let stored = ctx.store.person(&r).await.unwrap().unwrap();
+        assert_eq!(
+            stored.membership,
+            Membership::Retiree {
+                pension_bank: "102".into(),
+                pension_branch: "102-0105".into()
+            }
+        );
+        assert_eq!(stored.id_valid_until, None, "长期 is a long-term ID card");
+        assert_eq!(stored.legacy_cards.len(), 2);
+        let entity = ctx
+            .store
+            .entity(&sscard_domain::values::Uscc::parse(&employer).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(entity.district, "110108");
+    }
+);
+
+both_engines!(
+    guardianship_rows_are_checked_and_queried_by_guardian,
+    |db: TestDb| async move {
+        let ctx = setup(&db).await;
+        let parent = id(1985, 5, 5, 12);
+        let child = id(2015, 6, 1, 21);
+        let other = id(2012, 1, 1, 33);
+        let text = format!(
+            "guardian_id,child_id,relationship,guardian_is_householder,same_booklet\n\
+         {parent},{child},52,true,true\n\
+         {parent},{parent},52,true,true\n\
+         {child},{parent},51,no,no\n\
+         {parent},{other},00,yes,yes\n\
+         {parent},{other},51,maybe,yes\n\
+         {parent},{other},51,否,是\n"
+        );
+        let report = import_csv(&ctx, ImportKind::Guardianship, text.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(report.accepted, 2);
+        assert_eq!(
+            report
+                .rejected_rows
+                .iter()
+                .map(|r| (r.row, r.column))
+                .collect::<Vec<_>>(),
+            vec![
+                (3, Some("child_id")),
+                (4, Some("child_id")),
+                (5, Some("relationship")),
+                (6, Some("guardian_is_householder"))
+            ]
+        );
+        let list = ctx.store.guardianships_of_guardian(&parent).await.unwrap();
+        assert_eq!(list.len(), 2);
+        let with_other = list.iter().find(|g| g.child == other).unwrap();
+        assert!(!with_other.guardian_is_householder && with_other.same_booklet);
+    }
+);
+
+both_engines!(
+    branches_filter_by_bank_district_and_pickup,
+    |db: TestDb| async move {
+        let ctx = setup(&db).await;
+        let report = import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(report.accepted, 3);
+        let all = ctx.store.branches(&BranchFilter::default()).await.unwrap();
+        assert_eq!(all.len(), 3);
+        let icbc = ctx
+            .store
+            .branches(&BranchFilter {
+                bank: Some("102".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(icbc.len(), 2);
+        let chaoyang = BranchFilter {
+            district: Some("110105".into()),
+            ..Default::default()
+        };
+        assert_eq!(ctx.store.branches(&chaoyang).await.unwrap().len(), 2);
+        let both = BranchFilter {
+            bank: Some("102".into()),
+            district: Some("110105".into()),
+            accepts_pickup: Some(true),
+        };
+        let found = ctx.store.branches(&both).await.unwrap();
+        assert_eq!(
+            found.iter().map(|b| b.code.as_str()).collect::<Vec<_>>(),
+            vec!["102-0105"]
+        );
+        assert!(found[0].accepts_pickup && !found[0].instant_issuance);
+        // A branch of a bank outside the 15 is refused.
+        let bad = "code,bank,name,district,address,accepts_pickup,instant_issuance\nX-1,999,某银行,110105,地址,true,true\n";
+        let report = import_csv(&ctx, ImportKind::Branches, bad.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(report.rejected_rows[0].column, Some("bank"));
+        assert_eq!(
+            ctx.store
+                .branches(&BranchFilter::default())
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+);
+
+both_engines!(outlets_import_and_filter, |db: TestDb| async move {
+    let ctx = setup(&db).await;
+    let text = "code,name,district,address\nO-0101,东城区社保卡服务网点,110101,东城区二号\n\
+                O-0105,朝阳区社保卡服务网点,110105,朝阳区三号\nbad code!,x,110105,y\nO-9,x,110103,y\n";
+    let report = import_csv(&ctx, ImportKind::Outlets, text.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(report.accepted, 2);
+    assert_eq!(
+        report
+            .rejected_rows
+            .iter()
+            .map(|r| r.column)
+            .collect::<Vec<_>>(),
+        vec![Some("code"), Some("district")]
+    );
+    assert_eq!(ctx.store.outlets(Some("110105")).await.unwrap().len(), 1);
+    assert_eq!(ctx.store.outlets(None).await.unwrap().len(), 2);
+});
+
+both_engines!(
+    ensure_banks_keeps_what_the_bureau_configured,
+    |db: TestDb| async move {
+        let ctx = setup(&db).await;
+        assert_eq!(ctx.store.banks().await.unwrap().len(), 15);
+        assert!(ctx
+            .store
+            .set_bank_online_replacement("308", true)
+            .await
+            .unwrap());
+        assert!(!ctx
+            .store
+            .set_bank_online_replacement("999", true)
+            .await
+            .unwrap());
+        let defaults: Vec<Bank> = sscard_app::reference::banks_from_codes(&ctx.codes);
+        ctx.store.ensure_banks(&defaults).await.unwrap();
+        let banks = ctx.store.banks().await.unwrap();
+        assert_eq!(banks.len(), 15);
+        assert!(
+            banks
+                .iter()
+                .find(|b| b.code == "308")
+                .unwrap()
+                .supports_online_replacement
+        );
+        assert!(
+            !banks
+                .iter()
+                .find(|b| b.code == "102")
+                .unwrap()
+                .supports_online_replacement
+        );
+    }
+);
+
+both_engines!(settings_round_trip, |db: TestDb| async move {
+    let store = db.store().await;
+    assert_eq!(store.setting(SETTING_DEMO_DATA).await.unwrap(), None);
+    store.set_setting(SETTING_DEMO_DATA, "true").await.unwrap();
+    store.set_setting(SETTING_DEMO_DATA, "yes").await.unwrap();
+    assert_eq!(
+        store.setting(SETTING_DEMO_DATA).await.unwrap().as_deref(),
+        Some("yes")
+    );
+});
+
+both_engines!(
+    an_uncommitted_import_stores_nothing,
+    |db: TestDb| async move {
+        let ctx = setup(&db).await;
+        let entities = vec![sscard_domain::registry::Entity {
+            uscc: sscard_domain::values::Uscc::parse(&uscc(7)).unwrap(),
+            name: "x".into(),
+            address: "y".into(),
+            district: "110105".into(),
+        }];
+        {
+            let mut session = ctx.store.begin_import().await.unwrap();
+            session
+                .write(&ImportBatch::Entities(entities))
+                .await
+                .unwrap();
+            // dropped without commit
+        }
+        assert!(ctx.store.entity_usccs().await.unwrap().is_empty());
+    }
+);
+
+both_engines!(
+    large_imports_cross_batch_and_flush_boundaries,
+    |db: TestDb| async move {
+        let ctx = setup(&db).await;
+        let n = 12_345u32;
+        let mut rows = Vec::with_capacity(n as usize);
+        let start = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap();
+        for i in 0..n {
+            let birth = start + chrono::Duration::days(i64::from(i / 500));
+            let p = sscard_domain::values::IdNumber::compose(
+                "110105",
+                birth,
+                (i % 500) as u16,
+                today(),
+            )
+            .unwrap();
+            rows.push(individual_row(&p, "测试"));
+        }
+        let report = import_csv(
+            &ctx,
+            ImportKind::Registry,
+            csv(REGISTRY_HEADER, &rows).as_bytes(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((report.accepted, report.rejected), (u64::from(n), 0));
+        assert_eq!(ctx.store.count_persons().await.unwrap(), u64::from(n));
+    }
+);
