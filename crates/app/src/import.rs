@@ -271,59 +271,60 @@ fn parse_person(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<InsuredPerson>
             None => Ok(()),
         }
     };
-    let membership =
-        match category {
-            "employee" => {
-                no_extra(&["pension_bank", "pension_branch"])?;
-                let employer = Uscc::parse(row.required("employer_uscc")?)
-                    .map_err(|e| (Some("employer_uscc"), e.to_string()))?;
-                if !ctx.entities.contains(employer.as_str()) {
+    let membership = match category {
+        "employee" => {
+            no_extra(&["pension_bank", "pension_branch"])?;
+            let employer = Uscc::parse(row.required("employer_uscc")?)
+                .map_err(|e| (Some("employer_uscc"), e.to_string()))?;
+            if !ctx.entities.contains(employer.as_str()) {
+                return Err((
+                    Some("employer_uscc"),
+                    format!("employer {employer} is not known: import entities first"),
+                ));
+            }
+            Membership::Employee { employer }
+        }
+        "retiree" => {
+            no_extra(&["employer_uscc"])?;
+            let bank = row.code(ctx, "pension_bank", Table::Bank)?;
+            let branch = row.required("pension_branch")?;
+            match ctx.branch_banks.get(branch) {
+                None => {
                     return Err((
-                        Some("employer_uscc"),
-                        format!("employer {employer} is not known: import entities first"),
-                    ));
+                        Some("pension_branch"),
+                        format!("branch {branch:?} is not known: import branches first"),
+                    ))
                 }
-                Membership::Employee { employer }
+                Some(b) if *b != bank => {
+                    return Err((
+                        Some("pension_branch"),
+                        format!("branch {branch} belongs to bank {b}, not {bank}"),
+                    ))
+                }
+                Some(_) => {}
             }
-            "retiree" => {
-                no_extra(&["employer_uscc"])?;
-                let bank = row.code(ctx, "pension_bank", Table::Bank)?;
-                let branch = row.required("pension_branch")?;
-                match ctx.branch_banks.get(branch) {
-                    None => {
-                        return Err((
-                            Some("pension_branch"),
-                            format!("branch {branch:?} is not known: import branches first"),
-                        ))
-                    }
-                    Some(b) if *b != bank => {
-                        return Err((
-                            Some("pension_branch"),
-                            format!("branch {branch} belongs to bank {b}, not {bank}"),
-                        ))
-                    }
-                    Some(_) => {}
-                }
-                Membership::Retiree {
-                    pension_bank: bank,
-                    pension_branch: branch.to_string(),
-                }
+            Membership::Retiree {
+                pension_bank: bank,
+                pension_branch: branch.to_string(),
             }
-            "individual" | "resident_minor" => {
-                no_extra(&["employer_uscc", "pension_bank", "pension_branch"])?;
-                if category == "individual" {
-                    Membership::Individual
-                } else {
-                    Membership::ResidentMinor
-                }
+        }
+        "individual" | "resident_minor" => {
+            no_extra(&["employer_uscc", "pension_bank", "pension_branch"])?;
+            if category == "individual" {
+                Membership::Individual
+            } else {
+                Membership::ResidentMinor
             }
-            other => return Err((
+        }
+        other => {
+            return Err((
                 Some("category"),
                 format!(
                     "category {other:?} must be employee, individual, retiree or resident_minor"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let mut legacy_cards = Vec::new();
     for part in row
         .get("legacy_cards")

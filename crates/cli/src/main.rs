@@ -1,1 +1,264 @@
-fn main() {}
+//! The `sscard` binary: serve (default), migrate, import, seed-demo, openapi.
+//!
+//! - `main.rs`: the command line and configuration (flags and `SSCARD_*` environment variables).
+//! - `demo.rs`: the demo data generator behind `seed-demo` (and behind the first start in demo mode).
+
+mod demo;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use sscard_app::import::{import_csv, ImportKind};
+use sscard_app::ports::SETTING_DEMO_DATA;
+use sscard_app::AppContext;
+use sscard_domain::calendar::WorkdayCalendar;
+use sscard_domain::clock::SystemClock;
+use sscard_domain::codes::CodeTables;
+use sscard_web::{Mode, WebConfig};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sscard",
+    version,
+    about = "The third-generation social security card platform"
+)]
+struct Cli {
+    /// Database URL: `sqlite://PATH` or `postgres://…`. Default: a SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Directory for the embedded database and local files.
+    #[arg(long, env = "SSCARD_DATA_DIR", default_value = "./data", global = true)]
+    data_dir: PathBuf,
+    /// `demo` (default: demo data, test doubles allowed) or `production`.
+    #[arg(long, env = "SSCARD_MODE", value_enum, default_value_t = ModeArg::Demo, global = true)]
+    mode: ModeArg,
+    /// Log format: `text` or `json` (default: json in production, text in demo).
+    #[arg(long, env = "SSCARD_LOG_FORMAT", global = true)]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ModeArg {
+    Demo,
+    Production,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the portal and the API (the default command).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Import a CSV file: registry, entities, guardianship, branches or outlets.
+    Import {
+        #[arg(value_parser = ["registry", "entities", "guardianship", "branches", "outlets"])]
+        kind: String,
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load the demo data set (invented people, employers, guardianships, branches and outlets).
+    SeedDemo,
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(clap::Args, Debug, Default)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SSCARD_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "SSCARD_BODY_LIMIT", default_value_t = sscard_web::DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+    /// Longest a request may take, in seconds.
+    #[arg(long, env = "SSCARD_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+}
+
+fn init_logging(cli: &Cli) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SSCARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let json = match cli.log_format.as_deref() {
+        Some("json") => true,
+        Some(_) => false,
+        None => cli.mode == ModeArg::Production,
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().with_current_span(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+fn database_url(cli: &Cli) -> anyhow::Result<String> {
+    if let Some(url) = &cli.database_url {
+        return Ok(url.clone());
+    }
+    std::fs::create_dir_all(&cli.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            cli.data_dir.display()
+        )
+    })?;
+    Ok(format!(
+        "sqlite://{}",
+        cli.data_dir.join("sscard.db").display()
+    ))
+}
+
+async fn context(cli: &Cli) -> anyhow::Result<AppContext> {
+    let url = database_url(cli)?;
+    let store = sscard_storage::connect(&url)
+        .await
+        .context("cannot open the database")?;
+    let codes = CodeTables::load().context("code tables")?;
+    store
+        .ensure_banks(&sscard_app::reference::banks_from_codes(&codes))
+        .await
+        .context("cannot load the bank table")?;
+    Ok(AppContext {
+        store,
+        clock: Arc::new(SystemClock),
+        codes: Arc::new(codes),
+        calendar: Arc::new(WorkdayCalendar::embedded().context("working-day calendar")?),
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
+    let ctx = context(cli).await?;
+    let demo_flag = ctx.store.setting(SETTING_DEMO_DATA).await?;
+    match cli.mode {
+        ModeArg::Production if demo_flag.as_deref() == Some("true") => {
+            bail!("this database holds demo data; production mode refuses to serve it")
+        }
+        ModeArg::Demo if demo_flag.is_none() && ctx.store.count_persons().await? == 0 => {
+            tracing::info!("empty database in demo mode: loading the demo data set");
+            demo::seed(&ctx).await?;
+        }
+        _ => {}
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let mode = if cli.mode == ModeArg::Production {
+        Mode::Production
+    } else {
+        Mode::Demo
+    };
+    tracing::info!(address = %listener.local_addr()?, database = ctx.store.engine(), ?mode, "sscard serving");
+    let config = WebConfig {
+        mode,
+        body_limit: args.body_limit,
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = tokio::spawn(sscard_jobs::Runner::standard().run(ctx.clone(), stop_rx));
+    sscard_web::serve(listener, ctx, config, shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    let _ = jobs.await;
+    Ok(())
+}
+
+async fn import(cli: &Cli, kind: &str, file: &PathBuf, json: bool) -> anyhow::Result<bool> {
+    let ctx = context(cli).await?;
+    let kind = ImportKind::parse(kind).context("unknown import kind")?;
+    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let report = import_csv(&ctx, kind, std::io::BufReader::new(f)).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{}: {} rows accepted, {} rows rejected",
+            file.display(),
+            report.accepted,
+            report.rejected
+        );
+        for r in &report.rejected_rows {
+            match r.column {
+                Some(c) => println!("  row {}: {} — {}", r.row, c, r.reason),
+                None => println!("  row {}: {}", r.row, r.reason),
+            }
+        }
+        if report.rejected > report.rejected_rows.len() as u64 {
+            println!(
+                "  … and {} more",
+                report.rejected - report.rejected_rows.len() as u64
+            );
+        }
+    }
+    Ok(report.rejected == 0)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    match &cli.command {
+        None => serve(&cli, &ServeArgs::parse_from_env()).await,
+        Some(Command::Serve(args)) => serve(&cli, args).await,
+        Some(Command::Migrate) => {
+            let ctx = context(&cli).await?;
+            println!("migrations applied ({})", ctx.store.engine());
+            Ok(())
+        }
+        Some(Command::Import { kind, file, json }) => {
+            if import(&cli, kind, file, *json).await? {
+                Ok(())
+            } else {
+                // Rejected rows are a partial success: stored rows stay, the exit status says "look at the report".
+                std::process::exit(2)
+            }
+        }
+        Some(Command::SeedDemo) => {
+            let ctx = context(&cli).await?;
+            let summary = demo::seed(&ctx).await?;
+            println!("{summary}");
+            Ok(())
+        }
+        Some(Command::Openapi) => {
+            println!("{}", sscard_web::api::openapi().to_pretty_json()?);
+            Ok(())
+        }
+    }
+}
+
+impl ServeArgs {
+    /// `sscard` with no subcommand serves with the defaults and environment variables of `serve`.
+    fn parse_from_env() -> ServeArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Only::parse_from(["sscard"]).serve
+    }
+}

@@ -1,1 +1,80 @@
+//! sscard background jobs: periodic work that runs beside the server and stops with it.
+//!
+//! - [`Job`]: one unit of periodic work; [`Runner`] runs each on its own interval until shutdown.
+//! - [`RegistryGauge`]: publishes the size of the insured-person registry as a metric.
+//!
+//! Jobs must be safe to run on every instance at once (SPEC §11): the ones that claim work will use
+//! `FOR UPDATE SKIP LOCKED` on PostgreSQL through their storage port.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sscard_app::AppContext;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+#[async_trait]
+pub trait Job: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn interval(&self) -> Duration;
+    async fn run(&self, ctx: &AppContext) -> Result<(), String>;
+}
+
+pub struct RegistryGauge;
+
+#[async_trait]
+impl Job for RegistryGauge {
+    fn name(&self) -> &'static str {
+        "registry_gauge"
+    }
+    fn interval(&self) -> Duration {
+        Duration::from_secs(60)
+    }
+    async fn run(&self, ctx: &AppContext) -> Result<(), String> {
+        let n = ctx.store.count_persons().await.map_err(|e| e.to_string())?;
+        metrics::gauge!("sscard_registry_persons").set(n as f64);
+        Ok(())
+    }
+}
+
+pub struct Runner {
+    jobs: Vec<Arc<dyn Job>>,
+}
+
+impl Runner {
+    pub fn standard() -> Runner {
+        Runner {
+            jobs: vec![Arc::new(RegistryGauge)],
+        }
+    }
+
+    pub fn with(jobs: Vec<Arc<dyn Job>>) -> Runner {
+        Runner { jobs }
+    }
+
+    /// Runs every job at once and then on its interval, until `stop` changes; returns when all have stopped.
+    pub async fn run(self, ctx: AppContext, stop: watch::Receiver<bool>) {
+        let mut set = JoinSet::new();
+        for job in self.jobs {
+            let ctx = ctx.clone();
+            let mut stop = stop.clone();
+            set.spawn(async move {
+                let mut tick = tokio::time::interval(job.interval());
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => {
+                            if let Err(e) = job.run(&ctx).await {
+                                tracing::warn!(job = job.name(), error = %e, "job failed; will retry");
+                                metrics::counter!("sscard_job_failures_total", "job" => job.name()).increment(1);
+                            }
+                        }
+                        _ = stop.changed() => break,
+                    }
+                }
+            });
+        }
+        while set.join_next().await.is_some() {}
+    }
+}

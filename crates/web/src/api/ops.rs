@@ -1,0 +1,70 @@
+//! Operational endpoints: liveness, readiness, metrics, the OpenAPI document.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    #[schema(example = "sqlite")]
+    pub database: &'static str,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers a query.
+#[utoipa::path(get, path = "/readyz", tag = "ops", responses(
+    (status = 200, body = Ready),
+    (status = 503, description = "The database cannot be reached", body = Problem, content_type = "application/problem+json"),
+))]
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
+    // Any failure to answer means "not ready": load balancers need 503 here, whatever the cause.
+    state
+        .ctx
+        .store
+        .ping()
+        .await
+        .map_err(|e| ApiError::DatabaseUnavailable(e.to_string()))?;
+    Ok(Json(Ready {
+        status: "ready",
+        database: state.ctx.store.engine(),
+    }))
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "ops", responses(
+    (status = 200, description = "The OpenAPI 3 document of every API route", content_type = "application/json"),
+))]
+pub async fn openapi_json() -> impl IntoResponse {
+    match crate::api::openapi().to_json() {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => ApiError::Internal(e.to_string()).into_response(),
+    }
+}
+
+/// Prometheus text exposition (not part of the JSON API, so not in the document).
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}

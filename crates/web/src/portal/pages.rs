@@ -1,0 +1,309 @@
+//! Portal pages.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use sscard_app::ports::{BranchFilter, SETTING_DEMO_DATA};
+
+use crate::i18n::Lang;
+use crate::state::{AppState, Mode};
+
+/// The visitor's display preferences, from cookies.
+#[derive(Debug, Clone, Copy)]
+pub struct Prefs {
+    pub lang: Lang,
+    pub elder: bool,
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl Prefs {
+    pub fn from_headers(headers: &HeaderMap) -> Prefs {
+        Prefs {
+            lang: cookie(headers, "lang")
+                .and_then(Lang::parse)
+                .unwrap_or(Lang::ZhCn),
+            elder: cookie(headers, "elder") == Some("1"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Shell<'a, T: Serialize> {
+    lang: &'static str,
+    m: &'a std::collections::BTreeMap<String, String>,
+    elder: bool,
+    demo: bool,
+    path: String,
+    #[serde(flatten)]
+    page: T,
+}
+
+async fn is_demo(state: &AppState) -> bool {
+    if state.config.mode == Mode::Demo {
+        return true;
+    }
+    // In production a database that holds demo data must still say so on every page.
+    matches!(state.ctx.store.setting(SETTING_DEMO_DATA).await, Ok(Some(v)) if v == "true")
+}
+
+async fn render<T: Serialize>(
+    state: &AppState,
+    prefs: Prefs,
+    uri: &Uri,
+    template: &str,
+    status: StatusCode,
+    page: T,
+) -> Response {
+    let shell = Shell {
+        lang: prefs.lang.tag(),
+        m: state.i18n.all(prefs.lang),
+        elder: prefs.elder,
+        demo: is_demo(state).await,
+        path: uri.path().to_string(),
+        page,
+    };
+    let html = state
+        .templates
+        .get_template(template)
+        .and_then(|t| t.render(&shell));
+    match html {
+        Ok(body) => {
+            let mut res = (status, Html(body)).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_LANGUAGE,
+                HeaderValue::from_static(prefs.lang.tag()),
+            );
+            res
+        }
+        Err(e) => {
+            tracing::error!(template, error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+pub async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    render(
+        &state,
+        Prefs::from_headers(&headers),
+        &uri,
+        "home.html",
+        StatusCode::OK,
+        Empty {},
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct BranchParams {
+    district: Option<String>,
+    bank: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Named {
+    code: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct BranchRow {
+    name: String,
+    bank: String,
+    district: String,
+    address: String,
+    accepts_pickup: bool,
+    instant_issuance: bool,
+}
+
+#[derive(Serialize)]
+struct BranchesPage {
+    districts: Vec<Named>,
+    banks: Vec<Named>,
+    district: String,
+    bank: String,
+    branches: Vec<BranchRow>,
+    count_text: String,
+}
+
+pub async fn branches(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(params): Query<BranchParams>,
+) -> Response {
+    let prefs = Prefs::from_headers(&headers);
+    let en = prefs.lang == Lang::En;
+    let codes = &state.ctx.codes;
+    // Unknown codes in the query (a hand-edited address) are ignored rather than shown as an error.
+    let district = params.district.filter(|d| codes.district(d).is_some());
+    let bank = params.bank.filter(|b| codes.bank(b).is_some());
+    let filter = BranchFilter {
+        bank: bank.clone(),
+        district: district.clone(),
+        accepts_pickup: None,
+    };
+    let list = match sscard_app::reference::branches(&state.ctx, &filter).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, "branch list failed");
+            return error_page(&state, prefs, &uri, StatusCode::SERVICE_UNAVAILABLE).await;
+        }
+    };
+    let district_name = |c: &str| {
+        codes.district(c).map(|d| {
+            if en {
+                d.name_en.clone()
+            } else {
+                d.name_zh.clone()
+            }
+        })
+    };
+    let bank_name = |c: &str| {
+        codes.bank(c).map(|b| {
+            if en {
+                b.name_en.clone()
+            } else {
+                b.name_zh.clone()
+            }
+        })
+    };
+    let page = BranchesPage {
+        districts: codes
+            .districts
+            .iter()
+            .map(|d| Named {
+                code: d.code.clone(),
+                name: if en {
+                    d.name_en.clone()
+                } else {
+                    d.name_zh.clone()
+                },
+            })
+            .collect(),
+        banks: codes
+            .banks
+            .iter()
+            .map(|b| Named {
+                code: b.code.clone(),
+                name: if en {
+                    b.name_en.clone()
+                } else {
+                    b.name_zh.clone()
+                },
+            })
+            .collect(),
+        district: district.unwrap_or_default(),
+        bank: bank.unwrap_or_default(),
+        count_text: state.i18n.format(
+            prefs.lang,
+            "branches_count",
+            &[("count", list.len().to_string())],
+        ),
+        branches: list
+            .into_iter()
+            .map(|b| BranchRow {
+                bank: bank_name(&b.bank).unwrap_or(b.bank),
+                district: district_name(&b.district).unwrap_or(b.district),
+                name: b.name,
+                address: b.address,
+                accepts_pickup: b.accepts_pickup,
+                instant_issuance: b.instant_issuance,
+            })
+            .collect(),
+    };
+    render(&state, prefs, &uri, "branches.html", StatusCode::OK, page).await
+}
+
+#[derive(Deserialize)]
+pub struct PrefParams {
+    lang: Option<String>,
+    elder: Option<String>,
+    next: Option<String>,
+}
+
+/// Sets a display preference and goes back. Only local paths are followed (no open redirect).
+pub async fn preferences(State(state): State<AppState>, Query(p): Query<PrefParams>) -> Response {
+    let next = p
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".to_string());
+    let secure = if state.config.mode == Mode::Production {
+        "; Secure"
+    } else {
+        ""
+    };
+    let mut res = Redirect::to(&next).into_response();
+    let mut set = |name: &str, value: &str| {
+        let c = format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}");
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    };
+    if let Some(lang) = p.lang.as_deref().and_then(Lang::parse) {
+        set("lang", lang.tag());
+    }
+    match p.elder.as_deref() {
+        Some("on") => set("elder", "1"),
+        Some("off") => set("elder", "0"),
+        _ => {}
+    }
+    res
+}
+
+#[derive(Serialize)]
+struct ErrorPage {
+    title: String,
+    body: String,
+}
+
+async fn error_page(state: &AppState, prefs: Prefs, uri: &Uri, status: StatusCode) -> Response {
+    let (t, b) = if status == StatusCode::NOT_FOUND {
+        ("not_found_title", "not_found_body")
+    } else {
+        ("error_title", "error_body")
+    };
+    let page = ErrorPage {
+        title: state.i18n.format(prefs.lang, t, &[]),
+        body: state.i18n.format(prefs.lang, b, &[]),
+    };
+    render(state, prefs, uri, "error.html", status, page).await
+}
+
+/// The portal's 404 page (the router's fallback for non-API paths).
+pub async fn not_found_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    error_page(
+        &state,
+        Prefs::from_headers(&headers),
+        &uri,
+        StatusCode::NOT_FOUND,
+    )
+    .await
+}
+
+/// A 404 without state (unknown asset names).
+pub fn not_found_page_default() -> impl IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "404",
+    )
+}

@@ -1,0 +1,278 @@
+//! The one API error type and its mapping to HTTP (RFC 9457 problem details).
+//!
+//! Handlers return `Result<_, ApiError>`. The error travels in the response's extensions and the
+//! [`render_problems`] middleware writes the document in the caller's language (`Accept-Language`), so every
+//! error — including the framework's own 404, 405 and 413 — leaves the API in one shape.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sscard_app::ports::StoreError;
+use sscard_app::reference::ReferenceError;
+use utoipa::ToSchema;
+
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:sscard:problem:{code}`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine code of the rule that failed.
+    #[schema(example = "unknown_district")]
+    pub code: String,
+    /// The path of the request.
+    pub instance: String,
+    pub request_id: Option<String>,
+    /// Field-level errors, when the request had fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    #[error("invalid json: {0}")]
+    InvalidJson(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("unknown bank {0}")]
+    UnknownBank(String),
+    #[error("unknown district {0}")]
+    UnknownDistrict(String),
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
+    #[error("timeout")]
+    Timeout,
+    #[error("internal: {0}")]
+    Internal(String),
+    #[error("bad request")]
+    BadRequest,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::InvalidQuery(_) | ApiError::InvalidJson(_) | ApiError::BadRequest => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnknownBank(_) | ApiError::UnknownDistrict(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::InvalidQuery(_) => "invalid_query",
+            ApiError::InvalidJson(_) => "invalid_json",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::UnknownBank(_) => "unknown_bank",
+            ApiError::UnknownDistrict(_) => "unknown_district",
+            ApiError::DatabaseUnavailable(_) => "database_unavailable",
+            ApiError::Timeout => "timeout",
+            ApiError::Internal(_) => "internal",
+            ApiError::BadRequest => "bad_request",
+        }
+    }
+
+    fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ApiError::PayloadTooLarge { limit } => vec![("limit", limit.to_string())],
+            ApiError::InvalidQuery(r) | ApiError::InvalidJson(r) => vec![("reason", r.clone())],
+            ApiError::UnknownBank(c) | ApiError::UnknownDistrict(c) => vec![("code", c.clone())],
+            _ => vec![],
+        }
+    }
+
+    fn field_errors(&self) -> Vec<(&'static str, &'static str)> {
+        match self {
+            ApiError::UnknownBank(_) => vec![("bank", "unknown_bank")],
+            ApiError::UnknownDistrict(_) => vec![("district", "unknown_district")],
+            _ => vec![],
+        }
+    }
+
+    /// From a status the framework produced with no body of its own.
+    pub fn from_status(status: StatusCode, body_limit: usize) -> ApiError {
+        match status {
+            StatusCode::NOT_FOUND => ApiError::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: body_limit },
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+            StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => ApiError::Timeout,
+            s if s.is_server_error() => ApiError::Internal(format!("status {s}")),
+            _ => ApiError::BadRequest,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Unavailable(m) => ApiError::DatabaseUnavailable(m),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ReferenceError> for ApiError {
+    fn from(e: ReferenceError) -> ApiError {
+        match e {
+            ReferenceError::UnknownBank(c) => ApiError::UnknownBank(c),
+            ReferenceError::UnknownDistrict(c) => ApiError::UnknownDistrict(c),
+            ReferenceError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        ApiError::InvalidQuery(r.body_text())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        match r {
+            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+            JsonRejection::BytesRejection(_) => ApiError::PayloadTooLarge {
+                limit: crate::DEFAULT_BODY_LIMIT,
+            },
+            other => ApiError::InvalidJson(other.body_text()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(m) | ApiError::DatabaseUnavailable(m) = &self {
+            tracing::error!(code = self.code(), error = %m, "request failed");
+        }
+        let mut res = self.status().into_response();
+        res.extensions_mut().insert(self);
+        res
+    }
+}
+
+/// Query extractor whose rejection is an [`ApiError`].
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+pub fn problem_body(
+    state: &AppState,
+    lang: Lang,
+    err: &ApiError,
+    instance: &str,
+    request_id: Option<String>,
+) -> Problem {
+    let code = err.code();
+    let args = err.args();
+    Problem {
+        type_uri: format!("urn:sscard:problem:{code}"),
+        title: state.i18n.format(lang, &format!("problem-{code}"), &[]),
+        status: err.status().as_u16(),
+        detail: state
+            .i18n
+            .format(lang, &format!("problem-{code}-detail"), &args),
+        code: code.to_string(),
+        instance: instance.to_string(),
+        request_id,
+        errors: err
+            .field_errors()
+            .into_iter()
+            .map(|(field, c)| FieldProblem {
+                field: field.to_string(),
+                code: c.to_string(),
+                message: state
+                    .i18n
+                    .format(lang, &format!("problem-{c}-detail"), &args),
+            })
+            .collect(),
+    }
+}
+
+/// Writes problem documents for API responses (`/api/…`, `/healthz`, `/readyz`): for an [`ApiError`], or for an
+/// error status the framework produced without a body of its own.
+pub async fn render_problems(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let lang = Lang::from_accept_language(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let path = req.uri().path().to_string();
+    let is_api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut res = next.run(req).await;
+    let err = match res.extensions_mut().remove::<ApiError>() {
+        Some(e) => e,
+        None if is_api
+            && res.status().as_u16() >= 400
+            && !res.headers().contains_key(header::CONTENT_TYPE) =>
+        {
+            ApiError::from_status(res.status(), state.config.body_limit)
+        }
+        None if is_api
+            && res.status().as_u16() >= 400
+            && res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"text/plain")) =>
+        {
+            ApiError::from_status(res.status(), state.config.body_limit)
+        }
+        None => return res,
+    };
+    let body = problem_body(&state, lang, &err, &path, request_id);
+    let mut out = (err.status(), axum::Json(body)).into_response();
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    out.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
+    out
+}

@@ -1,0 +1,150 @@
+//! The router with its middleware, and serving it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use sscard_app::AppContext;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::i18n::I18n;
+use crate::problem::{render_problems, ApiError};
+use crate::state::{AppState, WebConfig};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("message catalogue: {0}")]
+    I18n(#[from] crate::i18n::I18nError),
+    #[error("templates: {0}")]
+    Templates(#[from] minijinja::Error),
+    #[error("serving: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The process-wide Prometheus recorder; installed once, shared by every server in the process (tests start several).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics will be empty");
+            }
+            handle
+        })
+        .clone()
+}
+
+pub fn build_state(ctx: AppContext, config: WebConfig) -> Result<AppState, WebError> {
+    Ok(AppState {
+        ctx,
+        i18n: Arc::new(I18n::load()?),
+        templates: Arc::new(crate::portal::templates()?),
+        metrics: metrics_handle(),
+        config,
+    })
+}
+
+async fn track_metrics(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let method = req.method().to_string();
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    let labels = [("method", method), ("route", route), ("status", status)];
+    metrics::counter!("sscard_http_requests_total", &labels).increment(1);
+    metrics::histogram!("sscard_http_request_duration_seconds", &labels)
+        .record(start.elapsed().as_secs_f64());
+    res
+}
+
+async fn fallback(State(state): State<AppState>, req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        ApiError::NotFound.into_response()
+    } else {
+        crate::portal::not_found_page(State(state), req.headers().clone(), req.uri().clone()).await
+    }
+}
+
+/// The whole application: API, portal, operational endpoints, and the middleware stack.
+pub fn build_router(state: AppState) -> Router {
+    let (api, _doc) = crate::api::router().split_for_parts();
+    let request_id = HeaderName::from_static("x-request-id");
+    let body_limit = state.config.body_limit;
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .merge(api)
+        .merge(crate::portal::router())
+        .route("/metrics", get(crate::api::ops::metrics))
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, timeout))
+        .layer(CatchPanicLayer::new())
+        // Outside the layers above, so their 413/504/500 leave as problem documents too.
+        .layer(middleware::from_fn_with_state(state.clone(), render_problems))
+        .layer(middleware::from_fn(track_metrics))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            // The span carries the request id and the path, never the query string: it may hold an ID number.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    ctx: AppContext,
+    config: WebConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
+    let state = build_state(ctx, config)?;
+    let app = build_router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    Ok(())
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            mode: crate::state::Mode::Demo,
+            body_limit: crate::DEFAULT_BODY_LIMIT,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Starts the real server on a free loopback port for a test.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use sscard_app::import::{import_csv, ImportKind};
+use sscard_testkit::{context, fixed_clock, TestDb};
+use sscard_web::{Mode, WebConfig};
+use tokio::sync::oneshot;
+
+pub struct Server {
+    pub base: String,
+    pub ctx: sscard_app::AppContext,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<Result<(), sscard_web::WebError>>>,
+    _db: TestDb,
+}
+
+pub const BRANCHES: &str = "code,bank,name,district,address,accepts_pickup,instant_issuance\n\
+102-0101,102,工商银行东城支行,110101,东城区一号,true,true\n\
+102-0105,102,工商银行朝阳支行,110105,朝阳区一号,true,false\n\
+105-0105,105,建设银行朝阳支行,110105,朝阳区二号,false,false\n";
+
+impl Server {
+    pub async fn start(db: TestDb, mode: Mode) -> Server {
+        Server::start_with(
+            db,
+            WebConfig {
+                mode,
+                ..WebConfig::default()
+            },
+        )
+        .await
+    }
+
+    pub async fn start_with(db: TestDb, config: WebConfig) -> Server {
+        let store = db.store().await;
+        let ctx = context(store, fixed_clock());
+        ctx.store
+            .ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes))
+            .await
+            .unwrap();
+        import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes())
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let handle = tokio::spawn(sscard_web::serve(
+            listener,
+            ctx.clone(),
+            config,
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        Server {
+            base,
+            ctx,
+            stop: Some(tx),
+            handle: Some(handle),
+            _db: db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Signals shutdown and waits for the server to finish.
+    pub async fn stop(mut self) -> Result<(), sscard_web::WebError> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        self.handle.take().unwrap().await.unwrap()
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
