@@ -13,8 +13,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sscard_domain::codes::{CodeTables, Table};
 use sscard_domain::registry::{
-    is_valid_site_code, Branch, Entity, Guardianship, InsuranceType, InsuredPerson, LegacyCard,
-    Membership, Outlet,
+    is_valid_site_code, Branch, Entity, Guardianship, InsuranceType, InsuredPerson, LegacyCard, Membership, Outlet,
 };
 use sscard_domain::values::{Gender, IdNumber, Mobile, PersonName, Uscc};
 
@@ -146,8 +145,7 @@ impl<'r> Row<'r> {
         Some(self.get(col)).filter(|s| !s.is_empty())
     }
     fn required(&self, col: &'static str) -> RowResult<&'r str> {
-        self.opt(col)
-            .ok_or((Some(col), format!("{col} is required")))
+        self.opt(col).ok_or((Some(col), format!("{col} is required")))
     }
     fn text(&self, col: &'static str, max: usize) -> RowResult<String> {
         let v = self.required(col)?;
@@ -167,12 +165,7 @@ impl<'r> Row<'r> {
             Err((Some(col), format!("unknown {} code {v:?}", table.as_str())))
         }
     }
-    fn opt_code(
-        &self,
-        ctx: &RowContext<'_>,
-        col: &'static str,
-        table: Table,
-    ) -> RowResult<Option<String>> {
+    fn opt_code(&self, ctx: &RowContext<'_>, col: &'static str, table: Table) -> RowResult<Option<String>> {
         match self.opt(col) {
             None => Ok(None),
             Some(_) => self.code(ctx, col, table).map(Some),
@@ -187,10 +180,7 @@ impl<'r> Row<'r> {
         match self.required(col)? {
             "true" | "yes" | "1" | "是" | "Y" | "y" => Ok(true),
             "false" | "no" | "0" | "否" | "N" | "n" => Ok(false),
-            other => Err((
-                Some(col),
-                format!("{col} must be true or false, not {other:?}"),
-            )),
+            other => Err((Some(col), format!("{col} must be true or false, not {other:?}"))),
         }
     }
     fn id(&self, ctx: &RowContext<'_>, col: &'static str) -> RowResult<IdNumber> {
@@ -201,8 +191,8 @@ impl<'r> Row<'r> {
 fn parse_person(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<InsuredPerson> {
     let id_number = row.id(ctx, "id_number")?;
     let name = PersonName::parse(row.get("name")).map_err(|e| (Some("name"), e.to_string()))?;
-    let gender = Gender::parse(row.required("gender")?)
-        .ok_or((Some("gender"), "gender must be male or female".to_string()))?;
+    let gender =
+        Gender::parse(row.required("gender")?).ok_or((Some("gender"), "gender must be male or female".to_string()))?;
     if gender != id_number.gender() {
         return Err((
             Some("gender"),
@@ -225,10 +215,7 @@ fn parse_person(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<InsuredPerson>
     };
     if let Some(until) = id_valid_until {
         if until <= id_valid_from {
-            return Err((
-                Some("id_valid_until"),
-                "ID validity ends before it starts".to_string(),
-            ));
+            return Err((Some("id_valid_until"), "ID validity ends before it starts".to_string()));
         }
     }
     let address = row.text("address", 200)?;
@@ -245,10 +232,8 @@ fn parse_person(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<InsuredPerson>
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let t = InsuranceType::parse(part).ok_or((
-            Some("insurance_types"),
-            format!("unknown insurance type {part:?}"),
-        ))?;
+        let t =
+            InsuranceType::parse(part).ok_or((Some("insurance_types"), format!("unknown insurance type {part:?}")))?;
         if !insurance.contains(&t) {
             insurance.push(t);
         }
@@ -261,11 +246,7 @@ fn parse_person(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<InsuredPerson>
                 Some(*c),
                 format!(
                     "{c} is only for {}",
-                    if *c == "employer_uscc" {
-                        "employees"
-                    } else {
-                        "retirees"
-                    }
+                    if *c == "employer_uscc" { "employees" } else { "retirees" }
                 ),
             )),
             None => Ok(()),
@@ -274,8 +255,8 @@ fn parse_person(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<InsuredPerson>
     let membership = match category {
         "employee" => {
             no_extra(&["pension_bank", "pension_branch"])?;
-            let employer = Uscc::parse(row.required("employer_uscc")?)
-                .map_err(|e| (Some("employer_uscc"), e.to_string()))?;
+            let employer =
+                Uscc::parse(row.required("employer_uscc")?).map_err(|e| (Some("employer_uscc"), e.to_string()))?;
             if !ctx.entities.contains(employer.as_str()) {
                 return Err((
                     Some("employer_uscc"),
@@ -319,9 +300,7 @@ fn parse_person(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<InsuredPerson>
         other => {
             return Err((
                 Some("category"),
-                format!(
-                    "category {other:?} must be employee, individual, retiree or resident_minor"
-                ),
+                format!("category {other:?} must be employee, individual, retiree or resident_minor"),
             ))
         }
     };
@@ -383,10 +362,7 @@ fn parse_guardianship(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Guardian
     let guardian = row.id(ctx, "guardian_id")?;
     let child = row.id(ctx, "child_id")?;
     if guardian == child {
-        return Err((
-            Some("child_id"),
-            "a person cannot be their own guardian".to_string(),
-        ));
+        return Err((Some("child_id"), "a person cannot be their own guardian".to_string()));
     }
     if child.birth_date() <= guardian.birth_date() {
         return Err((
@@ -521,10 +497,7 @@ pub async fn import_csv<R: Read + Send>(
     input: R,
 ) -> Result<ImportReport, ImportError> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError::Read(e.to_string()))?
-        .clone();
+    let headers = reader.headers().map_err(|e| ImportError::Read(e.to_string()))?.clone();
     if headers.is_empty() {
         return Err(ImportError::NoHeader);
     }
@@ -547,10 +520,7 @@ pub async fn import_csv<R: Read + Send>(
         return Err(ImportError::MissingColumns(missing));
     }
     let (entities, branch_banks) = match kind {
-        ImportKind::Registry => (
-            ctx.store.entity_usccs().await?,
-            ctx.store.branch_banks().await?,
-        ),
+        ImportKind::Registry => (ctx.store.entity_usccs().await?, ctx.store.branch_banks().await?),
         _ => (HashSet::new(), HashMap::new()),
     };
     let row_ctx = RowContext {
@@ -560,7 +530,16 @@ pub async fn import_csv<R: Read + Send>(
         branch_banks,
     };
 
-    let mut session = ctx.store.begin_import().await?;
+    // Parsing and writing overlap: a writer task owns the session and takes batches from a short queue.
+    let session = ctx.store.begin_import().await?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<ImportBatch>(2);
+    let writer = tokio::spawn(async move {
+        let mut session = session;
+        while let Some(batch) = rx.recv().await {
+            session.write(&batch).await?;
+        }
+        Ok::<_, StoreError>(session)
+    });
     let mut pending = Pending::new(kind);
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut report = ImportReport {
@@ -599,13 +578,17 @@ pub async fn import_csv<R: Read + Send>(
             }
             Err((column, reason)) => report.reject(row_number, column, reason),
         }
-        if pending.len() >= BATCH {
-            session.write(&pending.take()).await?;
+        if pending.len() >= BATCH && tx.send(pending.take()).await.is_err() {
+            break; // the writer failed; its error is reported below
         }
     }
     if pending.len() > 0 {
-        session.write(&pending.take()).await?;
+        let _ = tx.send(pending.take()).await;
     }
+    drop(tx);
+    let session = writer
+        .await
+        .map_err(|e| StoreError::Database(format!("import writer stopped: {e}")))??;
     session.commit().await?;
     tracing::info!(kind = ?kind, accepted = report.accepted, rejected = report.rejected, "import finished");
     Ok(report)
@@ -615,11 +598,7 @@ impl ImportReport {
     fn reject(&mut self, row: u64, column: Option<&'static str>, reason: String) {
         self.rejected += 1;
         if self.rejected_rows.len() < MAX_REPORTED_ROWS {
-            self.rejected_rows.push(RejectedRow {
-                row,
-                column,
-                reason,
-            });
+            self.rejected_rows.push(RejectedRow { row, column, reason });
         }
     }
 }

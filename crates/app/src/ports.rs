@@ -51,10 +51,7 @@ pub trait RegistryStore: Send + Sync {
     async fn begin_import(&self) -> StoreResult<Box<dyn ImportSession>>;
     async fn person(&self, id: &IdNumber) -> StoreResult<Option<InsuredPerson>>;
     async fn entity(&self, uscc: &Uscc) -> StoreResult<Option<Entity>>;
-    async fn guardianships_of_guardian(
-        &self,
-        guardian: &IdNumber,
-    ) -> StoreResult<Vec<Guardianship>>;
+    async fn guardianships_of_guardian(&self, guardian: &IdNumber) -> StoreResult<Vec<Guardianship>>;
     async fn count_persons(&self) -> StoreResult<u64>;
     /// Every known employer, for checking employee rows during an import.
     async fn entity_usccs(&self) -> StoreResult<HashSet<String>>;

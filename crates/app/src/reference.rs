@@ -20,10 +20,7 @@ pub async fn banks(ctx: &AppContext) -> Result<Vec<Bank>, ReferenceError> {
 }
 
 /// Branches, optionally of one bank and/or in one district; unknown codes are an error, not an empty list.
-pub async fn branches(
-    ctx: &AppContext,
-    filter: &BranchFilter,
-) -> Result<Vec<Branch>, ReferenceError> {
+pub async fn branches(ctx: &AppContext, filter: &BranchFilter) -> Result<Vec<Branch>, ReferenceError> {
     if let Some(bank) = &filter.bank {
         if ctx.codes.bank(bank).is_none() {
             return Err(ReferenceError::UnknownBank(bank.clone()));
@@ -37,10 +34,7 @@ pub async fn branches(
     Ok(ctx.store.branches(filter).await?)
 }
 
-pub async fn outlets(
-    ctx: &AppContext,
-    district: Option<&str>,
-) -> Result<Vec<Outlet>, ReferenceError> {
+pub async fn outlets(ctx: &AppContext, district: Option<&str>) -> Result<Vec<Outlet>, ReferenceError> {
     if let Some(d) = district {
         if ctx.codes.district(d).is_none() {
             return Err(ReferenceError::UnknownDistrict(d.to_string()));

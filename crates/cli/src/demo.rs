@@ -15,16 +15,14 @@ use sscard_domain::values::uscc::complete_uscc;
 use sscard_domain::values::IdNumber;
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "高", "林", "罗",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗",
 ];
 const GIVEN_M: &[&str] = &[
-    "建国", "志强", "伟", "磊", "洋", "勇", "军", "杰", "涛", "明", "浩然", "子轩", "宇航", "国庆",
-    "德华",
+    "建国", "志强", "伟", "磊", "洋", "勇", "军", "杰", "涛", "明", "浩然", "子轩", "宇航", "国庆", "德华",
 ];
 const GIVEN_F: &[&str] = &[
-    "秀英", "桂兰", "丽", "静", "敏", "燕", "艳", "娟", "霞", "芳", "欣怡", "梓涵", "雨桐", "淑珍",
-    "玉兰",
+    "秀英", "桂兰", "丽", "静", "敏", "燕", "艳", "娟", "霞", "芳", "欣怡", "梓涵", "雨桐", "淑珍", "玉兰",
 ];
 const STREETS: &[&str] = &[
     "建国路",
@@ -76,8 +74,8 @@ impl Gen {
     fn person_id(&mut self, age: u32, male: bool, district: &str) -> anyhow::Result<IdNumber> {
         loop {
             let year = self.today.year() - age as i32 - 1;
-            let birth = NaiveDate::from_ymd_opt(year, 1, 1).context("date")?
-                + Duration::days(self.rng.gen_range(1..365));
+            let birth =
+                NaiveDate::from_ymd_opt(year, 1, 1).context("date")? + Duration::days(self.rng.gen_range(1..365));
             let mut seq: u16 = self.rng.gen_range(0..500) * 2;
             if male {
                 seq += 1;
@@ -91,11 +89,7 @@ impl Gen {
 
     fn name(&mut self, male: bool) -> String {
         let s = self.pick(SURNAMES);
-        let g = if male {
-            self.pick(GIVEN_M)
-        } else {
-            self.pick(GIVEN_F)
-        };
+        let g = if male { self.pick(GIVEN_M) } else { self.pick(GIVEN_F) };
         format!("{s}{g}")
     }
 
@@ -116,12 +110,10 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
         today: ctx.clock.today(),
         used: Default::default(),
     };
-    let mut lines =
-        vec!["DEMO DATA — every person, employer and branch below is invented.".to_string()];
+    let mut lines = vec!["DEMO DATA — every person, employer and branch below is invented.".to_string()];
 
     // Branches: every bank in every district; outlets: one per district and one street outlet each.
-    let mut branches =
-        String::from("code,bank,name,district,address,accepts_pickup,instant_issuance\n");
+    let mut branches = String::from("code,bank,name,district,address,accepts_pickup,instant_issuance\n");
     let mut branch_codes: Vec<(String, String)> = Vec::new();
     for (bi, bank) in codes.banks.iter().enumerate() {
         for (di, d) in codes.districts.iter().enumerate() {
@@ -169,8 +161,7 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
     let mut usccs = Vec::new();
     for i in 0..12u32 {
         let d = &codes.districts[(i as usize * 5) % codes.districts.len()];
-        let uscc =
-            complete_uscc(&format!("91{}{:09}", d.code, 100_000 + i * 37)).context("uscc")?;
+        let uscc = complete_uscc(&format!("91{}{:09}", d.code, 100_000 + i * 37)).context("uscc")?;
         let name = format!(
             "北京{}{}有限公司（演示）",
             COMPANY[i as usize % COMPANY.len()],
@@ -192,8 +183,7 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
         "id_number,name,gender,date_of_birth,nationality,ethnicity,id_valid_from,id_valid_until,address,\
          residence_district,mobile,occupation,insurance_types,category,employer_uscc,pension_bank,pension_branch,legacy_cards\n",
     );
-    let mut guardianship =
-        String::from("guardian_id,child_id,relationship,guardian_is_householder,same_booklet\n");
+    let mut guardianship = String::from("guardian_id,child_id,relationship,guardian_is_householder,same_booklet\n");
     let mut samples: Vec<String> = Vec::new();
     let districts: Vec<String> = codes.districts.iter().map(|d| d.code.clone()).collect();
     let mut row = |g: &mut Gen,
@@ -291,24 +281,8 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
     for i in 0..36u32 {
         let age = i % 18;
         let parent_male = i % 2 == 0;
-        let (parent, pname) = row(
-            &mut g,
-            30 + (i % 12),
-            parent_male,
-            "individual",
-            ("", "", ""),
-            "",
-            "2",
-        )?;
-        let (child, cname) = row(
-            &mut g,
-            age,
-            i % 3 == 0,
-            "resident_minor",
-            ("", "", ""),
-            "",
-            "S",
-        )?;
+        let (parent, pname) = row(&mut g, 30 + (i % 12), parent_male, "individual", ("", "", ""), "", "2")?;
+        let (child, cname) = row(&mut g, age, i % 3 == 0, "resident_minor", ("", "", ""), "", "S")?;
         let relation = if parent_male { "51" } else { "52" };
         writeln!(
             guardianship,
@@ -317,15 +291,7 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
             i % 4 != 3
         )?;
         if i % 5 == 0 {
-            let (grand, _) = row(
-                &mut g,
-                62 + (i % 10),
-                true,
-                "individual",
-                ("", "", ""),
-                "",
-                "N",
-            )?;
+            let (grand, _) = row(&mut g, 62 + (i % 10), true, "individual", ("", "", ""), "", "N")?;
             writeln!(guardianship, "{grand},{child},61,false,false")?;
         }
         *count.entry("resident_minor").or_default() += 1;

@@ -104,16 +104,9 @@ fn database_url(cli: &Cli) -> anyhow::Result<String> {
     if let Some(url) = &cli.database_url {
         return Ok(url.clone());
     }
-    std::fs::create_dir_all(&cli.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            cli.data_dir.display()
-        )
-    })?;
-    Ok(format!(
-        "sqlite://{}",
-        cli.data_dir.join("sscard.db").display()
-    ))
+    std::fs::create_dir_all(&cli.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", cli.data_dir.display()))?;
+    Ok(format!("sqlite://{}", cli.data_dir.join("sscard.db").display()))
 }
 
 async fn context(cli: &Cli) -> anyhow::Result<AppContext> {
@@ -209,10 +202,7 @@ async fn import(cli: &Cli, kind: &str, file: &PathBuf, json: bool) -> anyhow::Re
             }
         }
         if report.rejected > report.rejected_rows.len() as u64 {
-            println!(
-                "  … and {} more",
-                report.rejected - report.rejected_rows.len() as u64
-            );
+            println!("  … and {} more", report.rejected - report.rejected_rows.len() as u64);
         }
     }
     Ok(report.rejected == 0)

@@ -82,16 +82,10 @@ impl ApplicationState {
             E::Mail => (&[S::Produced], S::Mailed),
             E::ReadyForPickup => (&[S::Produced], S::ReadyForPickup),
             E::DeliverToEntity => (&[S::Produced], S::DeliveredToEntity),
-            E::Collect => (
-                &[S::Mailed, S::ReadyForPickup, S::DeliveredToEntity],
-                S::Collected,
-            ),
+            E::Collect => (&[S::Mailed, S::ReadyForPickup, S::DeliveredToEntity], S::Collected),
             E::Reject => (&[S::SentToBank, S::InProduction], S::Rejected),
             // Withdrawal is allowed only before production starts (SPEC §5.6).
-            E::Withdraw => (
-                &[S::Draft, S::Submitted, S::SentToBank, S::Rejected],
-                S::Withdrawn,
-            ),
+            E::Withdraw => (&[S::Draft, S::Submitted, S::SentToBank, S::Rejected], S::Withdrawn),
             E::Resubmit => (&[S::Rejected], S::Submitted),
         }
     }
@@ -111,10 +105,7 @@ impl ApplicationState {
 
     /// Open applications block a new one for the same person (SPEC §5.1).
     pub fn is_open(self) -> bool {
-        !matches!(
-            self,
-            ApplicationState::Collected | ApplicationState::Withdrawn
-        )
+        !matches!(self, ApplicationState::Collected | ApplicationState::Withdrawn)
     }
 
     pub fn as_str(self) -> &'static str {

@@ -20,9 +20,7 @@ pub struct WorkdayCalendar {
 pub enum CalendarError {
     #[error("calendar row {row}: {reason}")]
     Row { row: usize, reason: String },
-    #[error(
-        "the working-day calendar has no data for {year}; load that year's holiday notice first"
-    )]
+    #[error("the working-day calendar has no data for {year}; load that year's holiday notice first")]
     YearNotCovered { year: i32 },
 }
 
@@ -45,11 +43,9 @@ impl WorkdayCalendar {
                 reason: e.to_string(),
             })?;
             let date =
-                NaiveDate::parse_from_str(rec.get(0).unwrap_or(""), "%Y-%m-%d").map_err(|e| {
-                    CalendarError::Row {
-                        row,
-                        reason: format!("date: {e}"),
-                    }
+                NaiveDate::parse_from_str(rec.get(0).unwrap_or(""), "%Y-%m-%d").map_err(|e| CalendarError::Row {
+                    row,
+                    reason: format!("date: {e}"),
                 })?;
             let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
             let kind = match rec.get(1).unwrap_or("") {
@@ -100,9 +96,9 @@ impl WorkdayCalendar {
         let mut date = from;
         let mut left = n;
         while left > 0 {
-            date = date.succ_opt().ok_or(CalendarError::YearNotCovered {
-                year: date.year() + 1,
-            })?;
+            date = date
+                .succ_opt()
+                .ok_or(CalendarError::YearNotCovered { year: date.year() + 1 })?;
             if self.is_working_day(date)? {
                 left -= 1;
             }
@@ -123,18 +119,9 @@ mod tests {
     fn holidays_and_adjusted_workdays() {
         let cal = WorkdayCalendar::embedded().unwrap();
         assert!(!cal.is_working_day(d(2026, 10, 1)).unwrap(), "National Day");
-        assert!(
-            cal.is_working_day(d(2026, 10, 10)).unwrap(),
-            "adjusted Saturday"
-        );
-        assert!(
-            cal.is_working_day(d(2026, 11, 23)).unwrap(),
-            "ordinary Monday"
-        );
-        assert!(
-            !cal.is_working_day(d(2026, 11, 21)).unwrap(),
-            "ordinary Saturday"
-        );
+        assert!(cal.is_working_day(d(2026, 10, 10)).unwrap(), "adjusted Saturday");
+        assert!(cal.is_working_day(d(2026, 11, 23)).unwrap(), "ordinary Monday");
+        assert!(!cal.is_working_day(d(2026, 11, 21)).unwrap(), "ordinary Saturday");
     }
 
     #[test]
@@ -142,19 +129,10 @@ mod tests {
         let cal = WorkdayCalendar::embedded().unwrap();
         // Wed 30 Sep 2026 + 4 working days: 1–7 Oct are off (1,2,5,6,7 holidays; 3,4 weekend),
         // Thu 8, Fri 9, Sat 10 (worked), Mon 12.
-        assert_eq!(
-            cal.add_working_days(d(2026, 9, 30), 4).unwrap(),
-            d(2026, 10, 12)
-        );
+        assert_eq!(cal.add_working_days(d(2026, 9, 30), 4).unwrap(), d(2026, 10, 12));
         // An ordinary Friday + 4 = the next Thursday.
-        assert_eq!(
-            cal.add_working_days(d(2026, 11, 20), 4).unwrap(),
-            d(2026, 11, 26)
-        );
-        assert_eq!(
-            cal.add_working_days(d(2026, 11, 20), 0).unwrap(),
-            d(2026, 11, 20)
-        );
+        assert_eq!(cal.add_working_days(d(2026, 11, 20), 4).unwrap(), d(2026, 11, 26));
+        assert_eq!(cal.add_working_days(d(2026, 11, 20), 0).unwrap(), d(2026, 11, 20));
     }
 
     #[test]
@@ -169,9 +147,7 @@ mod tests {
 
     #[test]
     fn malformed_rows_are_reported_with_their_row() {
-        let err = WorkdayCalendar::from_csv(
-            "date,kind,name\n2026-10-01,holiday,x\n2026-10-03,holiday,y\n",
-        );
+        let err = WorkdayCalendar::from_csv("date,kind,name\n2026-10-01,holiday,x\n2026-10-03,holiday,y\n");
         assert!(matches!(err, Err(CalendarError::Row { row: 3, .. })));
     }
 }

@@ -65,14 +65,8 @@ mod tests {
         // 2026-11-21 17:30 UTC is already 22 November in Beijing.
         let utc = Utc.with_ymd_and_hms(2026, 11, 21, 17, 30, 0).unwrap();
         let clock = FixedClock::at(utc.with_timezone(&shanghai()));
-        assert_eq!(
-            clock.today(),
-            NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
-        );
+        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
         clock.advance(chrono::Duration::days(1));
-        assert_eq!(
-            clock.today(),
-            NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
-        );
+        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
     }
 }

@@ -4,7 +4,7 @@
 //! tests below, and reported as an error at start-up rather than a panic.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Code {
@@ -41,7 +41,7 @@ pub struct BankCode {
 }
 
 /// Which table a code belongs to; used in error messages ("unknown ethnic group code 99").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Table {
     District,
@@ -81,13 +81,10 @@ pub struct CodeTables {
     pub occupations: Vec<Code>,
     pub guardian_relationships: Vec<Code>,
     pub banks: Vec<BankCode>,
-    index: BTreeMap<(u8, String), usize>,
+    index: HashMap<Table, HashMap<String, usize>>,
 }
 
-fn read<T: serde::de::DeserializeOwned>(
-    table: &'static str,
-    text: &str,
-) -> Result<Vec<T>, CodeTableError> {
+fn read<T: serde::de::DeserializeOwned>(table: &'static str, text: &str) -> Result<Vec<T>, CodeTableError> {
     csv::Reader::from_reader(text.as_bytes())
         .deserialize()
         .collect::<Result<Vec<T>, _>>()
@@ -158,16 +155,16 @@ impl CodeTables {
                 include_str!("../data/guardian_relationships.csv"),
             )?,
             banks,
-            index: BTreeMap::new(),
+            index: HashMap::new(),
         };
         tables.build_index();
         Ok(tables)
     }
 
     fn build_index(&mut self) {
-        let mut index = BTreeMap::new();
+        let mut index: HashMap<Table, HashMap<String, usize>> = HashMap::new();
         for (i, d) in self.districts.iter().enumerate() {
-            index.insert((Table::District as u8, d.code.clone()), i);
+            index.entry(Table::District).or_default().insert(d.code.clone(), i);
         }
         for (t, list) in [
             (Table::EthnicGroup, &self.ethnic_groups),
@@ -176,29 +173,29 @@ impl CodeTables {
             (Table::GuardianRelationship, &self.guardian_relationships),
         ] {
             for (i, c) in list.iter().enumerate() {
-                index.insert((t as u8, c.code.clone()), i);
+                index.entry(t).or_default().insert(c.code.clone(), i);
             }
         }
         for (i, b) in self.banks.iter().enumerate() {
-            index.insert((Table::Bank as u8, b.code.clone()), i);
+            index.entry(Table::Bank).or_default().insert(b.code.clone(), i);
         }
         self.index = index;
     }
 
+    fn position(&self, table: Table, code: &str) -> Option<usize> {
+        self.index.get(&table).and_then(|m| m.get(code)).copied()
+    }
+
     pub fn contains(&self, table: Table, code: &str) -> bool {
-        self.index.contains_key(&(table as u8, code.to_string()))
+        self.position(table, code).is_some()
     }
 
     pub fn district(&self, code: &str) -> Option<&District> {
-        self.index
-            .get(&(Table::District as u8, code.to_string()))
-            .map(|i| &self.districts[*i])
+        self.position(Table::District, code).map(|i| &self.districts[i])
     }
 
     pub fn bank(&self, code: &str) -> Option<&BankCode> {
-        self.index
-            .get(&(Table::Bank as u8, code.to_string()))
-            .map(|i| &self.banks[*i])
+        self.position(Table::Bank, code).map(|i| &self.banks[i])
     }
 
     /// The occupation every retiree's application defaults to (SPEC §5.2).
@@ -240,6 +237,10 @@ mod tests {
             + t.occupations.len()
             + t.guardian_relationships.len()
             + t.banks.len();
-        assert_eq!(t.index.len(), total, "a code appears twice in one table");
+        assert_eq!(
+            t.index.values().map(HashMap::len).sum::<usize>(),
+            total,
+            "a code appears twice in one table"
+        );
     }
 }

@@ -146,7 +146,5 @@ pub struct Bank {
 
 /// Branch and outlet codes: 1–32 characters of `A–Z a–z 0–9 -`.
 pub fn is_valid_site_code(code: &str) -> bool {
-    !code.is_empty()
-        && code.len() <= 32
-        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    !code.is_empty() && code.len() <= 32 && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }

@@ -6,8 +6,7 @@
 use chrono::NaiveDate;
 use sscard_app::ports::StoreError;
 use sscard_domain::registry::{
-    Bank, Branch, Entity, Guardianship, InsuranceType, InsuredPerson, LegacyCard, Membership,
-    Outlet,
+    Bank, Branch, Entity, Guardianship, InsuranceType, InsuredPerson, LegacyCard, Membership, Outlet,
 };
 use sscard_domain::values::{Gender, IdNumber, Mobile, PersonName, Uscc};
 
@@ -23,8 +22,7 @@ pub(crate) const PERSON_UPSERT_TAIL: &str = " ON CONFLICT (id_number) DO UPDATE 
     employer_uscc = excluded.employer_uscc, pension_bank = excluded.pension_bank, \
     pension_branch = excluded.pension_branch, legacy_cards = excluded.legacy_cards, updated_at = CURRENT_TIMESTAMP";
 
-pub(crate) const ENTITY_UPSERT_TAIL: &str =
-    " ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, \
+pub(crate) const ENTITY_UPSERT_TAIL: &str = " ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, \
     address = excluded.address, district = excluded.district, updated_at = CURRENT_TIMESTAMP";
 pub(crate) const GUARDIANSHIP_UPSERT_TAIL: &str = " ON CONFLICT (guardian_id, child_id) DO UPDATE SET \
     relationship = excluded.relationship, guardian_is_householder = excluded.guardian_is_householder, \
@@ -32,8 +30,7 @@ pub(crate) const GUARDIANSHIP_UPSERT_TAIL: &str = " ON CONFLICT (guardian_id, ch
 pub(crate) const BRANCH_UPSERT_TAIL: &str = " ON CONFLICT (code) DO UPDATE SET bank = excluded.bank, \
     name = excluded.name, district = excluded.district, address = excluded.address, \
     accepts_pickup = excluded.accepts_pickup, instant_issuance = excluded.instant_issuance, updated_at = CURRENT_TIMESTAMP";
-pub(crate) const OUTLET_UPSERT_TAIL: &str =
-    " ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+pub(crate) const OUTLET_UPSERT_TAIL: &str = " ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
     district = excluded.district, address = excluded.address, updated_at = CURRENT_TIMESTAMP";
 
 /// Rows per multi-row statement: 18 columns × 1,000 stays under both engines' bind-parameter limits.
@@ -79,11 +76,7 @@ impl PersonRow {
             Membership::Retiree {
                 pension_bank,
                 pension_branch,
-            } => (
-                None,
-                Some(pension_bank.clone()),
-                Some(pension_branch.clone()),
-            ),
+            } => (None, Some(pension_bank.clone()), Some(pension_branch.clone())),
             Membership::Individual | Membership::ResidentMinor => (None, None, None),
         };
         PersonRow {
@@ -99,12 +92,7 @@ impl PersonRow {
             residence_district: p.residence_district.clone(),
             mobile: p.mobile.as_ref().map(|m| m.as_str().to_string()),
             occupation: p.occupation.clone(),
-            insurance_types: p
-                .insurance
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(";"),
+            insurance_types: p.insurance.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(";"),
             category: p.membership.category().to_string(),
             employer_uscc,
             pension_bank,
@@ -142,9 +130,7 @@ impl PersonRow {
         }
         let mut legacy_cards = Vec::new();
         for c in self.legacy_cards.split(';').filter(|s| !s.is_empty()) {
-            let (g, bank) = c
-                .split_once(':')
-                .ok_or_else(|| corrupt("legacy_cards", c))?;
+            let (g, bank) = c.split_once(':').ok_or_else(|| corrupt("legacy_cards", c))?;
             let generation = g.parse::<u8>().map_err(|e| corrupt("legacy_cards", e))?;
             legacy_cards.push(LegacyCard {
                 generation,
@@ -286,10 +272,7 @@ macro_rules! write_rows {
             qb.push($cols).push(") ");
             qb.push_values(chunk, |mut $b, $r| $push);
             qb.push($tail);
-            qb.build()
-                .execute(&mut **$tx)
-                .await
-                .map_err($crate::db_err)?;
+            qb.build().execute(&mut **$tx).await.map_err($crate::db_err)?;
         }
     }};
 }
@@ -360,10 +343,8 @@ macro_rules! write_small_batch {
                 }
             ),
             ImportBatch::Persons(rows) => {
-                let rows: Vec<$crate::common::PersonRow> = rows
-                    .iter()
-                    .map($crate::common::PersonRow::from_domain)
-                    .collect();
+                let rows: Vec<$crate::common::PersonRow> =
+                    rows.iter().map($crate::common::PersonRow::from_domain).collect();
                 write_rows!(
                     $db,
                     $tx,

@@ -10,6 +10,8 @@
 
 #[macro_use]
 mod common;
+#[doc(hidden)]
+pub mod bench_support;
 pub mod postgres;
 pub mod sqlite;
 
@@ -49,10 +51,9 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
     match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
+            StoreError::Unavailable(e.to_string())
+        }
         other => StoreError::Database(other.to_string()),
     }
 }

@@ -1,5 +1,5 @@
-//! PostgreSQL: production. Bulk imports go through `COPY` into a transaction-local staging table and one
-//! `INSERT … ON CONFLICT` per flush, which is the fastest way PostgreSQL offers to upsert many rows.
+//! PostgreSQL: production. Bulk imports `COPY` new rows straight into the registry and merge rows whose key is
+//! already stored through a transaction-local staging table and `INSERT … ON CONFLICT DO UPDATE`.
 
 use std::time::Duration;
 
@@ -115,32 +115,52 @@ pub(crate) fn copy_person_line(out: &mut Vec<u8>, p: &PersonRow) {
 }
 
 impl PgImport {
+    /// New keys are copied straight into the registry (the fastest path PostgreSQL has); keys already stored go
+    /// through the staging table and one `INSERT … ON CONFLICT DO UPDATE` per flush. A row inserted by another
+    /// writer between the look-up and the COPY fails the whole import cleanly (unique key), never duplicates.
     async fn stage(&mut self, rows: &[sscard_domain::registry::InsuredPerson]) -> StoreResult<()> {
-        if !self.staging_created {
-            sqlx::query(
-                "CREATE TEMP TABLE registry_import (LIKE registry_persons INCLUDING DEFAULTS) ON COMMIT DROP",
-            )
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
-            self.staging_created = true;
+        let keys: Vec<&str> = rows.iter().map(|p| p.id_number.as_str()).collect();
+        let existing: Vec<String> =
+            sqlx::query_scalar("SELECT id_number FROM registry_persons WHERE id_number = ANY($1)")
+                .bind(&keys)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        let existing: std::collections::HashSet<String> = existing.into_iter().collect();
+        let (updates, inserts): (Vec<_>, Vec<_>) = rows.iter().partition(|p| existing.contains(p.id_number.as_str()));
+        if !inserts.is_empty() {
+            self.copy_into("registry_persons", &inserts).await?;
         }
+        if !updates.is_empty() {
+            if !self.staging_created {
+                sqlx::query(
+                    "CREATE TEMP TABLE registry_import (LIKE registry_persons INCLUDING DEFAULTS) ON COMMIT DROP",
+                )
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+                self.staging_created = true;
+            }
+            self.copy_into("registry_import", &updates).await?;
+            self.staged += updates.len();
+            if self.staged >= FLUSH_ROWS {
+                self.merge().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn copy_into(&mut self, table: &str, rows: &[&sscard_domain::registry::InsuredPerson]) -> StoreResult<()> {
         self.buffer.clear();
         for p in rows {
             copy_person_line(&mut self.buffer, &PersonRow::from_domain(p));
         }
         let mut copy = (*self.tx)
-            .copy_in_raw(&format!(
-                "COPY registry_import ({PERSON_COLUMNS}) FROM STDIN"
-            ))
+            .copy_in_raw(&format!("COPY {table} ({PERSON_COLUMNS}) FROM STDIN"))
             .await
             .map_err(db_err)?;
         copy.send(self.buffer.as_slice()).await.map_err(db_err)?;
         copy.finish().await.map_err(db_err)?;
-        self.staged += rows.len();
-        if self.staged >= FLUSH_ROWS {
-            self.merge().await?;
-        }
         Ok(())
     }
 
@@ -151,10 +171,7 @@ impl PgImport {
         let sql = format!(
             "INSERT INTO registry_persons ({PERSON_COLUMNS}) SELECT {PERSON_COLUMNS} FROM registry_import{PERSON_UPSERT_TAIL}"
         );
-        sqlx::query(&sql)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(&sql).execute(&mut *self.tx).await.map_err(db_err)?;
         sqlx::query("TRUNCATE registry_import")
             .execute(&mut *self.tx)
             .await

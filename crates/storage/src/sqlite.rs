@@ -46,11 +46,7 @@ impl SqliteStore {
 
     async fn begin_import_session(&self) -> StoreResult<Box<dyn ImportSession>> {
         // IMMEDIATE takes the write lock up front, so the import never fails half-way on a lock upgrade.
-        let tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db_err)?;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
         Ok(Box::new(SqliteImport { tx }))
     }
 }

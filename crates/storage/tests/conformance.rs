@@ -42,29 +42,21 @@ both_engines!(
         let mut bad_checksum = a.as_str().to_string();
         bad_checksum.replace_range(17..18, if a.as_str().ends_with('0') { "1" } else { "0" });
         let rows = vec![
-            individual_row(&a, "张三"),                               // row 2: good
-            individual_row(&b, "李四").replace(",female,", ",male,"), // row 3: gender disagrees
+            individual_row(&a, "张三"),                                        // row 2: good
+            individual_row(&b, "李四").replace(",female,", ",male,"),          // row 3: gender disagrees
             individual_row(&a, "张三").replacen(a.as_str(), &bad_checksum, 1), // row 4: bad check character
-            individual_row(&b, "李四").replace(",CHN,", ",XXX,"), // row 5: unknown nationality
-            individual_row(&b, "李四").replace("13800001234", "12345"), // row 6: bad mobile
-            individual_row(&b, "李四").replace(",individual,", ",tourist,"), // row 7: unknown category
-            individual_row(&a, "张三"), // row 8: duplicate of row 2
-            individual_row(&b, "李四"), // row 9: good
+            individual_row(&b, "李四").replace(",CHN,", ",XXX,"),              // row 5: unknown nationality
+            individual_row(&b, "李四").replace("13800001234", "12345"),        // row 6: bad mobile
+            individual_row(&b, "李四").replace(",individual,", ",tourist,"),   // row 7: unknown category
+            individual_row(&a, "张三"),                                        // row 8: duplicate of row 2
+            individual_row(&b, "李四"),                                        // row 9: good
         ];
-        let report = import_csv(
-            &ctx,
-            ImportKind::Registry,
-            csv(REGISTRY_HEADER, &rows).as_bytes(),
-        )
-        .await
-        .unwrap();
+        let report = import_csv(&ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &rows).as_bytes())
+            .await
+            .unwrap();
         assert_eq!(report.accepted, 2);
         assert_eq!(report.rejected, 6);
-        let rejected: Vec<(u64, Option<&str>)> = report
-            .rejected_rows
-            .iter()
-            .map(|r| (r.row, r.column))
-            .collect();
+        let rejected: Vec<(u64, Option<&str>)> = report.rejected_rows.iter().map(|r| (r.row, r.column)).collect();
         assert_eq!(
             rejected,
             vec![
@@ -90,29 +82,22 @@ both_engines!(
     }
 );
 
-both_engines!(
-    a_reimport_updates_and_never_duplicates,
-    |db: TestDb| async move {
-        let ctx = setup(&db).await;
-        let a = id(1990, 3, 7, 11);
-        let first = csv(REGISTRY_HEADER, &[individual_row(&a, "张三")]);
-        import_csv(&ctx, ImportKind::Registry, first.as_bytes())
-            .await
-            .unwrap();
-        let second = csv(
-            REGISTRY_HEADER,
-            &[individual_row(&a, "张叁").replace("13800001234", "13911112222")],
-        );
-        let report = import_csv(&ctx, ImportKind::Registry, second.as_bytes())
-            .await
-            .unwrap();
-        assert_eq!(report.accepted, 1);
-        assert_eq!(ctx.store.count_persons().await.unwrap(), 1);
-        let p = ctx.store.person(&a).await.unwrap().unwrap();
-        assert_eq!(p.name.as_str(), "张叁");
-        assert_eq!(p.mobile.unwrap().as_str(), "13911112222");
-    }
-);
+both_engines!(a_reimport_updates_and_never_duplicates, |db: TestDb| async move {
+    let ctx = setup(&db).await;
+    let a = id(1990, 3, 7, 11);
+    let first = csv(REGISTRY_HEADER, &[individual_row(&a, "张三")]);
+    import_csv(&ctx, ImportKind::Registry, first.as_bytes()).await.unwrap();
+    let second = csv(
+        REGISTRY_HEADER,
+        &[individual_row(&a, "张叁").replace("13800001234", "13911112222")],
+    );
+    let report = import_csv(&ctx, ImportKind::Registry, second.as_bytes()).await.unwrap();
+    assert_eq!(report.accepted, 1);
+    assert_eq!(ctx.store.count_persons().await.unwrap(), 1);
+    let p = ctx.store.person(&a).await.unwrap().unwrap();
+    assert_eq!(p.name.as_str(), "张叁");
+    assert_eq!(p.mobile.unwrap().as_str(), "13911112222");
+});
 
 both_engines!(a_missing_column_stores_nothing, |db: TestDb| async move {
     let ctx = setup(&db).await;
@@ -120,13 +105,9 @@ both_engines!(a_missing_column_stores_nothing, |db: TestDb| async move {
     let header = REGISTRY_HEADER.replace(",legacy_cards", "");
     let row = individual_row(&a, "张三");
     let row = &row[..row.rfind(',').unwrap()];
-    let err = import_csv(
-        &ctx,
-        ImportKind::Registry,
-        csv(&header, &[row.to_string()]).as_bytes(),
-    )
-    .await
-    .unwrap_err();
+    let err = import_csv(&ctx, ImportKind::Registry, csv(&header, &[row.to_string()]).as_bytes())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, ImportError::MissingColumns(ref c) if c == &vec!["legacy_cards"]),
         "{err}"
@@ -145,40 +126,22 @@ both_engines!(
         let e = id(1988, 6, 6, 31);
         let r = id(1950, 1, 2, 42);
         let rows = vec![
-            employee_row(&e, "王五", &employer), // row 2: employer unknown yet
+            employee_row(&e, "王五", &employer),        // row 2: employer unknown yet
             retiree_row(&r, "赵六", "105", "102-0105"), // row 3: branch of another bank
             retiree_row(&r, "赵六", "102", "999-0000"), // row 4: unknown branch
         ];
-        let report = import_csv(
-            &ctx,
-            ImportKind::Registry,
-            csv(REGISTRY_HEADER, &rows).as_bytes(),
-        )
-        .await
-        .unwrap();
+        let report = import_csv(&ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &rows).as_bytes())
+            .await
+            .unwrap();
         assert_eq!(report.accepted, 0);
         assert_eq!(
-            report
-                .rejected_rows
-                .iter()
-                .map(|r| r.column)
-                .collect::<Vec<_>>(),
-            vec![
-                Some("employer_uscc"),
-                Some("pension_branch"),
-                Some("pension_branch")
-            ]
+            report.rejected_rows.iter().map(|r| r.column).collect::<Vec<_>>(),
+            vec![Some("employer_uscc"), Some("pension_branch"), Some("pension_branch")]
         );
-        assert!(report.rejected_rows[0]
-            .reason
-            .contains("import entities first"));
-        assert!(report.rejected_rows[1]
-            .reason
-            .contains("belongs to bank 102"));
+        assert!(report.rejected_rows[0].reason.contains("import entities first"));
+        assert!(report.rejected_rows[1].reason.contains("belongs to bank 102"));
 
-        let entities = format!(
-            "uscc,name,address,district\n{employer},北京测试科技有限公司,海淀区一号,110108\n"
-        );
+        let entities = format!("uscc,name,address,district\n{employer},北京测试科技有限公司,海淀区一号,110108\n");
         assert_eq!(
             import_csv(&ctx, ImportKind::Entities, entities.as_bytes())
                 .await
@@ -190,19 +153,10 @@ both_engines!(
             employee_row(&e, "王五", &employer),
             retiree_row(&r, "赵六", "102", "102-0105"),
         ];
-        let report = import_csv(
-            &ctx,
-            ImportKind::Registry,
-            csv(REGISTRY_HEADER, &rows).as_bytes(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(
-            (report.accepted, report.rejected),
-            (2, 0),
-            "{:?}",
-            report.rejected_rows
-        );
+        let report = import_csv(&ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &rows).as_bytes())
+            .await
+            .unwrap();
+        assert_eq!((report.accepted, report.rejected), (2, 0), "{:?}", report.rejected_rows);
         let stored = ctx.store.person(&r).await.unwrap().unwrap();
         assert_eq!(
             stored.membership,
@@ -263,146 +217,108 @@ both_engines!(
     }
 );
 
-both_engines!(
-    branches_filter_by_bank_district_and_pickup,
-    |db: TestDb| async move {
-        let ctx = setup(&db).await;
-        let report = import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes())
-            .await
-            .unwrap();
-        assert_eq!(report.accepted, 3);
-        let all = ctx.store.branches(&BranchFilter::default()).await.unwrap();
-        assert_eq!(all.len(), 3);
-        let icbc = ctx
-            .store
-            .branches(&BranchFilter {
-                bank: Some("102".into()),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        assert_eq!(icbc.len(), 2);
-        let chaoyang = BranchFilter {
-            district: Some("110105".into()),
-            ..Default::default()
-        };
-        assert_eq!(ctx.store.branches(&chaoyang).await.unwrap().len(), 2);
-        let both = BranchFilter {
+both_engines!(branches_filter_by_bank_district_and_pickup, |db: TestDb| async move {
+    let ctx = setup(&db).await;
+    let report = import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(report.accepted, 3);
+    let all = ctx.store.branches(&BranchFilter::default()).await.unwrap();
+    assert_eq!(all.len(), 3);
+    let icbc = ctx
+        .store
+        .branches(&BranchFilter {
             bank: Some("102".into()),
-            district: Some("110105".into()),
-            accepts_pickup: Some(true),
-        };
-        let found = ctx.store.branches(&both).await.unwrap();
-        assert_eq!(
-            found.iter().map(|b| b.code.as_str()).collect::<Vec<_>>(),
-            vec!["102-0105"]
-        );
-        assert!(found[0].accepts_pickup && !found[0].instant_issuance);
-        // A branch of a bank outside the 15 is refused.
-        let bad = "code,bank,name,district,address,accepts_pickup,instant_issuance\nX-1,999,某银行,110105,地址,true,true\n";
-        let report = import_csv(&ctx, ImportKind::Branches, bad.as_bytes())
-            .await
-            .unwrap();
-        assert_eq!(report.rejected_rows[0].column, Some("bank"));
-        assert_eq!(
-            ctx.store
-                .branches(&BranchFilter::default())
-                .await
-                .unwrap()
-                .len(),
-            3
-        );
-    }
-);
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(icbc.len(), 2);
+    let chaoyang = BranchFilter {
+        district: Some("110105".into()),
+        ..Default::default()
+    };
+    assert_eq!(ctx.store.branches(&chaoyang).await.unwrap().len(), 2);
+    let both = BranchFilter {
+        bank: Some("102".into()),
+        district: Some("110105".into()),
+        accepts_pickup: Some(true),
+    };
+    let found = ctx.store.branches(&both).await.unwrap();
+    assert_eq!(
+        found.iter().map(|b| b.code.as_str()).collect::<Vec<_>>(),
+        vec!["102-0105"]
+    );
+    assert!(found[0].accepts_pickup && !found[0].instant_issuance);
+    // A branch of a bank outside the 15 is refused.
+    let bad = "code,bank,name,district,address,accepts_pickup,instant_issuance\nX-1,999,某银行,110105,地址,true,true\n";
+    let report = import_csv(&ctx, ImportKind::Branches, bad.as_bytes()).await.unwrap();
+    assert_eq!(report.rejected_rows[0].column, Some("bank"));
+    assert_eq!(ctx.store.branches(&BranchFilter::default()).await.unwrap().len(), 3);
+});
 
 both_engines!(outlets_import_and_filter, |db: TestDb| async move {
     let ctx = setup(&db).await;
     let text = "code,name,district,address\nO-0101,东城区社保卡服务网点,110101,东城区二号\n\
                 O-0105,朝阳区社保卡服务网点,110105,朝阳区三号\nbad code!,x,110105,y\nO-9,x,110103,y\n";
-    let report = import_csv(&ctx, ImportKind::Outlets, text.as_bytes())
-        .await
-        .unwrap();
+    let report = import_csv(&ctx, ImportKind::Outlets, text.as_bytes()).await.unwrap();
     assert_eq!(report.accepted, 2);
     assert_eq!(
-        report
-            .rejected_rows
-            .iter()
-            .map(|r| r.column)
-            .collect::<Vec<_>>(),
+        report.rejected_rows.iter().map(|r| r.column).collect::<Vec<_>>(),
         vec![Some("code"), Some("district")]
     );
     assert_eq!(ctx.store.outlets(Some("110105")).await.unwrap().len(), 1);
     assert_eq!(ctx.store.outlets(None).await.unwrap().len(), 2);
 });
 
-both_engines!(
-    ensure_banks_keeps_what_the_bureau_configured,
-    |db: TestDb| async move {
-        let ctx = setup(&db).await;
-        assert_eq!(ctx.store.banks().await.unwrap().len(), 15);
-        assert!(ctx
-            .store
-            .set_bank_online_replacement("308", true)
-            .await
-            .unwrap());
-        assert!(!ctx
-            .store
-            .set_bank_online_replacement("999", true)
-            .await
-            .unwrap());
-        let defaults: Vec<Bank> = sscard_app::reference::banks_from_codes(&ctx.codes);
-        ctx.store.ensure_banks(&defaults).await.unwrap();
-        let banks = ctx.store.banks().await.unwrap();
-        assert_eq!(banks.len(), 15);
-        assert!(
-            banks
-                .iter()
-                .find(|b| b.code == "308")
-                .unwrap()
-                .supports_online_replacement
-        );
-        assert!(
-            !banks
-                .iter()
-                .find(|b| b.code == "102")
-                .unwrap()
-                .supports_online_replacement
-        );
-    }
-);
+both_engines!(ensure_banks_keeps_what_the_bureau_configured, |db: TestDb| async move {
+    let ctx = setup(&db).await;
+    assert_eq!(ctx.store.banks().await.unwrap().len(), 15);
+    assert!(ctx.store.set_bank_online_replacement("308", true).await.unwrap());
+    assert!(!ctx.store.set_bank_online_replacement("999", true).await.unwrap());
+    let defaults: Vec<Bank> = sscard_app::reference::banks_from_codes(&ctx.codes);
+    ctx.store.ensure_banks(&defaults).await.unwrap();
+    let banks = ctx.store.banks().await.unwrap();
+    assert_eq!(banks.len(), 15);
+    assert!(
+        banks
+            .iter()
+            .find(|b| b.code == "308")
+            .unwrap()
+            .supports_online_replacement
+    );
+    assert!(
+        !banks
+            .iter()
+            .find(|b| b.code == "102")
+            .unwrap()
+            .supports_online_replacement
+    );
+});
 
 both_engines!(settings_round_trip, |db: TestDb| async move {
     let store = db.store().await;
     assert_eq!(store.setting(SETTING_DEMO_DATA).await.unwrap(), None);
     store.set_setting(SETTING_DEMO_DATA, "true").await.unwrap();
     store.set_setting(SETTING_DEMO_DATA, "yes").await.unwrap();
-    assert_eq!(
-        store.setting(SETTING_DEMO_DATA).await.unwrap().as_deref(),
-        Some("yes")
-    );
+    assert_eq!(store.setting(SETTING_DEMO_DATA).await.unwrap().as_deref(), Some("yes"));
 });
 
-both_engines!(
-    an_uncommitted_import_stores_nothing,
-    |db: TestDb| async move {
-        let ctx = setup(&db).await;
-        let entities = vec![sscard_domain::registry::Entity {
-            uscc: sscard_domain::values::Uscc::parse(&uscc(7)).unwrap(),
-            name: "x".into(),
-            address: "y".into(),
-            district: "110105".into(),
-        }];
-        {
-            let mut session = ctx.store.begin_import().await.unwrap();
-            session
-                .write(&ImportBatch::Entities(entities))
-                .await
-                .unwrap();
-            // dropped without commit
-        }
-        assert!(ctx.store.entity_usccs().await.unwrap().is_empty());
+both_engines!(an_uncommitted_import_stores_nothing, |db: TestDb| async move {
+    let ctx = setup(&db).await;
+    let entities = vec![sscard_domain::registry::Entity {
+        uscc: sscard_domain::values::Uscc::parse(&uscc(7)).unwrap(),
+        name: "x".into(),
+        address: "y".into(),
+        district: "110105".into(),
+    }];
+    {
+        let mut session = ctx.store.begin_import().await.unwrap();
+        session.write(&ImportBatch::Entities(entities)).await.unwrap();
+        // dropped without commit
     }
-);
+    assert!(ctx.store.entity_usccs().await.unwrap().is_empty());
+});
 
 both_engines!(
     large_imports_cross_batch_and_flush_boundaries,
@@ -413,22 +329,12 @@ both_engines!(
         let start = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap();
         for i in 0..n {
             let birth = start + chrono::Duration::days(i64::from(i / 500));
-            let p = sscard_domain::values::IdNumber::compose(
-                "110105",
-                birth,
-                (i % 500) as u16,
-                today(),
-            )
-            .unwrap();
+            let p = sscard_domain::values::IdNumber::compose("110105", birth, (i % 500) as u16, today()).unwrap();
             rows.push(individual_row(&p, "测试"));
         }
-        let report = import_csv(
-            &ctx,
-            ImportKind::Registry,
-            csv(REGISTRY_HEADER, &rows).as_bytes(),
-        )
-        .await
-        .unwrap();
+        let report = import_csv(&ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &rows).as_bytes())
+            .await
+            .unwrap();
         assert_eq!((report.accepted, report.rejected), (u64::from(n), 0));
         assert_eq!(ctx.store.count_persons().await.unwrap(), u64::from(n));
     }

@@ -14,20 +14,11 @@ pub fn today() -> NaiveDate {
 
 /// A valid ID number born on `y-m-d` with sequence `seq` (odd = male).
 pub fn id(y: i32, m: u32, d: u32, seq: u16) -> IdNumber {
-    IdNumber::compose(
-        "110105",
-        NaiveDate::from_ymd_opt(y, m, d).unwrap(),
-        seq,
-        today(),
-    )
-    .unwrap()
+    IdNumber::compose("110105", NaiveDate::from_ymd_opt(y, m, d).unwrap(), seq, today()).unwrap()
 }
 
 pub fn uscc(n: u32) -> String {
-    complete_uscc(&format!("91110105{n:09}"))
-        .unwrap()
-        .as_str()
-        .to_string()
+    complete_uscc(&format!("91110105{n:09}")).unwrap().as_str().to_string()
 }
 
 /// An `individual` registry row for `id`.

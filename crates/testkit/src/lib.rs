@@ -35,9 +35,7 @@ pub struct TestDb {
 }
 
 fn flag(name: &str) -> bool {
-    std::env::var(name)
-        .map(|v| v == "1" || v == "true")
-        .unwrap_or(false)
+    std::env::var(name).map(|v| v == "1" || v == "true").unwrap_or(false)
 }
 
 /// The PostgreSQL server for tests, or `None` (with a loud note) when tests may skip it.
@@ -110,9 +108,7 @@ impl Drop for TestDb {
                     .build()
                     .unwrap();
                 rt.block_on(async move {
-                    if let Ok(mut c) =
-                        <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await
-                    {
+                    if let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
                         let _ = sqlx::Executor::execute(
                             &mut c,
                             format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
@@ -167,9 +163,7 @@ macro_rules! both_engines {
             use super::*;
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let db = $crate::TestDb::of($crate::EngineKind::Sqlite)
-                    .await
-                    .unwrap();
+                let db = $crate::TestDb::of($crate::EngineKind::Sqlite).await.unwrap();
                 ($body)(db).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

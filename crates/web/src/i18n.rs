@@ -98,10 +98,7 @@ fn all_messages(b: &FluentBundle<FluentResource>, text: &str) -> BTreeMap<String
         }
         if let Some(msg) = b.get_message(id).and_then(|m| m.value()) {
             let mut errs = vec![];
-            out.insert(
-                id.to_string(),
-                b.format_pattern(msg, None, &mut errs).into_owned(),
-            );
+            out.insert(id.to_string(), b.format_pattern(msg, None, &mut errs).into_owned());
         }
     }
     out
@@ -116,12 +113,7 @@ impl I18n {
         let en = bundle("en", langid!("en"), EN)?;
         let zh_all = all_messages(&zh, ZH);
         let en_all = all_messages(&en, EN);
-        Ok(I18n {
-            zh,
-            en,
-            zh_all,
-            en_all,
-        })
+        Ok(I18n { zh, en, zh_all, en_all })
     }
 
     fn bundle(&self, lang: Lang) -> &FluentBundle<FluentResource> {
@@ -142,8 +134,7 @@ impl I18n {
             fargs.set(*k, FluentValue::from(v.clone()));
         }
         let mut errs = vec![];
-        b.format_pattern(pattern, Some(&fargs), &mut errs)
-            .into_owned()
+        b.format_pattern(pattern, Some(&fargs), &mut errs).into_owned()
     }
 
     pub fn has(&self, lang: Lang, id: &str) -> bool {
@@ -198,20 +189,13 @@ mod tests {
             Lang::ZhCn
         );
         assert_eq!(Lang::from_accept_language(Some("fr")), Lang::ZhCn);
-        assert_eq!(
-            Lang::from_accept_language(Some("zh;q=0, en;q=0.1")),
-            Lang::En
-        );
+        assert_eq!(Lang::from_accept_language(Some("zh;q=0, en;q=0.1")), Lang::En);
     }
 
     #[test]
     fn arguments_are_substituted() {
         let i = I18n::load().unwrap();
-        let s = i.format(
-            Lang::En,
-            "problem-unknown_bank-detail",
-            &[("code", "999".into())],
-        );
+        let s = i.format(Lang::En, "problem-unknown_bank-detail", &[("code", "999".into())]);
         assert_eq!(s, "Bank code 999 is not a cooperative bank.");
     }
 }

@@ -78,13 +78,9 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::InvalidQuery(_) | ApiError::InvalidJson(_) | ApiError::BadRequest => {
-                StatusCode::BAD_REQUEST
-            }
+            ApiError::InvalidQuery(_) | ApiError::InvalidJson(_) | ApiError::BadRequest => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::UnknownBank(_) | ApiError::UnknownDistrict(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::UnknownBank(_) | ApiError::UnknownDistrict(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -205,9 +201,7 @@ pub fn problem_body(
         type_uri: format!("urn:sscard:problem:{code}"),
         title: state.i18n.format(lang, &format!("problem-{code}"), &[]),
         status: err.status().as_u16(),
-        detail: state
-            .i18n
-            .format(lang, &format!("problem-{code}-detail"), &args),
+        detail: state.i18n.format(lang, &format!("problem-{code}-detail"), &args),
         code: code.to_string(),
         instance: instance.to_string(),
         request_id,
@@ -217,9 +211,7 @@ pub fn problem_body(
             .map(|(field, c)| FieldProblem {
                 field: field.to_string(),
                 code: c.to_string(),
-                message: state
-                    .i18n
-                    .format(lang, &format!("problem-{c}-detail"), &args),
+                message: state.i18n.format(lang, &format!("problem-{c}-detail"), &args),
             })
             .collect(),
     }
@@ -232,11 +224,7 @@ pub async fn render_problems(
     req: Request,
     next: Next,
 ) -> Response {
-    let lang = Lang::from_accept_language(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = Lang::from_accept_language(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let path = req.uri().path().to_string();
     let is_api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
     let request_id = req
@@ -247,10 +235,7 @@ pub async fn render_problems(
     let mut res = next.run(req).await;
     let err = match res.extensions_mut().remove::<ApiError>() {
         Some(e) => e,
-        None if is_api
-            && res.status().as_u16() >= 400
-            && !res.headers().contains_key(header::CONTENT_TYPE) =>
-        {
+        None if is_api && res.status().as_u16() >= 400 && !res.headers().contains_key(header::CONTENT_TYPE) => {
             ApiError::from_status(res.status(), state.config.body_limit)
         }
         None if is_api
@@ -270,9 +255,7 @@ pub async fn render_problems(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
-    out.headers_mut().insert(
-        header::CONTENT_LANGUAGE,
-        HeaderValue::from_static(lang.tag()),
-    );
+    out.headers_mut()
+        .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
     out
 }

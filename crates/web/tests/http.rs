@@ -21,39 +21,21 @@ async fn raw_request(base: &str, head: &str) -> String {
         .unwrap();
     sock.write_all(head.as_bytes()).await.unwrap();
     let mut out = Vec::new();
-    let _ = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        sock.read_to_end(&mut out),
-    )
-    .await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sock.read_to_end(&mut out)).await;
     String::from_utf8_lossy(&out).into_owned()
 }
 
 both_engines!(health_readiness_and_metrics, |db: TestDb| async move {
     let s = Server::start(db, Mode::Demo).await;
     let c = client();
-    let h: Value = c
-        .get(s.url("/healthz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: Value = c.get(s.url("/healthz")).send().await.unwrap().json().await.unwrap();
     assert_eq!(h["status"], "ok");
     let r = c.get(s.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let r: Value = r.json().await.unwrap();
     assert_eq!(r["status"], "ready");
     assert!(r["database"] == "sqlite" || r["database"] == "postgres");
-    let m = c
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = c.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(m.contains("sscard_http_requests_total"), "{m}");
     assert!(m.contains("route=\"/readyz\""));
     s.stop().await.unwrap();
@@ -71,14 +53,7 @@ both_engines!(reference_tables, |db: TestDb| async move {
         ("/api/v1/reference/branches", 3),
         ("/api/v1/reference/outlets", 0),
     ] {
-        let v: Value = c
-            .get(s.url(path))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: Value = c.get(s.url(path)).send().await.unwrap().json().await.unwrap();
         assert_eq!(v["items"].as_array().unwrap().len(), n, "{path}");
     }
     let v: Value = c
@@ -106,56 +81,45 @@ both_engines!(reference_tables, |db: TestDb| async move {
     assert_eq!(v["items"][2]["postal_code"], "100020");
 });
 
-both_engines!(
-    branches_filter_by_bank_and_district,
-    |db: TestDb| async move {
-        let s = Server::start(db, Mode::Demo).await;
-        let c = client();
-        let get = |q: &'static str| {
-            let c = c.clone();
-            let url = s.url(&format!("/api/v1/reference/branches{q}"));
-            async move { c.get(url).send().await.unwrap() }
-        };
-        let v: Value = get("?bank=102").await.json().await.unwrap();
-        assert_eq!(v["items"].as_array().unwrap().len(), 2);
-        let v: Value = get("?bank=102&district=110105").await.json().await.unwrap();
-        let items = v["items"].as_array().unwrap();
-        assert_eq!(items.len(), 1);
-        assert_eq!(items[0]["code"], "102-0105");
-        let v: Value = get("?district=110105&accepts_pickup=false")
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(v["items"][0]["code"], "105-0105");
+both_engines!(branches_filter_by_bank_and_district, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let c = client();
+    let get = |q: &'static str| {
+        let c = c.clone();
+        let url = s.url(&format!("/api/v1/reference/branches{q}"));
+        async move { c.get(url).send().await.unwrap() }
+    };
+    let v: Value = get("?bank=102").await.json().await.unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    let v: Value = get("?bank=102&district=110105").await.json().await.unwrap();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["code"], "102-0105");
+    let v: Value = get("?district=110105&accepts_pickup=false").await.json().await.unwrap();
+    assert_eq!(v["items"][0]["code"], "105-0105");
 
-        let (status, p) = problem(get("?bank=999").await).await;
-        assert_eq!(status, 422);
-        assert_eq!(p["code"], "unknown_bank");
-        assert_eq!(p["type"], "urn:sscard:problem:unknown_bank");
-        assert_eq!(p["errors"][0]["field"], "bank");
-        assert_eq!(p["instance"], "/api/v1/reference/branches");
-        let (status, p) = problem(get("?district=110103").await).await;
-        assert_eq!(
-            (status, p["code"].as_str().unwrap()),
-            (422, "unknown_district"),
-            "崇文区 no longer exists"
-        );
-        let (status, p) = problem(get("?accepts_pickup=maybe").await).await;
-        assert_eq!(
-            (status, p["code"].as_str().unwrap()),
-            (400, "invalid_query")
-        );
-    }
-);
+    let (status, p) = problem(get("?bank=999").await).await;
+    assert_eq!(status, 422);
+    assert_eq!(p["code"], "unknown_bank");
+    assert_eq!(p["type"], "urn:sscard:problem:unknown_bank");
+    assert_eq!(p["errors"][0]["field"], "bank");
+    assert_eq!(p["instance"], "/api/v1/reference/branches");
+    let (status, p) = problem(get("?district=110103").await).await;
+    assert_eq!(
+        (status, p["code"].as_str().unwrap()),
+        (422, "unknown_district"),
+        "崇文区 no longer exists"
+    );
+    let (status, p) = problem(get("?accepts_pickup=maybe").await).await;
+    assert_eq!((status, p["code"].as_str().unwrap()), (400, "invalid_query"));
+});
 
 both_engines!(
     errors_are_problem_documents_in_the_callers_language,
     |db: TestDb| async move {
         let s = Server::start(db, Mode::Demo).await;
         let c = client();
-        let (status, zh) =
-            problem(c.get(s.url("/api/v1/nothing-here")).send().await.unwrap()).await;
+        let (status, zh) = problem(c.get(s.url("/api/v1/nothing-here")).send().await.unwrap()).await;
         assert_eq!(status, 404);
         assert_eq!(zh["code"], "not_found");
         assert_eq!(zh["title"], "未找到");
@@ -169,22 +133,10 @@ both_engines!(
         assert_eq!(res.headers()["content-language"], "en");
         let (_, en) = problem(res).await;
         assert_eq!(en["title"], "Not found");
-        assert_eq!(
-            en["code"], zh["code"],
-            "the code is stable across languages"
-        );
+        assert_eq!(en["code"], zh["code"], "the code is stable across languages");
 
-        let (status, p) = problem(
-            c.delete(s.url("/api/v1/reference/banks"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(
-            (status, p["code"].as_str().unwrap()),
-            (405, "method_not_allowed")
-        );
+        let (status, p) = problem(c.delete(s.url("/api/v1/reference/banks")).send().await.unwrap()).await;
+        assert_eq!((status, p["code"].as_str().unwrap()), (405, "method_not_allowed"));
 
         // A declared body over the limit is refused before it is read (raw HTTP: a client would still be sending it).
         let raw = raw_request(&s.base, &format!(
@@ -193,8 +145,7 @@ both_engines!(
     )).await;
         assert!(raw.starts_with("HTTP/1.1 413"), "{raw}");
         assert!(
-            raw.contains("application/problem+json")
-                && raw.contains("\"code\":\"payload_too_large\""),
+            raw.contains("application/problem+json") && raw.contains("\"code\":\"payload_too_large\""),
             "{raw}"
         );
     }
@@ -220,114 +171,94 @@ both_engines!(request_ids_and_security_headers, |db: TestDb| async move {
         .contains("default-src 'self'"));
 });
 
-both_engines!(
-    openapi_document_lists_every_api_route,
-    |db: TestDb| async move {
-        let s = Server::start(db, Mode::Demo).await;
-        let c = client();
-        let doc: Value = c
-            .get(s.url("/api/v1/openapi.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-        let paths = doc["paths"].as_object().unwrap();
-        for p in [
-            "/healthz",
-            "/readyz",
-            "/api/v1/openapi.json",
-            "/api/v1/reference/branches",
-            "/api/v1/reference/outlets",
-        ] {
-            assert!(paths.contains_key(p), "{p} missing from the document");
-        }
-        // Every documented GET answers (none is a stale entry), and every operation documents its responses.
-        for (path, item) in paths {
-            let op = &item["get"];
-            assert!(
-                op["responses"]["200"].is_object(),
-                "{path} has no 200 response"
-            );
-            let res = c.get(s.url(path)).send().await.unwrap();
-            assert_eq!(res.status(), 200, "{path}");
-        }
-        assert!(doc["components"]["schemas"]["Problem"].is_object());
+both_engines!(openapi_document_lists_every_api_route, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let c = client();
+    let doc: Value = c
+        .get(s.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/healthz",
+        "/readyz",
+        "/api/v1/openapi.json",
+        "/api/v1/reference/branches",
+        "/api/v1/reference/outlets",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing from the document");
     }
-);
+    // Every documented GET answers (none is a stale entry), and every operation documents its responses.
+    for (path, item) in paths {
+        let op = &item["get"];
+        assert!(op["responses"]["200"].is_object(), "{path} has no 200 response");
+        let res = c.get(s.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+});
 
-both_engines!(
-    portal_pages_languages_and_elderly_mode,
-    |db: TestDb| async move {
-        let s = Server::start(db, Mode::Demo).await;
-        let c = client();
-        let res = c.get(s.url("/")).send().await.unwrap();
-        assert_eq!(res.status(), 200);
-        assert_eq!(res.headers()["content-language"], "zh-CN");
-        let html = res.text().await.unwrap();
-        assert!(html.contains("<html lang=\"zh-CN\">"));
-        assert!(html.contains("北京市社会保障卡服务平台"));
-        assert!(
-            html.contains("id=\"demo-banner\""),
-            "demo mode says so on every page"
-        );
-        assert!(!html.contains("class=\"elder\""));
-        assert!(
-            !html.contains("http://") && !html.contains("https://"),
-            "no asset from another host"
-        );
+both_engines!(portal_pages_languages_and_elderly_mode, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let c = client();
+    let res = c.get(s.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-language"], "zh-CN");
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    assert!(html.contains("北京市社会保障卡服务平台"));
+    assert!(html.contains("id=\"demo-banner\""), "demo mode says so on every page");
+    assert!(!html.contains("class=\"elder\""));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no asset from another host"
+    );
 
-        let html = c
-            .get(s.url("/"))
-            .header("cookie", "lang=en; elder=1")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(html.contains("<html lang=\"en\">"));
-        assert!(html.contains("Beijing Social Security Card Service"));
-        assert!(html.contains("class=\"elder\""));
+    let html = c
+        .get(s.url("/"))
+        .header("cookie", "lang=en; elder=1")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("Beijing Social Security Card Service"));
+    assert!(html.contains("class=\"elder\""));
 
+    let res = c
+        .get(s.url("/preferences?lang=en&next=/branches"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/branches");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("lang=en;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
         let res = c
-            .get(s.url("/preferences?lang=en&next=/branches"))
+            .get(s.url("/preferences"))
+            .query(&[("lang", "en"), ("next", evil)])
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), 303);
-        assert_eq!(res.headers()["location"], "/branches");
-        let cookie = res.headers()["set-cookie"].to_str().unwrap();
-        assert!(
-            cookie.starts_with("lang=en;")
-                && cookie.contains("HttpOnly")
-                && cookie.contains("SameSite=Lax")
-        );
-        for evil in [
-            "//evil.example/",
-            "https://evil.example/",
-            "/\\evil.example",
-        ] {
-            let res = c
-                .get(s.url("/preferences"))
-                .query(&[("lang", "en"), ("next", evil)])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(res.headers()["location"], "/", "{evil}");
-        }
-
-        let css = c.get(s.url("/assets/app.css")).send().await.unwrap();
-        assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
-        assert!(css.text().await.unwrap().contains("body.elder"));
-
-        let res = c.get(s.url("/no-such-page")).send().await.unwrap();
-        assert_eq!(res.status(), 404);
-        assert!(res.text().await.unwrap().contains("页面不存在"));
+        assert_eq!(res.headers()["location"], "/", "{evil}");
     }
-);
+
+    let css = c.get(s.url("/assets/app.css")).send().await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(css.text().await.unwrap().contains("body.elder"));
+
+    let res = c.get(s.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("页面不存在"));
+});
 
 both_engines!(portal_branch_finder_filters, |db: TestDb| async move {
     let s = Server::start(db, Mode::Production).await;
@@ -358,53 +289,36 @@ both_engines!(portal_branch_finder_filters, |db: TestDb| async move {
         .unwrap();
     assert!(html.contains("1 branches") && html.contains("China Construction Bank"));
     // A hand-edited unknown code is ignored, not an error page.
-    let res = c
-        .get(s.url("/branches?district=999999"))
-        .send()
-        .await
-        .unwrap();
+    let res = c.get(s.url("/branches?district=999999")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     s.ctx
         .store
         .set_setting(sscard_app::ports::SETTING_DEMO_DATA, "true")
         .await
         .unwrap();
-    let html = c
-        .get(s.url("/branches"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = c.get(s.url("/branches")).send().await.unwrap().text().await.unwrap();
     assert!(
         html.contains("id=\"demo-banner\""),
         "a database with demo data says so even in production mode"
     );
     let res = c.get(s.url("/preferences?elder=on")).send().await.unwrap();
     assert!(
-        res.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .contains("; Secure"),
+        res.headers()["set-cookie"].to_str().unwrap().contains("; Secure"),
         "production cookies are Secure"
     );
 });
 
-both_engines!(
-    graceful_shutdown_finishes_and_returns,
-    |db: TestDb| async move {
-        let s = Server::start(db, Mode::Demo).await;
-        let c = client();
-        assert_eq!(c.get(s.url("/healthz")).send().await.unwrap().status(), 200);
-        let base = s.base.clone();
-        s.stop().await.unwrap();
-        assert!(
-            c.get(format!("{base}/healthz")).send().await.is_err(),
-            "the listener is closed after shutdown"
-        );
-    }
-);
+both_engines!(graceful_shutdown_finishes_and_returns, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let c = client();
+    assert_eq!(c.get(s.url("/healthz")).send().await.unwrap().status(), 200);
+    let base = s.base.clone();
+    s.stop().await.unwrap();
+    assert!(
+        c.get(format!("{base}/healthz")).send().await.is_err(),
+        "the listener is closed after shutdown"
+    );
+});
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_fails_as_a_problem_when_the_database_is_gone() {
@@ -416,15 +330,10 @@ async fn readiness_fails_as_a_problem_when_the_database_is_gone() {
     let s = Server::start(db, Mode::Demo).await;
     let c = client();
     assert_eq!(c.get(s.url("/readyz")).send().await.unwrap().status(), 200);
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+    sqlx::Executor::execute(&mut conn, format!("DROP DATABASE {name} WITH (FORCE)").as_str())
         .await
         .unwrap();
-    sqlx::Executor::execute(
-        &mut conn,
-        format!("DROP DATABASE {name} WITH (FORCE)").as_str(),
-    )
-    .await
-    .unwrap();
     let (status, p) = problem(
         c.get(s.url("/readyz"))
             .header("accept-language", "en")

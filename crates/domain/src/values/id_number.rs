@@ -72,17 +72,13 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK_CHARS: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 /// GB/T 2260 province-level codes (first two digits).
 const PROVINCES: [u8; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63,
+    64, 65, 71, 81, 82,
 ];
 
 /// The check character for the first 17 digits (ISO 7064 MOD 11-2).
 pub fn check_character(first17: &[u8; 17]) -> char {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(*d) * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(*d) * w).sum();
     CHECK_CHARS[(sum % 11) as usize]
 }
 
@@ -119,25 +115,18 @@ impl IdNumber {
             });
         }
         let birth_digits: String = chars[6..14].iter().collect();
-        let year = digits[6..10]
-            .iter()
-            .fold(0i32, |a, d| a * 10 + i32::from(*d));
+        let year = digits[6..10].iter().fold(0i32, |a, d| a * 10 + i32::from(*d));
         let month = u32::from(digits[10] * 10 + digits[11]);
         let day = u32::from(digits[12] * 10 + digits[13]);
         let birth = NaiveDate::from_ymd_opt(year, month, day)
             .filter(|_| year >= 1880)
-            .ok_or(IdNumberError::BirthDate {
-                digits: birth_digits,
-            })?;
+            .ok_or(IdNumberError::BirthDate { digits: birth_digits })?;
         if birth > today {
             return Err(IdNumberError::FutureBirthDate { date: birth });
         }
         let expected = check_character(&digits);
         if expected != last {
-            return Err(IdNumberError::Checksum {
-                expected,
-                found: last,
-            });
+            return Err(IdNumberError::Checksum { expected, found: last });
         }
         let mut normalised: String = chars[..17].iter().collect();
         normalised.push(last);
@@ -174,11 +163,7 @@ impl IdNumber {
     }
 
     pub fn birth_date(&self) -> NaiveDate {
-        let n = |r: std::ops::Range<usize>| {
-            self.0[r]
-                .bytes()
-                .fold(0u32, |a, b| a * 10 + u32::from(b - b'0'))
-        };
+        let n = |r: std::ops::Range<usize>| self.0[r].bytes().fold(0u32, |a, b| a * 10 + u32::from(b - b'0'));
         // Checked in `parse`; the fallback is unreachable for a parsed value.
         NaiveDate::from_ymd_opt(n(6..10) as i32, n(10..12), n(12..14)).unwrap_or_default()
     }
@@ -254,10 +239,7 @@ mod tests {
     #[test]
     fn known_valid_numbers_parse_and_derive_birth_and_gender() {
         let id = IdNumber::parse("11010519491231002X", today()).unwrap();
-        assert_eq!(
-            id.birth_date(),
-            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
-        );
+        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert_eq!(id.gender(), Gender::Female);
         assert_eq!(id.masked(), "1101**********002X");
         let male = IdNumber::parse(&make("11010819900307001"), today()).unwrap();
@@ -274,10 +256,7 @@ mod tests {
     fn each_kind_of_bad_number_has_its_own_error() {
         let t = today();
         assert_eq!(IdNumber::parse("  ", t), Err(IdNumberError::Empty));
-        assert_eq!(
-            IdNumber::parse("110105491231002", t),
-            Err(IdNumberError::Legacy15)
-        );
+        assert_eq!(IdNumber::parse("110105491231002", t), Err(IdNumberError::Legacy15));
         assert_eq!(
             IdNumber::parse("1101051949123100", t),
             Err(IdNumberError::Length { found: 16 })
@@ -312,23 +291,11 @@ mod tests {
     #[test]
     fn age_counts_whole_years() {
         let id = IdNumber::parse(&make("11010520081121002"), today()).unwrap();
-        assert_eq!(
-            id.age_on(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()),
-            17
-        );
-        assert_eq!(
-            id.age_on(NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()),
-            18
-        );
+        assert_eq!(id.age_on(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()), 17);
+        assert_eq!(id.age_on(NaiveDate::from_ymd_opt(2026, 11, 21).unwrap()), 18);
         let leap = NaiveDate::from_ymd_opt(2008, 2, 29).unwrap();
-        assert_eq!(
-            age_on(leap, NaiveDate::from_ymd_opt(2026, 2, 28).unwrap()),
-            17
-        );
-        assert_eq!(
-            age_on(leap, NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
-            18
-        );
+        assert_eq!(age_on(leap, NaiveDate::from_ymd_opt(2026, 2, 28).unwrap()), 17);
+        assert_eq!(age_on(leap, NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()), 18);
     }
 
     #[test]

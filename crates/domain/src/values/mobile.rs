@@ -31,10 +31,7 @@ impl Mobile {
             return Err(MobileError::Empty);
         }
         let b = s.as_bytes();
-        let ok = b.len() == 11
-            && b.iter().all(u8::is_ascii_digit)
-            && b[0] == b'1'
-            && (b'3'..=b'9').contains(&b[1]);
+        let ok = b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
         if ok {
             Ok(Mobile(s.to_string()))
         } else {
@@ -75,10 +72,7 @@ mod tests {
 
     #[test]
     fn rules() {
-        assert_eq!(
-            Mobile::parse("13812345678").unwrap().masked(),
-            "138****5678"
-        );
+        assert_eq!(Mobile::parse("13812345678").unwrap().masked(), "138****5678");
         assert_eq!(Mobile::parse(""), Err(MobileError::Empty));
         for bad in [
             "12812345678",

@@ -88,10 +88,7 @@ mod tests {
             Err(NameError::TooLong { found: 51 })
         );
         assert!(PersonName::parse(&"王".repeat(50)).is_ok());
-        assert_eq!(
-            PersonName::parse("王1"),
-            Err(NameError::Character { found: '1' })
-        );
+        assert_eq!(PersonName::parse("王1"), Err(NameError::Character { found: '1' }));
         assert!(PersonName::parse("王\u{0}").is_err());
     }
 }

@@ -70,13 +70,7 @@ mod tests {
             BeijingPostalCode::parse("099999"),
             Err(PostalCodeError::NotBeijing("099999".into()))
         );
-        assert_eq!(
-            BeijingPostalCode::parse("10001"),
-            Err(PostalCodeError::Format)
-        );
-        assert_eq!(
-            BeijingPostalCode::parse("10001a"),
-            Err(PostalCodeError::Format)
-        );
+        assert_eq!(BeijingPostalCode::parse("10001"), Err(PostalCodeError::Format));
+        assert_eq!(BeijingPostalCode::parse("10001a"), Err(PostalCodeError::Format));
     }
 }

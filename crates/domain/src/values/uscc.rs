@@ -35,9 +35,7 @@ impl ErrorCode for UsccError {
 }
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 fn value_of(c: u8) -> Option<u32> {
     ALPHABET
@@ -137,10 +135,7 @@ mod tests {
     #[test]
     fn bad_codes_have_specific_errors() {
         assert_eq!(Uscc::parse(""), Err(UsccError::Empty));
-        assert_eq!(
-            Uscc::parse("91350100M000100Y4"),
-            Err(UsccError::Length { found: 17 })
-        );
+        assert_eq!(Uscc::parse("91350100M000100Y4"), Err(UsccError::Length { found: 17 }));
         assert_eq!(
             Uscc::parse("91350100M0001O0Y43"),
             Err(UsccError::Character { position: 14 })

@@ -24,10 +24,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     let mut env = minijinja::Environment::new();
     env.add_template("layout.html", include_str!("../../templates/layout.html"))?;
     env.add_template("home.html", include_str!("../../templates/home.html"))?;
-    env.add_template(
-        "branches.html",
-        include_str!("../../templates/branches.html"),
-    )?;
+    env.add_template("branches.html", include_str!("../../templates/branches.html"))?;
     env.add_template("error.html", include_str!("../../templates/error.html"))?;
     Ok(env)
 }

@@ -30,9 +30,7 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 impl Prefs {
     pub fn from_headers(headers: &HeaderMap) -> Prefs {
         Prefs {
-            lang: cookie(headers, "lang")
-                .and_then(Lang::parse)
-                .unwrap_or(Lang::ZhCn),
+            lang: cookie(headers, "lang").and_then(Lang::parse).unwrap_or(Lang::ZhCn),
             elder: cookie(headers, "elder") == Some("1"),
         }
     }
@@ -73,17 +71,12 @@ async fn render<T: Serialize>(
         path: uri.path().to_string(),
         page,
     };
-    let html = state
-        .templates
-        .get_template(template)
-        .and_then(|t| t.render(&shell));
+    let html = state.templates.get_template(template).and_then(|t| t.render(&shell));
     match html {
         Ok(body) => {
             let mut res = (status, Html(body)).into_response();
-            res.headers_mut().insert(
-                header::CONTENT_LANGUAGE,
-                HeaderValue::from_static(prefs.lang.tag()),
-            );
+            res.headers_mut()
+                .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(prefs.lang.tag()));
             res
         }
         Err(e) => {
@@ -165,22 +158,14 @@ pub async fn branches(
         }
     };
     let district_name = |c: &str| {
-        codes.district(c).map(|d| {
-            if en {
-                d.name_en.clone()
-            } else {
-                d.name_zh.clone()
-            }
-        })
+        codes
+            .district(c)
+            .map(|d| if en { d.name_en.clone() } else { d.name_zh.clone() })
     };
     let bank_name = |c: &str| {
-        codes.bank(c).map(|b| {
-            if en {
-                b.name_en.clone()
-            } else {
-                b.name_zh.clone()
-            }
-        })
+        codes
+            .bank(c)
+            .map(|b| if en { b.name_en.clone() } else { b.name_zh.clone() })
     };
     let page = BranchesPage {
         districts: codes
@@ -188,11 +173,7 @@ pub async fn branches(
             .iter()
             .map(|d| Named {
                 code: d.code.clone(),
-                name: if en {
-                    d.name_en.clone()
-                } else {
-                    d.name_zh.clone()
-                },
+                name: if en { d.name_en.clone() } else { d.name_zh.clone() },
             })
             .collect(),
         banks: codes
@@ -200,20 +181,14 @@ pub async fn branches(
             .iter()
             .map(|b| Named {
                 code: b.code.clone(),
-                name: if en {
-                    b.name_en.clone()
-                } else {
-                    b.name_zh.clone()
-                },
+                name: if en { b.name_en.clone() } else { b.name_zh.clone() },
             })
             .collect(),
         district: district.unwrap_or_default(),
         bank: bank.unwrap_or_default(),
-        count_text: state.i18n.format(
-            prefs.lang,
-            "branches_count",
-            &[("count", list.len().to_string())],
-        ),
+        count_text: state
+            .i18n
+            .format(prefs.lang, "branches_count", &[("count", list.len().to_string())]),
         branches: list
             .into_iter()
             .map(|b| BranchRow {
@@ -285,18 +260,8 @@ async fn error_page(state: &AppState, prefs: Prefs, uri: &Uri, status: StatusCod
 }
 
 /// The portal's 404 page (the router's fallback for non-API paths).
-pub async fn not_found_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    error_page(
-        &state,
-        Prefs::from_headers(&headers),
-        &uri,
-        StatusCode::NOT_FOUND,
-    )
-    .await
+pub async fn not_found_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    error_page(&state, Prefs::from_headers(&headers), &uri, StatusCode::NOT_FOUND).await
 }
 
 /// A 404 without state (unknown asset names).

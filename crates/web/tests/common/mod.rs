@@ -44,14 +44,9 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(sscard_web::serve(
-            listener,
-            ctx.clone(),
-            config,
-            async move {
-                let _ = rx.await;
-            },
-        ));
+        let handle = tokio::spawn(sscard_web::serve(listener, ctx.clone(), config, async move {
+            let _ = rx.await;
+        }));
         Server {
             base,
             ctx,

@@ -1,0 +1,184 @@
+//! The `sscard` binary as a user runs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use sscard_testkit::fixtures::{csv, id, individual_row, REGISTRY_HEADER};
+use sscard_testkit::TestDb;
+
+fn sscard() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sscard"));
+    c.env_remove("DATABASE_URL").env("SSCARD_LOG", "warn");
+    c
+}
+
+async fn urls() -> Vec<(TestDb, String)> {
+    let mut out = vec![];
+    let sqlite = TestDb::sqlite().await;
+    let u = sqlite.url.clone();
+    out.push((sqlite, u));
+    if let Some(pg) = TestDb::postgres().await {
+        let u = pg.url.clone();
+        out.push((pg, u));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_reports_each_bad_row_and_stores_only_good_ones() {
+    for (_db, url) in urls().await {
+        let dir = tempfile::tempdir().unwrap();
+        let good = id(1990, 3, 7, 11);
+        let other = id(1991, 4, 8, 22);
+        let rows = vec![
+            individual_row(&good, "张三"),
+            individual_row(&other, "李四").replace(",CHN,", ",ZZZ,"),
+            "110105199002301234,王五,male,1990-02-30,CHN,01,2015-03-01,,地址,110105,,,,individual,,,,".to_string(),
+        ];
+        let file = dir.path().join("registry.csv");
+        std::fs::write(&file, csv(REGISTRY_HEADER, &rows)).unwrap();
+        let out = sscard()
+            .env("DATABASE_URL", &url)
+            .args(["import", "registry"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "rejected rows make the exit status 2: {stdout}"
+        );
+        assert!(stdout.contains("1 rows accepted, 2 rows rejected"), "{stdout}");
+        assert!(
+            stdout.contains("row 3: nationality — unknown nationality code \"ZZZ\""),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("row 4: id_number — the ID number's date of birth 19900230 is not a real date"),
+            "{stdout}"
+        );
+
+        let out = sscard()
+            .env("DATABASE_URL", &url)
+            .args(["import", "registry", "--json"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["accepted"], 1, "re-import updates the good row");
+        let store = sscard_storage::connect(&url).await.unwrap();
+        assert_eq!(
+            store.count_persons().await.unwrap(),
+            1,
+            "no duplicate, no bad row stored"
+        );
+    }
+}
+
+#[test]
+fn a_missing_file_or_column_is_an_error_that_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let out = sscard()
+        .env("DATABASE_URL", &url)
+        .args(["import", "entities", "/no/such.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open /no/such.csv"));
+    let file = dir.path().join("e.csv");
+    std::fs::write(&file, "uscc,name\n91350100M000100Y43,x\n").unwrap();
+    let out = sscard()
+        .env("DATABASE_URL", &url)
+        .args(["import", "entities"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lacks the column(s) [\"address\", \"district\"]"));
+}
+
+#[test]
+fn openapi_subcommand_prints_the_document() {
+    let out = sscard().arg("openapi").output().unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc["paths"]["/api/v1/reference/branches"]["get"].is_object());
+}
+
+/// The README's run command: the binary starts on the embedded default with demo data and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_an_empty_data_dir_starts_with_demo_data() {
+    for (_db, url) in urls().await {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = sscard();
+        cmd.env("SSCARD_DATA_DIR", dir.path())
+            .env("SSCARD_LISTEN", format!("127.0.0.1:{port}"));
+        if url.starts_with("postgres") {
+            cmd.env("DATABASE_URL", &url);
+        }
+        let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let client = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut ready = false;
+        for _ in 0..150 {
+            if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
+                if r.status() == 200 {
+                    ready = true;
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ready, "the server did not become ready");
+        let html = client
+            .get(format!("{base}/branches?district=110105"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("id=\"demo-banner\""));
+        assert!(
+            html.contains("共 15 个网点"),
+            "demo data has a branch of every bank in every district"
+        );
+        if url.starts_with("sqlite") {
+            assert!(
+                dir.path().join("sscard.db").exists(),
+                "the default database lives in the data directory"
+            );
+        }
+        // SIGTERM: graceful shutdown, exit status 0.
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_mode_refuses_a_database_holding_demo_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let out = sscard().env("DATABASE_URL", &url).arg("seed-demo").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("DEMO DATA"));
+    let out = sscard()
+        .env("DATABASE_URL", &url)
+        .env("SSCARD_MODE", "production")
+        .env("SSCARD_LISTEN", "127.0.0.1:0")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds demo data"));
+}
