@@ -77,29 +77,35 @@ fn main() {
     );
     println!("| engine | baseline | baseline rows/s | sscard import rows/s | ratio | target |");
     println!("|---|---|---|---|---|---|");
+    let engines = std::env::var("SSCARD_BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
     rt.block_on(async {
         // SQLite.
-        let base_db = TestDb::sqlite().await;
-        let store = sscard_storage::sqlite::SqliteStore::connect(&base_db.url)
-            .await
-            .unwrap();
-        let t = Instant::now();
-        sscard_storage::bench_support::sqlite_prepared_insert(store.pool(), &rows)
-            .await
-            .unwrap();
-        let base = rate(n, t.elapsed());
-        let db = TestDb::sqlite().await;
-        let ctx = context(db.store().await, fixed_clock());
-        let t = Instant::now();
-        let report = import_csv(&ctx, ImportKind::Registry, csv.as_bytes()).await.unwrap();
-        let ours = rate(n, t.elapsed());
-        assert_eq!(report.accepted as usize, n);
-        println!(
-            "| SQLite | one-transaction prepared INSERT | {base:.0} | {ours:.0} | {:.0}% | ≥ 50% |",
-            ours / base * 100.0
-        );
+        if engines.contains("sqlite") {
+            let base_db = TestDb::sqlite().await;
+            let store = sscard_storage::sqlite::SqliteStore::connect(&base_db.url)
+                .await
+                .unwrap();
+            let t = Instant::now();
+            sscard_storage::bench_support::sqlite_prepared_insert(store.pool(), &rows)
+                .await
+                .unwrap();
+            let base = rate(n, t.elapsed());
+            let db = TestDb::sqlite().await;
+            let ctx = context(db.store().await, fixed_clock());
+            let t = Instant::now();
+            let report = import_csv(&ctx, ImportKind::Registry, csv.as_bytes()).await.unwrap();
+            let ours = rate(n, t.elapsed());
+            assert_eq!(report.accepted as usize, n);
+            println!(
+                "| SQLite | one-transaction prepared INSERT | {base:.0} | {ours:.0} | {:.0}% | ≥ 50% |",
+                ours / base * 100.0
+            );
+        }
 
         // PostgreSQL.
+        if !engines.contains("postgres") {
+            return;
+        }
         if let Some(base_db) = TestDb::postgres().await {
             let store = sscard_storage::postgres::PgStore::connect(&base_db.url).await.unwrap();
             let text = sscard_storage::bench_support::copy_text(&rows);
