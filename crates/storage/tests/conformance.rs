@@ -7,11 +7,6 @@ use sscard_domain::registry::{Bank, Membership};
 use sscard_testkit::fixtures::*;
 use sscard_testkit::{both_engines, context, fixed_clock, TestDb};
 
-const BRANCHES: &str = "code,bank,name,district,address,accepts_pickup,instant_issuance\n\
-102-0101,102,工商银行东城支行,110101,东城区一号,true,true\n\
-102-0105,102,工商银行朝阳支行,110105,朝阳区一号,true,false\n\
-105-0105,105,建设银行朝阳支行,110105,朝阳区二号,false,false\n";
-
 async fn setup(db: &TestDb) -> sscard_app::AppContext {
     let store = db.store().await;
     let ctx = context(store, fixed_clock());

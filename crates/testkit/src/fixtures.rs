@@ -55,3 +55,9 @@ pub fn csv(header: &str, rows: &[String]) -> String {
     }
     s
 }
+
+/// Three branches: two of ICBC (Dongcheng, Chaoyang), one of CCB (Chaoyang, no pickup).
+pub const BRANCHES: &str = "code,bank,name,district,address,accepts_pickup,instant_issuance\n\
+102-0101,102,工商银行东城支行,110101,东城区一号,true,true\n\
+102-0105,102,工商银行朝阳支行,110105,朝阳区一号,true,false\n\
+105-0105,105,建设银行朝阳支行,110105,朝阳区二号,false,false\n";

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{client, Server};
+use common::{client, page, Server};
 use serde_json::Value;
 use sscard_testkit::{both_engines, TestDb};
 use sscard_web::Mode;
@@ -35,7 +35,7 @@ both_engines!(health_readiness_and_metrics, |db: TestDb| async move {
     let r: Value = r.json().await.unwrap();
     assert_eq!(r["status"], "ready");
     assert!(r["database"] == "sqlite" || r["database"] == "postgres");
-    let m = c.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let m = page(&c, s.url("/metrics"), None).await;
     assert!(m.contains("sscard_http_requests_total"), "{m}");
     assert!(m.contains("route=\"/readyz\""));
     s.stop().await.unwrap();
@@ -219,15 +219,7 @@ both_engines!(portal_pages_languages_and_elderly_mode, |db: TestDb| async move {
         "no asset from another host"
     );
 
-    let html = c
-        .get(s.url("/"))
-        .header("cookie", "lang=en; elder=1")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&c, s.url("/"), Some("lang=en; elder=1")).await;
     assert!(html.contains("<html lang=\"en\">"));
     assert!(html.contains("Beijing Social Security Card Service"));
     assert!(html.contains("class=\"elder\""));
@@ -263,14 +255,7 @@ both_engines!(portal_pages_languages_and_elderly_mode, |db: TestDb| async move {
 both_engines!(portal_branch_finder_filters, |db: TestDb| async move {
     let s = Server::start(db, Mode::Production).await;
     let c = client();
-    let html = c
-        .get(s.url("/branches?district=110105"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&c, s.url("/branches?district=110105"), None).await;
     assert!(html.contains("工商银行朝阳支行") && html.contains("建设银行朝阳支行"));
     assert!(!html.contains("工商银行东城支行"));
     assert!(html.contains("共 2 个网点"));
@@ -278,15 +263,7 @@ both_engines!(portal_branch_finder_filters, |db: TestDb| async move {
         !html.contains("id=\"demo-banner\""),
         "production without demo data shows no banner"
     );
-    let html = c
-        .get(s.url("/branches?district=110105&bank=105"))
-        .header("cookie", "lang=en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page(&c, s.url("/branches?district=110105&bank=105"), Some("lang=en")).await;
     assert!(html.contains("1 branches") && html.contains("China Construction Bank"));
     // A hand-edited unknown code is ignored, not an error page.
     let res = c.get(s.url("/branches?district=999999")).send().await.unwrap();
@@ -296,7 +273,7 @@ both_engines!(portal_branch_finder_filters, |db: TestDb| async move {
         .set_setting(sscard_app::ports::SETTING_DEMO_DATA, "true")
         .await
         .unwrap();
-    let html = c.get(s.url("/branches")).send().await.unwrap().text().await.unwrap();
+    let html = page(&c, s.url("/branches"), None).await;
     assert!(
         html.contains("id=\"demo-banner\""),
         "a database with demo data says so even in production mode"

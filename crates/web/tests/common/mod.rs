@@ -14,10 +14,16 @@ pub struct Server {
     _db: TestDb,
 }
 
-pub const BRANCHES: &str = "code,bank,name,district,address,accepts_pickup,instant_issuance\n\
-102-0101,102,工商银行东城支行,110101,东城区一号,true,true\n\
-102-0105,102,工商银行朝阳支行,110105,朝阳区一号,true,false\n\
-105-0105,105,建设银行朝阳支行,110105,朝阳区二号,false,false\n";
+pub use sscard_testkit::fixtures::BRANCHES;
+
+/// The body of a page, optionally with a Cookie header.
+pub async fn page(c: &reqwest::Client, url: String, cookie: Option<&str>) -> String {
+    let mut req = c.get(url);
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie);
+    }
+    req.send().await.unwrap().text().await.unwrap()
+}
 
 impl Server {
     pub async fn start(db: TestDb, mode: Mode) -> Server {
