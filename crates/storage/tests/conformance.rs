@@ -5,16 +5,10 @@ use sscard_app::import::{import_csv, ImportError, ImportKind};
 use sscard_app::ports::{BranchFilter, ImportBatch, SETTING_DEMO_DATA};
 use sscard_domain::registry::{Bank, Membership};
 use sscard_testkit::fixtures::*;
-use sscard_testkit::{both_engines, context, fixed_clock, TestDb};
+use sscard_testkit::{both_engines, TestDb};
 
 async fn setup(db: &TestDb) -> sscard_app::AppContext {
-    let store = db.store().await;
-    let ctx = context(store, fixed_clock());
-    ctx.store
-        .ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes))
-        .await
-        .unwrap();
-    ctx
+    sscard_testkit::ready_context(db).await
 }
 
 both_engines!(

@@ -154,6 +154,16 @@ pub fn context(store: Arc<dyn Store>, clock: FixedClock) -> AppContext {
     }
 }
 
+/// A context on a fresh store of `db`, with the 15 banks loaded (as `sscard serve` does at start-up).
+pub async fn ready_context(db: &TestDb) -> AppContext {
+    let ctx = context(db.store().await, fixed_clock());
+    ctx.store
+        .ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes))
+        .await
+        .unwrap();
+    ctx
+}
+
 /// Runs an async test body against SQLite and against PostgreSQL: `both_engines!(name, |db| async move { … });`
 #[macro_export]
 macro_rules! both_engines {

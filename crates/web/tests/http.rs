@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{client, page, Server};
+use common::{client, json, page, Server};
 use serde_json::Value;
 use sscard_testkit::{both_engines, TestDb};
 use sscard_web::Mode;
@@ -28,7 +28,7 @@ async fn raw_request(base: &str, head: &str) -> String {
 both_engines!(health_readiness_and_metrics, |db: TestDb| async move {
     let s = Server::start(db, Mode::Demo).await;
     let c = client();
-    let h: Value = c.get(s.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    let h: Value = json(&c, s.url("/healthz")).await;
     assert_eq!(h["status"], "ok");
     let r = c.get(s.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -53,30 +53,16 @@ both_engines!(reference_tables, |db: TestDb| async move {
         ("/api/v1/reference/branches", 3),
         ("/api/v1/reference/outlets", 0),
     ] {
-        let v: Value = c.get(s.url(path)).send().await.unwrap().json().await.unwrap();
+        let v: Value = json(&c, s.url(path)).await;
         assert_eq!(v["items"].as_array().unwrap().len(), n, "{path}");
     }
-    let v: Value = c
-        .get(s.url("/api/v1/reference/nationalities"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = json(&c, s.url("/api/v1/reference/nationalities")).await;
     assert!(v["items"]
         .as_array()
         .unwrap()
         .iter()
         .any(|n| n["code"] == "CHN" && n["name_zh"] == "中国"));
-    let v: Value = c
-        .get(s.url("/api/v1/reference/districts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = json(&c, s.url("/api/v1/reference/districts")).await;
     assert_eq!(v["items"][2]["code"], "110105");
     assert_eq!(v["items"][2]["postal_code"], "100020");
 });
@@ -174,14 +160,7 @@ both_engines!(request_ids_and_security_headers, |db: TestDb| async move {
 both_engines!(openapi_document_lists_every_api_route, |db: TestDb| async move {
     let s = Server::start(db, Mode::Demo).await;
     let c = client();
-    let doc: Value = c
-        .get(s.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = json(&c, s.url("/api/v1/openapi.json")).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for p in [

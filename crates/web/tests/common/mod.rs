@@ -2,7 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use sscard_app::import::{import_csv, ImportKind};
-use sscard_testkit::{context, fixed_clock, TestDb};
+use sscard_testkit::TestDb;
 use sscard_web::{Mode, WebConfig};
 use tokio::sync::oneshot;
 
@@ -15,6 +15,11 @@ pub struct Server {
 }
 
 pub use sscard_testkit::fixtures::BRANCHES;
+
+/// A JSON answer.
+pub async fn json(c: &reqwest::Client, url: String) -> serde_json::Value {
+    c.get(url).send().await.unwrap().json().await.unwrap()
+}
 
 /// The body of a page, optionally with a Cookie header.
 pub async fn page(c: &reqwest::Client, url: String, cookie: Option<&str>) -> String {
@@ -38,12 +43,7 @@ impl Server {
     }
 
     pub async fn start_with(db: TestDb, config: WebConfig) -> Server {
-        let store = db.store().await;
-        let ctx = context(store, fixed_clock());
-        ctx.store
-            .ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes))
-            .await
-            .unwrap();
+        let ctx = sscard_testkit::ready_context(&db).await;
         import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes())
             .await
             .unwrap();
