@@ -412,86 +412,90 @@ fn parse_outlet(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Outlet> {
     })
 }
 
-/// Accumulates accepted rows of one kind and knows the key that must be unique within the file.
-enum Pending {
-    Persons(Vec<InsuredPerson>),
-    Entities(Vec<Entity>),
-    Guardianships(Vec<Guardianship>),
-    Branches(Vec<Branch>),
-    Outlets(Vec<Outlet>),
+/// A kind of import record: how a row becomes one, the key that must be unique within a file, and the batch
+/// that carries it to storage.
+trait Record: Sized + Send + 'static {
+    fn parse(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Self>;
+    fn key(&self) -> String;
+    fn batch(rows: Vec<Self>) -> ImportBatch;
 }
 
-impl Pending {
-    fn new(kind: ImportKind) -> Pending {
-        match kind {
-            ImportKind::Registry => Pending::Persons(Vec::with_capacity(BATCH)),
-            ImportKind::Entities => Pending::Entities(Vec::new()),
-            ImportKind::Guardianship => Pending::Guardianships(Vec::new()),
-            ImportKind::Branches => Pending::Branches(Vec::new()),
-            ImportKind::Outlets => Pending::Outlets(Vec::new()),
-        }
+impl Record for InsuredPerson {
+    fn parse(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Self> {
+        parse_person(row, ctx)
     }
-    fn len(&self) -> usize {
-        match self {
-            Pending::Persons(v) => v.len(),
-            Pending::Entities(v) => v.len(),
-            Pending::Guardianships(v) => v.len(),
-            Pending::Branches(v) => v.len(),
-            Pending::Outlets(v) => v.len(),
-        }
+    fn key(&self) -> String {
+        self.id_number.as_str().to_string()
     }
-    /// Parses a row; returns its unique key and keeps the record.
-    fn push(&mut self, row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<String> {
-        match self {
-            Pending::Persons(v) => parse_person(row, ctx).map(|p| {
-                let k = p.id_number.as_str().to_string();
-                v.push(p);
-                k
-            }),
-            Pending::Entities(v) => parse_entity(row, ctx).map(|e| {
-                let k = e.uscc.as_str().to_string();
-                v.push(e);
-                k
-            }),
-            Pending::Guardianships(v) => parse_guardianship(row, ctx).map(|g| {
-                let k = format!("{}/{}", g.guardian, g.child);
-                v.push(g);
-                k
-            }),
-            Pending::Branches(v) => parse_branch(row, ctx).map(|b| {
-                let k = b.code.clone();
-                v.push(b);
-                k
-            }),
-            Pending::Outlets(v) => parse_outlet(row, ctx).map(|o| {
-                let k = o.code.clone();
-                v.push(o);
-                k
-            }),
-        }
+    fn batch(rows: Vec<Self>) -> ImportBatch {
+        ImportBatch::Persons(rows)
     }
-    fn pop(&mut self) {
-        match self {
-            Pending::Persons(v) => drop(v.pop()),
-            Pending::Entities(v) => drop(v.pop()),
-            Pending::Guardianships(v) => drop(v.pop()),
-            Pending::Branches(v) => drop(v.pop()),
-            Pending::Outlets(v) => drop(v.pop()),
-        }
+}
+
+impl Record for Entity {
+    fn parse(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Self> {
+        parse_entity(row, ctx)
     }
-    fn take(&mut self) -> ImportBatch {
-        match self {
-            Pending::Persons(v) => ImportBatch::Persons(std::mem::take(v)),
-            Pending::Entities(v) => ImportBatch::Entities(std::mem::take(v)),
-            Pending::Guardianships(v) => ImportBatch::Guardianships(std::mem::take(v)),
-            Pending::Branches(v) => ImportBatch::Branches(std::mem::take(v)),
-            Pending::Outlets(v) => ImportBatch::Outlets(std::mem::take(v)),
-        }
+    fn key(&self) -> String {
+        self.uscc.as_str().to_string()
+    }
+    fn batch(rows: Vec<Self>) -> ImportBatch {
+        ImportBatch::Entities(rows)
+    }
+}
+
+impl Record for Guardianship {
+    fn parse(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Self> {
+        parse_guardianship(row, ctx)
+    }
+    fn key(&self) -> String {
+        format!("{}/{}", self.guardian, self.child)
+    }
+    fn batch(rows: Vec<Self>) -> ImportBatch {
+        ImportBatch::Guardianships(rows)
+    }
+}
+
+impl Record for Branch {
+    fn parse(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Self> {
+        parse_branch(row, ctx)
+    }
+    fn key(&self) -> String {
+        self.code.clone()
+    }
+    fn batch(rows: Vec<Self>) -> ImportBatch {
+        ImportBatch::Branches(rows)
+    }
+}
+
+impl Record for Outlet {
+    fn parse(row: &Row<'_>, ctx: &RowContext<'_>) -> RowResult<Self> {
+        parse_outlet(row, ctx)
+    }
+    fn key(&self) -> String {
+        self.code.clone()
+    }
+    fn batch(rows: Vec<Self>) -> ImportBatch {
+        ImportBatch::Outlets(rows)
     }
 }
 
 /// Imports one CSV file of `kind`.
 pub async fn import_csv<R: Read + Send>(
+    ctx: &AppContext,
+    kind: ImportKind,
+    input: R,
+) -> Result<ImportReport, ImportError> {
+    match kind {
+        ImportKind::Registry => import_records::<InsuredPerson, R>(ctx, kind, input).await,
+        ImportKind::Entities => import_records::<Entity, R>(ctx, kind, input).await,
+        ImportKind::Guardianship => import_records::<Guardianship, R>(ctx, kind, input).await,
+        ImportKind::Branches => import_records::<Branch, R>(ctx, kind, input).await,
+        ImportKind::Outlets => import_records::<Outlet, R>(ctx, kind, input).await,
+    }
+}
+
+async fn import_records<T: Record, R: Read + Send>(
     ctx: &AppContext,
     kind: ImportKind,
     input: R,
@@ -540,7 +544,7 @@ pub async fn import_csv<R: Read + Send>(
         }
         Ok::<_, StoreError>(session)
     });
-    let mut pending = Pending::new(kind);
+    let mut pending: Vec<T> = Vec::with_capacity(BATCH);
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut report = ImportReport {
         kind,
@@ -562,28 +566,31 @@ pub async fn import_csv<R: Read + Send>(
             }
         }
         row_number += 1;
-        let row = Row {
-            record: &record,
-            index: &index,
-        };
-        match pending.push(&row, &row_ctx) {
-            Ok(key) => {
-                if let Some(first) = seen.get(&key) {
-                    pending.pop();
-                    report.reject(row_number, None, format!("the same record as row {first}"));
-                } else {
-                    seen.insert(key, row_number);
+        match T::parse(
+            &Row {
+                record: &record,
+                index: &index,
+            },
+            &row_ctx,
+        ) {
+            Ok(parsed) => match seen.entry(parsed.key()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    report.reject(row_number, None, format!("the same record as row {}", first.get()));
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(row_number);
+                    pending.push(parsed);
                     report.accepted += 1;
                 }
-            }
+            },
             Err((column, reason)) => report.reject(row_number, column, reason),
         }
-        if pending.len() >= BATCH && tx.send(pending.take()).await.is_err() {
+        if pending.len() >= BATCH && tx.send(T::batch(std::mem::take(&mut pending))).await.is_err() {
             break; // the writer failed; its error is reported below
         }
     }
-    if pending.len() > 0 {
-        let _ = tx.send(pending.take()).await;
+    if !pending.is_empty() {
+        let _ = tx.send(T::batch(pending)).await;
     }
     drop(tx);
     let session = writer

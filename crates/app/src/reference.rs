@@ -44,8 +44,8 @@ pub async fn outlets(ctx: &AppContext, district: Option<&str>) -> Result<Vec<Out
 }
 
 /// The bank table as the code tables define it, for `ensure_banks` at start-up.
-pub fn banks_from_codes(ctx_codes: &sscard_domain::codes::CodeTables) -> Vec<Bank> {
-    ctx_codes
+pub fn banks_from_codes(codes: &sscard_domain::codes::CodeTables) -> Vec<Bank> {
+    codes
         .banks
         .iter()
         .map(|b| Bank {

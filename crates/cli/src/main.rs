@@ -38,6 +38,8 @@ struct Cli {
     /// Log format: `text` or `json` (default: json in production, text in demo).
     #[arg(long, env = "SSCARD_LOG_FORMAT", global = true)]
     log_format: Option<String>,
+    #[command(flatten)]
+    serve: ServeArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -51,7 +53,7 @@ enum ModeArg {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the portal and the API (the default command).
-    Serve(ServeArgs),
+    Serve,
     /// Apply database migrations and exit.
     Migrate,
     /// Import a CSV file: registry, entities, guardianship, branches or outlets.
@@ -69,16 +71,17 @@ enum Command {
     Openapi,
 }
 
-#[derive(clap::Args, Debug, Default)]
+/// Options of `serve` (also the default command, hence global).
+#[derive(clap::Args, Debug)]
 struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "SSCARD_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "SSCARD_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     listen: String,
     /// Largest request body, in bytes.
-    #[arg(long, env = "SSCARD_BODY_LIMIT", default_value_t = sscard_web::DEFAULT_BODY_LIMIT)]
+    #[arg(long, env = "SSCARD_BODY_LIMIT", default_value_t = sscard_web::DEFAULT_BODY_LIMIT, global = true)]
     body_limit: usize,
     /// Longest a request may take, in seconds.
-    #[arg(long, env = "SSCARD_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    #[arg(long, env = "SSCARD_REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
     request_timeout_secs: u64,
 }
 
@@ -213,8 +216,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging(&cli);
     match &cli.command {
-        None => serve(&cli, &ServeArgs::parse_from_env()).await,
-        Some(Command::Serve(args)) => serve(&cli, args).await,
+        None | Some(Command::Serve) => serve(&cli, &cli.serve).await,
         Some(Command::Migrate) => {
             let ctx = context(&cli).await?;
             println!("migrations applied ({})", ctx.store.engine());
@@ -238,17 +240,5 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", sscard_web::api::openapi().to_pretty_json()?);
             Ok(())
         }
-    }
-}
-
-impl ServeArgs {
-    /// `sscard` with no subcommand serves with the defaults and environment variables of `serve`.
-    fn parse_from_env() -> ServeArgs {
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            serve: ServeArgs,
-        }
-        Only::parse_from(["sscard"]).serve
     }
 }

@@ -79,7 +79,6 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     let engines = std::env::var("SSCARD_BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
     rt.block_on(async {
-        // SQLite.
         if engines.contains("sqlite") {
             let base_db = TestDb::sqlite().await;
             let store = sscard_storage::sqlite::SqliteStore::connect(&base_db.url)
@@ -90,40 +89,38 @@ fn main() {
                 .await
                 .unwrap();
             let base = rate(n, t.elapsed());
-            let db = TestDb::sqlite().await;
-            let ctx = context(db.store().await, fixed_clock());
-            let t = Instant::now();
-            let report = import_csv(&ctx, ImportKind::Registry, csv.as_bytes()).await.unwrap();
-            let ours = rate(n, t.elapsed());
-            assert_eq!(report.accepted as usize, n);
-            println!(
-                "| SQLite | one-transaction prepared INSERT | {base:.0} | {ours:.0} | {:.0}% | ≥ 50% |",
-                ours / base * 100.0
-            );
+            let ours = sscard_import(TestDb::sqlite().await, &csv, n).await;
+            print_row("SQLite", "one-transaction prepared INSERT", base, ours);
         }
-
-        // PostgreSQL.
-        if !engines.contains("postgres") {
-            return;
-        }
-        if let Some(base_db) = TestDb::postgres().await {
-            let store = sscard_storage::postgres::PgStore::connect(&base_db.url).await.unwrap();
-            let text = sscard_storage::bench_support::copy_text(&rows);
-            let t = Instant::now();
-            sscard_storage::bench_support::pg_copy(store.pool(), &text)
-                .await
-                .unwrap();
-            let base = rate(n, t.elapsed());
-            let db = TestDb::postgres().await.unwrap();
-            let ctx = context(db.store().await, fixed_clock());
-            let t = Instant::now();
-            let report = import_csv(&ctx, ImportKind::Registry, csv.as_bytes()).await.unwrap();
-            let ours = rate(n, t.elapsed());
-            assert_eq!(report.accepted as usize, n);
-            println!(
-                "| PostgreSQL | COPY FROM STDIN | {base:.0} | {ours:.0} | {:.0}% | ≥ 50% |",
-                ours / base * 100.0
-            );
+        if engines.contains("postgres") {
+            if let Some(base_db) = TestDb::postgres().await {
+                let store = sscard_storage::postgres::PgStore::connect(&base_db.url).await.unwrap();
+                let text = sscard_storage::bench_support::copy_text(&rows);
+                let t = Instant::now();
+                sscard_storage::bench_support::pg_copy(store.pool(), &text)
+                    .await
+                    .unwrap();
+                let base = rate(n, t.elapsed());
+                let ours = sscard_import(TestDb::postgres().await.unwrap(), &csv, n).await;
+                print_row("PostgreSQL", "COPY FROM STDIN", base, ours);
+            }
         }
     });
+}
+
+/// Rows/s of the whole import use case into the fresh database `db`.
+async fn sscard_import(db: TestDb, csv: &str, n: usize) -> f64 {
+    let ctx = context(db.store().await, fixed_clock());
+    let t = Instant::now();
+    let report = import_csv(&ctx, ImportKind::Registry, csv.as_bytes()).await.unwrap();
+    let ours = rate(n, t.elapsed());
+    assert_eq!(report.accepted as usize, n);
+    ours
+}
+
+fn print_row(engine: &str, baseline: &str, base: f64, ours: f64) {
+    println!(
+        "| {engine} | {baseline} | {base:.0} | {ours:.0} | {:.0}% | ≥ 50% |",
+        ours / base * 100.0
+    );
 }

@@ -277,8 +277,8 @@ macro_rules! write_rows {
     }};
 }
 
-/// Writes a batch other than persons; shared by both engines' import sessions.
-macro_rules! write_small_batch {
+/// Writes any batch as multi-row upserts (SQLite uses it for every kind; PostgreSQL for all but persons).
+macro_rules! write_batch {
     ($db:ty, $tx:expr, $batch:expr) => {{
         use sscard_app::ports::ImportBatch;
         match $batch {

@@ -188,7 +188,7 @@ impl ImportSession for PgImport {
             return self.stage(rows).await;
         }
         let tx = &mut self.tx;
-        write_small_batch!(Postgres, tx, batch);
+        write_batch!(Postgres, tx, batch);
         Ok(())
     }
 

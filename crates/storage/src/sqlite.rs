@@ -59,7 +59,7 @@ struct SqliteImport {
 impl ImportSession for SqliteImport {
     async fn write(&mut self, batch: &ImportBatch) -> StoreResult<()> {
         let tx = &mut self.tx;
-        write_small_batch!(Sqlite, tx, batch);
+        write_batch!(Sqlite, tx, batch);
         Ok(())
     }
 

@@ -63,8 +63,9 @@ pub struct I18nError {
 pub struct I18n {
     zh: FluentBundle<FluentResource>,
     en: FluentBundle<FluentResource>,
-    zh_all: BTreeMap<String, String>,
-    en_all: BTreeMap<String, String>,
+    /// Every message without arguments, as one template value per language (built once; cloning is cheap).
+    zh_all: minijinja::Value,
+    en_all: minijinja::Value,
 }
 
 fn bundle(
@@ -86,22 +87,25 @@ fn bundle(
     Ok(b)
 }
 
-fn all_messages(b: &FluentBundle<FluentResource>, text: &str) -> BTreeMap<String, String> {
+fn all_messages(b: &FluentBundle<FluentResource>, text: &str) -> minijinja::Value {
     let mut out = BTreeMap::new();
-    for line in text.lines() {
-        let Some((id, _)) = line.split_once(" = ") else {
-            continue;
-        };
-        let id = id.trim();
-        if id.starts_with('#') || id.is_empty() || id.contains(' ') {
-            continue;
-        }
-        if let Some(msg) = b.get_message(id).and_then(|m| m.value()) {
+    for id in message_ids(text) {
+        if let Some(msg) = b.get_message(&id).and_then(|m| m.value()) {
             let mut errs = vec![];
-            out.insert(id.to_string(), b.format_pattern(msg, None, &mut errs).into_owned());
+            let value = b.format_pattern(msg, None, &mut errs).into_owned();
+            out.insert(id, value);
         }
     }
-    out
+    minijinja::Value::from_serialize(&out)
+}
+
+/// The ids defined in a Fluent file (`id = …` lines).
+fn message_ids(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.split_once(" = ").map(|(id, _)| id.trim()))
+        .filter(|id| !id.is_empty() && !id.starts_with('#') && !id.contains(' '))
+        .map(str::to_string)
+        .collect()
 }
 
 const ZH: &str = include_str!("../locales/zh-CN/main.ftl");
@@ -142,22 +146,18 @@ impl I18n {
     }
 
     /// Every message without arguments, for templates (`{{ m.home_title }}`).
-    pub fn all(&self, lang: Lang) -> &BTreeMap<String, String> {
+    pub fn all(&self, lang: Lang) -> minijinja::Value {
         match lang {
-            Lang::ZhCn => &self.zh_all,
-            Lang::En => &self.en_all,
+            Lang::ZhCn => self.zh_all.clone(),
+            Lang::En => self.en_all.clone(),
         }
     }
 
     pub fn ids(lang: Lang) -> Vec<String> {
-        let text = match lang {
+        message_ids(match lang {
             Lang::ZhCn => ZH,
             Lang::En => EN,
-        };
-        text.lines()
-            .filter_map(|l| l.split_once(" = ").map(|(id, _)| id.trim().to_string()))
-            .filter(|id| !id.starts_with('#') && !id.is_empty())
-            .collect()
+        })
     }
 }
 

@@ -51,7 +51,7 @@ pub enum ApiError {
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("payload too large")]
-    PayloadTooLarge { limit: usize },
+    PayloadTooLarge,
     #[error("invalid query: {0}")]
     InvalidQuery(String),
     #[error("invalid json: {0}")]
@@ -77,7 +77,7 @@ impl ApiError {
         match self {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::InvalidQuery(_) | ApiError::InvalidJson(_) | ApiError::BadRequest => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::UnknownBank(_) | ApiError::UnknownDistrict(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -91,7 +91,7 @@ impl ApiError {
         match self {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::InvalidQuery(_) => "invalid_query",
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -104,9 +104,10 @@ impl ApiError {
         }
     }
 
-    fn args(&self) -> Vec<(&'static str, String)> {
+    /// Message arguments; the body limit is the server's configured one, known only when rendering.
+    fn args(&self, body_limit: usize) -> Vec<(&'static str, String)> {
         match self {
-            ApiError::PayloadTooLarge { limit } => vec![("limit", limit.to_string())],
+            ApiError::PayloadTooLarge => vec![("limit", body_limit.to_string())],
             ApiError::InvalidQuery(r) | ApiError::InvalidJson(r) => vec![("reason", r.clone())],
             ApiError::UnknownBank(c) | ApiError::UnknownDistrict(c) => vec![("code", c.clone())],
             _ => vec![],
@@ -122,11 +123,11 @@ impl ApiError {
     }
 
     /// From a status the framework produced with no body of its own.
-    pub fn from_status(status: StatusCode, body_limit: usize) -> ApiError {
+    pub fn from_status(status: StatusCode) -> ApiError {
         match status {
             StatusCode::NOT_FOUND => ApiError::NotFound,
             StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
-            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: body_limit },
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
             StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => ApiError::Timeout,
             s if s.is_server_error() => ApiError::Internal(format!("status {s}")),
@@ -164,9 +165,7 @@ impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> ApiError {
         match r {
             JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
-            JsonRejection::BytesRejection(_) => ApiError::PayloadTooLarge {
-                limit: crate::DEFAULT_BODY_LIMIT,
-            },
+            JsonRejection::BytesRejection(_) => ApiError::PayloadTooLarge,
             other => ApiError::InvalidJson(other.body_text()),
         }
     }
@@ -196,7 +195,7 @@ pub fn problem_body(
     request_id: Option<String>,
 ) -> Problem {
     let code = err.code();
-    let args = err.args();
+    let args = err.args(state.config.body_limit);
     Problem {
         type_uri: format!("urn:sscard:problem:{code}"),
         title: state.i18n.format(lang, &format!("problem-{code}"), &[]),
@@ -235,17 +234,15 @@ pub async fn render_problems(
     let mut res = next.run(req).await;
     let err = match res.extensions_mut().remove::<ApiError>() {
         Some(e) => e,
-        None if is_api && res.status().as_u16() >= 400 && !res.headers().contains_key(header::CONTENT_TYPE) => {
-            ApiError::from_status(res.status(), state.config.body_limit)
-        }
+        // The framework's own refusals (404, 405, 413, 504…) come without a body or as plain text.
         None if is_api
             && res.status().as_u16() >= 400
             && res
                 .headers()
                 .get(header::CONTENT_TYPE)
-                .is_some_and(|v| v.as_bytes().starts_with(b"text/plain")) =>
+                .is_none_or(|v| v.as_bytes().starts_with(b"text/plain")) =>
         {
-            ApiError::from_status(res.status(), state.config.body_limit)
+            ApiError::from_status(res.status())
         }
         None => return res,
     };

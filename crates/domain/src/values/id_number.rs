@@ -101,7 +101,6 @@ impl IdNumber {
             digits[i] = c
                 .to_digit(10)
                 .and_then(|d| u8::try_from(d).ok())
-                .filter(|_| c.is_ascii_digit())
                 .ok_or(IdNumberError::Character { position: i + 1 })?;
         }
         let last = chars[17].to_ascii_uppercase();

@@ -37,9 +37,10 @@ impl Prefs {
 }
 
 #[derive(Serialize)]
-struct Shell<'a, T: Serialize> {
+struct Shell<T: Serialize> {
     lang: &'static str,
-    m: &'a std::collections::BTreeMap<String, String>,
+    /// The language's messages, built once at start-up.
+    m: minijinja::Value,
     elder: bool,
     demo: bool,
     path: String,
@@ -157,23 +158,16 @@ pub async fn branches(
             return error_page(&state, prefs, &uri, StatusCode::SERVICE_UNAVAILABLE).await;
         }
     };
-    let district_name = |c: &str| {
-        codes
-            .district(c)
-            .map(|d| if en { d.name_en.clone() } else { d.name_zh.clone() })
-    };
-    let bank_name = |c: &str| {
-        codes
-            .bank(c)
-            .map(|b| if en { b.name_en.clone() } else { b.name_zh.clone() })
-    };
+    let name = |zh: &str, en_name: &str| if en { en_name.to_string() } else { zh.to_string() };
+    let district_name = |c: &str| codes.district(c).map(|d| name(&d.name_zh, &d.name_en));
+    let bank_name = |c: &str| codes.bank(c).map(|b| name(&b.name_zh, &b.name_en));
     let page = BranchesPage {
         districts: codes
             .districts
             .iter()
             .map(|d| Named {
                 code: d.code.clone(),
-                name: if en { d.name_en.clone() } else { d.name_zh.clone() },
+                name: name(&d.name_zh, &d.name_en),
             })
             .collect(),
         banks: codes
@@ -181,7 +175,7 @@ pub async fn branches(
             .iter()
             .map(|b| Named {
                 code: b.code.clone(),
-                name: if en { b.name_en.clone() } else { b.name_zh.clone() },
+                name: name(&b.name_zh, &b.name_en),
             })
             .collect(),
         district: district.unwrap_or_default(),
