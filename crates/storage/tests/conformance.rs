@@ -328,3 +328,66 @@ both_engines!(
         assert_eq!(ctx.store.count_persons().await.unwrap(), u64::from(n));
     }
 );
+
+both_engines!(
+    a_reimport_mixing_new_and_stored_keys_updates_and_adds,
+    |db: TestDb| async move {
+        let ctx = setup(&db).await;
+        let ids: Vec<_> = (0..5u16).map(|i| id(1980, 1, 1 + u32::from(i), 10 + i)).collect();
+        let first: Vec<String> = ids[..3].iter().map(|p| individual_row(p, "旧名")).collect();
+        import_csv(&ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &first).as_bytes())
+            .await
+            .unwrap();
+        // New and stored keys interleaved in one batch: on PostgreSQL the stored ones go through the staging table,
+        // the new ones straight in by COPY.
+        let second: Vec<String> = [4, 0, 3, 1, 2]
+            .iter()
+            .map(|i| individual_row(&ids[*i], "新名"))
+            .collect();
+        let report = import_csv(&ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &second).as_bytes())
+            .await
+            .unwrap();
+        assert_eq!((report.accepted, report.rejected), (5, 0));
+        assert_eq!(ctx.store.count_persons().await.unwrap(), 5);
+        for p in &ids {
+            assert_eq!(ctx.store.person(p).await.unwrap().unwrap().name.as_str(), "新名");
+        }
+    }
+);
+
+both_engines!(an_unreadable_row_is_one_rejected_row, |db: TestDb| async move {
+    let ctx = setup(&db).await;
+    let mut bytes = b"code,name,district,address\nO-1,first,110101,a\nO-2,".to_vec();
+    bytes.extend_from_slice(&[0xff, 0xfe]); // not UTF-8
+    bytes.extend_from_slice(b",110101,b\nO-3,third,110105,c\n");
+    let report = import_csv(&ctx, ImportKind::Outlets, bytes.as_slice()).await.unwrap();
+    assert_eq!((report.accepted, report.rejected), (2, 1));
+    assert_eq!(report.rejected_rows[0].row, 3);
+    assert!(
+        report.rejected_rows[0].reason.contains("cannot be read"),
+        "{}",
+        report.rejected_rows[0].reason
+    );
+    assert_eq!(ctx.store.outlets(None).await.unwrap().len(), 2);
+});
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_a_busy_timeout() {
+    let db = TestDb::sqlite().await;
+    let store = sscard_storage::sqlite::SqliteStore::connect(&db.url).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(timeout, 10_000);
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(fk, 1);
+}

@@ -134,6 +134,10 @@ both_engines!(
             raw.contains("application/problem+json") && raw.contains("\"code\":\"payload_too_large\""),
             "{raw}"
         );
+        assert!(
+            raw.contains(&format!("{} bytes", sscard_web::DEFAULT_BODY_LIMIT)),
+            "{raw}"
+        );
     }
 );
 
@@ -269,7 +273,10 @@ both_engines!(graceful_shutdown_finishes_and_returns, |db: TestDb| async move {
     let c = client();
     assert_eq!(c.get(s.url("/healthz")).send().await.unwrap().status(), 200);
     let base = s.base.clone();
-    s.stop().await.unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), s.stop())
+        .await
+        .expect("the server did not stop within 10 s of the shutdown signal")
+        .unwrap();
     assert!(
         c.get(format!("{base}/healthz")).send().await.is_err(),
         "the listener is closed after shutdown"
@@ -305,4 +312,24 @@ async fn readiness_fails_as_a_problem_when_the_database_is_gone() {
         200,
         "liveness does not depend on the database"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_body_limit_is_the_one_enforced() {
+    let config = sscard_web::WebConfig {
+        body_limit: 1_000,
+        ..sscard_web::WebConfig::default()
+    };
+    let s = Server::start_with(TestDb::sqlite().await, config).await;
+    let head = |len: usize| {
+        format!("POST /api/v1/reference/banks HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
+    };
+    let raw = raw_request(&s.base, &head(1_001)).await;
+    assert!(
+        raw.starts_with("HTTP/1.1 413") && raw.contains("limit of 1000 bytes"),
+        "{raw}"
+    );
+    // At the limit the body is not refused for its size (the route then answers 405: it takes no POST).
+    let raw = raw_request(&s.base, &format!("{}{}", head(1_000), "x".repeat(1_000))).await;
+    assert!(raw.starts_with("HTTP/1.1 405"), "{raw}");
 }
