@@ -186,6 +186,8 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
     let mut guardianship = String::from("guardian_id,child_id,relationship,guardian_is_householder,same_booklet\n");
     let mut samples: Vec<String> = Vec::new();
     let districts: Vec<String> = codes.districts.iter().map(|d| d.code.clone()).collect();
+    // People by age on the day of seeding: under 7 (cartoon photo), 7–17 (minors), 18–59, 60 and over.
+    let mut ages = [0u32; 4];
     let mut row = |g: &mut Gen,
                    age: u32,
                    male: bool,
@@ -194,6 +196,12 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
                    legacy: &str,
                    occupation: &str|
      -> anyhow::Result<(IdNumber, String)> {
+        ages[match age {
+            0..=6 => 0,
+            7..=17 => 1,
+            18..=59 => 2,
+            _ => 3,
+        }] += 1;
         let district = districts[g.rng.gen_range(0..districts.len())].clone();
         let id = g.person_id(age, male, &district)?;
         let name = g.name(male);
@@ -320,6 +328,10 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
     }
     ctx.store.set_setting(SETTING_DEMO_DATA, "true").await?;
     lines.push(format!("registry by category: {count:?}"));
+    lines.push(format!(
+        "registry by age: under 7: {}, 7–17: {}, 18–59: {}, 60 and over: {}",
+        ages[0], ages[1], ages[2], ages[3]
+    ));
     lines.push("sample people (invented):".to_string());
     lines.extend(samples);
     Ok(Seeded { lines })

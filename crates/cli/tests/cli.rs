@@ -171,7 +171,24 @@ async fn production_mode_refuses_a_database_holding_demo_data() {
     let url = format!("sqlite://{}/t.db", dir.path().display());
     let out = sscard().env("DATABASE_URL", &url).arg("seed-demo").output().unwrap();
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("DEMO DATA"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("DEMO DATA"));
+    // Every category and every age band is in the demo registry.
+    let categories = stdout.lines().find(|l| l.starts_with("registry by category:")).unwrap();
+    for c in ["employee", "individual", "resident_minor", "retiree"] {
+        assert!(categories.contains(&format!("\"{c}\"")), "{categories}");
+    }
+    let ages = stdout.lines().find(|l| l.starts_with("registry by age:")).unwrap();
+    let counts: Vec<u32> = ages
+        .split(", ")
+        .map(|part| part.rsplit(": ").next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(counts.len(), 4, "{ages}");
+    assert!(counts.iter().all(|n| *n > 0), "an age band is empty: {ages}");
+    assert!(
+        stdout.contains("Branches: 240 rows"),
+        "a branch of each of the 15 banks in each of the 16 districts"
+    );
     let out = sscard()
         .env("DATABASE_URL", &url)
         .env("SSCARD_MODE", "production")

@@ -135,7 +135,8 @@ impl I18n {
         };
         let mut fargs = FluentArgs::new();
         for (k, v) in args {
-            fargs.set(*k, FluentValue::from(v.clone()));
+            // Numbers go in as numbers so that plural selection (`[one]` / `*[other]`) works.
+            fargs.set(*k, FluentValue::try_number(v.as_str()));
         }
         let mut errs = vec![];
         b.format_pattern(pattern, Some(&fargs), &mut errs).into_owned()

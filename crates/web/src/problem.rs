@@ -52,8 +52,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("payload too large")]
     PayloadTooLarge,
-    #[error("invalid query: {0}")]
-    InvalidQuery(String),
+    #[error("invalid query parameter {field:?}")]
+    /// A query parameter that does not parse; `field` when the parser names it.
+    InvalidQuery { field: Option<String> },
     #[error("invalid json: {0}")]
     InvalidJson(String),
     #[error("unsupported media type")]
@@ -78,7 +79,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::InvalidQuery(_) | ApiError::InvalidJson(_) | ApiError::BadRequest => StatusCode::BAD_REQUEST,
+            ApiError::InvalidQuery { .. } | ApiError::InvalidJson(_) | ApiError::BadRequest => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::UnknownBank(_) | ApiError::UnknownDistrict(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -92,7 +93,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
-            ApiError::InvalidQuery(_) => "invalid_query",
+            ApiError::InvalidQuery { .. } => "invalid_query",
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::UnknownBank(_) => "unknown_bank",
@@ -108,17 +109,28 @@ impl ApiError {
     fn args(&self, body_limit: usize) -> Vec<(&'static str, String)> {
         match self {
             ApiError::PayloadTooLarge => vec![("limit", body_limit.to_string())],
-            ApiError::InvalidQuery(r) | ApiError::InvalidJson(r) => vec![("reason", r.clone())],
+            ApiError::InvalidQuery { field: Some(f) } => vec![("field", f.clone())],
+            ApiError::InvalidJson(r) => vec![("reason", r.clone())],
             ApiError::UnknownBank(c) | ApiError::UnknownDistrict(c) => vec![("code", c.clone())],
             _ => vec![],
         }
     }
 
-    fn field_errors(&self) -> Vec<(&'static str, &'static str)> {
+    /// The fields at fault, each with the code of its message.
+    fn field_errors(&self) -> Vec<(String, &'static str)> {
         match self {
-            ApiError::UnknownBank(_) => vec![("bank", "unknown_bank")],
-            ApiError::UnknownDistrict(_) => vec![("district", "unknown_district")],
+            ApiError::UnknownBank(_) => vec![("bank".into(), "unknown_bank")],
+            ApiError::UnknownDistrict(_) => vec![("district".into(), "unknown_district")],
+            ApiError::InvalidQuery { field: Some(f) } => vec![(f.clone(), "invalid_value")],
             _ => vec![],
+        }
+    }
+
+    /// The message id of the detail: the field's own message when one field is at fault.
+    fn detail_id(&self) -> String {
+        match self {
+            ApiError::InvalidQuery { field: Some(_) } => "problem-invalid_value-detail".to_string(),
+            other => format!("problem-{}-detail", other.code()),
         }
     }
 
@@ -157,7 +169,15 @@ impl From<ReferenceError> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> ApiError {
-        ApiError::InvalidQuery(r.body_text())
+        // serde's message is English prose ("…: accepts_pickup: provided string was not `true` or `false`");
+        // keep only the field it names, and say the rest in the caller's language.
+        let text = r.body_text();
+        let field = text
+            .strip_prefix("Failed to deserialize query string: ")
+            .and_then(|rest| rest.split_once(": "))
+            .map(|(f, _)| f.to_string())
+            .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        ApiError::InvalidQuery { field }
     }
 }
 
@@ -200,7 +220,7 @@ pub fn problem_body(
         type_uri: format!("urn:sscard:problem:{code}"),
         title: state.i18n.format(lang, &format!("problem-{code}"), &[]),
         status: err.status().as_u16(),
-        detail: state.i18n.format(lang, &format!("problem-{code}-detail"), &args),
+        detail: state.i18n.format(lang, &err.detail_id(), &args),
         code: code.to_string(),
         instance: instance.to_string(),
         request_id,
@@ -208,7 +228,7 @@ pub fn problem_body(
             .field_errors()
             .into_iter()
             .map(|(field, c)| FieldProblem {
-                field: field.to_string(),
+                field,
                 code: c.to_string(),
                 message: state.i18n.format(lang, &format!("problem-{c}-detail"), &args),
             })

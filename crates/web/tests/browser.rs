@@ -47,10 +47,12 @@ async fn home_page_in_chinese_english_and_elderly_mode() {
     );
     assert!(elder_dom.contains("class=\"elder\""), "{elder_dom}");
 
+    let elder_branches = s.url("/preferences?elder=on&next=/branches%3Fdistrict%3D110105");
     for (name, url, width) in [
         ("home-zh", &home, 1280),
         ("home-en", &en, 1280),
         ("home-elder", &elder, 412),
+        ("branches-elder", &elder_branches, 412),
     ] {
         let path = dir.join(format!("{name}.png"));
         let png = b.screenshot(url, &path, width, 900);

@@ -98,6 +98,12 @@ both_engines!(branches_filter_by_bank_and_district, |db: TestDb| async move {
     );
     let (status, p) = problem(get("?accepts_pickup=maybe").await).await;
     assert_eq!((status, p["code"].as_str().unwrap()), (400, "invalid_query"));
+    assert_eq!(p["errors"][0]["field"], "accepts_pickup");
+    assert_eq!(p["errors"][0]["code"], "invalid_value");
+    assert_eq!(
+        p["detail"], "查询参数 accepts_pickup 的取值无效。",
+        "no English parser prose in a Chinese answer"
+    );
 });
 
 both_engines!(
@@ -241,13 +247,20 @@ both_engines!(portal_branch_finder_filters, |db: TestDb| async move {
     let html = page(&c, s.url("/branches?district=110105"), None).await;
     assert!(html.contains("工商银行朝阳支行") && html.contains("建设银行朝阳支行"));
     assert!(!html.contains("工商银行东城支行"));
+    assert!(
+        html.contains("<td data-label=\"银行\">建设银行</td>"),
+        "each cell carries its column label for the narrow-screen layout"
+    );
     assert!(html.contains("共 2 个网点"));
     assert!(
         !html.contains("id=\"demo-banner\""),
         "production without demo data shows no banner"
     );
     let html = page(&c, s.url("/branches?district=110105&bank=105"), Some("lang=en")).await;
-    assert!(html.contains("1 branches") && html.contains("China Construction Bank"));
+    assert!(
+        html.contains("1 branch<") && html.contains("China Construction Bank"),
+        "singular for one"
+    );
     // A hand-edited unknown code is ignored, not an error page.
     let res = c.get(s.url("/branches?district=999999")).send().await.unwrap();
     assert_eq!(res.status(), 200);

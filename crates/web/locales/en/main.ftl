@@ -30,7 +30,10 @@ branches_col_district = District
 branches_col_address = Address
 branches_col_pickup = Card pickup
 branches_col_instant = Instant cards
-branches_count = { $count } branches
+branches_count = { $count ->
+    [one] { $count } branch
+   *[other] { $count } branches
+}
 yes = Yes
 no = No
 back_home = Back to the home page
@@ -48,7 +51,8 @@ problem-method_not_allowed-detail = This address does not support that HTTP meth
 problem-payload_too_large = Request too large
 problem-payload_too_large-detail = The request body exceeds the limit of { $limit } bytes.
 problem-invalid_query = Invalid query parameters
-problem-invalid_query-detail = The query parameters could not be parsed: { $reason }
+problem-invalid_query-detail = The query parameters could not be read.
+problem-invalid_value-detail = The query parameter { $field } has a value that is not allowed here.
 problem-invalid_json = The request body is not valid JSON
 problem-invalid_json-detail = The request body could not be parsed: { $reason }
 problem-unsupported_media_type = Unsupported media type
