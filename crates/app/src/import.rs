@@ -126,6 +126,20 @@ pub struct RowContext<'a> {
     pub branch_banks: HashMap<String, String>,
 }
 
+/// `YYYY-MM-DD` and nothing else; a direct parse, since chrono's format-string parser dominated import profiles.
+fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |acc, d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
+}
+
 type RowResult<T> = Result<T, (Option<&'static str>, String)>;
 
 struct Row<'r> {
@@ -173,8 +187,7 @@ impl<'r> Row<'r> {
     }
     fn date(&self, col: &'static str) -> RowResult<NaiveDate> {
         let v = self.required(col)?;
-        NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| (Some(col), format!("{col} {v:?} is not a date (YYYY-MM-DD)")))
+        parse_iso_date(v).ok_or_else(|| (Some(col), format!("{col} {v:?} is not a date (YYYY-MM-DD)")))
     }
     fn flag(&self, col: &'static str) -> RowResult<bool> {
         match self.required(col)? {
@@ -606,6 +619,30 @@ impl ImportReport {
         self.rejected += 1;
         if self.rejected_rows.len() < MAX_REPORTED_ROWS {
             self.rejected_rows.push(RejectedRow { row, column, reason });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_iso_date;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn iso_dates_parse_strictly() {
+        assert_eq!(parse_iso_date("2026-02-28"), NaiveDate::from_ymd_opt(2026, 2, 28));
+        assert_eq!(parse_iso_date("2024-02-29"), NaiveDate::from_ymd_opt(2024, 2, 29));
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "2026/01/01",
+            "20260101",
+            "2026-01-0a",
+            "２026-01-01",
+            "",
+        ] {
+            assert_eq!(parse_iso_date(bad), None, "{bad}");
         }
     }
 }

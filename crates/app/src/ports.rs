@@ -41,7 +41,8 @@ pub enum ImportBatch {
 /// Dropping a session without committing stores nothing.
 #[async_trait]
 pub trait ImportSession: Send {
-    /// Inserts new rows and updates existing ones by key (a re-import never duplicates).
+    /// Inserts new rows and updates existing ones by key (a re-import never duplicates). Within one session
+    /// each key is written at most once: the import use case refuses a key repeated within a file.
     async fn write(&mut self, batch: &ImportBatch) -> StoreResult<()>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

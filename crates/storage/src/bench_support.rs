@@ -46,7 +46,7 @@ pub async fn sqlite_prepared_insert(pool: &SqlitePool, rows: &[InsuredPerson]) -
 pub fn copy_text(rows: &[InsuredPerson]) -> Vec<u8> {
     let mut out = Vec::with_capacity(rows.len() * 200);
     for p in rows {
-        crate::postgres::copy_person_line(&mut out, &PersonRow::from_domain(p));
+        crate::postgres::copy_person_line(&mut out, p);
     }
     out
 }

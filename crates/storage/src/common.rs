@@ -69,16 +69,26 @@ pub(crate) fn stored_id(s: &str) -> Result<IdNumber, StoreError> {
     IdNumber::parse(s, NaiveDate::MAX).map_err(|e| corrupt("id_number", e))
 }
 
+/// The registry columns a membership fills: employer USCC, pension bank, pension branch.
+pub(crate) fn membership_columns(m: &Membership) -> (Option<&str>, Option<&str>, Option<&str>) {
+    match m {
+        Membership::Employee { employer } => (Some(employer.as_str()), None, None),
+        Membership::Retiree {
+            pension_bank,
+            pension_branch,
+        } => (None, Some(pension_bank), Some(pension_branch)),
+        Membership::Individual | Membership::ResidentMinor => (None, None, None),
+    }
+}
+
 impl PersonRow {
     pub fn from_domain(p: &InsuredPerson) -> PersonRow {
-        let (employer_uscc, pension_bank, pension_branch) = match &p.membership {
-            Membership::Employee { employer } => (Some(employer.as_str().to_string()), None, None),
-            Membership::Retiree {
-                pension_bank,
-                pension_branch,
-            } => (None, Some(pension_bank.clone()), Some(pension_branch.clone())),
-            Membership::Individual | Membership::ResidentMinor => (None, None, None),
-        };
+        let (employer, bank, branch) = membership_columns(&p.membership);
+        let (employer_uscc, pension_bank, pension_branch) = (
+            employer.map(str::to_string),
+            bank.map(str::to_string),
+            branch.map(str::to_string),
+        );
         PersonRow {
             id_number: p.id_number.as_str().to_string(),
             name: p.name.as_str().to_string(),

@@ -9,7 +9,10 @@ use sqlx::{PgPool, Postgres, Transaction};
 use sscard_app::ports::{ImportBatch, ImportSession, StoreResult};
 use std::str::FromStr;
 
-use crate::common::{PersonRow, PERSON_COLUMNS, PERSON_UPSERT_TAIL};
+use chrono::{Datelike, NaiveDate};
+use sscard_domain::registry::InsuredPerson;
+
+use crate::common::{membership_columns, PERSON_COLUMNS, PERSON_UPSERT_TAIL};
 use crate::{db_err, migrate_err};
 
 #[derive(Debug, Clone)]
@@ -45,11 +48,16 @@ impl PgStore {
     }
 
     async fn begin_import_session(&self) -> StoreResult<Box<dyn ImportSession>> {
-        let tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let registry_was_empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM registry_persons)")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
         Ok(Box::new(PgImport {
             tx,
             staged: 0,
             staging_created: false,
+            registry_was_empty,
             buffer: Vec::new(),
         }))
     }
@@ -59,6 +67,8 @@ struct PgImport {
     tx: Transaction<'static, Postgres>,
     staged: usize,
     staging_created: bool,
+    /// A first load into an empty registry has no stored keys to look up (each key comes once per session).
+    registry_was_empty: bool,
     buffer: Vec<u8>,
 }
 
@@ -66,6 +76,10 @@ struct PgImport {
 pub fn copy_field(out: &mut Vec<u8>, value: Option<&str>) {
     match value {
         None => out.extend_from_slice(b"\\N"),
+        // Almost every value needs no escaping: copy it whole.
+        Some(v) if !v.bytes().any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r')) => {
+            out.extend_from_slice(v.as_bytes())
+        }
         Some(v) => {
             for b in v.bytes() {
                 match b {
@@ -80,36 +94,74 @@ pub fn copy_field(out: &mut Vec<u8>, value: Option<&str>) {
     }
 }
 
-/// One registry row in COPY text format, columns in [`PERSON_COLUMNS`] order.
-pub(crate) fn copy_person_line(out: &mut Vec<u8>, p: &PersonRow) {
-    let birth = p.birth_date.to_string();
-    let from = p.id_valid_from.to_string();
-    let until = p.id_valid_until.map(|d| d.to_string());
-    let fields: [Option<&str>; 18] = [
-        Some(&p.id_number),
-        Some(&p.name),
-        Some(&p.gender),
-        Some(&birth),
-        Some(&p.nationality),
-        p.ethnicity.as_deref(),
-        Some(&from),
-        until.as_deref(),
-        Some(&p.address),
-        p.residence_district.as_deref(),
-        p.mobile.as_deref(),
-        p.occupation.as_deref(),
-        Some(&p.insurance_types),
-        Some(&p.category),
-        p.employer_uscc.as_deref(),
-        p.pension_bank.as_deref(),
-        p.pension_branch.as_deref(),
-        Some(&p.legacy_cards),
-    ];
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(b'\t');
+/// `YYYY-MM-DD`, written digit by digit (this runs a few million times per registry import).
+fn copy_date(out: &mut Vec<u8>, d: NaiveDate) {
+    let digits = |out: &mut Vec<u8>, n: u32, width: u32| {
+        for p in (0..width).rev() {
+            out.push(b'0' + ((n / 10u32.pow(p)) % 10) as u8);
         }
-        copy_field(out, *f);
+    };
+    digits(out, d.year().unsigned_abs(), 4);
+    out.push(b'-');
+    digits(out, d.month(), 2);
+    out.push(b'-');
+    digits(out, d.day(), 2);
+}
+
+/// One registry row in COPY text format, columns in [`PERSON_COLUMNS`] order, written straight from the
+/// record without an intermediate row of owned strings.
+pub(crate) fn copy_person_line(out: &mut Vec<u8>, p: &InsuredPerson) {
+    let (employer, pension_bank, pension_branch) = membership_columns(&p.membership);
+    let tab = |out: &mut Vec<u8>| out.push(b'\t');
+    copy_field(out, Some(p.id_number.as_str()));
+    tab(out);
+    copy_field(out, Some(p.name.as_str()));
+    tab(out);
+    copy_field(out, Some(p.gender.as_str()));
+    tab(out);
+    copy_date(out, p.birth_date());
+    tab(out);
+    copy_field(out, Some(&p.nationality));
+    tab(out);
+    copy_field(out, p.ethnicity.as_deref());
+    tab(out);
+    copy_date(out, p.id_valid_from);
+    tab(out);
+    match p.id_valid_until {
+        Some(d) => copy_date(out, d),
+        None => copy_field(out, None),
+    }
+    tab(out);
+    copy_field(out, Some(&p.address));
+    tab(out);
+    copy_field(out, p.residence_district.as_deref());
+    tab(out);
+    copy_field(out, p.mobile.as_ref().map(|m| m.as_str()));
+    tab(out);
+    copy_field(out, p.occupation.as_deref());
+    tab(out);
+    for (i, t) in p.insurance.iter().enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        out.extend_from_slice(t.as_str().as_bytes());
+    }
+    tab(out);
+    copy_field(out, Some(p.membership.category()));
+    tab(out);
+    copy_field(out, employer);
+    tab(out);
+    copy_field(out, pension_bank);
+    tab(out);
+    copy_field(out, pension_branch);
+    tab(out);
+    for (i, c) in p.legacy_cards.iter().enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        out.push(b'0' + c.generation);
+        out.push(b':');
+        copy_field(out, Some(&c.bank));
     }
     out.push(b'\n');
 }
@@ -118,14 +170,17 @@ impl PgImport {
     /// New keys are copied straight into the registry (the fastest path PostgreSQL has); keys already stored go
     /// through the staging table and one `INSERT … ON CONFLICT DO UPDATE` per flush. A row inserted by another
     /// writer between the look-up and the COPY fails the whole import cleanly (unique key), never duplicates.
-    async fn stage(&mut self, rows: &[sscard_domain::registry::InsuredPerson]) -> StoreResult<()> {
-        let keys: Vec<&str> = rows.iter().map(|p| p.id_number.as_str()).collect();
-        let existing: Vec<String> =
+    async fn stage(&mut self, rows: &[InsuredPerson]) -> StoreResult<()> {
+        let existing: Vec<String> = if self.registry_was_empty {
+            Vec::new()
+        } else {
+            let keys: Vec<&str> = rows.iter().map(|p| p.id_number.as_str()).collect();
             sqlx::query_scalar("SELECT id_number FROM registry_persons WHERE id_number = ANY($1)")
                 .bind(&keys)
                 .fetch_all(&mut *self.tx)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err)?
+        };
         let existing: std::collections::HashSet<String> = existing.into_iter().collect();
         let (updates, inserts): (Vec<_>, Vec<_>) = rows.iter().partition(|p| existing.contains(p.id_number.as_str()));
         if !inserts.is_empty() {
@@ -150,10 +205,10 @@ impl PgImport {
         Ok(())
     }
 
-    async fn copy_into(&mut self, table: &str, rows: &[&sscard_domain::registry::InsuredPerson]) -> StoreResult<()> {
+    async fn copy_into(&mut self, table: &str, rows: &[&InsuredPerson]) -> StoreResult<()> {
         self.buffer.clear();
         for p in rows {
-            copy_person_line(&mut self.buffer, &PersonRow::from_domain(p));
+            copy_person_line(&mut self.buffer, p);
         }
         let mut copy = (*self.tx)
             .copy_in_raw(&format!("COPY {table} ({PERSON_COLUMNS}) FROM STDIN"))

@@ -391,3 +391,21 @@ async fn sqlite_runs_in_wal_mode_with_a_busy_timeout() {
         .unwrap();
     assert_eq!(fk, 1);
 }
+
+both_engines!(values_that_need_escaping_round_trip, |db: TestDb| async move {
+    let ctx = setup(&db).await;
+    let p = id(1977, 7, 7, 77);
+    // A backslash must survive PostgreSQL's COPY text format; a NULL-looking text must stay text.
+    let row = individual_row(&p, "张三").replace("北京市朝阳区测试路1号", "北京市朝阳区\\N路\\1号");
+    let report = import_csv(&ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &[row]).as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(report.accepted, 1, "{:?}", report.rejected_rows);
+    let stored = ctx.store.person(&p).await.unwrap().unwrap();
+    assert_eq!(stored.address, "北京市朝阳区\\N路\\1号");
+    assert_eq!(
+        stored.birth_date(),
+        chrono::NaiveDate::from_ymd_opt(1977, 7, 7).unwrap()
+    );
+    assert_eq!(stored.id_valid_until, chrono::NaiveDate::from_ymd_opt(2035, 3, 1));
+});
