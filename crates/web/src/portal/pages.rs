@@ -161,22 +161,20 @@ pub async fn branches(
     let name = |zh: &str, en_name: &str| if en { en_name.to_string() } else { zh.to_string() };
     let district_name = |c: &str| codes.district(c).map(|d| name(&d.name_zh, &d.name_en));
     let bank_name = |c: &str| codes.bank(c).map(|b| name(&b.name_zh, &b.name_en));
+    let named = |code: &str, zh: &str, en_name: &str| Named {
+        code: code.to_string(),
+        name: name(zh, en_name),
+    };
     let page = BranchesPage {
         districts: codes
             .districts
             .iter()
-            .map(|d| Named {
-                code: d.code.clone(),
-                name: name(&d.name_zh, &d.name_en),
-            })
+            .map(|d| named(&d.code, &d.name_zh, &d.name_en))
             .collect(),
         banks: codes
             .banks
             .iter()
-            .map(|b| Named {
-                code: b.code.clone(),
-                name: name(&b.name_zh, &b.name_en),
-            })
+            .map(|b| named(&b.code, &b.name_zh, &b.name_en))
             .collect(),
         district: district.unwrap_or_default(),
         bank: bank.unwrap_or_default(),
