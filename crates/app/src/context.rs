@@ -5,6 +5,8 @@ use sscard_domain::clock::Clock;
 use sscard_domain::codes::CodeTables;
 
 use crate::ports::Store;
+use crate::realname::FaceVerifier;
+use crate::secrets::SecretSource;
 
 /// What every use case needs: cheap to clone, shared by all requests.
 #[derive(Clone)]
@@ -13,6 +15,10 @@ pub struct AppContext {
     pub clock: Arc<dyn Clock>,
     pub codes: Arc<CodeTables>,
     pub calendar: Arc<WorkdayCalendar>,
+    /// Randomness for tokens and codes (the OS generator; a known sequence in tests).
+    pub secrets: Arc<dyn SecretSource>,
+    /// The real-name face check.
+    pub face: Arc<dyn FaceVerifier>,
 }
 
 impl std::fmt::Debug for AppContext {

@@ -5,11 +5,26 @@
 //! - [`import`]: CSV imports of the registry, employers, guardianships, branches and outlets (SPEC §4.1–4.3),
 //!   with a per-row report.
 //! - [`reference`]: reference-data queries (code tables, banks, branches, outlets).
+//! - [`secrets`]: random tokens and codes, hashes, Argon2id password hashing.
+//! - [`auth`]: logging in and out (password + captcha, SMS code, registration, client and bank-system
+//!   credentials), sessions and tokens, abuse limits.
+//! - [`external`]: logging in through an external identity provider.
+//! - [`realname`]: real-name authentication and the face-verifier port.
+//! - [`people`]: reading a person's record within the reader's reach, and the resident's access log.
+//! - [`accounts`]: the admin's account and API-client management.
+//! - [`sms`]: delivering the SMS outbox through a pluggable sender.
 //! - [`context`]: what every use case needs at hand: the store, the clock, the code tables, the calendar.
 
+pub mod accounts;
+pub mod auth;
 pub mod context;
+pub mod external;
 pub mod import;
+pub mod people;
 pub mod ports;
+pub mod realname;
 pub mod reference;
+pub mod secrets;
+pub mod sms;
 
 pub use context::AppContext;

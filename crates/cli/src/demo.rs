@@ -185,6 +185,8 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
     );
     let mut guardianship = String::from("guardian_id,child_id,relationship,guardian_is_householder,same_booklet\n");
     let mut samples: Vec<String> = Vec::new();
+    let mut first_individual: Option<(IdNumber, String)> = None;
+    let mut first_retiree_branch: Option<(String, String)> = None;
     let districts: Vec<String> = codes.districts.iter().map(|d| d.code.clone()).collect();
     // People by age on the day of seeding: under 7 (cartoon photo), 7–17 (minors), 18–59, 60 and over.
     let mut ages = [0u32; 4];
@@ -248,6 +250,9 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
         if i < 2 {
             samples.push(format!("  individual  {id}  {name}"));
         }
+        if first_individual.is_none() {
+            first_individual = Some((id.clone(), name.clone()));
+        }
     }
     // Retirees aged 60–95, paid through a branch of their pension bank.
     for i in 0..40u32 {
@@ -266,6 +271,9 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
             samples.push(format!(
                 "  retiree     {id}  {name}  (pension bank {bank}, branch {branch})"
             ));
+        }
+        if first_retiree_branch.is_none() {
+            first_retiree_branch = Some((bank.clone(), branch.clone()));
         }
     }
     // Employees of the demo employers.
@@ -334,5 +342,9 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
     ));
     lines.push("sample people (invented):".to_string());
     lines.extend(samples);
+    let (bank, branch) = first_retiree_branch.context("no retiree in the demo data")?;
+    let (person, person_name) = first_individual.context("no individual in the demo data")?;
+    let outlet = format!("D-{}", codes.districts[0].code);
+    lines.extend(crate::demo_accounts::seed(ctx, &usccs[0], &bank, &branch, &outlet, &person, &person_name).await?);
     Ok(Seeded { lines })
 }

@@ -1,9 +1,11 @@
-//! The `sscard` binary: serve (default), migrate, import, seed-demo, openapi.
+//! The `sscard` binary: serve (default), migrate, import, seed-demo, account, client, openapi.
 //!
 //! - `main.rs`: the command line and configuration (flags and `SSCARD_*` environment variables).
 //! - `demo.rs`: the demo data generator behind `seed-demo` (and behind the first start in demo mode).
+//! - `demo_accounts.rs`: one demo account of each role and one API client per channel.
 
 mod demo;
+mod demo_accounts;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -69,6 +71,33 @@ enum Command {
     SeedDemo,
     /// Print the OpenAPI document.
     Openapi,
+    /// Create a staff, entity-handler or bank-system account (the password is read from SSCARD_NEW_PASSWORD,
+    /// or generated and printed once).
+    Account {
+        #[arg(long, value_parser = ["entity_handler", "bank_clerk", "outlet_clerk", "hotline_agent", "admin", "bank_system"])]
+        role: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        #[arg(long)]
+        bank: Option<String>,
+        #[arg(long)]
+        branch: Option<String>,
+        #[arg(long)]
+        outlet: Option<String>,
+        #[arg(long)]
+        entity: Option<String>,
+    },
+    /// Register a channel's API client; prints its secret once.
+    Client {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["jingtong", "minsheng", "wechat_official", "web"])]
+        channel: String,
+    },
 }
 
 /// Options of `serve` (also the default command, hence global).
@@ -83,6 +112,83 @@ struct ServeArgs {
     /// Longest a request may take, in seconds.
     #[arg(long, env = "SSCARD_REQUEST_TIMEOUT_SECS", default_value_t = 30, global = true)]
     request_timeout_secs: u64,
+    /// The address users reach the service at (for identity-provider callbacks). Default: http://LISTEN.
+    #[arg(long, env = "SSCARD_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
+    /// The face verifier for real-name authentication (docs/face-verifier.md). Required in production;
+    /// in demo mode without it, a stand-in passes every real photo.
+    #[arg(long, env = "SSCARD_FACE_VERIFIER_URL", global = true)]
+    face_verifier_url: Option<String>,
+    #[arg(long, env = "SSCARD_FACE_VERIFIER_KEY", global = true, hide_env_values = true)]
+    face_verifier_key: Option<String>,
+    /// The SMS gateway (docs/sms-gateway.md). Required in production; in demo mode without it, messages are
+    /// appended to SSCARD_SMS_FILE instead of being sent.
+    #[arg(long, env = "SSCARD_SMS_GATEWAY_URL", global = true)]
+    sms_gateway_url: Option<String>,
+    #[arg(long, env = "SSCARD_SMS_GATEWAY_KEY", global = true, hide_env_values = true)]
+    sms_gateway_key: Option<String>,
+    /// Where the demo SMS sink writes (default: DATA_DIR/sms-outbox.jsonl).
+    #[arg(long, env = "SSCARD_SMS_FILE", global = true)]
+    sms_file: Option<PathBuf>,
+    /// External identity providers: a JSON array (docs/identity-providers.md).
+    #[arg(long, env = "SSCARD_OIDC_PROVIDERS", global = true, hide_env_values = true)]
+    oidc_providers: Option<String>,
+}
+
+/// The external systems, chosen from the configuration. Production refuses every test double.
+struct Integrations {
+    face: Arc<dyn sscard_app::realname::FaceVerifier>,
+    sms: Arc<dyn sscard_app::sms::SmsSender>,
+    oidc: Vec<Arc<sscard_gateways::oidc::OidcProvider>>,
+}
+
+fn integrations(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Integrations> {
+    let production = cli.mode == ModeArg::Production;
+    let face: Arc<dyn sscard_app::realname::FaceVerifier> = match &args.face_verifier_url {
+        Some(url) => Arc::new(
+            sscard_gateways::face::HttpFaceVerifier::new(url, args.face_verifier_key.clone())
+                .map_err(|e| anyhow::anyhow!("SSCARD_FACE_VERIFIER_URL: {e}"))?,
+        ),
+        None if production => bail!("production mode needs a face verifier: set SSCARD_FACE_VERIFIER_URL"),
+        None => Arc::new(sscard_app::realname::DemoFaceVerifier),
+    };
+    let sms: Arc<dyn sscard_app::sms::SmsSender> = match &args.sms_gateway_url {
+        Some(url) => Arc::new(
+            sscard_gateways::sms::HttpSmsSender::new(url, args.sms_gateway_key.clone())
+                .map_err(|e| anyhow::anyhow!("SSCARD_SMS_GATEWAY_URL: {e}"))?,
+        ),
+        None if production => bail!("production mode needs an SMS gateway: set SSCARD_SMS_GATEWAY_URL"),
+        None => {
+            let path = args
+                .sms_file
+                .clone()
+                .unwrap_or_else(|| cli.data_dir.join("sms-outbox.jsonl"));
+            tracing::warn!(file = %path.display(), "demo SMS sink: messages are written to a file, not sent");
+            Arc::new(sscard_gateways::sms::FileSmsSender::new(path))
+        }
+    };
+    if production && (face.is_test_double() || sms.is_test_double()) {
+        bail!("production mode refuses test doubles");
+    }
+    let public = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    if production && !public.starts_with("https://") {
+        bail!("production mode needs SSCARD_PUBLIC_URL to be an https:// address");
+    }
+    let mut oidc = Vec::new();
+    if let Some(json) = &args.oidc_providers {
+        for config in
+            sscard_gateways::oidc::parse_providers(json).map_err(|e| anyhow::anyhow!("SSCARD_OIDC_PROVIDERS: {e}"))?
+        {
+            let redirect = format!("{}/login/oidc/{}/callback", public.trim_end_matches('/'), config.id);
+            oidc.push(Arc::new(
+                sscard_gateways::oidc::OidcProvider::new(config, &redirect).map_err(|e| anyhow::anyhow!("{e}"))?,
+            ));
+        }
+    }
+    Ok(Integrations { face, sms, oidc })
 }
 
 fn init_logging(cli: &Cli) {
@@ -127,6 +233,8 @@ async fn context(cli: &Cli) -> anyhow::Result<AppContext> {
         clock: Arc::new(SystemClock),
         codes: Arc::new(codes),
         calendar: Arc::new(WorkdayCalendar::embedded().context("working-day calendar")?),
+        secrets: Arc::new(sscard_app::secrets::OsSecrets),
+        face: Arc::new(sscard_app::realname::DemoFaceVerifier),
     })
 }
 
@@ -150,7 +258,10 @@ async fn shutdown_signal() {
 }
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
-    let ctx = context(cli).await?;
+    // Configuration first: a production server with a test double must not even open the database.
+    let integrations = integrations(cli, args)?;
+    let mut ctx = context(cli).await?;
+    ctx.face = integrations.face.clone();
     let demo_flag = ctx.store.setting(SETTING_DEMO_DATA).await?;
     match cli.mode {
         ModeArg::Production if demo_flag.as_deref() == Some("true") => {
@@ -177,8 +288,9 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         request_timeout: Duration::from_secs(args.request_timeout_secs),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let jobs = tokio::spawn(sscard_jobs::Runner::standard().run(ctx.clone(), stop_rx));
-    sscard_web::serve(listener, ctx, config, shutdown_signal()).await?;
+    let jobs = tokio::spawn(sscard_jobs::Runner::standard(integrations.sms).run(ctx.clone(), stop_rx));
+    let state = sscard_web::server::build_state(ctx, config, integrations.oidc)?;
+    sscard_web::serve(listener, state, shutdown_signal()).await?;
     let _ = stop_tx.send(true);
     let _ = jobs.await;
     Ok(())
@@ -234,6 +346,58 @@ async fn main() -> anyhow::Result<()> {
             let ctx = context(&cli).await?;
             let summary = demo::seed(&ctx).await?;
             println!("{summary}");
+            Ok(())
+        }
+        Some(Command::Account {
+            role,
+            username,
+            display_name,
+            bank,
+            branch,
+            outlet,
+            entity,
+        }) => {
+            let ctx = context(&cli).await?;
+            let body = sscard_web::api::admin::NewAccountIn {
+                role: role.clone(),
+                username: username.clone(),
+                display_name: display_name.clone(),
+                password: String::new(),
+                bank: bank.clone(),
+                branch: branch.clone(),
+                outlet: outlet.clone(),
+                entity: entity.clone(),
+            };
+            let kind = sscard_web::api::admin::kind_of(&body).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let username = sscard_domain::account::Username::parse(username)?;
+            let (password, generated) = match std::env::var("SSCARD_NEW_PASSWORD") {
+                Ok(p) => (p, false),
+                // Letters and digits, as the password rule wants.
+                Err(_) => (format!("{}a1", ctx.secrets.token()), true),
+            };
+            let meta = sscard_app::auth::Meta::default();
+            let account =
+                sscard_app::accounts::create_account(&ctx, None, kind, username, display_name, &password, &meta)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created {} account {}", account.role().as_str(), account.id);
+            if generated {
+                println!("password (shown once): {password}");
+            }
+            Ok(())
+        }
+        Some(Command::Client {
+            client_id,
+            name,
+            channel,
+        }) => {
+            let ctx = context(&cli).await?;
+            let channel = sscard_domain::access::Channel::parse(channel).context("channel")?;
+            let (client, secret) = sscard_app::accounts::create_client(&ctx, client_id, name, channel, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("client {} (channel {})", client.client_id, client.channel.as_str());
+            println!("secret (shown once): {secret}");
             Ok(())
         }
         Some(Command::Openapi) => {

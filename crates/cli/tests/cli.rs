@@ -189,13 +189,121 @@ async fn production_mode_refuses_a_database_holding_demo_data() {
         stdout.contains("Branches: 240 rows"),
         "a branch of each of the 15 banks in each of the 16 districts"
     );
-    let out = sscard()
-        .env("DATABASE_URL", &url)
+    assert!(
+        stdout.contains("DEMO ACCOUNTS") && stdout.contains("demo-bank-system"),
+        "{stdout}"
+    );
+    let out = production(&url).arg("serve").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds demo data"));
+}
+
+/// A production configuration with every external system given (addresses need not answer to be accepted).
+fn production(url: &str) -> std::process::Command {
+    let mut c = sscard();
+    c.env("DATABASE_URL", url)
         .env("SSCARD_MODE", "production")
         .env("SSCARD_LISTEN", "127.0.0.1:0")
+        .env("SSCARD_PUBLIC_URL", "https://sscard.example.gov.cn")
+        .env("SSCARD_FACE_VERIFIER_URL", "https://face.example.gov.cn/")
+        .env("SSCARD_SMS_GATEWAY_URL", "https://sms.example.gov.cn/");
+    c
+}
+
+#[test]
+fn production_refuses_to_start_with_a_test_double() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    for (missing, message) in [
+        ("SSCARD_FACE_VERIFIER_URL", "SSCARD_FACE_VERIFIER_URL"),
+        ("SSCARD_SMS_GATEWAY_URL", "SSCARD_SMS_GATEWAY_URL"),
+    ] {
+        let out = production(&url).env_remove(missing).arg("serve").output().unwrap();
+        assert!(!out.status.success(), "started without {missing}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+    }
+    let out = production(&url)
+        .env("SSCARD_PUBLIC_URL", "http://plain.example")
         .arg("serve")
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("holds demo data"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("https://"));
+    // Refused before the database is touched.
+    assert!(!dir.path().join("t.db").exists());
+}
+
+#[test]
+fn admin_creates_staff_and_clients_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let out = sscard()
+        .env("DATABASE_URL", &url)
+        .args([
+            "account",
+            "--role",
+            "hotline_agent",
+            "--username",
+            "agent7",
+            "--display-name",
+            "Agent 7",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("created hotline_agent account"), "{stdout}");
+    assert!(stdout.contains("password (shown once): "), "{stdout}");
+    // The same username again is refused and changes nothing.
+    let again = sscard()
+        .env("DATABASE_URL", &url)
+        .env("SSCARD_NEW_PASSWORD", "another1pass")
+        .args([
+            "account",
+            "--role",
+            "admin",
+            "--username",
+            "agent7",
+            "--display-name",
+            "X",
+        ])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    // A clerk needs a branch of a real bank.
+    let clerk = sscard()
+        .env("DATABASE_URL", &url)
+        .args([
+            "account",
+            "--role",
+            "bank_clerk",
+            "--username",
+            "clerk9",
+            "--display-name",
+            "C",
+            "--bank",
+            "102",
+            "--branch",
+            "nope",
+        ])
+        .output()
+        .unwrap();
+    assert!(!clerk.status.success());
+    assert!(String::from_utf8_lossy(&clerk.stderr).contains("unknown branch"));
+    let client = sscard()
+        .env("DATABASE_URL", &url)
+        .args([
+            "client",
+            "--client-id",
+            "jt-prod",
+            "--name",
+            "Jingtong",
+            "--channel",
+            "jingtong",
+        ])
+        .output()
+        .unwrap();
+    assert!(client.status.success());
+    assert!(String::from_utf8_lossy(&client.stdout).contains("secret (shown once): "));
 }

@@ -7,12 +7,18 @@
 //! - [`clock`]: the injectable clock, in Asia/Shanghai time.
 //! - [`registry`]: records of the insured-person registry, employers, guardianships, branches and outlets (SPEC §4.1–4.3).
 //! - [`access`]: roles and channels (SPEC §2).
+//! - [`account`]: accounts, login identifiers, passwords and the principal a request acts as (SPEC §2–3).
+//! - [`security`]: abuse limits and secret lifetimes as a policy table (SPEC §3, §9).
+//! - [`audit`]: audit-log entries (SPEC §9).
 //! - [`application`]: the application state machine (SPEC §5.6).
 
 pub mod access;
+pub mod account;
 pub mod application;
+pub mod audit;
 pub mod calendar;
 pub mod clock;
 pub mod codes;
 pub mod registry;
+pub mod security;
 pub mod values;

@@ -2,6 +2,7 @@
 //!
 //! - [`Job`]: one unit of periodic work; [`Runner`] runs each on its own interval until shutdown.
 //! - [`RegistryGauge`]: publishes the size of the insured-person registry as a metric.
+//! - [`SmsDelivery`]: hands the SMS outbox to the configured sender.
 //!
 //! Jobs must be safe to run on every instance at once (SPEC §11): the ones that claim work will use
 //! `FOR UPDATE SKIP LOCKED` on PostgreSQL through their storage port.
@@ -43,9 +44,9 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn standard() -> Runner {
+    pub fn standard(sms: Arc<dyn sscard_app::sms::SmsSender>) -> Runner {
         Runner {
-            jobs: vec![Arc::new(RegistryGauge)],
+            jobs: vec![Arc::new(RegistryGauge), Arc::new(SmsDelivery { sender: sms })],
         }
     }
 
@@ -76,5 +77,28 @@ impl Runner {
             });
         }
         while set.join_next().await.is_some() {}
+    }
+}
+
+/// Hands the SMS outbox to the configured sender (SPEC §3).
+pub struct SmsDelivery {
+    pub sender: Arc<dyn sscard_app::sms::SmsSender>,
+}
+
+#[async_trait]
+impl Job for SmsDelivery {
+    fn name(&self) -> &'static str {
+        "sms_delivery"
+    }
+    fn interval(&self) -> Duration {
+        Duration::from_secs(2)
+    }
+    async fn run(&self, ctx: &AppContext) -> Result<(), String> {
+        let done = sscard_app::sms::deliver_due(ctx, self.sender.as_ref())
+            .await
+            .map_err(|e| e.to_string())?;
+        metrics::counter!("sscard_sms_sent_total").increment(u64::from(done.sent));
+        metrics::counter!("sscard_sms_failed_total").increment(u64::from(done.failed));
+        Ok(())
     }
 }

@@ -4,12 +4,15 @@
 //! - [`connect`]: opens the database named by a URL (`sqlite:` or `postgres:`), applies migrations.
 //! - `sqlite`: WAL, busy timeout, multi-row upserts.
 //! - `postgres`: `COPY` into a staging table for bulk imports.
+//! - `accounts`: accounts, sessions, one-time secrets, abuse counters, the SMS outbox and the audit log.
 //! - `common`: the SQL both engines share (written once, expanded per engine by a macro) and the row codecs.
 //!
 //! The conformance suite in `tests/conformance.rs` runs every storage test against both engines.
 
 #[macro_use]
 mod common;
+#[macro_use]
+mod accounts;
 #[doc(hidden)]
 pub mod bench_support;
 pub mod postgres;

@@ -254,3 +254,6 @@ impl ImportSession for PgImport {
 }
 
 impl_shared_store!(PgStore, Postgres);
+
+// Several servers may share one database: a worker skips the messages another has locked.
+impl_account_stores!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");

@@ -69,3 +69,6 @@ impl ImportSession for SqliteImport {
 }
 
 impl_shared_store!(SqliteStore, Sqlite);
+
+// SQLite runs one writer at a time: the claiming UPDATE is atomic on its own.
+impl_account_stores!(SqliteStore, Sqlite, "");

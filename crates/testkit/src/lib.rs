@@ -5,6 +5,7 @@
 //! - [`pg_available`]: whether PostgreSQL tests run; with `SSCARD_REQUIRE_PG=1` (CI) a missing server fails the
 //!   test instead of skipping it.
 //! - [`context`]: an `AppContext` on a fixed clock (2026-11-21 10:00, Asia/Shanghai).
+//! - [`TestSecrets`]: known captchas and SMS codes.
 //! - [`browser`]: headless Chromium for portal tests (`SSCARD_REQUIRE_BROWSER=1` makes it mandatory).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failure here is a failed test
 
@@ -145,12 +146,37 @@ pub fn fixed_clock() -> FixedClock {
     FixedClock::at(shanghai().with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap())
 }
 
+/// Every captcha a test context draws shows this text.
+pub const TEST_CAPTCHA: &str = "K7PX";
+
+/// Randomness with known captchas and SMS codes counting up from 100001 (tokens stay random), so tests can
+/// answer a captcha without reading the picture and tell one code from the next.
+#[derive(Debug, Default)]
+pub struct TestSecrets {
+    codes: std::sync::atomic::AtomicU32,
+}
+
+impl sscard_app::secrets::SecretSource for TestSecrets {
+    fn token(&self) -> String {
+        sscard_app::secrets::OsSecrets.token()
+    }
+    fn captcha_text(&self, _len: usize) -> String {
+        TEST_CAPTCHA.to_string()
+    }
+    fn numeric_code(&self, _len: usize) -> String {
+        let n = self.codes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        format!("{}", 100_001 + n)
+    }
+}
+
 pub fn context(store: Arc<dyn Store>, clock: FixedClock) -> AppContext {
     AppContext {
         store,
         clock: Arc::new(clock),
         codes: Arc::new(CodeTables::load().unwrap()),
         calendar: Arc::new(WorkdayCalendar::embedded().unwrap()),
+        secrets: Arc::new(TestSecrets::default()),
+        face: Arc::new(sscard_app::realname::DemoFaceVerifier),
     }
 }
 

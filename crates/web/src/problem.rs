@@ -71,6 +71,15 @@ pub enum ApiError {
     Internal(String),
     #[error("bad request")]
     BadRequest,
+    /// A rule of the service refused the request: a stable code, the fields at fault (each with the code of
+    /// its message), and message arguments.
+    #[error("{code}")]
+    Rule {
+        status: StatusCode,
+        code: &'static str,
+        fields: Vec<(String, &'static str)>,
+        args: Vec<(&'static str, String)>,
+    },
 }
 
 impl ApiError {
@@ -85,7 +94,37 @@ impl ApiError {
             ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Rule { status, .. } => *status,
         }
+    }
+
+    /// A refusal by rule `code`, with no field at fault.
+    pub fn rule(status: StatusCode, code: &'static str) -> ApiError {
+        ApiError::Rule {
+            status,
+            code,
+            fields: Vec::new(),
+            args: Vec::new(),
+        }
+    }
+
+    /// A refusal because of one field; its message is `problem-{field_code}-detail`.
+    pub fn field(status: StatusCode, code: &'static str, field: &str, field_code: &'static str) -> ApiError {
+        ApiError::rule(status, code).with_field(field, field_code)
+    }
+
+    pub fn with_field(mut self, field: &str, field_code: &'static str) -> ApiError {
+        if let ApiError::Rule { fields, .. } = &mut self {
+            fields.push((field.to_string(), field_code));
+        }
+        self
+    }
+
+    pub fn with_arg(mut self, name: &'static str, value: String) -> ApiError {
+        if let ApiError::Rule { args, .. } = &mut self {
+            args.push((name, value));
+        }
+        self
     }
 
     pub fn code(&self) -> &'static str {
@@ -102,6 +141,7 @@ impl ApiError {
             ApiError::Timeout => "timeout",
             ApiError::Internal(_) => "internal",
             ApiError::BadRequest => "bad_request",
+            ApiError::Rule { code, .. } => code,
         }
     }
 
@@ -112,6 +152,7 @@ impl ApiError {
             ApiError::InvalidQuery { field: Some(f) } => vec![("field", f.clone())],
             ApiError::InvalidJson(r) => vec![("reason", r.clone())],
             ApiError::UnknownBank(c) | ApiError::UnknownDistrict(c) => vec![("code", c.clone())],
+            ApiError::Rule { args, .. } => args.clone(),
             _ => vec![],
         }
     }
@@ -122,6 +163,7 @@ impl ApiError {
             ApiError::UnknownBank(_) => vec![("bank".into(), "unknown_bank")],
             ApiError::UnknownDistrict(_) => vec![("district".into(), "unknown_district")],
             ApiError::InvalidQuery { field: Some(f) } => vec![(f.clone(), "invalid_value")],
+            ApiError::Rule { fields, .. } => fields.clone(),
             _ => vec![],
         }
     }
@@ -276,3 +318,8 @@ pub async fn render_problems(
         .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
     out
 }
+
+/// JSON body extractor whose rejection is an [`ApiError`].
+#[derive(Debug, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct JsonBody<T>(pub T);

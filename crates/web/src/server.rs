@@ -50,13 +50,18 @@ fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-pub fn build_state(ctx: AppContext, config: WebConfig) -> Result<AppState, WebError> {
+pub fn build_state(
+    ctx: AppContext,
+    config: WebConfig,
+    oidc: Vec<Arc<sscard_gateways::oidc::OidcProvider>>,
+) -> Result<AppState, WebError> {
     Ok(AppState {
         ctx,
         i18n: Arc::new(I18n::load()?),
         templates: Arc::new(crate::portal::templates()?),
         metrics: metrics_handle(),
         config,
+        oidc: Arc::new(oidc),
     })
 }
 
@@ -90,11 +95,18 @@ pub fn build_router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let body_limit = state.config.body_limit;
     let timeout = state.config.request_timeout;
+    // Every API and portal route passes `authorize` (its access table) after routing; portal POSTs also
+    // pass the CSRF check. `identify` runs before routing, for every request.
+    let api = api.route_layer(middleware::from_fn(crate::access::authorize));
+    let portal = crate::portal::router()
+        .route_layer(middleware::from_fn(crate::access::check_csrf))
+        .route_layer(middleware::from_fn(crate::access::authorize));
     Router::new()
         .merge(api)
-        .merge(crate::portal::router())
+        .merge(portal)
         .route("/metrics", get(crate::api::ops::metrics))
         .fallback(fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::access::identify))
         // One limit for every body: the tower layer (it refuses an oversized Content-Length before reading);
         // axum's own per-extractor default (2 MB) is switched off so it cannot disagree with the configuration.
         .layer(DefaultBodyLimit::disable())
@@ -143,11 +155,9 @@ pub fn build_router(state: AppState) -> Router {
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
 pub async fn serve(
     listener: TcpListener,
-    ctx: AppContext,
-    config: WebConfig,
+    state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), WebError> {
-    let state = build_state(ctx, config)?;
     let app = build_router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

@@ -32,4 +32,6 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     pub metrics: PrometheusHandle,
     pub config: WebConfig,
+    /// The configured external identity providers.
+    pub oidc: Arc<Vec<Arc<sscard_gateways::oidc::OidcProvider>>>,
 }

@@ -1,7 +1,11 @@
 //! The JSON API under `/api/v1`, plus the operational endpoints. Every route is registered through
 //! `utoipa_axum::routes!`, so it cannot be served without being in the OpenAPI document.
 
+pub mod admin;
+pub mod auth;
+pub mod me;
 pub mod ops;
+pub mod people;
 pub mod reference;
 
 use utoipa::OpenApi;
@@ -22,11 +26,28 @@ use crate::state::AppState;
     ),
     tags(
         (name = "ops", description = "Health, readiness, metrics and this document"),
-        (name = "reference", description = "Code tables and the cooperative banks' branches (SPEC §4.3–4.4)")
+        (name = "reference", description = "Code tables and the cooperative banks' branches (SPEC §4.3–4.4)"),
+        (name = "auth", description = "Logging in and out (SPEC §3). Channel clients authenticate with HTTP Basic \
+                                       client credentials; bank systems use the client-credentials grant"),
+        (name = "account", description = "The caller's own account, sessions, access log and real-name authentication"),
+        (name = "people", description = "Registry records, within the caller's reach (SPEC §9)"),
+        (name = "admin", description = "Accounts, API clients and the audit log (admin only)")
     ),
+    modifiers(&SecuritySchemes),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem))
 )]
 pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("client", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+    }
+}
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -41,6 +62,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reference::banks))
         .routes(routes!(reference::branches))
         .routes(routes!(reference::outlets))
+        .routes(routes!(auth::captcha))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::sms_code))
+        .routes(routes!(auth::sms_login))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::token))
+        .routes(routes!(auth::logout))
+        .routes(routes!(me::me))
+        .routes(routes!(me::sessions, me::revoke_all))
+        .routes(routes!(me::access_log))
+        .routes(routes!(me::real_name))
+        .routes(routes!(people::person))
+        .routes(routes!(admin::create_account))
+        .routes(routes!(admin::create_client))
+        .routes(routes!(admin::audit))
 }
 
 /// The OpenAPI document of every API route.

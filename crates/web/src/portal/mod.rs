@@ -1,10 +1,11 @@
 //! The server-rendered portal. Works without JavaScript; Simplified Chinese by default, English on a switch,
 //! an elderly mode with larger type and more spacing. Preferences are cookies set by plain links.
 
+mod account_pages;
 mod assets;
 mod pages;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::state::AppState;
@@ -17,6 +18,28 @@ pub fn router() -> Router<AppState> {
         .route("/branches", get(pages::branches))
         .route("/preferences", get(pages::preferences))
         .route("/assets/{file}", get(assets::asset))
+        .route(
+            "/login",
+            get(account_pages::login_page).post(account_pages::login_submit),
+        )
+        .route(
+            "/staff/login",
+            get(account_pages::login_page).post(account_pages::login_submit),
+        )
+        .route("/login/sms", get(account_pages::sms_page).post(account_pages::use_code))
+        .route("/login/sms/code", post(account_pages::send_code))
+        .route("/register", get(account_pages::sms_page).post(account_pages::use_code))
+        .route("/register/code", post(account_pages::send_code))
+        .route("/login/oidc/{provider}", get(account_pages::oidc_start))
+        .route("/login/oidc/{provider}/callback", get(account_pages::oidc_callback))
+        .route("/logout", post(account_pages::logout))
+        .route("/account", get(account_pages::account))
+        .route("/account/sessions/revoke-all", post(account_pages::revoke_all))
+        .route(
+            "/account/real-name",
+            get(account_pages::real_name_page).post(account_pages::real_name_submit),
+        )
+        .route("/staff", get(account_pages::staff_home))
 }
 
 /// Templates compiled into the binary.
@@ -26,5 +49,12 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("home.html", include_str!("../../templates/home.html"))?;
     env.add_template("branches.html", include_str!("../../templates/branches.html"))?;
     env.add_template("error.html", include_str!("../../templates/error.html"))?;
+    env.add_template("macros.html", include_str!("../../templates/macros.html"))?;
+    env.add_template("login.html", include_str!("../../templates/login.html"))?;
+    env.add_template("sms.html", include_str!("../../templates/sms.html"))?;
+    env.add_template("register.html", include_str!("../../templates/register.html"))?;
+    env.add_template("account.html", include_str!("../../templates/account.html"))?;
+    env.add_template("real_name.html", include_str!("../../templates/real_name.html"))?;
+    env.add_template("staff.html", include_str!("../../templates/staff.html"))?;
     Ok(env)
 }

@@ -6,6 +6,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use sscard_app::ports::{BranchFilter, SETTING_DEMO_DATA};
 
+use crate::access::cookie;
 use crate::i18n::Lang;
 use crate::state::{AppState, Mode};
 
@@ -14,17 +15,6 @@ use crate::state::{AppState, Mode};
 pub struct Prefs {
     pub lang: Lang,
     pub elder: bool,
-}
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 impl Prefs {
@@ -56,7 +46,7 @@ async fn is_demo(state: &AppState) -> bool {
     matches!(state.ctx.store.setting(SETTING_DEMO_DATA).await, Ok(Some(v)) if v == "true")
 }
 
-async fn render<T: Serialize>(
+pub(crate) async fn render<T: Serialize>(
     state: &AppState,
     prefs: Prefs,
     uri: &Uri,

@@ -48,9 +48,22 @@ impl Server {
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Server::launch(listener, db, ctx, config, Vec::new())
+    }
+
+    /// Serves `ctx` on an already bound listener (tests that must know the address before the server is
+    /// configured, e.g. for an identity provider's redirect URI).
+    pub fn launch(
+        listener: tokio::net::TcpListener,
+        db: TestDb,
+        ctx: sscard_app::AppContext,
+        config: WebConfig,
+        oidc: Vec<std::sync::Arc<sscard_gateways::oidc::OidcProvider>>,
+    ) -> Server {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let handle = tokio::spawn(sscard_web::serve(listener, ctx.clone(), config, async move {
+        let state = sscard_web::server::build_state(ctx.clone(), config, oidc).unwrap();
+        let handle = tokio::spawn(sscard_web::serve(listener, state, async move {
             let _ = rx.await;
         }));
         Server {

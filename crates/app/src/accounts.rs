@@ -1,0 +1,126 @@
+//! The admin's account management (SPEC §2, §10): staff, entity handlers, bank systems and API clients.
+//! Bindings are checked against reference data: a clerk's branch must exist and belong to their bank.
+
+use sscard_domain::access::Channel;
+use sscard_domain::account::{Account, AccountKind, Password, Username};
+use sscard_domain::audit::{AuditAction, Outcome};
+
+use crate::auth::{entry, Meta};
+use crate::ports::{AccountConflict, ApiClient, BranchFilter, NewAccount, StoreError};
+use crate::secrets::{hash_password, new_id, PasswordHashError};
+use crate::AppContext;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("unknown bank {0}")]
+    UnknownBank(String),
+    #[error("unknown branch {0} of that bank")]
+    UnknownBranch(String),
+    #[error("unknown outlet {0}")]
+    UnknownOutlet(String),
+    #[error("unknown entity {0}")]
+    UnknownEntity(String),
+    #[error("residents register themselves")]
+    ResidentsRegisterThemselves,
+    #[error("an account already uses this {0:?}")]
+    Taken(AccountConflict),
+    #[error("the client id is taken")]
+    ClientTaken,
+    #[error("a channel client is one of jingtong, minsheng, wechat_official, web")]
+    NotAClientChannel,
+    #[error("password: {0}")]
+    BadPassword(#[from] sscard_domain::account::PasswordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Hash(#[from] PasswordHashError),
+}
+
+/// Who creates an account: the admin's account id through the API, `None` from the CLI (the operator).
+pub async fn create_account(
+    ctx: &AppContext,
+    by: Option<&Account>,
+    mut kind: AccountKind,
+    username: Username,
+    display_name: &str,
+    password: &str,
+    meta: &Meta,
+) -> Result<Account, AccountError> {
+    let password = Password::new_password(password)?;
+    match &mut kind {
+        AccountKind::Resident => return Err(AccountError::ResidentsRegisterThemselves),
+        AccountKind::BankClerk { bank, branch } => {
+            let filter = BranchFilter {
+                bank: Some(bank.clone()),
+                ..BranchFilter::default()
+            };
+            if ctx.codes.bank(bank).is_none() {
+                return Err(AccountError::UnknownBank(bank.clone()));
+            }
+            if !ctx.store.branches(&filter).await?.iter().any(|b| &b.code == branch) {
+                return Err(AccountError::UnknownBranch(branch.clone()));
+            }
+        }
+        AccountKind::BankSystem { bank } if ctx.codes.bank(bank).is_none() => {
+            return Err(AccountError::UnknownBank(bank.clone()));
+        }
+        AccountKind::OutletClerk { outlet, district } => {
+            // The district comes from the outlet's own record, whatever the caller said.
+            let found = ctx.store.outlets(None).await?.into_iter().find(|o| &o.code == outlet);
+            match found {
+                Some(o) => *district = o.district,
+                None => return Err(AccountError::UnknownOutlet(outlet.clone())),
+            }
+        }
+        AccountKind::EntityHandler { entity } if ctx.store.entity(entity).await?.is_none() => {
+            return Err(AccountError::UnknownEntity(entity.as_str().to_string()));
+        }
+        _ => {}
+    }
+    let new = NewAccount {
+        id: new_id(),
+        kind,
+        username: Some(username),
+        mobile: None,
+        display_name: display_name.trim().chars().take(60).collect(),
+        password_hash: Some(hash_password(password.expose()).await?),
+        created_at: ctx.clock.now(),
+    };
+    let account = ctx.store.create_account(&new).await?.map_err(AccountError::Taken)?;
+    let mut e = entry(ctx, AuditAction::AccountCreated, Outcome::Success, Channel::Web, meta);
+    if let Some(admin) = by {
+        e.actor = Some(admin.id.clone());
+        e.role = Some(admin.role());
+    }
+    e.record = Some(format!("account:{}", account.id));
+    ctx.store.append_audit(&e).await?;
+    Ok(account)
+}
+
+/// Registers an API client of a channel; returns the client and its secret (shown once). The secret is
+/// generated unless given (the demo data uses known ones).
+pub async fn create_client(
+    ctx: &AppContext,
+    client_id: &str,
+    name: &str,
+    channel: Channel,
+    secret: Option<&str>,
+) -> Result<(ApiClient, String), AccountError> {
+    if !matches!(
+        channel,
+        Channel::Jingtong | Channel::Minsheng | Channel::WechatOfficial | Channel::Web
+    ) {
+        return Err(AccountError::NotAClientChannel);
+    }
+    let secret = secret.map(str::to_string).unwrap_or_else(|| ctx.secrets.token());
+    let client = ApiClient {
+        client_id: client_id.to_string(),
+        name: name.to_string(),
+        channel,
+        secret_hash: hash_password(&secret).await?,
+    };
+    if !ctx.store.create_client(&client, ctx.clock.now()).await? {
+        return Err(AccountError::ClientTaken);
+    }
+    Ok((client, secret))
+}

@@ -1,0 +1,113 @@
+//! Logging in through an external identity provider (SPEC §3): the provider asserts a verified person (ID
+//! number + name) or entity (USCC); this maps the assertion to an account, creating one on first use.
+//!
+//! A person whose asserted name and ID number match the registry is real-name bound at once (the provider
+//! has verified them); otherwise they may log in but must still pass real-name authentication to apply.
+
+use sscard_domain::account::{AccountKind, LoginIdentifier};
+use sscard_domain::audit::{AuditAction, Outcome};
+use sscard_domain::values::{IdNumber, PersonName, Uscc};
+
+use crate::auth::{entry, login_as, AuthError, Issued, Meta, Via};
+use crate::ports::{AccountConflict, NewAccount};
+use crate::secrets::new_id;
+use crate::AppContext;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExternalIdentity {
+    Person { id_number: IdNumber, name: PersonName },
+    Entity { uscc: Uscc, name: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExternalError {
+    #[error("the entity {0} is not registered with the bureau")]
+    UnknownEntity(String),
+    #[error("the identity is linked to a disabled account")]
+    Disabled,
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Store(#[from] crate::ports::StoreError),
+}
+
+pub async fn login_external(
+    ctx: &AppContext,
+    via: &Via,
+    provider: &str,
+    subject: &str,
+    identity: &ExternalIdentity,
+    meta: &Meta,
+) -> Result<Issued, ExternalError> {
+    let now = ctx.clock.now();
+    if let Some(a) = ctx.store.account_for_external(provider, subject).await? {
+        if a.disabled {
+            return Err(ExternalError::Disabled);
+        }
+        return Ok(login_as(ctx, via, &a, meta).await?);
+    }
+    let account = match identity {
+        ExternalIdentity::Person { id_number, name } => {
+            let registered = ctx
+                .store
+                .person(id_number)
+                .await?
+                .is_some_and(|p| p.name.as_str() == name.as_str());
+            let existing = ctx
+                .store
+                .account_for_login(&LoginIdentifier::IdNumber(id_number.clone()))
+                .await?
+                .map(|(a, _)| a)
+                .filter(|a| a.kind == AccountKind::Resident);
+            match existing {
+                Some(a) => {
+                    match ctx.store.link_external(provider, subject, &a.id, now).await? {
+                        Ok(()) | Err(AccountConflict::ExternalIdentity) => {}
+                        Err(c) => return Err(AuthError::Taken(c).into()),
+                    }
+                    a
+                }
+                None => {
+                    let new = NewAccount {
+                        id: new_id(),
+                        kind: AccountKind::Resident,
+                        username: None,
+                        mobile: None,
+                        display_name: name.as_str().to_string(),
+                        password_hash: None,
+                        created_at: now,
+                    };
+                    let bind = registered.then_some((id_number, name));
+                    ctx.store
+                        .create_external_account(&new, provider, subject, bind)
+                        .await?
+                        .map_err(AuthError::Taken)?
+                }
+            }
+        }
+        ExternalIdentity::Entity { uscc, name } => {
+            if ctx.store.entity(uscc).await?.is_none() {
+                return Err(ExternalError::UnknownEntity(uscc.as_str().to_string()));
+            }
+            let new = NewAccount {
+                id: new_id(),
+                kind: AccountKind::EntityHandler { entity: uscc.clone() },
+                username: None,
+                mobile: None,
+                display_name: name.chars().take(60).collect(),
+                password_hash: None,
+                created_at: now,
+            };
+            ctx.store
+                .create_external_account(&new, provider, subject, None)
+                .await?
+                .map_err(AuthError::Taken)?
+        }
+    };
+    let mut e = entry(ctx, AuditAction::AccountCreated, Outcome::Success, via.channel(), meta);
+    e.actor = Some(account.id.clone());
+    e.role = Some(account.role());
+    e.record = Some(format!("account:{}", account.id));
+    ctx.store.append_audit(&e).await?;
+    Ok(login_as(ctx, via, &account, meta).await?)
+}

@@ -1,0 +1,94 @@
+//! Reading a person's registry record, within the reader's reach (SPEC §9), and the resident's view of who
+//! read their data (PIPL's right to know).
+//!
+//! Reach: a resident reads their own record; a handler their entity's employees; a bank clerk the retirees
+//! whose pension their bank pays (their bank's applications and cards join in later issues); outlet clerks,
+//! hotline agents and the admin anyone, with a stated purpose. A record outside one's reach is "not found",
+//! exactly like a missing one. Every read of someone else's record is audited.
+
+use sscard_domain::account::{AccountKind, Principal};
+use sscard_domain::audit::{is_read_purpose, AuditAction, AuditEntry, Outcome};
+use sscard_domain::registry::{InsuredPerson, Membership};
+use sscard_domain::values::IdNumber;
+
+use crate::auth::{principal_entry, Meta};
+use crate::ports::StoreError;
+use crate::AppContext;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("not found")]
+    NotFound,
+    #[error("a purpose from the list is required to read someone else's data")]
+    PurposeRequired,
+    #[error("not allowed for this role")]
+    Forbidden,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn within_reach(p: &Principal, person: &InsuredPerson) -> bool {
+    match &p.account.kind {
+        AccountKind::Resident => p.account.id_number.as_ref() == Some(&person.id_number),
+        AccountKind::EntityHandler { entity } => {
+            matches!(&person.membership, Membership::Employee { employer } if employer == entity)
+        }
+        AccountKind::BankClerk { bank, .. } => {
+            matches!(&person.membership, Membership::Retiree { pension_bank, .. } if pension_bank == bank)
+        }
+        AccountKind::OutletClerk { .. } | AccountKind::HotlineAgent | AccountKind::Admin => true,
+        AccountKind::BankSystem { .. } => false,
+    }
+}
+
+pub async fn read_person(
+    ctx: &AppContext,
+    p: &Principal,
+    id_number: &str,
+    purpose: Option<&str>,
+    meta: &Meta,
+) -> Result<InsuredPerson, AccessError> {
+    if matches!(p.account.kind, AccountKind::BankSystem { .. }) {
+        return Err(AccessError::Forbidden);
+    }
+    let Ok(id) = IdNumber::parse(id_number, ctx.clock.now().date_naive()) else {
+        return Err(AccessError::NotFound);
+    };
+    let own = p.account.id_number.as_ref() == Some(&id);
+    if !own && !purpose.is_some_and(is_read_purpose) {
+        return Err(AccessError::PurposeRequired);
+    }
+    let found = ctx.store.person(&id).await?;
+    let person = match found {
+        Some(person) if within_reach(p, &person) => person,
+        _ => {
+            // Out of reach or missing: the same answer; the attempt is audited without naming the person.
+            let mut e = principal_entry(ctx, p, AuditAction::PersonRead, Outcome::Refused, None, meta);
+            e.purpose = purpose.map(str::to_string);
+            ctx.store.append_audit(&e).await?;
+            return Err(AccessError::NotFound);
+        }
+    };
+    if !own {
+        let mut e = principal_entry(
+            ctx,
+            p,
+            AuditAction::PersonRead,
+            Outcome::Success,
+            Some(format!("person:{}", id.masked())),
+            meta,
+        );
+        e.subject_person = Some(id.as_str().to_string());
+        e.purpose = purpose.map(str::to_string);
+        ctx.store.append_audit(&e).await?;
+    }
+    Ok(person)
+}
+
+/// Who read the resident's data, newest first. Empty until real-name authentication binds an ID number.
+pub async fn my_access_log(ctx: &AppContext, p: &Principal, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+    match &p.account.id_number {
+        Some(id) => ctx.store.person_access_log(id.as_str(), limit).await,
+        None => Ok(Vec::new()),
+    }
+}

@@ -1,0 +1,324 @@
+//! Who may call what: the one table every route is checked against (SPEC §2, §9).
+//!
+//! [`identify`] turns the request's credentials into a [`Caller`] (API: bearer tokens only; portal: the
+//! session cookie only, so a cookie can never drive the API across sites). [`authorize`] then looks the
+//! matched route up in [`API_RULES`] or [`PORTAL_RULES`]: a route missing from its table is refused
+//! (fail closed), so a new handler cannot be reached before someone decides who may reach it. Ownership of
+//! records is checked in the use cases, which answer "not found" for anything outside the caller's reach.
+
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use sscard_app::auth::Meta;
+use sscard_app::ports::{SessionKind, SessionRecord};
+use sscard_domain::access::Role;
+use sscard_domain::account::Principal;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "sscard_session";
+
+/// Who is calling.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// No credentials, or credentials that name nothing live.
+    Anonymous,
+    /// A portal visitor with a pre-login session (it holds the login form's CSRF token and captchas).
+    Visitor { session: SessionRecord },
+    /// A logged-in account.
+    User {
+        session: SessionRecord,
+        principal: Principal,
+    },
+}
+
+impl Caller {
+    pub fn principal(&self) -> Option<&Principal> {
+        match self {
+            Caller::User { principal, .. } => Some(principal),
+            _ => None,
+        }
+    }
+    pub fn session(&self) -> Option<&SessionRecord> {
+        match self {
+            Caller::Visitor { session } | Caller::User { session, .. } => Some(session),
+            Caller::Anonymous => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    /// Any logged-in account of these roles.
+    Roles(&'static [Role]),
+}
+
+use Role::*;
+
+const ANY_ACCOUNT: &[Role] = &Role::ALL;
+const PEOPLE: &[Role] = &[Resident, EntityHandler, BankClerk, OutletClerk, HotlineAgent, Admin];
+const RESIDENT: &[Role] = &[Resident];
+const ADMIN: &[Role] = &[Admin];
+
+/// Every API route: method, path template, who may call it.
+pub const API_RULES: &[(Method, &str, Access)] = &[
+    (Method::GET, "/healthz", Access::Public),
+    (Method::GET, "/readyz", Access::Public),
+    (Method::GET, "/api/v1/openapi.json", Access::Public),
+    (Method::GET, "/api/v1/reference/districts", Access::Public),
+    (Method::GET, "/api/v1/reference/ethnic-groups", Access::Public),
+    (Method::GET, "/api/v1/reference/nationalities", Access::Public),
+    (Method::GET, "/api/v1/reference/occupations", Access::Public),
+    (Method::GET, "/api/v1/reference/guardian-relationships", Access::Public),
+    (Method::GET, "/api/v1/reference/banks", Access::Public),
+    (Method::GET, "/api/v1/reference/branches", Access::Public),
+    (Method::GET, "/api/v1/reference/outlets", Access::Public),
+    // Logging in: public, but the channel client authenticates itself (HTTP Basic) inside each.
+    (Method::POST, "/api/v1/auth/captchas", Access::Public),
+    (Method::POST, "/api/v1/auth/login", Access::Public),
+    (Method::POST, "/api/v1/auth/sms-codes", Access::Public),
+    (Method::POST, "/api/v1/auth/sms-login", Access::Public),
+    (Method::POST, "/api/v1/auth/register", Access::Public),
+    (Method::POST, "/api/v1/auth/token", Access::Public),
+    (Method::POST, "/api/v1/auth/logout", Access::Roles(ANY_ACCOUNT)),
+    (Method::GET, "/api/v1/me", Access::Roles(ANY_ACCOUNT)),
+    (Method::GET, "/api/v1/me/sessions", Access::Roles(ANY_ACCOUNT)),
+    (Method::DELETE, "/api/v1/me/sessions", Access::Roles(ANY_ACCOUNT)),
+    (Method::GET, "/api/v1/me/access-log", Access::Roles(RESIDENT)),
+    (Method::POST, "/api/v1/me/real-name", Access::Roles(RESIDENT)),
+    (Method::GET, "/api/v1/persons/{id_number}", Access::Roles(PEOPLE)),
+    (Method::POST, "/api/v1/admin/accounts", Access::Roles(ADMIN)),
+    (Method::POST, "/api/v1/admin/clients", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/audit", Access::Roles(ADMIN)),
+];
+
+const STAFF: &[Role] = &[BankClerk, OutletClerk, HotlineAgent, Admin];
+
+/// Every portal route.
+pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
+    (Method::GET, "/", Access::Public),
+    (Method::GET, "/branches", Access::Public),
+    (Method::GET, "/preferences", Access::Public),
+    (Method::GET, "/assets/{file}", Access::Public),
+    (Method::GET, "/login", Access::Public),
+    (Method::POST, "/login", Access::Public),
+    (Method::GET, "/login/sms", Access::Public),
+    (Method::POST, "/login/sms", Access::Public),
+    (Method::POST, "/login/sms/code", Access::Public),
+    (Method::GET, "/register", Access::Public),
+    (Method::POST, "/register", Access::Public),
+    (Method::POST, "/register/code", Access::Public),
+    (Method::GET, "/staff/login", Access::Public),
+    (Method::POST, "/staff/login", Access::Public),
+    (Method::GET, "/login/oidc/{provider}", Access::Public),
+    (Method::GET, "/login/oidc/{provider}/callback", Access::Public),
+    (Method::POST, "/logout", Access::Roles(ANY_ACCOUNT)),
+    (Method::GET, "/account", Access::Roles(ANY_ACCOUNT)),
+    (Method::POST, "/account/sessions/revoke-all", Access::Roles(ANY_ACCOUNT)),
+    (Method::GET, "/account/real-name", Access::Roles(RESIDENT)),
+    (Method::POST, "/account/real-name", Access::Roles(RESIDENT)),
+    (Method::GET, "/staff", Access::Roles(STAFF)),
+];
+
+pub fn rule(table: &[(Method, &str, Access)], method: &Method, path: &str) -> Option<Access> {
+    // HEAD is answered like GET.
+    let method = if method == Method::HEAD { &Method::GET } else { method };
+    table
+        .iter()
+        .find(|(m, p, _)| m == method && *p == path)
+        .map(|(_, _, a)| *a)
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
+}
+
+/// Resolves the caller once per request and stores it in the request's extensions.
+pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let api = is_api_path(req.uri().path());
+    let (secret, kind) = if api {
+        (bearer(req.headers()).map(str::to_string), SessionKind::Bearer)
+    } else {
+        (
+            cookie(req.headers(), SESSION_COOKIE).map(str::to_string),
+            SessionKind::Cookie,
+        )
+    };
+    let caller = match secret {
+        None => Caller::Anonymous,
+        Some(secret) => match sscard_app::auth::resolve(&state.ctx, &secret, kind).await {
+            Ok(None) => Caller::Anonymous,
+            Ok(Some((session, None))) => Caller::Visitor { session },
+            Ok(Some((session, Some(principal)))) => Caller::User { session, principal },
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+    };
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+/// Checks the matched route against its table. Runs as a route layer, after routing.
+pub async fn authorize(req: Request, next: Next) -> Response {
+    let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
+    let api = is_api_path(req.uri().path());
+    let table = if api { API_RULES } else { PORTAL_RULES };
+    let Some(access) = path.as_deref().and_then(|p| rule(table, req.method(), p)) else {
+        tracing::error!(path = ?path, method = %req.method(), "route has no access rule; refused");
+        return ApiError::rule(StatusCode::FORBIDDEN, "forbidden").into_response();
+    };
+    let caller = req.extensions().get::<Caller>().cloned().unwrap_or(Caller::Anonymous);
+    if let Access::Roles(roles) = access {
+        match caller.principal() {
+            None if api => {
+                let mut res = ApiError::rule(StatusCode::UNAUTHORIZED, "unauthenticated").into_response();
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+                return res;
+            }
+            None => {
+                let target = req
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "/".into());
+                let login = if path.as_deref() == Some("/staff") {
+                    "/staff/login"
+                } else {
+                    "/login"
+                };
+                let to = format!(
+                    "{login}?next={}",
+                    url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
+                );
+                return Redirect::to(&to).into_response();
+            }
+            Some(p) if !roles.contains(&p.role()) => {
+                return ApiError::rule(StatusCode::FORBIDDEN, "forbidden").into_response();
+            }
+            Some(_) => {}
+        }
+    }
+    next.run(req).await
+}
+
+/// The logged-in principal of a route that requires one. `authorize` has already refused anonymous callers;
+/// this extractor refuses again rather than assume.
+#[derive(Debug, Clone)]
+pub struct Authed(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authed {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Authed, ApiError> {
+        match parts.extensions.get::<Caller>() {
+            Some(Caller::User { principal, .. }) => Ok(Authed(principal.clone())),
+            _ => Err(ApiError::rule(StatusCode::UNAUTHORIZED, "unauthenticated")),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Caller, std::convert::Infallible> {
+        Ok(parts.extensions.get::<Caller>().cloned().unwrap_or(Caller::Anonymous))
+    }
+}
+
+/// The request's origin for the audit log and per-address limits.
+#[derive(Debug, Clone)]
+pub struct ClientMeta(pub Meta);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientMeta, std::convert::Infallible> {
+        // The peer address; behind a trusted proxy the deployment sets SSCARD_TRUST_FORWARDED (not yet: direct only).
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(200).collect());
+        Ok(ClientMeta(Meta { ip, user_agent }))
+    }
+}
+
+/// Portal forms: every POST must carry the session's CSRF token (a `csrf` form field, or `csrf` in the query
+/// for multipart uploads). SameSite=Lax cookies are the first defence; this is the second.
+pub async fn check_csrf(req: Request, next: Next) -> Response {
+    if req.method() != Method::POST || is_api_path(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let expected = req
+        .extensions()
+        .get::<Caller>()
+        .and_then(|c| c.session())
+        .map(|s| s.csrf.clone());
+    let Some(expected) = expected else {
+        return csrf_refused();
+    };
+    let from_query = req.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.into_owned())
+    });
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return if from_query.as_deref() == Some(expected.as_str()) {
+            next.run(req).await
+        } else {
+            csrf_refused()
+        };
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await else {
+        return ApiError::PayloadTooLarge.into_response();
+    };
+    let from_form = url::form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned());
+    if from_form.as_deref() != Some(expected.as_str()) {
+        return csrf_refused();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+fn csrf_refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "表单已过期，请返回重新填写。 The form has expired: go back, reload the page and try again.",
+    )
+        .into_response()
+}

@@ -1,0 +1,198 @@
+//! The admin's account management and audit view.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sscard_domain::access::{Channel, Role};
+use sscard_domain::account::{AccountKind, Username};
+use sscard_domain::values::Uscc;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::{Authed, ClientMeta};
+use crate::api::me::AccountView;
+use crate::problem::{ApiError, JsonBody, Problem, Query};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewAccountIn {
+    /// entity_handler, bank_clerk, outlet_clerk, hotline_agent, admin or bank_system.
+    #[schema(example = "bank_clerk")]
+    pub role: String,
+    pub username: String,
+    pub display_name: String,
+    /// The password (or, for a bank system, its client secret).
+    pub password: String,
+    pub bank: Option<String>,
+    pub branch: Option<String>,
+    pub outlet: Option<String>,
+    pub entity: Option<String>,
+}
+
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+fn required(v: &Option<String>, field: &str) -> Result<String, ApiError> {
+    v.as_ref()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::field(UNPROCESSABLE, "invalid_fields", field, "required"))
+}
+
+/// Parses the binding a role needs; the use case then checks it against reference data.
+pub fn kind_of(body: &NewAccountIn) -> Result<AccountKind, ApiError> {
+    let role = Role::parse(&body.role)
+        .ok_or_else(|| ApiError::field(UNPROCESSABLE, "invalid_fields", "role", "invalid_choice"))?;
+    Ok(match role {
+        Role::Resident => AccountKind::Resident,
+        Role::EntityHandler => AccountKind::EntityHandler {
+            entity: Uscc::parse(&required(&body.entity, "entity")?)
+                .map_err(|_| ApiError::field(UNPROCESSABLE, "invalid_fields", "entity", "uscc_invalid"))?,
+        },
+        Role::BankClerk => AccountKind::BankClerk {
+            bank: required(&body.bank, "bank")?,
+            branch: required(&body.branch, "branch")?,
+        },
+        Role::BankSystem => AccountKind::BankSystem {
+            bank: required(&body.bank, "bank")?,
+        },
+        // The use case fills the district from the outlet's record.
+        Role::OutletClerk => AccountKind::OutletClerk {
+            outlet: required(&body.outlet, "outlet")?,
+            district: String::new(),
+        },
+        Role::HotlineAgent => AccountKind::HotlineAgent,
+        Role::Admin => AccountKind::Admin,
+    })
+}
+
+/// Creates a staff, entity-handler or bank-system account.
+#[utoipa::path(post, path = "/api/v1/admin/accounts", tag = "admin", security(("bearer" = [])), request_body = NewAccountIn,
+    responses((status = 201, body = AccountView), (status = 403, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn create_account(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    JsonBody(body): JsonBody<NewAccountIn>,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&body)?;
+    let username = Username::parse(&body.username).map_err(|e| crate::refusals::username_error(&e))?;
+    let account = sscard_app::accounts::create_account(
+        &state.ctx,
+        Some(&p.account),
+        kind,
+        username,
+        &body.display_name,
+        &body.password,
+        &meta.0,
+    )
+    .await?;
+    let channel = account.kind.fixed_channel().unwrap_or(Channel::Web);
+    Ok((StatusCode::CREATED, Json(AccountView::of(&account, channel))).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewClientIn {
+    pub client_id: String,
+    pub name: String,
+    /// jingtong, minsheng, wechat_official or web.
+    pub channel: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClientOut {
+    pub client_id: String,
+    pub channel: String,
+    /// Shown once; only its hash is stored.
+    pub client_secret: String,
+}
+
+/// Registers a channel's API client and returns its secret once.
+#[utoipa::path(post, path = "/api/v1/admin/clients", tag = "admin", security(("bearer" = [])), request_body = NewClientIn,
+    responses((status = 201, body = ClientOut), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_client(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<NewClientIn>,
+) -> Result<Response, ApiError> {
+    let channel = Channel::parse(&body.channel)
+        .ok_or_else(|| ApiError::field(UNPROCESSABLE, "invalid_fields", "channel", "not_a_client_channel"))?;
+    let id_ok = (3..=64).contains(&body.client_id.len())
+        && body
+            .client_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !id_ok {
+        return Err(ApiError::field(
+            UNPROCESSABLE,
+            "invalid_fields",
+            "client_id",
+            "client_id_invalid",
+        ));
+    }
+    let (client, secret) =
+        sscard_app::accounts::create_client(&state.ctx, &body.client_id, &body.name, channel, None).await?;
+    let out = ClientOut {
+        client_id: client.client_id,
+        channel: client.channel.as_str().to_string(),
+        client_secret: secret,
+    };
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AuditParams {
+    /// Only this actor's entries.
+    pub actor: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditView {
+    pub at: String,
+    pub actor: Option<String>,
+    pub role: Option<String>,
+    pub channel: String,
+    pub organisation: Option<String>,
+    pub action: String,
+    pub record: Option<String>,
+    /// Masked.
+    pub subject_person: Option<String>,
+    pub purpose: Option<String>,
+    pub outcome: String,
+    pub ip: Option<String>,
+}
+
+/// The newest audit entries.
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", security(("bearer" = [])), params(AuditParams),
+    responses((status = 200, body = [AuditView]), (status = 403, body = Problem)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    Query(q): Query<AuditParams>,
+) -> Result<Json<Vec<AuditView>>, ApiError> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let list = state.ctx.store.recent_audit(q.actor.as_deref(), limit).await?;
+    let today = state.ctx.clock.now().date_naive();
+    Ok(Json(
+        list.into_iter()
+            .map(|e| AuditView {
+                at: e.at.to_rfc3339(),
+                actor: e.actor,
+                role: e.role.map(|r| r.as_str().to_string()),
+                channel: e.channel.as_str().to_string(),
+                organisation: e.organisation,
+                action: e.action.as_str().to_string(),
+                record: e.record,
+                subject_person: e.subject_person.map(|s| {
+                    sscard_domain::values::IdNumber::parse(&s, today)
+                        .map(|i| i.masked())
+                        .unwrap_or_else(|_| "***".into())
+                }),
+                purpose: e.purpose,
+                outcome: e.outcome.as_str().to_string(),
+                ip: e.ip,
+            })
+            .collect(),
+    ))
+}

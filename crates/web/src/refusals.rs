@@ -1,0 +1,149 @@
+//! How the use cases' refusals become API problems: one place, so the portal and the API name a failure
+//! with the same code and the same words.
+
+use axum::http::StatusCode;
+use sscard_app::accounts::AccountError;
+use sscard_app::auth::AuthError;
+use sscard_app::people::AccessError;
+use sscard_app::ports::AccountConflict;
+use sscard_app::realname::{RealNameError, VerifierError};
+use sscard_domain::account::{PasswordError, UsernameError};
+
+use crate::problem::ApiError;
+
+const BAD: StatusCode = StatusCode::BAD_REQUEST;
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+/// "Try again at …" in the city's time.
+pub fn when(t: chrono::DateTime<chrono::FixedOffset>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn taken(c: AccountConflict) -> ApiError {
+    let (field, code) = match c {
+        AccountConflict::Username => ("username", "username_taken"),
+        AccountConflict::Mobile => ("mobile", "mobile_taken"),
+        AccountConflict::IdNumber => ("id_number", "id_number_taken"),
+        AccountConflict::ExternalIdentity => ("provider", "identity_taken"),
+    };
+    ApiError::field(StatusCode::CONFLICT, code, field, code)
+}
+
+pub fn password_error(e: &PasswordError) -> ApiError {
+    let code = match e {
+        PasswordError::Length => "password_length",
+        PasswordError::Weak => "password_weak",
+    };
+    ApiError::field(UNPROCESSABLE, "invalid_fields", "password", code)
+}
+
+pub fn username_error(_: &UsernameError) -> ApiError {
+    ApiError::field(UNPROCESSABLE, "invalid_fields", "username", "username_invalid")
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> ApiError {
+        match e {
+            AuthError::InvalidCredentials => ApiError::field(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "password",
+                "invalid_credentials",
+            ),
+            AuthError::CaptchaWrong => ApiError::field(BAD, "captcha_wrong", "captcha", "captcha_wrong"),
+            AuthError::CodeWrong => ApiError::field(BAD, "code_wrong", "code", "code_wrong"),
+            AuthError::Locked { until } => {
+                ApiError::rule(StatusCode::TOO_MANY_REQUESTS, "locked").with_arg("until", when(until))
+            }
+            AuthError::RateLimited { until } => {
+                ApiError::rule(StatusCode::TOO_MANY_REQUESTS, "rate_limited").with_arg("until", when(until))
+            }
+            AuthError::Disabled => ApiError::rule(StatusCode::FORBIDDEN, "account_disabled"),
+            AuthError::ClientUnauthorized => ApiError::rule(StatusCode::UNAUTHORIZED, "client_unauthorized"),
+            AuthError::WrongDoor => ApiError::rule(StatusCode::FORBIDDEN, "wrong_door"),
+            AuthError::NoAccountForMobile => ApiError::field(
+                StatusCode::NOT_FOUND,
+                "no_account_for_mobile",
+                "mobile",
+                "no_account_for_mobile",
+            ),
+            AuthError::Taken(c) => taken(c),
+            AuthError::BadPassword(p) => password_error(&p),
+            AuthError::BadUsername(u) => username_error(&u),
+            AuthError::Store(s) => s.into(),
+            AuthError::Hash(h) => ApiError::Internal(h.to_string()),
+        }
+    }
+}
+
+impl From<RealNameError> for ApiError {
+    fn from(e: RealNameError) -> ApiError {
+        match e {
+            RealNameError::NotResident => ApiError::rule(StatusCode::FORBIDDEN, "forbidden"),
+            RealNameError::AlreadyVerified => ApiError::rule(StatusCode::CONFLICT, "already_verified"),
+            RealNameError::BadName(_) => ApiError::field(UNPROCESSABLE, "invalid_fields", "name", "name_invalid"),
+            RealNameError::BadIdNumber(_) => {
+                ApiError::field(UNPROCESSABLE, "invalid_fields", "id_number", "id_number_invalid")
+            }
+            RealNameError::BadPhoto => ApiError::field(UNPROCESSABLE, "invalid_fields", "photo", "photo_type"),
+            RealNameError::PhotoTooLarge => {
+                ApiError::field(UNPROCESSABLE, "invalid_fields", "photo", "photo_too_large")
+            }
+            RealNameError::NoRegistryMatch => ApiError::rule(UNPROCESSABLE, "no_registry_match"),
+            RealNameError::FaceMismatch(reason) => {
+                ApiError::field(UNPROCESSABLE, "face_mismatch", "photo", "face_mismatch").with_arg("reason", reason)
+            }
+            RealNameError::IdNumberTaken => taken(AccountConflict::IdNumber),
+            RealNameError::Verifier(VerifierError::Unavailable(m) | VerifierError::Protocol(m)) => {
+                tracing::error!(error = %m, "face verifier failed");
+                ApiError::rule(StatusCode::SERVICE_UNAVAILABLE, "verifier_unavailable")
+            }
+            RealNameError::Auth(a) => a.into(),
+            RealNameError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> ApiError {
+        match e {
+            AccessError::NotFound => ApiError::NotFound,
+            AccessError::PurposeRequired => ApiError::field(BAD, "purpose_required", "purpose", "purpose_required"),
+            AccessError::Forbidden => ApiError::rule(StatusCode::FORBIDDEN, "forbidden"),
+            AccessError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> ApiError {
+        match e {
+            AccountError::UnknownBank(c) => ApiError::UnknownBank(c),
+            AccountError::UnknownBranch(c) => {
+                ApiError::field(UNPROCESSABLE, "unknown_branch", "branch", "unknown_branch").with_arg("code", c)
+            }
+            AccountError::UnknownOutlet(c) => {
+                ApiError::field(UNPROCESSABLE, "unknown_outlet", "outlet", "unknown_outlet").with_arg("code", c)
+            }
+            AccountError::UnknownEntity(c) => {
+                ApiError::field(UNPROCESSABLE, "unknown_entity", "entity", "unknown_entity").with_arg("code", c)
+            }
+            AccountError::ResidentsRegisterThemselves => ApiError::field(
+                UNPROCESSABLE,
+                "residents_register_themselves",
+                "role",
+                "residents_register_themselves",
+            ),
+            AccountError::Taken(c) => taken(c),
+            AccountError::ClientTaken => {
+                ApiError::field(StatusCode::CONFLICT, "client_taken", "client_id", "client_taken")
+            }
+            AccountError::NotAClientChannel => {
+                ApiError::field(UNPROCESSABLE, "invalid_fields", "channel", "not_a_client_channel")
+            }
+            AccountError::BadPassword(p) => password_error(&p),
+            AccountError::Store(s) => s.into(),
+            AccountError::Hash(h) => ApiError::Internal(h.to_string()),
+        }
+    }
+}
