@@ -6,11 +6,15 @@
 //!   test instead of skipping it.
 //! - [`context`]: an `AppContext` on a fixed clock (2026-11-21 10:00, Asia/Shanghai).
 //! - [`TestSecrets`]: known captchas and SMS codes.
+//! - [`doubles`]: test servers speaking the face verifier's and the SMS gateway's protocols over HTTP.
+//! - [`webdriver`]: a real browser (chromedriver + headless Chromium) that types, uploads and clicks.
 //! - [`browser`]: headless Chromium for portal tests (`SSCARD_REQUIRE_BROWSER=1` makes it mandatory).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failure here is a failed test
 
 pub mod browser;
+pub mod doubles;
 pub mod fixtures;
+pub mod webdriver;
 
 use std::sync::Arc;
 

@@ -286,7 +286,7 @@ pub async fn render_problems(
     next: Next,
 ) -> Response {
     let lang = Lang::from_accept_language(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-    let path = req.uri().path().to_string();
+    let path = mask_path(req.uri().path());
     let is_api = path.starts_with("/api/") || path == "/healthz" || path == "/readyz";
     let request_id = req
         .headers()
@@ -317,6 +317,25 @@ pub async fn render_problems(
     out.headers_mut()
         .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
     out
+}
+
+/// The request path as a problem's `instance`, with anything shaped like an ID number masked: an error
+/// document is often logged by the client, and must not carry the identifier it was about.
+pub fn mask_path(path: &str) -> String {
+    path.split('/')
+        .map(|seg| {
+            let b = seg.as_bytes();
+            let id_like = b.len() == 18
+                && b[..17].iter().all(u8::is_ascii_digit)
+                && (b[17].is_ascii_digit() || b[17] == b'X' || b[17] == b'x');
+            if id_like {
+                format!("{}********{}", &seg[..6], &seg[14..])
+            } else {
+                seg.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// JSON body extractor whose rejection is an [`ApiError`].

@@ -1,7 +1,10 @@
 //! Starts the real server on a free loopback port for a test.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod world;
+
 use sscard_app::import::{import_csv, ImportKind};
+use sscard_domain::clock::FixedClock;
 use sscard_testkit::TestDb;
 use sscard_web::{Mode, WebConfig};
 use tokio::sync::oneshot;
@@ -9,6 +12,8 @@ use tokio::sync::oneshot;
 pub struct Server {
     pub base: String,
     pub ctx: sscard_app::AppContext,
+    /// The server's clock: tests move time with it.
+    pub clock: FixedClock,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<Result<(), sscard_web::WebError>>>,
     _db: TestDb,
@@ -43,12 +48,23 @@ impl Server {
     }
 
     pub async fn start_with(db: TestDb, config: WebConfig) -> Server {
-        let ctx = sscard_testkit::ready_context(&db).await;
+        let (ctx, clock) = Server::context(&db).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Server::launch(listener, db, ctx, clock, config, Vec::new())
+    }
+
+    /// A context on `db` with the banks and the three test branches, on a fixed clock (returned too).
+    pub async fn context(db: &TestDb) -> (sscard_app::AppContext, FixedClock) {
+        let clock = sscard_testkit::fixed_clock();
+        let ctx = sscard_testkit::context(db.store().await, clock.clone());
+        ctx.store
+            .ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes))
+            .await
+            .unwrap();
         import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes())
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        Server::launch(listener, db, ctx, config, Vec::new())
+        (ctx, clock)
     }
 
     /// Serves `ctx` on an already bound listener (tests that must know the address before the server is
@@ -57,6 +73,7 @@ impl Server {
         listener: tokio::net::TcpListener,
         db: TestDb,
         ctx: sscard_app::AppContext,
+        clock: FixedClock,
         config: WebConfig,
         oidc: Vec<std::sync::Arc<sscard_gateways::oidc::OidcProvider>>,
     ) -> Server {
@@ -69,6 +86,7 @@ impl Server {
         Server {
             base,
             ctx,
+            clock,
             stop: Some(tx),
             handle: Some(handle),
             _db: db,

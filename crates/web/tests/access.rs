@@ -1,0 +1,282 @@
+//! Every role against every API route (SPEC §2, §9): the allowed succeed, the others get 401/403/404 as
+//! designed, and no response carries another person's data. A route in the OpenAPI document that is missing
+//! from the table below fails this test until someone decides who may call it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::world::{self, As};
+use common::Server;
+use reqwest::Method;
+use serde_json::json;
+use sscard_domain::access::Role::{self, *};
+use sscard_testkit::{both_engines, TestDb};
+use sscard_web::Mode;
+
+/// Who may call each route: the specification of access, written independently of `access::API_RULES`.
+enum Expect {
+    /// Anyone; the answer does not depend on who asks.
+    Public,
+    /// Only these roles; anonymous callers get 401, other roles 403.
+    Roles(&'static [Role]),
+    /// These roles pass; of them, only the ones listed second reach the record (the rest get 404).
+    Records(&'static [Role], &'static [Role]),
+}
+
+const EVERYONE: &[Role] = &Role::ALL;
+
+fn table() -> Vec<(Method, &'static str, Expect)> {
+    vec![
+        (Method::GET, "/healthz", Expect::Public),
+        (Method::GET, "/readyz", Expect::Public),
+        (Method::GET, "/api/v1/openapi.json", Expect::Public),
+        (Method::GET, "/api/v1/reference/districts", Expect::Public),
+        (Method::GET, "/api/v1/reference/ethnic-groups", Expect::Public),
+        (Method::GET, "/api/v1/reference/nationalities", Expect::Public),
+        (Method::GET, "/api/v1/reference/occupations", Expect::Public),
+        (Method::GET, "/api/v1/reference/guardian-relationships", Expect::Public),
+        (Method::GET, "/api/v1/reference/banks", Expect::Public),
+        (Method::GET, "/api/v1/reference/branches", Expect::Public),
+        (Method::GET, "/api/v1/reference/outlets", Expect::Public),
+        (Method::POST, "/api/v1/auth/captchas", Expect::Public),
+        (Method::POST, "/api/v1/auth/login", Expect::Public),
+        (Method::POST, "/api/v1/auth/sms-codes", Expect::Public),
+        (Method::POST, "/api/v1/auth/sms-login", Expect::Public),
+        (Method::POST, "/api/v1/auth/register", Expect::Public),
+        (Method::POST, "/api/v1/auth/token", Expect::Public),
+        (Method::POST, "/api/v1/auth/logout", Expect::Roles(EVERYONE)),
+        (Method::GET, "/api/v1/me", Expect::Roles(EVERYONE)),
+        (Method::GET, "/api/v1/me/sessions", Expect::Roles(EVERYONE)),
+        (Method::DELETE, "/api/v1/me/sessions", Expect::Roles(EVERYONE)),
+        (Method::GET, "/api/v1/me/access-log", Expect::Roles(&[Resident])),
+        (Method::POST, "/api/v1/me/real-name", Expect::Roles(&[Resident])),
+        (
+            Method::GET,
+            "/api/v1/persons/{id_number}",
+            Expect::Records(
+                &[Resident, EntityHandler, BankClerk, OutletClerk, HotlineAgent, Admin],
+                &[OutletClerk, HotlineAgent, Admin],
+            ),
+        ),
+        (Method::POST, "/api/v1/admin/accounts", Expect::Roles(&[Admin])),
+        (Method::POST, "/api/v1/admin/clients", Expect::Roles(&[Admin])),
+        (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
+    ]
+}
+
+/// Routes that end the caller's session: each call gets a fresh token.
+fn ends_session(method: &Method, path: &str) -> bool {
+    (method == Method::POST && path == "/api/v1/auth/logout")
+        || (method == Method::DELETE && path == "/api/v1/me/sessions")
+}
+
+both_engines!(every_role_against_every_route, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let w = world::seed(&s.ctx).await;
+    let api = world::api(&s.base);
+
+    // Every documented operation is in the table, and the table names no operation that does not exist.
+    let doc = sscard_web::api::openapi();
+    let mut documented = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        for (method, op) in [
+            (Method::GET, &item.get),
+            (Method::POST, &item.post),
+            (Method::PUT, &item.put),
+            (Method::PATCH, &item.patch),
+            (Method::DELETE, &item.delete),
+        ] {
+            if op.is_some() {
+                documented.push((method, path.clone()));
+            }
+        }
+    }
+    let table = table();
+    for (m, p) in &documented {
+        assert!(
+            table.iter().any(|(tm, tp, _)| tm == m && tp == p),
+            "{m} {p} is a route but not in the role×route table: decide who may call it"
+        );
+    }
+    assert_eq!(
+        documented.len(),
+        table.len(),
+        "the table lists a route that does not exist"
+    );
+
+    // Tokens are fetched up front: the routes that end sessions run last (logout with a spare token, then
+    // "log out everywhere" with the main one), so no login happens between the refusals below.
+    let mut tokens = std::collections::HashMap::new();
+    let mut spare = std::collections::HashMap::new();
+    for who in As::ALL {
+        tokens.insert(format!("{who:?}"), api.token(who).await);
+        spare.insert(format!("{who:?}"), api.token(who).await);
+    }
+    let victim_id = w.victim.0.as_str().to_string();
+    let mut checked = 0;
+    let mut ordered: Vec<_> = table.iter().collect();
+    ordered.sort_by_key(|(m, p, _)| (ends_session(m, p), *m == Method::DELETE));
+    for (method, path, expect) in ordered {
+        for who in As::ALL {
+            let concrete = path.replace("{id_number}", &victim_id);
+            let concrete = if path.contains("{id_number}") {
+                format!("{concrete}?purpose=counter_service")
+            } else {
+                concrete
+            };
+            let token = if *method == Method::POST && ends_session(method, path) {
+                spare[&format!("{who:?}")].clone()
+            } else {
+                tokens[&format!("{who:?}")].clone()
+            };
+            let body = (*method != Method::GET).then(|| json!({}));
+            let (status, text) = api.call(method.clone(), &concrete, token.as_deref(), body).await;
+            let ctx = format!("{method} {path} as {who:?}: {status} {text}");
+            let reaches_victim = match expect {
+                Expect::Public => {
+                    assert!(status != 403 && !text.contains("\"unauthenticated\""), "{ctx}");
+                    false
+                }
+                Expect::Roles(roles) | Expect::Records(roles, _) => match who.role() {
+                    None => {
+                        assert_eq!(status, 401, "{ctx}");
+                        assert!(text.contains("\"unauthenticated\""), "{ctx}");
+                        false
+                    }
+                    Some(r) if !roles.contains(&r) => {
+                        assert_eq!(status, 403, "{ctx}");
+                        assert!(text.contains("\"forbidden\""), "{ctx}");
+                        false
+                    }
+                    Some(r) => {
+                        assert!(status != 401 && status != 403, "{ctx}");
+                        if *method == Method::GET {
+                            match expect {
+                                Expect::Records(_, reach) if !reach.contains(&r) => {
+                                    assert_eq!(status, 404, "{ctx}");
+                                    assert!(text.contains("\"not_found\""), "{ctx}");
+                                    false
+                                }
+                                Expect::Records(..) => {
+                                    assert_eq!(status, 200, "{ctx}");
+                                    true
+                                }
+                                _ => {
+                                    assert_eq!(status, 200, "{ctx}");
+                                    false
+                                }
+                            }
+                        } else {
+                            false
+                        }
+                    }
+                },
+            };
+            if !reaches_victim {
+                assert!(!text.contains(&victim_id), "another person's ID number leaked: {ctx}");
+                assert!(!text.contains(&w.victim.1), "another person's name leaked: {ctx}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, table.len() * As::ALL.len());
+
+    // The same answer for a record out of reach as for a record that does not exist.
+    let resident = api.token(As::Resident).await;
+    let missing = sscard_testkit::fixtures::id(1961, 1, 1, 99);
+    let (s1, out_of_reach) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/persons/{victim_id}?purpose=counter_service"),
+            resident.as_deref(),
+            None,
+        )
+        .await;
+    let (s2, absent) = api
+        .call(
+            Method::GET,
+            &format!("/api/v1/persons/{missing}?purpose=counter_service"),
+            resident.as_deref(),
+            None,
+        )
+        .await;
+    assert_eq!((s1, s2), (404, 404));
+    let strip = |t: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(t).unwrap();
+        v.as_object_mut().unwrap().remove("instance");
+        v.as_object_mut().unwrap().remove("request_id");
+        v
+    };
+    assert_eq!(strip(&out_of_reach), strip(&absent));
+});
+
+both_engines!(reach_follows_the_bindings, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let w = world::seed(&s.ctx).await;
+    let api = world::api(&s.base);
+    let get = |who: As, person: String, purpose: Option<&'static str>| {
+        let api = &api;
+        async move {
+            let token = api.token(who).await;
+            let q = purpose.map(|p| format!("?purpose={p}")).unwrap_or_default();
+            api.call(
+                Method::GET,
+                &format!("/api/v1/persons/{person}{q}"),
+                token.as_deref(),
+                None,
+            )
+            .await
+        }
+    };
+    let me = w.me.0.as_str().to_string();
+    // A resident reads their own record without giving a purpose.
+    let (st, body) = get(As::Resident, me.clone(), None).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains(&w.me.1));
+    // A handler reads their entity's employee; a bank clerk the retiree their bank pays.
+    assert_eq!(
+        get(
+            As::Role(EntityHandler),
+            w.employee.0.to_string(),
+            Some("employer_application")
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        get(
+            As::Role(EntityHandler),
+            w.retiree.0.to_string(),
+            Some("employer_application")
+        )
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        get(As::Role(BankClerk), w.retiree.0.to_string(), Some("counter_service"))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        get(As::Role(BankClerk), w.employee.0.to_string(), Some("counter_service"))
+            .await
+            .0,
+        404
+    );
+    // Staff must say why; a reason off the list is no reason.
+    let (st, body) = get(As::Role(OutletClerk), me.clone(), None).await;
+    assert_eq!(st, 400, "{body}");
+    assert!(body.contains("purpose_required"));
+    assert_eq!(get(As::Role(OutletClerk), me.clone(), Some("curiosity")).await.0, 400);
+    assert_eq!(
+        get(As::Role(OutletClerk), me.clone(), Some("counter_service")).await.0,
+        200
+    );
+    assert_eq!(
+        get(As::Role(HotlineAgent), me.clone(), Some("hotline_enquiry")).await.0,
+        200
+    );
+});
