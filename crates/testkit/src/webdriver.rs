@@ -13,7 +13,7 @@ pub struct Driver {
     child: Child,
 }
 
-const ELEMENT: &str = "element-6066-11e4-a6c6-ae11fd4d5e6b";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// chromedriver and Chromium, or `None` (loudly) when browser tests may skip; `SSCARD_REQUIRE_BROWSER=1`
 /// makes a missing one a failure.
@@ -105,7 +105,10 @@ impl Driver {
                 Some(json!({"using": "css selector", "value": css})),
             )
             .await;
-        v[ELEMENT].as_str().unwrap().to_string()
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
@@ -148,6 +151,11 @@ impl Driver {
             .find(|c| c["name"] == name)
             .and_then(|c| c["value"].as_str())
             .map(str::to_string)
+    }
+
+    /// Forgets every cookie (a new visitor in the same browser).
+    pub async fn delete_cookies(&self) {
+        self.call(reqwest::Method::DELETE, "/cookie", None).await;
     }
 
     /// Saves a PNG screenshot of the viewport.

@@ -678,7 +678,13 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri
     let msg = |id: &str| state.i18n.format(prefs.lang, id, &[]);
     let page = AccountPage {
         csrf: session.csrf.clone(),
-        display_name: p.account.display_name.clone(),
+        // After real-name authentication the registry name is the one to greet them by.
+        display_name: p
+            .account
+            .real_name
+            .as_ref()
+            .map(|n| n.as_str().to_string())
+            .unwrap_or_else(|| p.account.display_name.clone()),
         role: msg(&format!("role-{}", p.role().as_str())),
         role_key: p.role().as_str().to_string(),
         mobile: p.account.mobile.as_ref().map(|m| m.masked()).unwrap_or_default(),
