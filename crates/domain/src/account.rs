@@ -188,6 +188,25 @@ impl Account {
     pub fn is_real_name_verified(&self) -> bool {
         self.real_name.is_some() && self.id_number.is_some()
     }
+
+    /// Whether this account may apply for a card (SPEC §3): residents only after real-name authentication;
+    /// entity handlers for their entity. The application routes (issues 4–6) ask this first.
+    pub fn may_apply(&self) -> Result<(), ApplyRefusal> {
+        match &self.kind {
+            AccountKind::Resident if self.is_real_name_verified() => Ok(()),
+            AccountKind::Resident => Err(ApplyRefusal::RealNameRequired),
+            AccountKind::EntityHandler { .. } => Ok(()),
+            _ => Err(ApplyRefusal::NotAnApplicant),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyRefusal {
+    #[error("real-name authentication is required before applying")]
+    RealNameRequired,
+    #[error("this account does not apply for cards")]
+    NotAnApplicant,
 }
 
 /// Who a request acts as: one account, one role, one channel (SPEC §2).
@@ -248,6 +267,31 @@ mod tests {
         assert_eq!(Password::new_password("12345678").unwrap_err(), PasswordError::Weak);
         assert!(Password::new_password("安全密码abc123").is_ok());
         assert_eq!(format!("{:?}", Password::offered("secret123")), "Password(***)");
+    }
+
+    #[test]
+    fn only_authenticated_residents_and_handlers_apply() {
+        let mut a = Account {
+            id: "a".into(),
+            kind: AccountKind::Resident,
+            username: None,
+            mobile: None,
+            id_number: None,
+            display_name: "x".into(),
+            real_name: None,
+            disabled: false,
+        };
+        assert_eq!(a.may_apply(), Err(ApplyRefusal::RealNameRequired));
+        a.id_number = Some(IdNumber::parse("11010519491231002X", today()).unwrap());
+        assert_eq!(
+            a.may_apply(),
+            Err(ApplyRefusal::RealNameRequired),
+            "an ID number alone is not authentication"
+        );
+        a.real_name = Some(PersonName::parse("张三").unwrap());
+        assert_eq!(a.may_apply(), Ok(()));
+        a.kind = AccountKind::HotlineAgent;
+        assert_eq!(a.may_apply(), Err(ApplyRefusal::NotAnApplicant));
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub enum Caller {
     /// A logged-in account.
     User {
         session: SessionRecord,
-        principal: Principal,
+        principal: Box<Principal>,
     },
 }
 
@@ -174,7 +174,10 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
         Some(secret) => match sscard_app::auth::resolve(&state.ctx, &secret, kind).await {
             Ok(None) => Caller::Anonymous,
             Ok(Some((session, None))) => Caller::Visitor { session },
-            Ok(Some((session, Some(principal)))) => Caller::User { session, principal },
+            Ok(Some((session, Some(principal)))) => Caller::User {
+                session,
+                principal: Box::new(principal),
+            },
             Err(e) => return ApiError::from(e).into_response(),
         },
     };
@@ -235,7 +238,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Authed {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Authed, ApiError> {
         match parts.extensions.get::<Caller>() {
-            Some(Caller::User { principal, .. }) => Ok(Authed(principal.clone())),
+            Some(Caller::User { principal, .. }) => Ok(Authed(principal.as_ref().clone())),
             _ => Err(ApiError::rule(StatusCode::UNAUTHORIZED, "unauthenticated")),
         }
     }

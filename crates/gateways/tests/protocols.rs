@@ -1,0 +1,132 @@
+//! The gateway clients against test servers speaking their protocols over real HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sscard_app::ports::SmsMessage;
+use sscard_app::realname::{FaceCheck, FaceVerdict, FaceVerifier, VerifierError};
+use sscard_app::sms::{deliver_due, SendError, SmsSender};
+use sscard_domain::values::{Mobile, PersonName};
+use sscard_gateways::face::HttpFaceVerifier;
+use sscard_gateways::sms::{FileSmsSender, HttpSmsSender};
+use sscard_testkit::doubles::{png_photo, TestServer, FACE_KEY, NO_MATCH_MARKER, SMS_KEY};
+use sscard_testkit::{both_engines, TestDb};
+
+fn message(id: &str, body: &str) -> SmsMessage {
+    SmsMessage {
+        id: id.into(),
+        mobile: Mobile::parse("13800000001").unwrap(),
+        body: body.into(),
+        created_at: sscard_domain::clock::Clock::now(&sscard_testkit::fixed_clock()),
+        attempts: 0,
+    }
+}
+
+#[tokio::test]
+async fn sms_gateway_protocol() {
+    let gw = TestServer::sms_gateway().await;
+    let sender = HttpSmsSender::new(&gw.url, Some(SMS_KEY.into())).unwrap();
+    assert!(!sender.is_test_double());
+    sender.send(&message("m1", "验证码123456")).await.unwrap();
+    let got = gw.requests();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["mobile"], "13800000001");
+    assert_eq!(got[0]["text"], "验证码123456");
+    // A wrong key is refused for good; a failing gateway is worth retrying.
+    let wrong = HttpSmsSender::new(&gw.url, Some("nope".into())).unwrap();
+    assert!(matches!(
+        wrong.send(&message("m2", "x")).await,
+        Err(SendError::Refused(_))
+    ));
+    gw.fail_with(503);
+    assert!(matches!(
+        sender.send(&message("m3", "x")).await,
+        Err(SendError::Unavailable(_))
+    ));
+    // Nobody listening.
+    let gone = HttpSmsSender::new("http://127.0.0.1:9/", None).unwrap();
+    assert!(matches!(
+        gone.send(&message("m4", "x")).await,
+        Err(SendError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn face_verifier_protocol() {
+    let fv = TestServer::face_verifier().await;
+    let v = HttpFaceVerifier::new(&fv.url, Some(FACE_KEY.into())).unwrap();
+    let check = |photo: Vec<u8>| FaceCheck {
+        request_id: "r1".into(),
+        id_number: sscard_testkit::fixtures::id(1980, 1, 1, 11),
+        name: PersonName::parse("张三").unwrap(),
+        media_type: "image/png",
+        photo,
+    };
+    assert_eq!(v.verify(&check(png_photo(b""))).await.unwrap(), FaceVerdict::Match);
+    assert_eq!(
+        v.verify(&check(png_photo(NO_MATCH_MARKER))).await.unwrap(),
+        FaceVerdict::NoMatch {
+            reason: "face_mismatch".into()
+        }
+    );
+    let sent = &fv.requests()[0];
+    assert_eq!(sent["name"], "张三");
+    assert_eq!(sent["photo"]["media_type"], "image/png");
+    let unauthorised = HttpFaceVerifier::new(&fv.url, None).unwrap();
+    assert!(matches!(
+        unauthorised.verify(&check(png_photo(b""))).await,
+        Err(VerifierError::Protocol(_))
+    ));
+    fv.fail_with(502);
+    assert!(matches!(
+        v.verify(&check(png_photo(b""))).await,
+        Err(VerifierError::Unavailable(_))
+    ));
+    assert!(HttpFaceVerifier::new("not a url", None).is_err());
+}
+
+both_engines!(the_outbox_is_delivered_and_failures_retried, |db: TestDb| async move {
+    let ctx = sscard_testkit::ready_context(&db).await;
+    let gw = TestServer::sms_gateway().await;
+    let sender = HttpSmsSender::new(&gw.url, Some(SMS_KEY.into())).unwrap();
+    ctx.store.enqueue_sms(&message("a", "验证码111111")).await.unwrap();
+    ctx.store
+        .enqueue_sms(&message("b", "点击 https://evil.example 领取"))
+        .await
+        .unwrap();
+    let done = deliver_due(&ctx, &sender).await.unwrap();
+    assert_eq!(
+        (done.sent, done.failed),
+        (1, 1),
+        "the message with a link is never sent"
+    );
+    assert_eq!(gw.requests().len(), 1);
+    // The gateway goes down: the message waits and is retried later, not lost.
+    ctx.store.enqueue_sms(&message("c", "验证码222222")).await.unwrap();
+    gw.fail_with(503);
+    assert_eq!(deliver_due(&ctx, &sender).await.unwrap().failed, 1);
+    gw.fail_with(0);
+    assert_eq!(
+        deliver_due(&ctx, &sender).await.unwrap().sent,
+        0,
+        "not before its retry time"
+    );
+    // Five minutes on (a context on the same store, with a later clock).
+    let later = sscard_testkit::context(ctx.store.clone(), {
+        let c = sscard_testkit::fixed_clock();
+        c.advance(chrono::Duration::minutes(5));
+        c
+    });
+    assert_eq!(deliver_due(&later, &sender).await.unwrap().sent, 1);
+    assert_eq!(gw.requests().len(), 2);
+});
+
+#[tokio::test]
+async fn the_file_sink_appends_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = FileSmsSender::new(dir.path().join("sms.jsonl"));
+    assert!(sink.is_test_double());
+    assert!(sink.read_all().await.unwrap().is_empty());
+    sink.send(&message("1", "甲")).await.unwrap();
+    sink.send(&message("2", "乙")).await.unwrap();
+    let lines = sink.read_all().await.unwrap();
+    assert_eq!(lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["甲", "乙"]);
+}
