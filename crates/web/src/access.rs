@@ -186,12 +186,22 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
 }
 
 /// Checks the matched route against its table. Runs as a route layer, after routing.
-pub async fn authorize(req: Request, next: Next) -> Response {
+pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
     let api = is_api_path(req.uri().path());
     let table = if api { API_RULES } else { PORTAL_RULES };
     let Some(access) = path.as_deref().and_then(|p| rule(table, req.method(), p)) else {
-        tracing::error!(path = ?path, method = %req.method(), "route has no access rule; refused");
+        let known_path = path.as_deref().is_some_and(|p| table.iter().any(|(_, tp, _)| *tp == p));
+        if known_path {
+            // Another method of a listed path: the router answers 405 without running a handler. Anything
+            // else would be a handler without a rule, and is refused.
+            let res = next.run(req).await;
+            if res.status() == StatusCode::METHOD_NOT_ALLOWED {
+                return res;
+            }
+        } else {
+            tracing::error!(path = ?path, "route has no access rule; refused");
+        }
         return ApiError::rule(StatusCode::FORBIDDEN, "forbidden").into_response();
     };
     let caller = req.extensions().get::<Caller>().cloned().unwrap_or(Caller::Anonymous);
@@ -221,7 +231,11 @@ pub async fn authorize(req: Request, next: Next) -> Response {
                 return Redirect::to(&to).into_response();
             }
             Some(p) if !roles.contains(&p.role()) => {
-                return ApiError::rule(StatusCode::FORBIDDEN, "forbidden").into_response();
+                return if api {
+                    ApiError::rule(StatusCode::FORBIDDEN, "forbidden").into_response()
+                } else {
+                    crate::portal::forbidden_page(&state, req.headers(), req.uri()).await
+                };
             }
             Some(_) => {}
         }

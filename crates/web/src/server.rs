@@ -97,10 +97,11 @@ pub fn build_router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     // Every API and portal route passes `authorize` (its access table) after routing; portal POSTs also
     // pass the CSRF check. `identify` runs before routing, for every request.
-    let api = api.route_layer(middleware::from_fn(crate::access::authorize));
+    let authorize = middleware::from_fn_with_state(state.clone(), crate::access::authorize);
+    let api = api.route_layer(authorize.clone());
     let portal = crate::portal::router()
         .route_layer(middleware::from_fn(crate::access::check_csrf))
-        .route_layer(middleware::from_fn(crate::access::authorize));
+        .route_layer(authorize);
     Router::new()
         .merge(api)
         .merge(portal)

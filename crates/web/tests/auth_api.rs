@@ -66,6 +66,21 @@ both_engines!(
     }
 );
 
+both_engines!(failures_from_one_address_lock_that_address, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    world::seed(&s.ctx).await;
+    let api = world::api(&s.base);
+    // Twenty wrong logins from one address, each naming another account (password spraying)…
+    for i in 0..20 {
+        assert_eq!(api.login(&format!("sprayed{i}"), "wrong1pass").await.0, 401);
+    }
+    // …and the address is locked, for every account, right password or not.
+    let (st, v) = api.login("resident2", PASSWORD).await;
+    assert_eq!((st, v["code"].as_str()), (429, Some("locked")), "{v}");
+    s.clock.advance(chrono::Duration::minutes(16));
+    assert_eq!(api.login("resident2", PASSWORD).await.0, 200);
+});
+
 both_engines!(captchas_cannot_be_replayed_or_skipped, |db: TestDb| async move {
     let s = Server::start(db, Mode::Demo).await;
     world::seed(&s.ctx).await;

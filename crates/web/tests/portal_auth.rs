@@ -220,10 +220,41 @@ both_engines!(
         for f in ["login", "password", "captcha"] {
             assert!(page.contains(&format!("id=\"{f}-error\"")), "{f}: {page}");
         }
+        // A resident opening the staff console gets the portal's 403 page, not a bare status.
+        let r = c.get(s.url("/login")).send().await.unwrap();
+        let cookie = set_cookie(&r).unwrap();
+        let page = r.text().await.unwrap();
+        let r = c
+            .post(s.url("/login"))
+            .header("cookie", &cookie)
+            .form(&[
+                ("csrf", hidden(&page, "csrf")),
+                ("login", "resident1".into()),
+                ("password", PASSWORD.into()),
+                ("captcha_id", hidden(&page, "captcha_id")),
+                ("captcha", TEST_CAPTCHA.into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let resident = set_cookie(&r).unwrap();
+        let r = c.get(s.url("/staff")).header("cookie", &resident).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert!(r.text().await.unwrap().contains("无权访问"));
         // An off-site `next` is not followed.
         assert_eq!(sscard_web_next("//evil.example"), "/account");
     }
 );
+
+both_engines!(production_cookies_are_secure, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Production).await;
+    let r = client().get(s.url("/login")).send().await.unwrap();
+    let set = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(
+        set.contains("; Secure") && set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+});
 
 fn sscard_web_next(next: &str) -> String {
     // The rule the login handler applies to `next` (tested here through its observable effect above too).

@@ -10,7 +10,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
-pub use pages::{not_found_page, Prefs};
+pub use pages::{forbidden_page, not_found_page, Prefs};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -229,10 +229,10 @@ struct ErrorPage {
 }
 
 async fn error_page(state: &AppState, prefs: Prefs, uri: &Uri, status: StatusCode) -> Response {
-    let (t, b) = if status == StatusCode::NOT_FOUND {
-        ("not_found_title", "not_found_body")
-    } else {
-        ("error_title", "error_body")
+    let (t, b) = match status {
+        StatusCode::NOT_FOUND => ("not_found_title", "not_found_body"),
+        StatusCode::FORBIDDEN => ("forbidden_title", "forbidden_body"),
+        _ => ("error_title", "error_body"),
     };
     let page = ErrorPage {
         title: state.i18n.format(prefs.lang, t, &[]),
@@ -244,6 +244,11 @@ async fn error_page(state: &AppState, prefs: Prefs, uri: &Uri, status: StatusCod
 /// The portal's 404 page (the router's fallback for non-API paths).
 pub async fn not_found_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     error_page(&state, Prefs::from_headers(&headers), &uri, StatusCode::NOT_FOUND).await
+}
+
+/// The portal's 403 page: a page this account may not open.
+pub async fn forbidden_page(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Response {
+    error_page(state, Prefs::from_headers(headers), uri, StatusCode::FORBIDDEN).await
 }
 
 /// A 404 without state (unknown asset names).
