@@ -138,6 +138,25 @@ both_engines!(
     }
 );
 
+/// Opens `door`, fills it in as `user` with the test captcha; returns the response to the POST.
+async fn submit_login(c: &reqwest::Client, s: &Server, door: &str, user: &str) -> reqwest::Response {
+    let r = c.get(s.url(door)).send().await.unwrap();
+    let cookie = set_cookie(&r).unwrap();
+    let page = r.text().await.unwrap();
+    c.post(s.url(door))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", hidden(&page, "csrf")),
+            ("login", user.into()),
+            ("password", PASSWORD.into()),
+            ("captcha_id", hidden(&page, "captcha_id")),
+            ("captcha", TEST_CAPTCHA.into()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 both_engines!(
     pages_behind_login_redirect_and_doors_are_kept,
     |db: TestDb| async move {
@@ -154,41 +173,10 @@ both_engines!(
         assert_eq!(r.headers().get("location").unwrap(), "/staff/login?next=%2Fstaff");
         // A clerk cannot use the residents' door, nor a resident the staff door.
         for (door, user) in [("/login", "outletclerk1"), ("/staff/login", "resident1")] {
-            let r = c.get(s.url(door)).send().await.unwrap();
-            let cookie = set_cookie(&r).unwrap();
-            let page = r.text().await.unwrap();
-            let r = c
-                .post(s.url(door))
-                .header("cookie", &cookie)
-                .form(&[
-                    ("csrf", hidden(&page, "csrf")),
-                    ("login", user.into()),
-                    ("password", PASSWORD.into()),
-                    ("captcha_id", hidden(&page, "captcha_id")),
-                    ("captcha", TEST_CAPTCHA.into()),
-                ])
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 400, "{user} at {door}");
+            assert_eq!(submit_login(&c, &s, door, user).await.status(), 400, "{user} at {door}");
         }
         // Staff log in at their door and land on the console; residents may not open it.
-        let r = c.get(s.url("/staff/login")).send().await.unwrap();
-        let cookie = set_cookie(&r).unwrap();
-        let page = r.text().await.unwrap();
-        let r = c
-            .post(s.url("/staff/login"))
-            .header("cookie", &cookie)
-            .form(&[
-                ("csrf", hidden(&page, "csrf")),
-                ("login", "outletclerk1".into()),
-                ("password", PASSWORD.into()),
-                ("captcha_id", hidden(&page, "captcha_id")),
-                ("captcha", TEST_CAPTCHA.into()),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = submit_login(&c, &s, "/staff/login", "outletclerk1").await;
         assert_eq!(r.headers().get("location").unwrap(), "/staff");
         let staff = set_cookie(&r).unwrap();
         let page = c
@@ -221,22 +209,7 @@ both_engines!(
             assert!(page.contains(&format!("id=\"{f}-error\"")), "{f}: {page}");
         }
         // A resident opening the staff console gets the portal's 403 page, not a bare status.
-        let r = c.get(s.url("/login")).send().await.unwrap();
-        let cookie = set_cookie(&r).unwrap();
-        let page = r.text().await.unwrap();
-        let r = c
-            .post(s.url("/login"))
-            .header("cookie", &cookie)
-            .form(&[
-                ("csrf", hidden(&page, "csrf")),
-                ("login", "resident1".into()),
-                ("password", PASSWORD.into()),
-                ("captcha_id", hidden(&page, "captcha_id")),
-                ("captcha", TEST_CAPTCHA.into()),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = submit_login(&c, &s, "/login", "resident1").await;
         let resident = set_cookie(&r).unwrap();
         let r = c.get(s.url("/staff")).header("cookie", &resident).send().await.unwrap();
         assert_eq!(r.status(), 403);

@@ -72,10 +72,47 @@ struct AuthForm {
     captcha_id: String,
     captcha_img: String,
     values: BTreeMap<String, String>,
-    errors: BTreeMap<String, String>,
-    summary: Vec<ErrorItem>,
+    #[serde(flatten)]
+    problems: FieldErrors,
     notice: Option<String>,
     providers: Vec<ProviderLink>,
+}
+
+/// What was wrong with a form: each message beside its field, and all of them in the summary.
+#[derive(Serialize, Default)]
+struct FieldErrors {
+    errors: BTreeMap<String, String>,
+    summary: Vec<ErrorItem>,
+}
+
+impl FieldErrors {
+    /// The error in the caller's language. Errors without a field (locks, quotas) point at `first_field`.
+    fn add(&mut self, state: &AppState, lang: Lang, err: &ApiError, first_field: &str) {
+        let p = problem_body(state, lang, err, "", None);
+        let items = if p.errors.is_empty() {
+            vec![(first_field.to_string(), p.detail)]
+        } else {
+            p.errors.into_iter().map(|e| (e.field, e.message)).collect()
+        };
+        for (field, message) in items {
+            self.errors.insert(field.clone(), message.clone());
+            self.summary.push(ErrorItem { field, message });
+        }
+    }
+
+    /// "Fill in this field" for each empty one.
+    fn required(&mut self, state: &AppState, lang: Lang, fields: &[(&str, bool)]) {
+        for (name, empty) in fields {
+            if *empty {
+                let err = ApiError::field(StatusCode::BAD_REQUEST, "invalid_fields", name, "required");
+                self.add(state, lang, &err, name);
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.summary.is_empty()
+    }
 }
 
 #[derive(Serialize)]
@@ -90,34 +127,14 @@ impl AuthForm {
         self
     }
 
-    /// The error in the caller's language, beside its field and in the summary. Errors without a field
-    /// (locks, quotas) point at `first_field`.
     fn error(mut self, state: &AppState, lang: Lang, err: &ApiError, first_field: &str) -> AuthForm {
-        let p = problem_body(state, lang, err, "", None);
-        if p.errors.is_empty() {
-            self.errors.insert(first_field.to_string(), p.detail.clone());
-            self.summary.push(ErrorItem {
-                field: first_field.to_string(),
-                message: p.detail,
-            });
-        }
-        for e in p.errors {
-            self.errors.insert(e.field.clone(), e.message.clone());
-            self.summary.push(ErrorItem {
-                field: e.field,
-                message: e.message,
-            });
-        }
+        self.problems.add(state, lang, err, first_field);
         self
     }
 
     fn required(mut self, state: &AppState, lang: Lang, fields: &[(&str, &str)]) -> AuthForm {
-        for (name, value) in fields {
-            if value.trim().is_empty() {
-                let err = ApiError::field(StatusCode::BAD_REQUEST, "invalid_fields", name, "required");
-                self = self.error(state, lang, &err, name);
-            }
-        }
+        let empty: Vec<(&str, bool)> = fields.iter().map(|(n, v)| (*n, v.trim().is_empty())).collect();
+        self.problems.required(state, lang, &empty);
         self
     }
 }
@@ -283,7 +300,7 @@ pub async fn login_submit(
         page.lang(),
         &[("login", &f.login), ("password", &f.password), ("captcha", &f.captcha)],
     );
-    if !form.summary.is_empty() {
+    if !form.problems.is_empty() {
         return page.show("login.html", StatusCode::BAD_REQUEST, form, true).await;
     }
     let door = if staff { Door::Staff } else { Door::Public };
@@ -378,7 +395,7 @@ pub async fn send_code(
     }
     .value("mobile", &f.mobile)
     .required(&state, page.lang(), &[("mobile", &f.mobile), ("captcha", &f.captcha)]);
-    if !form.summary.is_empty() {
+    if !form.problems.is_empty() {
         return page.show(&template, StatusCode::BAD_REQUEST, form, true).await;
     }
     let mobile = match Mobile::parse(&f.mobile) {
@@ -459,7 +476,7 @@ pub async fn use_code(
         // The mobile is a hidden field from step 1: start again.
         return Redirect::to(if register { "/register" } else { "/login/sms" }).into_response();
     };
-    if !form.summary.is_empty() {
+    if !form.problems.is_empty() {
         return page.show(&template, StatusCode::BAD_REQUEST, form, false).await;
     }
     let result = if register {
@@ -721,8 +738,8 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri
 struct RealNamePage {
     csrf: String,
     values: BTreeMap<String, String>,
-    errors: BTreeMap<String, String>,
-    summary: Vec<ErrorItem>,
+    #[serde(flatten)]
+    problems: FieldErrors,
     verified: bool,
 }
 
@@ -782,44 +799,23 @@ pub async fn real_name_submit(
     };
     page.values.insert("name".into(), name.clone());
     page.values.insert("id_number".into(), id_number.clone());
-    let add = |page: &mut RealNamePage, err: &ApiError, first: &str| {
-        let pb = problem_body(&state, prefs.lang, err, "", None);
-        if pb.errors.is_empty() {
-            page.errors.insert(first.to_string(), pb.detail.clone());
-            page.summary.push(ErrorItem {
-                field: first.to_string(),
-                message: pb.detail,
-            });
-        }
-        for e in pb.errors {
-            page.errors.insert(e.field.clone(), e.message.clone());
-            page.summary.push(ErrorItem {
-                field: e.field,
-                message: e.message,
-            });
-        }
-    };
-    for (field, value) in [
-        ("name", name.is_empty()),
-        ("id_number", id_number.is_empty()),
-        ("photo", photo.is_empty()),
-    ] {
-        if value {
-            add(
-                &mut page,
-                &ApiError::field(StatusCode::BAD_REQUEST, "invalid_fields", field, "required"),
-                field,
-            );
-        }
-    }
-    if !page.summary.is_empty() {
+    page.problems.required(
+        &state,
+        prefs.lang,
+        &[
+            ("name", name.is_empty()),
+            ("id_number", id_number.is_empty()),
+            ("photo", photo.is_empty()),
+        ],
+    );
+    if !page.problems.is_empty() {
         return show_real_name(&state, prefs, &uri, StatusCode::BAD_REQUEST, page).await;
     }
     match sscard_app::realname::verify_real_name(&state.ctx, p, &name, &id_number, photo, &meta.0).await {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(e) => {
             let err = ApiError::from(e);
-            add(&mut page, &err, "name");
+            page.problems.add(&state, prefs.lang, &err, "name");
             show_real_name(&state, prefs, &uri, status_of(&err), page).await
         }
     }
