@@ -269,7 +269,8 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         }
         ModeArg::Demo if demo_flag.is_none() && ctx.store.count_persons().await? == 0 => {
             tracing::info!("empty database in demo mode: loading the demo data set");
-            demo::seed(&ctx).await?;
+            // The summary names the demo accounts and how to log in: the first thing a demo user needs.
+            eprintln!("{}", demo::seed(&ctx).await?);
         }
         _ => {}
     }
