@@ -19,6 +19,8 @@ pub struct AppContext {
     pub secrets: Arc<dyn SecretSource>,
     /// The real-name face check.
     pub face: Arc<dyn FaceVerifier>,
+    /// Where document bytes live.
+    pub blobs: Arc<dyn crate::ports::BlobStore>,
 }
 
 impl std::fmt::Debug for AppContext {

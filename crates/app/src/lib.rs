@@ -12,13 +12,17 @@
 //! - [`realname`]: real-name authentication and the face-verifier port.
 //! - [`people`]: reading a person's record within the reader's reach, and the resident's access log.
 //! - [`accounts`]: the admin's account and API-client management.
+//! - [`applications`]: applying for one's own card: eligibility, the draft, documents, consents, submission.
+//! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
 //! - [`sms`]: delivering the SMS outbox through a pluggable sender.
 //! - [`context`]: what every use case needs at hand: the store, the clock, the code tables, the calendar.
 
 pub mod accounts;
+pub mod applications;
 pub mod auth;
 pub mod context;
 pub mod external;
+pub mod images;
 pub mod import;
 pub mod people;
 pub mod ports;

@@ -118,6 +118,7 @@ pub trait Store:
     + OutboxStore
     + AuditStore
     + OidcFlowStore
+    + ApplicationStore
 {
 }
 
@@ -134,6 +135,7 @@ impl<T> Store for T where
         + OutboxStore
         + AuditStore
         + OidcFlowStore
+        + ApplicationStore
 {
 }
 
@@ -355,4 +357,83 @@ pub trait AuditStore: Send + Sync {
     async fn person_access_log(&self, id_number: &str, limit: u32) -> StoreResult<Vec<AuditEntry>>;
     /// The newest entries, optionally of one actor (for the admin).
     async fn recent_audit(&self, actor: Option<&str>, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+}
+
+// ---- Applications (issue 4) ----
+
+use sscard_domain::application::{
+    Application, ApplicationEventRecord, ApplicationForm, ApplicationState, Consent, ConsentKind, DocumentRef,
+};
+use sscard_domain::documents::DocumentKind;
+
+/// What submission sets besides the state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub submitted_at: DateTime<FixedOffset>,
+    pub due_on: chrono::NaiveDate,
+    /// The client's `Idempotency-Key`, so a retry of the same submission is recognised.
+    pub key: Option<String>,
+}
+
+#[async_trait]
+pub trait ApplicationStore: Send + Sync {
+    /// Inserts a new draft and its first event. `Err(id)` of the person's open application when they have one
+    /// (the database's unique index decides between two channels starting at once).
+    async fn create_application(
+        &self,
+        a: &Application,
+        start: &ApplicationEventRecord,
+    ) -> StoreResult<Result<(), String>>;
+    async fn application(&self, id: &str) -> StoreResult<Option<Application>>;
+    async fn open_application_of(&self, person: &IdNumber) -> StoreResult<Option<Application>>;
+    /// Whether the person holds a third-generation card (an application of theirs reached `collected`).
+    async fn has_collected_card(&self, person: &IdNumber) -> StoreResult<bool>;
+    async fn applications_of(&self, account: &str) -> StoreResult<Vec<Application>>;
+    /// Saves a draft's form; `false` when it is no longer a draft.
+    async fn save_form(&self, id: &str, form: &ApplicationForm, at: DateTime<FixedOffset>) -> StoreResult<bool>;
+    /// Attaches a document to a draft; `false` when it is no longer a draft.
+    async fn set_document(
+        &self,
+        id: &str,
+        kind: DocumentKind,
+        doc: &DocumentRef,
+        at: DateTime<FixedOffset>,
+    ) -> StoreResult<bool>;
+    /// Moves the application from `from` to `event.to` and records the event, in one transaction; `false`
+    /// (and nothing written) when it was no longer in `from`.
+    async fn transition(
+        &self,
+        id: &str,
+        from: ApplicationState,
+        event: &ApplicationEventRecord,
+        submission: Option<&Submission>,
+    ) -> StoreResult<bool>;
+    /// The key the application was submitted with, if any.
+    async fn submit_key(&self, id: &str) -> StoreResult<Option<String>>;
+    async fn events(&self, id: &str) -> StoreResult<Vec<ApplicationEventRecord>>;
+    async fn record_consent(&self, c: &Consent) -> StoreResult<()>;
+    async fn consents_of_application(&self, id: &str) -> StoreResult<Vec<Consent>>;
+    /// The newest consent of a kind given by an account since a time.
+    async fn latest_consent(
+        &self,
+        account: &str,
+        kind: ConsentKind,
+        since: DateTime<FixedOffset>,
+    ) -> StoreResult<Option<Consent>>;
+    /// Whether any application attached to `account` holds a document with this hash.
+    async fn document_of_applicant(&self, account: &str, hash: &str) -> StoreResult<bool>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("the document store could not be reached: {0}")]
+    Unavailable(String),
+}
+
+/// Where document bytes live, addressed by their SHA-256 (the `object_store` crate: a local directory by
+/// default, S3-compatible storage by configuration).
+#[async_trait]
+pub trait BlobStore: Send + Sync + std::fmt::Debug {
+    async fn put(&self, hash: &str, bytes: Vec<u8>) -> Result<(), BlobError>;
+    async fn get(&self, hash: &str) -> Result<Option<Vec<u8>>, BlobError>;
 }

@@ -235,6 +235,12 @@ async fn context(cli: &Cli) -> anyhow::Result<AppContext> {
         calendar: Arc::new(WorkdayCalendar::embedded().context("working-day calendar")?),
         secrets: Arc::new(sscard_app::secrets::OsSecrets),
         face: Arc::new(sscard_app::realname::DemoFaceVerifier),
+        blobs: Arc::new(match std::env::var("SSCARD_DOCUMENT_STORE") {
+            Ok(url) if !url.is_empty() => sscard_storage::blobs::ObjectBlobStore::from_url(&url)
+                .map_err(|e| anyhow::anyhow!("SSCARD_DOCUMENT_STORE: {e}"))?,
+            _ => sscard_storage::blobs::ObjectBlobStore::local(&cli.data_dir.join("documents"))
+                .map_err(|e| anyhow::anyhow!("document store: {e}"))?,
+        }),
     })
 }
 

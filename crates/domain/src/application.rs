@@ -33,6 +33,8 @@ pub enum ApplicationState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationEvent {
+    /// The draft is created (the first event of every application; no state leads to it).
+    Start,
     Submit,
     SendToBank,
     BankAccept,
@@ -75,6 +77,7 @@ impl ApplicationState {
         use ApplicationEvent as E;
         use ApplicationState as S;
         match event {
+            E::Start => (&[], S::Draft),
             E::Submit => (&[S::Draft], S::Submitted),
             E::SendToBank => (&[S::Submitted], S::SentToBank),
             E::BankAccept => (&[S::SentToBank], S::InProduction),
@@ -184,5 +187,238 @@ mod tests {
         }
         assert!(S::Submitted.apply(E::Produce).is_err());
         assert!(S::Draft.apply(E::Collect).is_err());
+    }
+}
+
+pub use record::*;
+
+/// The application record (SPEC §5.2): what the registry fixes, what the applicant fills in, the documents.
+mod record {
+    use std::collections::BTreeMap;
+
+    use chrono::{DateTime, FixedOffset, NaiveDate};
+    use serde::Serialize;
+
+    use super::{ApplicationState, Route};
+    use crate::access::Channel;
+    use crate::documents::DocumentKind;
+    use crate::policy::CollectionMethod;
+    use crate::values::{BeijingPostalCode, IdNumber, Mobile, PersonName};
+
+    /// Where the bank mails the card.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct MailDetails {
+        pub recipient: PersonName,
+        pub mobile: Mobile,
+        /// A district code of the city.
+        pub district: String,
+        pub postal_code: BeijingPostalCode,
+        pub address: String,
+    }
+
+    /// The fields the applicant fills in; each is `None` until given. Every value held here has been checked.
+    #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+    pub struct ApplicationForm {
+        pub ethnicity: Option<String>,
+        pub occupation: Option<String>,
+        pub residence_district: Option<String>,
+        pub residence_address: Option<String>,
+        pub mobile: Option<Mobile>,
+        pub bank: Option<String>,
+        pub branch: Option<String>,
+        pub collection: Option<CollectionMethod>,
+        pub mail: Option<MailDetails>,
+    }
+
+    impl ApplicationForm {
+        /// The fields still missing for submission, by name.
+        pub fn missing(&self) -> Vec<&'static str> {
+            let mut out = Vec::new();
+            let checks: [(&'static str, bool); 8] = [
+                ("ethnicity", self.ethnicity.is_some()),
+                ("occupation", self.occupation.is_some()),
+                ("residence_district", self.residence_district.is_some()),
+                ("residence_address", self.residence_address.is_some()),
+                ("mobile", self.mobile.is_some()),
+                ("bank", self.bank.is_some()),
+                ("branch", self.branch.is_some()),
+                ("collection", self.collection.is_some()),
+            ];
+            for (name, present) in checks {
+                if !present {
+                    out.push(name);
+                }
+            }
+            if self.collection.is_some_and(CollectionMethod::needs_mail_details) && self.mail.is_none() {
+                out.push("mail");
+            }
+            out
+        }
+    }
+
+    /// A stored document: content-addressed.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct DocumentRef {
+        /// SHA-256 of the bytes, hex: also the object's name in the store.
+        pub hash: String,
+        pub media_type: String,
+        pub bytes: u64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Application {
+        pub id: String,
+        /// What the applicant quotes (e.g. on the hotline).
+        pub reference: String,
+        pub person: IdNumber,
+        pub applicant: String,
+        pub route: Route,
+        /// The channel it was started on; each event records its own.
+        pub channel: Channel,
+        pub state: ApplicationState,
+        pub form: ApplicationForm,
+        pub documents: BTreeMap<DocumentKind, DocumentRef>,
+        pub created_at: DateTime<FixedOffset>,
+        pub updated_at: DateTime<FixedOffset>,
+        pub submitted_at: Option<DateTime<FixedOffset>>,
+        /// The date by which the card must be produced: 30 days from submission.
+        pub due_on: Option<NaiveDate>,
+    }
+
+    impl Application {
+        /// What is still missing before it can be submitted: form fields, then documents.
+        pub fn missing(&self) -> Vec<String> {
+            let mut out: Vec<String> = self.form.missing().into_iter().map(str::to_string).collect();
+            for kind in DocumentKind::OWN {
+                if !self.documents.contains_key(&kind) {
+                    out.push(kind.as_str().to_string());
+                }
+            }
+            out
+        }
+    }
+
+    /// One state change, with who made it, where and when.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct ApplicationEventRecord {
+        pub at: DateTime<FixedOffset>,
+        pub event: super::ApplicationEvent,
+        pub from: Option<ApplicationState>,
+        pub to: ApplicationState,
+        pub actor: String,
+        pub channel: Channel,
+        pub note: Option<String>,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ConsentKind {
+        /// 免责声明.
+        Disclaimer,
+        /// 访问授权: to check eligibility against the registry.
+        AccessAuthorisation,
+        /// 申请人郑重承诺, at submission.
+        Commitment,
+    }
+
+    impl ConsentKind {
+        pub fn as_str(self) -> &'static str {
+            match self {
+                ConsentKind::Disclaimer => "disclaimer",
+                ConsentKind::AccessAuthorisation => "access_authorisation",
+                ConsentKind::Commitment => "commitment",
+            }
+        }
+        pub fn parse(s: &str) -> Option<ConsentKind> {
+            [
+                ConsentKind::Disclaimer,
+                ConsentKind::AccessAuthorisation,
+                ConsentKind::Commitment,
+            ]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+        }
+        /// The version of the text shown, recorded with each consent. Change it whenever the text changes.
+        pub fn text_version(self) -> &'static str {
+            match self {
+                ConsentKind::Disclaimer => "disclaimer-2024-10",
+                ConsentKind::AccessAuthorisation => "access-2024-10",
+                ConsentKind::Commitment => "commitment-2024-10",
+            }
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct Consent {
+        pub account: String,
+        pub person: IdNumber,
+        pub application: Option<String>,
+        pub kind: ConsentKind,
+        pub text_version: String,
+        pub channel: Channel,
+        pub at: DateTime<FixedOffset>,
+    }
+}
+
+impl ApplicationEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicationEvent::Start => "start",
+            ApplicationEvent::Submit => "submit",
+            ApplicationEvent::SendToBank => "send_to_bank",
+            ApplicationEvent::BankAccept => "bank_accept",
+            ApplicationEvent::Produce => "produce",
+            ApplicationEvent::Mail => "mail",
+            ApplicationEvent::ReadyForPickup => "ready_for_pickup",
+            ApplicationEvent::DeliverToEntity => "deliver_to_entity",
+            ApplicationEvent::Collect => "collect",
+            ApplicationEvent::Reject => "reject",
+            ApplicationEvent::Withdraw => "withdraw",
+            ApplicationEvent::Resubmit => "resubmit",
+        }
+    }
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Personal => "personal",
+            Route::Retiree => "retiree",
+            Route::Minor => "minor",
+            Route::Collective => "collective",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Route> {
+        [Route::Personal, Route::Retiree, Route::Minor, Route::Collective]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+impl ApplicationState {
+    pub fn parse(s: &str) -> Option<ApplicationState> {
+        ApplicationState::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+impl ApplicationEvent {
+    pub fn parse(s: &str) -> Option<ApplicationEvent> {
+        use ApplicationEvent as E;
+        [
+            E::Start,
+            E::Submit,
+            E::SendToBank,
+            E::BankAccept,
+            E::Produce,
+            E::Mail,
+            E::ReadyForPickup,
+            E::DeliverToEntity,
+            E::Collect,
+            E::Reject,
+            E::Withdraw,
+            E::Resubmit,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == s)
     }
 }

@@ -10,6 +10,9 @@
 //! - [`account`]: accounts, login identifiers, passwords and the principal a request acts as (SPEC §2–3).
 //! - [`security`]: abuse limits and secret lifetimes as a policy table (SPEC §3, §9).
 //! - [`audit`]: audit-log entries (SPEC §9).
+//! - [`eligibility`]: who may apply for their own card, by which route, and why not (SPEC §5.1).
+//! - [`policy`]: route × channel policy tables: collection methods and banks (SPEC §5.2).
+//! - [`documents`]: the rules a card photo and ID images must meet, judged from facts read off their bytes (SPEC §5.4).
 //! - [`application`]: the application state machine (SPEC §5.6).
 
 pub mod access;
@@ -19,6 +22,9 @@ pub mod audit;
 pub mod calendar;
 pub mod clock;
 pub mod codes;
+pub mod documents;
+pub mod eligibility;
+pub mod policy;
 pub mod registry;
 pub mod security;
 pub mod values;

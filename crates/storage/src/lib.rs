@@ -4,6 +4,8 @@
 //! - [`connect`]: opens the database named by a URL (`sqlite:` or `postgres:`), applies migrations.
 //! - `sqlite`: WAL, busy timeout, multi-row upserts.
 //! - `postgres`: `COPY` into a staging table for bulk imports.
+//! - `applications`: applications, their documents, events and consents.
+//! - [`blobs`]: document bytes in an object store (`object_store`: local directory, or S3-compatible).
 //! - `accounts`: accounts, sessions, one-time secrets, abuse counters, the SMS outbox and the audit log.
 //! - `common`: the SQL both engines share (written once, expanded per engine by a macro) and the row codecs.
 //!
@@ -13,8 +15,11 @@
 mod common;
 #[macro_use]
 mod accounts;
+#[macro_use]
+mod applications;
 #[doc(hidden)]
 pub mod bench_support;
+pub mod blobs;
 pub mod postgres;
 pub mod sqlite;
 

@@ -7,6 +7,7 @@
 //! - [`context`]: an `AppContext` on a fixed clock (2026-11-21 10:00, Asia/Shanghai).
 //! - [`TestSecrets`]: known captchas and SMS codes.
 //! - [`doubles`]: test servers speaking the face verifier's and the SMS gateway's protocols over HTTP.
+//! - [`images`]: real image bytes: card photos that pass, and one of each kind that must fail.
 //! - [`webdriver`]: a real browser (chromedriver + headless Chromium) that types, uploads and clicks.
 //! - [`browser`]: headless Chromium for portal tests (`SSCARD_REQUIRE_BROWSER=1` makes it mandatory).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failure here is a failed test
@@ -14,6 +15,7 @@
 pub mod browser;
 pub mod doubles;
 pub mod fixtures;
+pub mod images;
 pub mod webdriver;
 
 use std::sync::Arc;
@@ -181,6 +183,7 @@ pub fn context(store: Arc<dyn Store>, clock: FixedClock) -> AppContext {
         calendar: Arc::new(WorkdayCalendar::embedded().unwrap()),
         secrets: Arc::new(TestSecrets::default()),
         face: Arc::new(sscard_app::realname::DemoFaceVerifier),
+        blobs: Arc::new(sscard_storage::blobs::ObjectBlobStore::memory()),
     }
 }
 

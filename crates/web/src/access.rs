@@ -94,6 +94,37 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/admin/accounts", Access::Roles(ADMIN)),
     (Method::POST, "/api/v1/admin/clients", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/audit", Access::Roles(ADMIN)),
+    (Method::PUT, "/api/v1/admin/openings/{category}", Access::Roles(ADMIN)),
+    (
+        Method::POST,
+        "/api/v1/applications/eligibility",
+        Access::Roles(RESIDENT),
+    ),
+    (Method::POST, "/api/v1/applications", Access::Roles(RESIDENT)),
+    (Method::GET, "/api/v1/applications", Access::Roles(RESIDENT)),
+    (Method::GET, "/api/v1/applications/{id}", Access::Roles(RESIDENT)),
+    (Method::PATCH, "/api/v1/applications/{id}", Access::Roles(RESIDENT)),
+    (
+        Method::PUT,
+        "/api/v1/applications/{id}/documents/{kind}",
+        Access::Roles(RESIDENT),
+    ),
+    (
+        Method::GET,
+        "/api/v1/applications/{id}/documents/{kind}",
+        Access::Roles(RESIDENT),
+    ),
+    (
+        Method::POST,
+        "/api/v1/applications/{id}/submit",
+        Access::Roles(RESIDENT),
+    ),
+    (
+        Method::POST,
+        "/api/v1/applications/{id}/withdraw",
+        Access::Roles(RESIDENT),
+    ),
+    (Method::GET, "/api/v1/applications/{id}/events", Access::Roles(RESIDENT)),
 ];
 
 const STAFF: &[Role] = &[BankClerk, OutletClerk, HotlineAgent, Admin];

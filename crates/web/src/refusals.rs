@@ -147,3 +147,74 @@ impl From<AccountError> for ApiError {
         }
     }
 }
+
+impl From<sscard_app::applications::ApplyError> for ApiError {
+    fn from(e: sscard_app::applications::ApplyError) -> ApiError {
+        use sscard_app::applications::ApplyError as A;
+        use sscard_domain::eligibility::Ineligible as I;
+        match e {
+            A::Ineligible(i) => {
+                let err = ApiError::rule(UNPROCESSABLE, i.code());
+                match i {
+                    I::ApplicationInProgress { reference } => err.with_arg("reference", reference),
+                    I::NotOpenYet { category, opens_on } => err
+                        .with_arg("category", category)
+                        .with_arg("opens_on", opens_on.to_string()),
+                    _ => err,
+                }
+            }
+            A::MayNotApply(sscard_domain::account::ApplyRefusal::RealNameRequired) => {
+                ApiError::rule(StatusCode::FORBIDDEN, "real_name_required")
+            }
+            A::MayNotApply(_) => ApiError::rule(StatusCode::FORBIDDEN, "forbidden"),
+            A::ConsentRequired(kind) => {
+                ApiError::field(UNPROCESSABLE, "consent_required", kind.as_str(), "consent_missing")
+            }
+            A::NotFound => ApiError::NotFound,
+            A::NotDraft(state) => {
+                ApiError::rule(StatusCode::CONFLICT, "not_draft").with_arg("state", state.as_str().into())
+            }
+            A::Invalid(fields) => {
+                let mut err = ApiError::rule(UNPROCESSABLE, "invalid_fields");
+                for f in fields {
+                    err = err.with_field(&f.field, f.code);
+                }
+                err
+            }
+            A::Incomplete(fields) => {
+                let mut err = ApiError::rule(UNPROCESSABLE, "incomplete");
+                for f in fields {
+                    err = err.with_field(&f, "required");
+                }
+                err
+            }
+            A::Document(d) => document_error("document", d),
+            A::AlreadySubmitted => ApiError::rule(StatusCode::CONFLICT, "already_submitted"),
+            A::Transition(t) => {
+                ApiError::rule(StatusCode::CONFLICT, "not_allowed_now").with_arg("state", t.from.as_str().into())
+            }
+            A::Auth(a) => a.into(),
+            A::Store(s) => s.into(),
+            A::Blob(b) => ApiError::DatabaseUnavailable(b.to_string()),
+        }
+    }
+}
+
+/// A refused document, named by its field (`card_photo`, `id_front`, …), with the value found.
+pub fn document_error(field: &str, d: sscard_domain::documents::DocumentError) -> ApiError {
+    use sscard_domain::documents::DocumentError as D;
+    let err = ApiError::field(UNPROCESSABLE, d.code(), field, d.code());
+    match d {
+        D::TooSmall { bytes, min } => err
+            .with_arg("bytes", bytes.to_string())
+            .with_arg("limit", min.to_string()),
+        D::TooLarge { bytes, max } => err
+            .with_arg("bytes", bytes.to_string())
+            .with_arg("limit", max.to_string()),
+        D::NotJpeg { found } | D::NotAnImage { found } => err.with_arg("found", found.to_string()),
+        D::WrongDimensions { width, height } | D::TooManyPixels { width, height } => err
+            .with_arg("width", width.to_string())
+            .with_arg("height", height.to_string()),
+        D::Grayscale | D::Undecodable => err,
+    }
+}

@@ -2,6 +2,7 @@
 //! `utoipa_axum::routes!`, so it cannot be served without being in the OpenAPI document.
 
 pub mod admin;
+pub mod applications;
 pub mod auth;
 pub mod me;
 pub mod ops;
@@ -31,7 +32,9 @@ use crate::state::AppState;
                                        client credentials; bank systems use the client-credentials grant"),
         (name = "account", description = "The caller's own account, sessions, access log and real-name authentication"),
         (name = "people", description = "Registry records, within the caller's reach (SPEC §9)"),
-        (name = "admin", description = "Accounts, API clients and the audit log (admin only)")
+        (name = "applications", description = "Applying for one's own card (SPEC §5): eligibility, the draft, \
+                                               documents, consents, submission, 我的办事"),
+        (name = "admin", description = "Accounts, API clients, category openings and the audit log (admin only)")
     ),
     modifiers(&SecuritySchemes),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem))
@@ -77,6 +80,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::create_account))
         .routes(routes!(admin::create_client))
         .routes(routes!(admin::audit))
+        .routes(routes!(applications::eligibility))
+        .routes(routes!(applications::start, applications::list))
+        .routes(routes!(applications::get_one, applications::update))
+        .routes(routes!(applications::upload, applications::download))
+        .routes(routes!(applications::submit))
+        .routes(routes!(applications::withdraw))
+        .routes(routes!(applications::events))
+        .routes(routes!(applications::set_opening))
 }
 
 /// The OpenAPI document of every API route.

@@ -198,10 +198,15 @@ impl Api {
     }
 
     pub async fn captcha(&self) -> String {
+        self.captcha_for(CLIENT_ID, CLIENT_SECRET).await
+    }
+
+    /// A captcha for another API client.
+    pub async fn captcha_for(&self, client: &str, secret: &str) -> String {
         let r = self
             .http
             .post(self.url("/api/v1/auth/captchas"))
-            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+            .basic_auth(client, Some(secret))
             .send()
             .await
             .unwrap();
@@ -231,6 +236,27 @@ impl Api {
             json!({"login": login, "password": password, "captcha_id": captcha_id, "captcha": captcha}),
         )
         .await
+    }
+
+    /// A login through another API client, with a captcha of that client's.
+    pub async fn login_with(
+        &self,
+        client: &str,
+        secret: &str,
+        login: &str,
+        password: &str,
+        captcha_id: &str,
+    ) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .basic_auth(client, Some(secret))
+            .json(&json!({"login": login, "password": password, "captcha_id": captcha_id, "captcha": TEST_CAPTCHA}))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn login(&self, login: &str, password: &str) -> (u16, Value) {

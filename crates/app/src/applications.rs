@@ -1,0 +1,589 @@
+//! Applying for one's own card (SPEC §5.1–5.6): the eligibility check, the draft and its form, the documents,
+//! consents, submission, withdrawal, and "my applications".
+//!
+//! Every refusal leaves stored data as it was: a form patch is checked whole before anything is saved; a
+//! document is judged before it is stored; state changes are conditional on the state read.
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use serde::Deserialize;
+use sscard_domain::access::Channel;
+use sscard_domain::account::{ApplyRefusal, Principal};
+use sscard_domain::application::{
+    Application, ApplicationEvent, ApplicationEventRecord, ApplicationForm, ApplicationState, Consent, ConsentKind,
+    DocumentRef, MailDetails, Route,
+};
+use sscard_domain::codes::{CodeTables, Table};
+use sscard_domain::documents::{DocumentError, DocumentKind, MAX_DOCUMENT_BYTES};
+use sscard_domain::eligibility::{own_route, Facts, Ineligible};
+use sscard_domain::policy::{bank_rule, collection_methods, BankRule, CollectionMethod, PRODUCTION_DAYS};
+use sscard_domain::registry::{InsuredPerson, Membership};
+use sscard_domain::security;
+use sscard_domain::values::{BeijingPostalCode, IdNumber, Mobile, PersonName};
+
+use crate::auth::{take_quota, AuthError, Meta};
+use crate::ports::{BlobError, BranchFilter, StoreError, Submission};
+use crate::secrets::new_id;
+use crate::AppContext;
+
+/// A field at fault: its name, the code of the rule, and the value found when it helps to say it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+}
+
+fn fe(field: &str, code: &'static str) -> FieldError {
+    FieldError {
+        field: field.to_string(),
+        code,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("not eligible: {0}")]
+    Ineligible(Ineligible),
+    #[error("{0}")]
+    MayNotApply(ApplyRefusal),
+    #[error("the {0:?} consent is required")]
+    ConsentRequired(ConsentKind),
+    #[error("not found")]
+    NotFound,
+    #[error("the application is {0:?}, not a draft")]
+    NotDraft(ApplicationState),
+    #[error("invalid fields: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("missing before submission: {0:?}")]
+    Incomplete(Vec<String>),
+    #[error("document: {0}")]
+    Document(DocumentError),
+    #[error("the application was already submitted")]
+    AlreadySubmitted,
+    #[error("{0}")]
+    Transition(sscard_domain::application::TransitionError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+}
+
+/// The checked result of the eligibility check: the route, and the registry record the form starts from.
+#[derive(Debug, Clone)]
+pub struct Eligible {
+    pub route: Route,
+    pub person: InsuredPerson,
+}
+
+fn may_apply(p: &Principal) -> Result<IdNumber, ApplyError> {
+    p.account.may_apply().map_err(ApplyError::MayNotApply)?;
+    p.account
+        .id_number
+        .clone()
+        .ok_or(ApplyError::MayNotApply(ApplyRefusal::RealNameRequired))
+}
+
+async fn consent(
+    ctx: &AppContext,
+    p: &Principal,
+    person: &IdNumber,
+    kind: ConsentKind,
+    application: Option<&str>,
+) -> Result<(), StoreError> {
+    ctx.store
+        .record_consent(&Consent {
+            account: p.account.id.clone(),
+            person: person.clone(),
+            application: application.map(str::to_string),
+            kind,
+            text_version: kind.text_version().to_string(),
+            channel: p.channel,
+            at: ctx.clock.now(),
+        })
+        .await
+}
+
+/// The setting that holds a category's opening date (`YYYY-MM-DD`); unset means open (normal issuance
+/// since 2026-01-04).
+pub fn opening_setting(category: &str) -> String {
+    format!("opening:{category}")
+}
+
+/// SPEC §5.1: after the access-authorisation consent, within the hourly quota.
+pub async fn check_eligibility(
+    ctx: &AppContext,
+    p: &Principal,
+    access_authorisation: bool,
+    meta: &Meta,
+) -> Result<Eligible, ApplyError> {
+    let _ = meta;
+    let id = may_apply(p)?;
+    if !access_authorisation {
+        return Err(ApplyError::ConsentRequired(ConsentKind::AccessAuthorisation));
+    }
+    take_quota(ctx, &security::ELIGIBILITY_PER_ACCOUNT, &p.account.id).await?;
+    consent(ctx, p, &id, ConsentKind::AccessAuthorisation, None).await?;
+    let person = ctx.store.person(&id).await?;
+    let today = ctx.clock.now().date_naive();
+    let mut facts = Facts::default();
+    if let Some(person) = &person {
+        facts.opens_on = ctx
+            .store
+            .setting(&opening_setting(person.membership.category()))
+            .await?
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        facts.open_application = ctx.store.open_application_of(&id).await?.map(|a| a.reference);
+        facts.has_live_card = ctx.store.has_collected_card(&id).await?;
+    }
+    let route = own_route(person.as_ref(), today, &facts).map_err(ApplyError::Ineligible)?;
+    Ok(Eligible {
+        route,
+        // `own_route` refused a missing person above.
+        person: person.ok_or(ApplyError::Ineligible(Ineligible::NotInRegistry))?,
+    })
+}
+
+/// A reference a person can read out on the phone: date and eight characters.
+fn new_reference(ctx: &AppContext) -> String {
+    let token = ctx.secrets.token().to_ascii_uppercase();
+    let tail: String = token.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
+    format!("BJ{}{tail}", ctx.clock.now().format("%Y%m%d"))
+}
+
+/// The form as the registry fills it in (SPEC §5.2): editable fields prefilled, a retiree's bank locked.
+fn prefilled(route: Route, person: &InsuredPerson, channel: Channel) -> ApplicationForm {
+    let mut form = ApplicationForm {
+        ethnicity: person.ethnicity.clone(),
+        occupation: person.occupation.clone(),
+        residence_district: person.residence_district.clone(),
+        residence_address: Some(person.address.clone()).filter(|a| !a.trim().is_empty()),
+        mobile: person.mobile.clone(),
+        ..ApplicationForm::default()
+    };
+    if route == Route::Retiree {
+        form.occupation = Some(CodeTables::RETIRED_OCCUPATION.to_string());
+        if let Membership::Retiree {
+            pension_bank,
+            pension_branch,
+        } = &person.membership
+        {
+            form.bank = Some(pension_bank.clone());
+            form.branch = Some(pension_branch.clone());
+        }
+    }
+    if let [only] = collection_methods(route, channel) {
+        form.collection = Some(*only);
+    }
+    form
+}
+
+/// Starts (or resumes) the application: the disclaimer, then the eligibility check, then a draft. When the
+/// person already has an open application, `Err(Ineligible(ApplicationInProgress))` names it.
+pub async fn start(
+    ctx: &AppContext,
+    p: &Principal,
+    disclaimer: bool,
+    access_authorisation: bool,
+    meta: &Meta,
+) -> Result<Application, ApplyError> {
+    let id = may_apply(p)?;
+    if !disclaimer {
+        return Err(ApplyError::ConsentRequired(ConsentKind::Disclaimer));
+    }
+    let eligible = check_eligibility(ctx, p, access_authorisation, meta).await?;
+    consent(ctx, p, &id, ConsentKind::Disclaimer, None).await?;
+    let now = ctx.clock.now();
+    let application = Application {
+        id: new_id(),
+        reference: new_reference(ctx),
+        person: id.clone(),
+        applicant: p.account.id.clone(),
+        route: eligible.route,
+        channel: p.channel,
+        state: ApplicationState::Draft,
+        form: prefilled(eligible.route, &eligible.person, p.channel),
+        documents: BTreeMap::new(),
+        created_at: now,
+        updated_at: now,
+        submitted_at: None,
+        due_on: None,
+    };
+    let start = ApplicationEventRecord {
+        at: now,
+        event: ApplicationEvent::Start,
+        from: None,
+        to: ApplicationState::Draft,
+        actor: p.account.id.clone(),
+        channel: p.channel,
+        note: None,
+    };
+    match ctx.store.create_application(&application, &start).await? {
+        Ok(()) => Ok(application),
+        // Another channel started one a moment ago.
+        Err(existing) => {
+            let reference = ctx
+                .store
+                .application(&existing)
+                .await?
+                .map(|a| a.reference)
+                .unwrap_or_default();
+            Err(ApplyError::Ineligible(Ineligible::ApplicationInProgress { reference }))
+        }
+    }
+}
+
+/// The caller's own application, or "not found" (also for someone else's).
+pub async fn mine(ctx: &AppContext, p: &Principal, id: &str) -> Result<Application, ApplyError> {
+    match ctx.store.application(id).await? {
+        Some(a) if a.applicant == p.account.id => Ok(a),
+        _ => Err(ApplyError::NotFound),
+    }
+}
+
+pub async fn list_mine(ctx: &AppContext, p: &Principal) -> Result<Vec<Application>, ApplyError> {
+    Ok(ctx.store.applications_of(&p.account.id).await?)
+}
+
+pub async fn history(ctx: &AppContext, p: &Principal, id: &str) -> Result<Vec<ApplicationEventRecord>, ApplyError> {
+    let a = mine(ctx, p, id).await?;
+    Ok(ctx.store.events(&a.id).await?)
+}
+
+/// Mail details as typed.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct MailPatch {
+    pub recipient: Option<String>,
+    pub mobile: Option<String>,
+    pub district: Option<String>,
+    pub postal_code: Option<String>,
+    pub address: Option<String>,
+}
+
+/// The fields a request changes; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct FormPatch {
+    pub ethnicity: Option<String>,
+    pub occupation: Option<String>,
+    pub residence_district: Option<String>,
+    pub residence_address: Option<String>,
+    pub mobile: Option<String>,
+    pub bank: Option<String>,
+    pub branch: Option<String>,
+    /// `branch_pickup`, `bank_mail`, …: one the route allows on this channel.
+    pub collection: Option<String>,
+    pub mail: Option<MailPatch>,
+}
+
+const ADDRESS_MAX: usize = 100;
+
+fn text(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        errors.push(fe(field, "required"));
+        None
+    } else if v.chars().count() > ADDRESS_MAX {
+        errors.push(fe(field, "too_long"));
+        None
+    } else {
+        Some(v.to_string())
+    }
+}
+
+/// Applies a patch to a draft's form, checking every field; nothing is saved unless all pass.
+pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch) -> Result<Application, ApplyError> {
+    let mut a = mine(ctx, p, id).await?;
+    if a.state != ApplicationState::Draft {
+        return Err(ApplyError::NotDraft(a.state));
+    }
+    let codes = &ctx.codes;
+    let mut errors = Vec::new();
+    let mut form = a.form.clone();
+    let code = |field: &str, table: Table, value: &str, errors: &mut Vec<FieldError>| {
+        if codes.contains(table, value.trim()) {
+            Some(value.trim().to_string())
+        } else {
+            errors.push(fe(field, "invalid_choice"));
+            None
+        }
+    };
+    if let Some(v) = &patch.ethnicity {
+        form.ethnicity = code("ethnicity", Table::EthnicGroup, v, &mut errors).or(form.ethnicity);
+    }
+    if let Some(v) = &patch.occupation {
+        form.occupation = code("occupation", Table::Occupation, v, &mut errors).or(form.occupation);
+    }
+    if let Some(v) = &patch.residence_district {
+        form.residence_district =
+            code("residence_district", Table::District, v, &mut errors).or(form.residence_district);
+    }
+    if let Some(v) = &patch.residence_address {
+        form.residence_address = text("residence_address", v, &mut errors).or(form.residence_address);
+    }
+    if let Some(v) = &patch.mobile {
+        match Mobile::parse(v) {
+            Ok(m) => form.mobile = Some(m),
+            Err(_) => errors.push(fe("mobile", "mobile_invalid")),
+        }
+    }
+    // Bank and branch: a retiree's are locked to the pension bank; otherwise a cooperative bank and one of its
+    // branches.
+    if patch.bank.is_some() || patch.branch.is_some() {
+        match bank_rule(a.route) {
+            BankRule::PensionBank => {
+                let changes = patch
+                    .bank
+                    .as_ref()
+                    .is_some_and(|b| Some(b.trim()) != form.bank.as_deref())
+                    || patch
+                        .branch
+                        .as_ref()
+                        .is_some_and(|b| Some(b.trim()) != form.branch.as_deref());
+                if changes {
+                    errors.push(fe("bank", "bank_locked"));
+                }
+            }
+            BankRule::Any | BankRule::EmployerAllowed => {
+                let bank = patch
+                    .bank
+                    .as_deref()
+                    .map(str::trim)
+                    .map(str::to_string)
+                    .or(form.bank.clone());
+                let branch = patch.branch.as_deref().map(str::trim).map(str::to_string);
+                match bank {
+                    Some(b) if codes.bank(&b).is_some() => {
+                        let branches = ctx
+                            .store
+                            .branches(&BranchFilter {
+                                bank: Some(b.clone()),
+                                ..BranchFilter::default()
+                            })
+                            .await?;
+                        // Changing the bank drops a branch of the old one.
+                        let branch = branch.or_else(|| form.branch.clone().filter(|_| patch.bank.is_none()));
+                        match branch {
+                            Some(br) if branches.iter().any(|x| x.code == br) => {
+                                form.bank = Some(b);
+                                form.branch = Some(br);
+                            }
+                            Some(_) => errors.push(fe("branch", "branch_not_of_bank")),
+                            None => {
+                                form.bank = Some(b);
+                                form.branch = None;
+                            }
+                        }
+                    }
+                    Some(_) => errors.push(fe("bank", "invalid_choice")),
+                    None => errors.push(fe("bank", "required")),
+                }
+            }
+        }
+    }
+    if let Some(v) = &patch.collection {
+        let allowed = collection_methods(a.route, p.channel);
+        match CollectionMethod::parse(v.trim()) {
+            Some(m) if allowed.contains(&m) => {
+                form.collection = Some(m);
+                if !m.needs_mail_details() {
+                    form.mail = None;
+                }
+            }
+            _ => errors.push(fe("collection", "collection_not_allowed")),
+        }
+    }
+    if let Some(m) = &patch.mail {
+        let recipient = PersonName::parse(m.recipient.as_deref().unwrap_or(""));
+        let mobile = Mobile::parse(m.mobile.as_deref().unwrap_or(""));
+        let district = m
+            .district
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| codes.district(d).is_some());
+        let postal = BeijingPostalCode::parse(m.postal_code.as_deref().unwrap_or(""));
+        let address = text("mail.address", m.address.as_deref().unwrap_or(""), &mut errors);
+        if recipient.is_err() {
+            errors.push(fe("mail.recipient", "name_invalid"));
+        }
+        if mobile.is_err() {
+            errors.push(fe("mail.mobile", "mobile_invalid"));
+        }
+        if district.is_none() {
+            errors.push(fe("mail.district", "invalid_choice"));
+        }
+        if postal.is_err() {
+            errors.push(fe("mail.postal_code", "postal_code_invalid"));
+        }
+        if let (Ok(recipient), Ok(mobile), Some(district), Ok(postal_code), Some(address)) =
+            (recipient, mobile, district, postal, address)
+        {
+            form.mail = Some(MailDetails {
+                recipient,
+                mobile,
+                district: district.to_string(),
+                postal_code,
+                address,
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApplyError::Invalid(errors));
+    }
+    let now = ctx.clock.now();
+    if !ctx.store.save_form(&a.id, &form, now).await? {
+        let state = ctx.store.application(&a.id).await?.map(|x| x.state).unwrap_or(a.state);
+        return Err(ApplyError::NotDraft(state));
+    }
+    a.form = form;
+    a.updated_at = now;
+    Ok(a)
+}
+
+/// Judges a document's bytes and attaches it to the draft. The bytes are stored (content-addressed) only
+/// when they pass.
+pub async fn upload(
+    ctx: &AppContext,
+    p: &Principal,
+    id: &str,
+    kind: DocumentKind,
+    bytes: Vec<u8>,
+) -> Result<Application, ApplyError> {
+    let mut a = mine(ctx, p, id).await?;
+    if a.state != ApplicationState::Draft {
+        return Err(ApplyError::NotDraft(a.state));
+    }
+    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(ApplyError::Document(DocumentError::TooLarge {
+            bytes: bytes.len() as u64,
+            max: MAX_DOCUMENT_BYTES,
+        }));
+    }
+    let (bytes, judged) = tokio::task::spawn_blocking(move || {
+        let judged = crate::images::inspect(kind, &bytes);
+        (bytes, judged)
+    })
+    .await
+    .map_err(|e| StoreError::Database(format!("inspection task: {e}")))?;
+    let facts = judged.map_err(ApplyError::Document)?;
+    let hash = digest(&bytes);
+    let doc = DocumentRef {
+        hash: hash.clone(),
+        media_type: facts.format.media_type().to_string(),
+        bytes: facts.bytes,
+    };
+    ctx.blobs.put(&hash, bytes).await?;
+    let now = ctx.clock.now();
+    if !ctx.store.set_document(&a.id, kind, &doc, now).await? {
+        return Err(ApplyError::NotDraft(ApplicationState::Submitted));
+    }
+    a.documents.insert(kind, doc);
+    a.updated_at = now;
+    Ok(a)
+}
+
+fn digest(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A document's bytes, for its applicant.
+pub async fn document(
+    ctx: &AppContext,
+    p: &Principal,
+    id: &str,
+    kind: DocumentKind,
+) -> Result<(DocumentRef, Vec<u8>), ApplyError> {
+    let a = mine(ctx, p, id).await?;
+    let doc = a.documents.get(&kind).cloned().ok_or(ApplyError::NotFound)?;
+    let bytes = ctx.blobs.get(&doc.hash).await?.ok_or(ApplyError::NotFound)?;
+    Ok((doc, bytes))
+}
+
+/// Submission (SPEC §5.5): the solemn commitment and a separate confirmation; complete; once. A retry with
+/// the same `key` answers with the application as submitted.
+pub async fn submit(
+    ctx: &AppContext,
+    p: &Principal,
+    id: &str,
+    commitment: bool,
+    confirmed: bool,
+    key: Option<&str>,
+) -> Result<Application, ApplyError> {
+    let a = mine(ctx, p, id).await?;
+    let person = may_apply(p)?;
+    if a.state != ApplicationState::Draft {
+        return replayed(ctx, &a, key).await;
+    }
+    if !commitment {
+        return Err(ApplyError::ConsentRequired(ConsentKind::Commitment));
+    }
+    if !confirmed {
+        return Err(ApplyError::Invalid(vec![fe("confirm", "confirmation_required")]));
+    }
+    let missing = a.missing();
+    if !missing.is_empty() {
+        return Err(ApplyError::Incomplete(missing));
+    }
+    let now = ctx.clock.now();
+    let event = ApplicationEventRecord {
+        at: now,
+        event: ApplicationEvent::Submit,
+        from: Some(ApplicationState::Draft),
+        to: ApplicationState::Submitted,
+        actor: p.account.id.clone(),
+        channel: p.channel,
+        note: None,
+    };
+    let submission = Submission {
+        submitted_at: now,
+        due_on: (now + Duration::days(PRODUCTION_DAYS)).date_naive(),
+        key: key.map(str::to_string),
+    };
+    if !ctx
+        .store
+        .transition(&a.id, ApplicationState::Draft, &event, Some(&submission))
+        .await?
+    {
+        // Someone else (another tab, another channel, a retry) submitted it first.
+        let now_stored = ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)?;
+        return replayed(ctx, &now_stored, key).await;
+    }
+    consent(ctx, p, &person, ConsentKind::Commitment, Some(&a.id)).await?;
+    ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)
+}
+
+async fn replayed(ctx: &AppContext, a: &Application, key: Option<&str>) -> Result<Application, ApplyError> {
+    if a.state == ApplicationState::Submitted {
+        let stored = ctx.store.submit_key(&a.id).await?;
+        if key.is_some() && stored.as_deref() == key {
+            return Ok(a.clone());
+        }
+        return Err(ApplyError::AlreadySubmitted);
+    }
+    Err(ApplyError::NotDraft(a.state))
+}
+
+/// Withdrawal, while allowed (before production, SPEC §5.6).
+pub async fn withdraw(ctx: &AppContext, p: &Principal, id: &str) -> Result<Application, ApplyError> {
+    let a = mine(ctx, p, id).await?;
+    let to = a
+        .state
+        .apply(ApplicationEvent::Withdraw)
+        .map_err(ApplyError::Transition)?;
+    let event = ApplicationEventRecord {
+        at: ctx.clock.now(),
+        event: ApplicationEvent::Withdraw,
+        from: Some(a.state),
+        to,
+        actor: p.account.id.clone(),
+        channel: p.channel,
+        note: None,
+    };
+    if !ctx.store.transition(&a.id, a.state, &event, None).await? {
+        let state = ctx.store.application(&a.id).await?.map(|x| x.state).unwrap_or(a.state);
+        return Err(ApplyError::NotDraft(state));
+    }
+    ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)
+}

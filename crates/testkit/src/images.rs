@@ -1,0 +1,92 @@
+//! Real image bytes for document tests: photos that pass, and one of each kind that must fail.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, GrayImage, ImageFormat, RgbImage};
+
+/// Deterministic noise, so a JPEG of it is large (a flat picture compresses to a few KB).
+fn noise(w: u32, h: u32, seed: u32) -> RgbImage {
+    let mut x = seed.wrapping_mul(2_654_435_761).max(1);
+    RgbImage::from_fn(w, h, |_, _| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        image::Rgb([(x & 0xff) as u8, ((x >> 8) & 0xff) as u8, ((x >> 16) & 0xff) as u8])
+    })
+}
+
+fn encode(img: DynamicImage, format: ImageFormat) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+/// A colour JPEG of `w`×`h` full of noise (358×441 comes to well over 20 KB).
+pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    encode(DynamicImage::ImageRgb8(noise(w, h, w ^ h)), ImageFormat::Jpeg)
+}
+
+/// A card photo that passes every rule.
+pub fn card_photo() -> Vec<u8> {
+    jpeg(358, 441)
+}
+
+/// A flat JPEG of the right size: a few KB, under the 20 KB minimum.
+pub fn tiny_photo() -> Vec<u8> {
+    encode(
+        DynamicImage::ImageRgb8(RgbImage::from_pixel(358, 441, image::Rgb([200, 180, 160]))),
+        ImageFormat::Jpeg,
+    )
+}
+
+/// A black-and-white JPEG of the right size and weight.
+pub fn grayscale_photo() -> Vec<u8> {
+    let rgb = noise(358, 441, 7);
+    let gray = GrayImage::from_fn(358, 441, |x, y| image::Luma([rgb.get_pixel(x, y)[0]]));
+    encode(DynamicImage::ImageLuma8(gray), ImageFormat::Jpeg)
+}
+
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    encode(DynamicImage::ImageRgb8(noise(w, h, 3)), ImageFormat::Png)
+}
+
+/// A valid JPEG header followed by padding: `len` bytes in all.
+pub fn oversized(len: usize) -> Vec<u8> {
+    let mut v = card_photo();
+    v.resize(len, 0);
+    v
+}
+
+/// A JPEG cut in half.
+pub fn truncated_jpeg() -> Vec<u8> {
+    let mut v = card_photo();
+    v.truncate(v.len() / 2);
+    v
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for b in data {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A decompression bomb: a small PNG whose header claims `side`×`side` pixels (decoding it would need
+/// gigabytes).
+pub fn png_bomb(side: u32) -> Vec<u8> {
+    let mut v = png(64, 64);
+    // IHDR data starts at byte 16 (8 signature + 4 length + 4 type); its CRC follows the 13 data bytes.
+    v[16..20].copy_from_slice(&side.to_be_bytes());
+    v[20..24].copy_from_slice(&side.to_be_bytes());
+    let crc = crc32(&v[12..29]);
+    v[29..33].copy_from_slice(&crc.to_be_bytes());
+    v
+}
