@@ -198,6 +198,22 @@ impl CodeTables {
         self.position(Table::Bank, code).map(|i| &self.banks[i])
     }
 
+    /// A code's name in Chinese or English; the code itself when the table does not hold it.
+    pub fn name(&self, table: Table, code: &str, en: bool) -> String {
+        let pick = |zh: &str, en_name: &str| if en { en_name.to_string() } else { zh.to_string() };
+        let Some(i) = self.position(table, code) else {
+            return code.to_string();
+        };
+        match table {
+            Table::District => pick(&self.districts[i].name_zh, &self.districts[i].name_en),
+            Table::Bank => pick(&self.banks[i].name_zh, &self.banks[i].name_en),
+            Table::EthnicGroup => self.ethnic_groups[i].name(en).to_string(),
+            Table::Nationality => self.nationalities[i].name(en).to_string(),
+            Table::Occupation => self.occupations[i].name(en).to_string(),
+            Table::GuardianRelationship => self.guardian_relationships[i].name(en).to_string(),
+        }
+    }
+
     /// The occupation every retiree's application defaults to (SPEC §5.2).
     pub const RETIRED_OCCUPATION: &'static str = "R";
 }

@@ -121,6 +121,61 @@ impl Driver {
         .await;
     }
 
+    async fn script(&self, js: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": js, "args": []})),
+        )
+        .await
+    }
+
+    /// Clicks something that loads a new page (a submit button, a link) and waits until the new page has
+    /// loaded: the old document is marked first, so a click that returns before the navigation ends is not
+    /// mistaken for its result.
+    pub async fn click_and_wait(&self, css: &str) {
+        self.script("window.__sscard_old_page = true;").await;
+        self.click(css).await;
+        for _ in 0..200 {
+            let v = self
+                .script("return (window.__sscard_old_page !== true) && document.readyState === 'complete';")
+                .await;
+            if v == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("clicking {css} did not load a new page");
+    }
+
+    /// Empties a text input.
+    pub async fn clear(&self, css: &str) {
+        let el = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({})))
+            .await;
+    }
+
+    /// Chooses an option of a `<select>` by its value.
+    pub async fn select(&self, select_css: &str, value: &str) {
+        self.click(&format!("{select_css} option[value=\"{value}\"]")).await;
+    }
+
+    /// Whether an element matching `css` is on the page.
+    pub async fn has(&self, css: &str) -> bool {
+        let url = format!("{}/session/{}/elements", self.base, self.session);
+        let v: Value = self
+            .http
+            .post(url)
+            .json(&json!({"using": "css selector", "value": css}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["value"].as_array().is_some_and(|a| !a.is_empty())
+    }
+
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
         self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({})))

@@ -153,6 +153,15 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/account/real-name", Access::Roles(RESIDENT)),
     (Method::POST, "/account/real-name", Access::Roles(RESIDENT)),
     (Method::GET, "/staff", Access::Roles(STAFF)),
+    (Method::GET, "/apply", Access::Roles(RESIDENT)),
+    (Method::POST, "/apply", Access::Roles(RESIDENT)),
+    (Method::GET, "/apply/{id}/documents", Access::Roles(RESIDENT)),
+    (Method::POST, "/apply/{id}/documents", Access::Roles(RESIDENT)),
+    (Method::GET, "/apply/{id}/{step}", Access::Roles(RESIDENT)),
+    (Method::POST, "/apply/{id}/{step}", Access::Roles(RESIDENT)),
+    (Method::GET, "/applications", Access::Roles(RESIDENT)),
+    (Method::GET, "/applications/{id}", Access::Roles(RESIDENT)),
+    (Method::POST, "/applications/{id}/withdraw", Access::Roles(RESIDENT)),
 ];
 
 pub fn rule(table: &[(Method, &str, Access)], method: &Method, path: &str) -> Option<Access> {

@@ -38,7 +38,7 @@ async fn log_in_authenticate_real_name_and_see_the_access_log() {
     driver.type_into("#password", PASSWORD).await;
     driver.type_into("#captcha", TEST_CAPTCHA).await;
     driver.screenshot(&dir.join("login-filled.png")).await;
-    driver.click("#login-submit").await;
+    driver.click_and_wait("#login-submit").await;
     assert!(
         driver.current_url().await.ends_with("/account"),
         "{}",
@@ -47,13 +47,13 @@ async fn log_in_authenticate_real_name_and_see_the_access_log() {
     let page = driver.source().await;
     assert!(page.contains("id=\"real-name-link\""), "not yet authenticated: {page}");
 
-    driver.click("#real-name-link").await;
+    driver.click_and_wait("#real-name-link").await;
     driver.type_into("#name", &w.victim.1).await;
     driver.type_into("#id_number", w.victim.0.as_str()).await;
     let photo = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
     std::fs::write(photo.path(), png_photo(b"")).unwrap();
     driver.type_into("#photo", photo.path().to_str().unwrap()).await;
-    driver.click("#real-name-submit").await;
+    driver.click_and_wait("#real-name-submit").await;
 
     assert!(
         driver.current_url().await.ends_with("/account"),
@@ -76,7 +76,7 @@ async fn log_in_authenticate_real_name_and_see_the_access_log() {
     driver.type_into("#login", "resident1").await;
     driver.type_into("#password", PASSWORD).await;
     driver.type_into("#captcha", "AAAA").await;
-    driver.click("#login-submit").await;
+    driver.click_and_wait("#login-submit").await;
     let page = driver.source().await;
     assert!(
         page.contains("id=\"captcha-error\"") && page.contains("do not match the picture"),

@@ -14,10 +14,11 @@ use sscard_app::ports::{OidcFlow, SessionRecord};
 use sscard_app::secrets::sha256_hex;
 use sscard_domain::values::Mobile;
 
+use super::forms::FieldErrors;
 use super::pages::{render, Prefs};
 use crate::access::{Caller, ClientMeta, SESSION_COOKIE};
 use crate::i18n::Lang;
-use crate::problem::{problem_body, ApiError};
+use crate::problem::ApiError;
 use crate::state::{AppState, Mode};
 
 /// Only local paths are followed after login (no open redirect).
@@ -56,12 +57,6 @@ async fn visitor_session(
     Ok((s, session_cookie(state, &secret)))
 }
 
-#[derive(Serialize, Default)]
-struct ErrorItem {
-    field: String,
-    message: String,
-}
-
 /// Every login-type form: what was typed, what was wrong, the captcha to show.
 #[derive(Serialize, Default)]
 struct AuthForm {
@@ -76,43 +71,6 @@ struct AuthForm {
     problems: FieldErrors,
     notice: Option<String>,
     providers: Vec<ProviderLink>,
-}
-
-/// What was wrong with a form: each message beside its field, and all of them in the summary.
-#[derive(Serialize, Default)]
-struct FieldErrors {
-    errors: BTreeMap<String, String>,
-    summary: Vec<ErrorItem>,
-}
-
-impl FieldErrors {
-    /// The error in the caller's language. Errors without a field (locks, quotas) point at `first_field`.
-    fn add(&mut self, state: &AppState, lang: Lang, err: &ApiError, first_field: &str) {
-        let p = problem_body(state, lang, err, "", None);
-        let items = if p.errors.is_empty() {
-            vec![(first_field.to_string(), p.detail)]
-        } else {
-            p.errors.into_iter().map(|e| (e.field, e.message)).collect()
-        };
-        for (field, message) in items {
-            self.errors.insert(field.clone(), message.clone());
-            self.summary.push(ErrorItem { field, message });
-        }
-    }
-
-    /// "Fill in this field" for each empty one.
-    fn required(&mut self, state: &AppState, lang: Lang, fields: &[(&str, bool)]) {
-        for (name, empty) in fields {
-            if *empty {
-                let err = ApiError::field(StatusCode::BAD_REQUEST, "invalid_fields", name, "required");
-                self.add(state, lang, &err, name);
-            }
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.summary.is_empty()
-    }
 }
 
 #[derive(Serialize)]

@@ -2,7 +2,9 @@
 //! an elderly mode with larger type and more spacing. Preferences are cookies set by plain links.
 
 mod account_pages;
+mod apply_pages;
 mod assets;
+mod forms;
 mod pages;
 
 use axum::routing::{get, post};
@@ -40,6 +42,18 @@ pub fn router() -> Router<AppState> {
             get(account_pages::real_name_page).post(account_pages::real_name_submit),
         )
         .route("/staff", get(account_pages::staff_home))
+        .route("/apply", get(apply_pages::start_page).post(apply_pages::start))
+        .route(
+            "/apply/{id}/documents",
+            get(apply_pages::documents_page).post(apply_pages::documents_submit),
+        )
+        .route(
+            "/apply/{id}/{step}",
+            get(apply_pages::step_page).post(apply_pages::step_submit),
+        )
+        .route("/applications", get(apply_pages::my_applications))
+        .route("/applications/{id}", get(apply_pages::my_application))
+        .route("/applications/{id}/withdraw", post(apply_pages::withdraw))
 }
 
 /// Templates compiled into the binary.
@@ -56,5 +70,9 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("account.html", include_str!("../../templates/account.html"))?;
     env.add_template("real_name.html", include_str!("../../templates/real_name.html"))?;
     env.add_template("staff.html", include_str!("../../templates/staff.html"))?;
+    env.add_template("apply_start.html", include_str!("../../templates/apply_start.html"))?;
+    env.add_template("apply_step.html", include_str!("../../templates/apply_step.html"))?;
+    env.add_template("applications.html", include_str!("../../templates/applications.html"))?;
+    env.add_template("application.html", include_str!("../../templates/application.html"))?;
     Ok(env)
 }

@@ -1,0 +1,899 @@
+//! The website flow of the seeds (001 retirees, 002 individuals) as GOV.UK-style pages: one question group per
+//! page, error summary, check your answers with a change link per row, a separate confirmation, a confirmation
+//! page with the reference, and 我的办事. Works without JavaScript; every rule is the use case's, as in the API.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::{Deserialize, Serialize};
+use sscard_app::applications::{self as apps, ApplyError, FormPatch, MailPatch};
+use sscard_app::ports::BranchFilter;
+use sscard_domain::account::Principal;
+use sscard_domain::application::{Application, ApplicationState};
+use sscard_domain::documents::DocumentKind;
+use sscard_domain::eligibility::Ineligible;
+use sscard_domain::policy::{bank_rule, collection_methods, BankRule, CollectionMethod};
+
+use super::forms::FieldErrors;
+use super::pages::{render, Prefs};
+use crate::access::{Caller, ClientMeta};
+use crate::i18n::Lang;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize, Clone)]
+struct Opt {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Serialize, Clone)]
+struct Row {
+    key: String,
+    label: String,
+    value: String,
+    change: Option<String>,
+}
+
+#[derive(Serialize, Default)]
+struct ApplyPage {
+    csrf: String,
+    id: String,
+    reference: String,
+    step: String,
+    state: String,
+    route: String,
+    values: BTreeMap<String, String>,
+    #[serde(flatten)]
+    problems: FieldErrors,
+    options: BTreeMap<String, Vec<Opt>>,
+    /// Registry fields, shown and not editable.
+    fixed: Vec<Row>,
+    /// Check your answers.
+    rows: Vec<Row>,
+    bank_locked: bool,
+    verified: bool,
+    idempotency_key: String,
+    due_on: String,
+    from_check: bool,
+    notice: Option<String>,
+    applications: Vec<Row>,
+    history: Vec<Row>,
+    can_withdraw: bool,
+}
+
+struct Ctx<'a> {
+    state: &'a AppState,
+    prefs: Prefs,
+    uri: &'a Uri,
+    p: Principal,
+    csrf: String,
+}
+
+impl Ctx<'_> {
+    fn en(&self) -> bool {
+        self.prefs.lang == Lang::En
+    }
+    fn m(&self, id: &str) -> String {
+        self.state.i18n.format(self.prefs.lang, id, &[])
+    }
+    async fn show(&self, template: &str, status: StatusCode, mut page: ApplyPage) -> Response {
+        page.csrf = self.csrf.clone();
+        let mut res = render(self.state, self.prefs, self.uri, template, status, page).await;
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+    fn fail(&self, page: &mut ApplyPage, err: ApiError, first: &str) -> StatusCode {
+        let status = if err.status().is_server_error() {
+            err.status()
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        page.problems.add(self.state, self.prefs.lang, &err, first);
+        status
+    }
+}
+
+/// The logged-in resident's page context; `None` sends them to log in (the access table already did, so this
+/// is the belt to its braces).
+fn ctx<'a>(state: &'a AppState, headers: &HeaderMap, uri: &'a Uri, caller: &Caller) -> Option<Ctx<'a>> {
+    match (caller.principal(), caller.session()) {
+        (Some(p), Some(s)) => Some(Ctx {
+            state,
+            prefs: Prefs::from_headers(headers),
+            uri,
+            p: p.clone(),
+            csrf: s.csrf.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn to_login() -> Response {
+    Redirect::to("/login?next=%2Fapply").into_response()
+}
+
+// ---- start ----
+
+pub async fn start_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let page = ApplyPage {
+        verified: c.p.account.is_real_name_verified(),
+        ..ApplyPage::default()
+    };
+    c.show("apply_start.html", StatusCode::OK, page).await
+}
+
+#[derive(Deserialize)]
+pub struct StartForm {
+    disclaimer: Option<String>,
+    access_authorisation: Option<String>,
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    meta: ClientMeta,
+    Form(f): Form<StartForm>,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let result = apps::start(
+        &state.ctx,
+        &c.p,
+        f.disclaimer.is_some(),
+        f.access_authorisation.is_some(),
+        &meta.0,
+    )
+    .await;
+    match result {
+        Ok(a) => Redirect::to(&format!("/apply/{}/personal", a.id)).into_response(),
+        Err(ApplyError::Ineligible(Ineligible::ApplicationInProgress { .. })) => {
+            // Resume it: the open application, wherever it was started.
+            let open = match &c.p.account.id_number {
+                Some(id) => state.ctx.store.open_application_of(id).await.ok().flatten(),
+                None => None,
+            };
+            match open {
+                Some(a) if a.state == ApplicationState::Draft && a.applicant == c.p.account.id => {
+                    Redirect::to(&format!("/apply/{}/check", a.id)).into_response()
+                }
+                Some(a) if a.applicant == c.p.account.id => {
+                    Redirect::to(&format!("/applications/{}", a.id)).into_response()
+                }
+                _ => Redirect::to("/applications").into_response(),
+            }
+        }
+        Err(e) => {
+            let mut page = ApplyPage {
+                verified: c.p.account.is_real_name_verified(),
+                ..ApplyPage::default()
+            };
+            let status = c.fail(&mut page, e.into(), "disclaimer");
+            c.show("apply_start.html", status, page).await
+        }
+    }
+}
+
+// ---- the steps ----
+
+const STEPS: [&str; 8] = [
+    "personal",
+    "bank",
+    "branch",
+    "collection",
+    "mail",
+    "documents",
+    "check",
+    "confirm",
+];
+
+/// The page after `step` for this application (the bank pages are skipped when the bank is locked, the mail
+/// page unless the card is mailed).
+fn next_step(a: &Application, step: &str) -> &'static str {
+    let locked = bank_rule(a.route) == BankRule::PensionBank;
+    let mailed = a.form.collection == Some(CollectionMethod::BankMail);
+    let mut after = false;
+    for s in STEPS {
+        if after {
+            let skip = (locked && (s == "bank" || s == "branch")) || (s == "mail" && !mailed);
+            if !skip {
+                return s;
+            }
+        }
+        if s == step {
+            after = true;
+        }
+    }
+    "check"
+}
+
+#[derive(Deserialize, Default)]
+pub struct StepQuery {
+    from: Option<String>,
+}
+
+fn names_of(codes: &[sscard_domain::codes::Code], en: bool, selected: Option<&str>) -> Vec<Opt> {
+    codes
+        .iter()
+        .map(|c| Opt {
+            code: c.code.clone(),
+            name: c.name(en).to_string(),
+            selected: Some(c.code.as_str()) == selected,
+        })
+        .collect()
+}
+
+async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) -> Result<(), ApiError> {
+    let codes = &c.state.ctx.codes;
+    let en = c.en();
+    page.id = a.id.clone();
+    page.reference = a.reference.clone();
+    page.step = step.to_string();
+    page.state = a.state.as_str().to_string();
+    page.route = a.route.as_str().to_string();
+    page.bank_locked = bank_rule(a.route) == BankRule::PensionBank;
+    let f = &a.form;
+    let mut v = |k: &str, val: Option<String>| {
+        page.values.entry(k.to_string()).or_insert(val.unwrap_or_default());
+    };
+    v("ethnicity", f.ethnicity.clone());
+    v("occupation", f.occupation.clone());
+    v("residence_district", f.residence_district.clone());
+    v("residence_address", f.residence_address.clone());
+    v("mobile", f.mobile.as_ref().map(|m| m.as_str().to_string()));
+    v("bank", f.bank.clone());
+    v("branch", f.branch.clone());
+    v("collection", f.collection.map(|m| m.as_str().to_string()));
+    let mail = f.mail.as_ref();
+    v("mail.recipient", mail.map(|m| m.recipient.as_str().to_string()));
+    v("mail.mobile", mail.map(|m| m.mobile.as_str().to_string()));
+    v("mail.district", mail.map(|m| m.district.clone()));
+    v("mail.postal_code", mail.map(|m| m.postal_code.as_str().to_string()));
+    v("mail.address", mail.map(|m| m.address.clone()));
+    let sel = |k: &str| page.values.get(k).cloned();
+    let districts: Vec<sscard_domain::codes::Code> = codes
+        .districts
+        .iter()
+        .map(|d| sscard_domain::codes::Code {
+            code: d.code.clone(),
+            name_zh: d.name_zh.clone(),
+            name_en: d.name_en.clone(),
+        })
+        .collect();
+    let mut options = BTreeMap::new();
+    options.insert(
+        "ethnicity".into(),
+        names_of(&codes.ethnic_groups, en, sel("ethnicity").as_deref()),
+    );
+    options.insert(
+        "occupation".into(),
+        names_of(&codes.occupations, en, sel("occupation").as_deref()),
+    );
+    options.insert(
+        "residence_district".into(),
+        names_of(&districts, en, sel("residence_district").as_deref()),
+    );
+    options.insert(
+        "mail.district".into(),
+        names_of(&districts, en, sel("mail.district").as_deref()),
+    );
+    options.insert(
+        "bank".into(),
+        codes
+            .banks
+            .iter()
+            .map(|b| Opt {
+                code: b.code.clone(),
+                name: if en { b.name_en.clone() } else { b.name_zh.clone() },
+                selected: sel("bank").as_deref() == Some(b.code.as_str()),
+            })
+            .collect(),
+    );
+    if let Some(bank) = sel("bank").filter(|b| !b.is_empty()) {
+        let branches = c
+            .state
+            .ctx
+            .store
+            .branches(&BranchFilter {
+                bank: Some(bank),
+                ..BranchFilter::default()
+            })
+            .await?;
+        options.insert(
+            "branch".into(),
+            branches
+                .into_iter()
+                .map(|b| Opt {
+                    selected: sel("branch").as_deref() == Some(b.code.as_str()),
+                    name: format!("{} ({})", b.name, b.address),
+                    code: b.code,
+                })
+                .collect(),
+        );
+    }
+    options.insert(
+        "collection".into(),
+        collection_methods(a.route, c.p.channel)
+            .iter()
+            .map(|m| Opt {
+                code: m.as_str().to_string(),
+                name: c.m(&format!("collection-{}", m.as_str())),
+                selected: sel("collection").as_deref() == Some(m.as_str()),
+            })
+            .collect(),
+    );
+    page.options = options;
+    if let Some(person) = c.state.ctx.store.person(&a.person).await? {
+        let fixed = [
+            ("apply_name", person.name.as_str().to_string()),
+            ("apply_id_type", c.m("apply_id_type_resident")),
+            ("apply_id_number", person.id_number.masked()),
+            ("apply_id_valid_from", person.id_valid_from.to_string()),
+            (
+                "apply_id_valid_until",
+                person
+                    .id_valid_until
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| c.m("apply_long_term")),
+            ),
+            ("apply_gender", c.m(&format!("gender-{}", person.gender.as_str()))),
+            ("apply_birth_date", person.birth_date().to_string()),
+            (
+                "apply_nationality",
+                codes.name(sscard_domain::codes::Table::Nationality, &person.nationality, en),
+            ),
+        ];
+        page.fixed = fixed
+            .into_iter()
+            .map(|(k, value)| Row {
+                key: k.into(),
+                label: c.m(k),
+                value,
+                change: None,
+            })
+            .collect();
+    }
+    if step == "check" || step == "confirm" {
+        page.rows = answers(c, a);
+    }
+    Ok(())
+}
+
+/// Check your answers: one row per answer, each with its change link.
+fn answers(c: &Ctx<'_>, a: &Application) -> Vec<Row> {
+    let codes = &c.state.ctx.codes;
+    let en = c.en();
+    let f = &a.form;
+    let name = |t: sscard_domain::codes::Table, v: &Option<String>| {
+        v.as_deref().map(|code| codes.name(t, code, en)).unwrap_or_default()
+    };
+    let locked = bank_rule(a.route) == BankRule::PensionBank;
+    let change = |step: &str| Some(format!("/apply/{}/{step}?from=check", a.id));
+    let mut rows = vec![
+        (
+            "ethnicity",
+            name(sscard_domain::codes::Table::EthnicGroup, &f.ethnicity),
+            change("personal"),
+        ),
+        (
+            "occupation",
+            name(sscard_domain::codes::Table::Occupation, &f.occupation),
+            change("personal"),
+        ),
+        (
+            "residence_district",
+            name(sscard_domain::codes::Table::District, &f.residence_district),
+            change("personal"),
+        ),
+        (
+            "residence_address",
+            f.residence_address.clone().unwrap_or_default(),
+            change("personal"),
+        ),
+        (
+            "mobile",
+            f.mobile.as_ref().map(|m| m.as_str().to_string()).unwrap_or_default(),
+            change("personal"),
+        ),
+        (
+            "bank",
+            name(sscard_domain::codes::Table::Bank, &f.bank),
+            if locked { None } else { change("bank") },
+        ),
+        (
+            "branch",
+            f.branch.clone().unwrap_or_default(),
+            if locked { None } else { change("branch") },
+        ),
+        (
+            "collection",
+            f.collection
+                .map(|m| c.m(&format!("collection-{}", m.as_str())))
+                .unwrap_or_default(),
+            change("collection"),
+        ),
+    ];
+    if let Some(m) = &f.mail {
+        rows.push((
+            "mail",
+            format!(
+                "{} {} · {} {} {}",
+                m.recipient.as_str(),
+                m.mobile.as_str(),
+                codes.name(sscard_domain::codes::Table::District, &m.district, en),
+                m.postal_code.as_str(),
+                m.address
+            ),
+            change("mail"),
+        ));
+    }
+    for k in DocumentKind::OWN {
+        let done = a
+            .documents
+            .get(&k)
+            .map(|d| format!("✓ {} KB", d.bytes / 1024))
+            .unwrap_or_default();
+        rows.push((k.as_str(), done, change("documents")));
+    }
+    rows.into_iter()
+        .map(|(k, value, change)| Row {
+            key: k.to_string(),
+            label: c.m(&format!("field-{k}")),
+            value,
+            change,
+        })
+        .collect()
+}
+
+pub async fn step_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    Path((id, step)): Path<(String, String)>,
+    Query(q): Query<StepQuery>,
+) -> Response {
+    show_step(state, headers, uri, caller, id, step, q).await
+}
+
+/// The documents page (its POST is multipart, so it has its own route).
+pub async fn documents_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<StepQuery>,
+) -> Response {
+    show_step(state, headers, uri, caller, id, "documents".into(), q).await
+}
+
+async fn show_step(
+    state: AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    id: String,
+    step: String,
+    q: StepQuery,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    if !STEPS.contains(&step.as_str()) && step != "done" {
+        return super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await;
+    }
+    let a = match apps::mine(&state.ctx, &c.p, &id).await {
+        Ok(a) => a,
+        Err(ApplyError::NotFound) => {
+            return super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if a.state != ApplicationState::Draft && step != "done" {
+        return Redirect::to(&format!("/applications/{}", a.id)).into_response();
+    }
+    let mut page = ApplyPage {
+        from_check: q.from.as_deref() == Some("check"),
+        ..ApplyPage::default()
+    };
+    if step == "confirm" {
+        page.idempotency_key = state.ctx.secrets.token();
+    }
+    if step == "done" {
+        page.due_on = a.due_on.map(|d| d.to_string()).unwrap_or_default();
+    }
+    if let Err(e) = fill(&c, &a, &step, &mut page).await {
+        return e.into_response();
+    }
+    c.show("apply_step.html", StatusCode::OK, page).await
+}
+
+/// Every field a step page can post; each step reads its own.
+#[derive(Deserialize, Default)]
+pub struct StepForm {
+    ethnicity: Option<String>,
+    occupation: Option<String>,
+    residence_district: Option<String>,
+    residence_address: Option<String>,
+    mobile: Option<String>,
+    bank: Option<String>,
+    branch: Option<String>,
+    collection: Option<String>,
+    #[serde(rename = "mail.recipient")]
+    mail_recipient: Option<String>,
+    #[serde(rename = "mail.mobile")]
+    mail_mobile: Option<String>,
+    #[serde(rename = "mail.district")]
+    mail_district: Option<String>,
+    #[serde(rename = "mail.postal_code")]
+    mail_postal_code: Option<String>,
+    #[serde(rename = "mail.address")]
+    mail_address: Option<String>,
+    commitment: Option<String>,
+    confirm: Option<String>,
+    idempotency_key: Option<String>,
+    from: Option<String>,
+}
+
+impl StepForm {
+    fn patch(&self, step: &str) -> Result<FormPatch, Vec<&'static str>> {
+        let given = |v: &Option<String>| v.clone().unwrap_or_default();
+        let mut missing = Vec::new();
+        let mut need = |name: &'static str, v: &Option<String>| {
+            if v.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                missing.push(name);
+            }
+        };
+        let patch = match step {
+            "personal" => {
+                for (n, v) in [
+                    ("ethnicity", &self.ethnicity),
+                    ("occupation", &self.occupation),
+                    ("residence_district", &self.residence_district),
+                    ("residence_address", &self.residence_address),
+                    ("mobile", &self.mobile),
+                ] {
+                    need(n, v);
+                }
+                FormPatch {
+                    ethnicity: Some(given(&self.ethnicity)),
+                    occupation: Some(given(&self.occupation)),
+                    residence_district: Some(given(&self.residence_district)),
+                    residence_address: Some(given(&self.residence_address)),
+                    mobile: Some(given(&self.mobile)),
+                    ..FormPatch::default()
+                }
+            }
+            "bank" => {
+                need("bank", &self.bank);
+                FormPatch {
+                    bank: Some(given(&self.bank)),
+                    ..FormPatch::default()
+                }
+            }
+            "branch" => {
+                need("branch", &self.branch);
+                FormPatch {
+                    branch: Some(given(&self.branch)),
+                    ..FormPatch::default()
+                }
+            }
+            "collection" => {
+                need("collection", &self.collection);
+                FormPatch {
+                    collection: Some(given(&self.collection)),
+                    ..FormPatch::default()
+                }
+            }
+            "mail" => FormPatch {
+                mail: Some(MailPatch {
+                    recipient: self.mail_recipient.clone(),
+                    mobile: self.mail_mobile.clone(),
+                    district: self.mail_district.clone(),
+                    postal_code: self.mail_postal_code.clone(),
+                    address: self.mail_address.clone(),
+                }),
+                ..FormPatch::default()
+            },
+            _ => FormPatch::default(),
+        };
+        if missing.is_empty() {
+            Ok(patch)
+        } else {
+            Err(missing)
+        }
+    }
+}
+
+pub async fn step_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    Path((id, step)): Path<(String, String)>,
+    Form(f): Form<StepForm>,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let a = match apps::mine(&state.ctx, &c.p, &id).await {
+        Ok(a) => a,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let from_check = f.from.as_deref() == Some("check");
+    let mut page = ApplyPage {
+        from_check,
+        ..ApplyPage::default()
+    };
+    let result: Result<Application, ApplyError> = match step.as_str() {
+        "check" => {
+            if f.commitment.is_none() {
+                Err(ApplyError::ConsentRequired(
+                    sscard_domain::application::ConsentKind::Commitment,
+                ))
+            } else {
+                let missing = a.missing();
+                if missing.is_empty() {
+                    return Redirect::to(&format!("/apply/{}/confirm", a.id)).into_response();
+                }
+                Err(ApplyError::Incomplete(missing))
+            }
+        }
+        "confirm" => {
+            apps::submit(
+                &state.ctx,
+                &c.p,
+                &a.id,
+                true,
+                f.confirm.is_some(),
+                f.idempotency_key.as_deref(),
+            )
+            .await
+        }
+        s if STEPS.contains(&s) => match f.patch(s) {
+            Ok(patch) => apps::update(&state.ctx, &c.p, &a.id, &patch).await,
+            Err(missing) => {
+                page.problems.required(
+                    &state,
+                    c.prefs.lang,
+                    &missing.iter().map(|m| (*m, true)).collect::<Vec<_>>(),
+                );
+                Err(ApplyError::Invalid(Vec::new()))
+            }
+        },
+        _ => return ApiError::NotFound.into_response(),
+    };
+    match result {
+        Ok(updated) if step == "confirm" => Redirect::to(&format!("/apply/{}/done", updated.id)).into_response(),
+        Ok(updated) => {
+            let next = if from_check
+                && !(step == "collection"
+                    && updated.form.collection == Some(CollectionMethod::BankMail)
+                    && updated.form.mail.is_none())
+                && step != "bank"
+            {
+                "check"
+            } else {
+                next_step(&updated, &step)
+            };
+            Redirect::to(&format!("/apply/{}/{next}", updated.id)).into_response()
+        }
+        Err(e) => {
+            // What was typed is shown again, beside its error; nothing was stored.
+            let typed = [
+                ("ethnicity", &f.ethnicity),
+                ("occupation", &f.occupation),
+                ("residence_district", &f.residence_district),
+                ("residence_address", &f.residence_address),
+                ("mobile", &f.mobile),
+                ("bank", &f.bank),
+                ("branch", &f.branch),
+                ("collection", &f.collection),
+                ("mail.recipient", &f.mail_recipient),
+                ("mail.mobile", &f.mail_mobile),
+                ("mail.district", &f.mail_district),
+                ("mail.postal_code", &f.mail_postal_code),
+                ("mail.address", &f.mail_address),
+            ];
+            for (k, v) in typed {
+                if let Some(v) = v {
+                    page.values.insert(k.to_string(), v.clone());
+                }
+            }
+            let status = match &e {
+                ApplyError::Invalid(list) if list.is_empty() => StatusCode::BAD_REQUEST,
+                _ => {
+                    let first = match step.as_str() {
+                        "check" => "commitment",
+                        "confirm" => "confirm",
+                        "personal" => "ethnicity",
+                        other => other,
+                    };
+                    c.fail(&mut page, e.into(), first)
+                }
+            };
+            if step == "confirm" {
+                page.idempotency_key = state.ctx.secrets.token();
+            }
+            if let Err(e) = fill(&c, &a, &step, &mut page).await {
+                return e.into_response();
+            }
+            c.show("apply_step.html", status, page).await
+        }
+    }
+}
+
+/// The documents page posts a multipart form: each file chosen is judged and attached on its own.
+pub async fn documents_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let mut page = ApplyPage::default();
+    let mut from_check = false;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return ApiError::PayloadTooLarge.into_response(),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let Ok(bytes) = field.bytes().await else {
+            return ApiError::PayloadTooLarge.into_response();
+        };
+        if name == "from" {
+            from_check = bytes.as_ref() == b"check";
+            continue;
+        }
+        let Some(kind) = DocumentKind::parse(&name) else {
+            continue;
+        };
+        if bytes.is_empty() {
+            continue;
+        }
+        match apps::upload(&state.ctx, &c.p, &id, kind, bytes.to_vec()).await {
+            Ok(_) => {}
+            Err(ApplyError::Document(d)) => {
+                page.problems.add(
+                    &state,
+                    c.prefs.lang,
+                    &crate::refusals::document_error(kind.as_str(), d),
+                    kind.as_str(),
+                );
+            }
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    }
+    let a = match apps::mine(&state.ctx, &c.p, &id).await {
+        Ok(a) => a,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if page.problems.is_empty() {
+        let missing: Vec<DocumentKind> = DocumentKind::OWN
+            .into_iter()
+            .filter(|k| !a.documents.contains_key(k))
+            .collect();
+        if missing.is_empty() {
+            let _ = from_check;
+            return Redirect::to(&format!("/apply/{}/check", a.id)).into_response();
+        }
+        page.problems.required(
+            &state,
+            c.prefs.lang,
+            &missing.iter().map(|k| (k.as_str(), true)).collect::<Vec<_>>(),
+        );
+    }
+    if let Err(e) = fill(&c, &a, "documents", &mut page).await {
+        return e.into_response();
+    }
+    c.show("apply_step.html", StatusCode::BAD_REQUEST, page).await
+}
+
+// ---- 我的办事 ----
+
+fn state_name(c: &Ctx<'_>, s: ApplicationState) -> String {
+    c.m(&format!("state-{}", s.as_str()))
+}
+
+pub async fn my_applications(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let list = match apps::list_mine(&state.ctx, &c.p).await {
+        Ok(l) => l,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let page = ApplyPage {
+        applications: list
+            .iter()
+            .map(|a| Row {
+                key: a.id.clone(),
+                label: a.reference.clone(),
+                value: state_name(&c, a.state),
+                change: a.due_on.map(|d| d.to_string()),
+            })
+            .collect(),
+        ..ApplyPage::default()
+    };
+    c.show("applications.html", StatusCode::OK, page).await
+}
+
+pub async fn my_application(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let a = match apps::mine(&state.ctx, &c.p, &id).await {
+        Ok(a) => a,
+        Err(ApplyError::NotFound) => {
+            return super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let history = match apps::history(&state.ctx, &c.p, &id).await {
+        Ok(h) => h,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut page = ApplyPage {
+        due_on: a.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        can_withdraw: a
+            .state
+            .apply(sscard_domain::application::ApplicationEvent::Withdraw)
+            .is_ok(),
+        history: history
+            .into_iter()
+            .map(|e| Row {
+                key: e.event.as_str().into(),
+                label: e.at.format("%Y-%m-%d %H:%M").to_string(),
+                value: state_name(&c, e.to),
+                change: Some(c.m(&format!("channel-{}", e.channel.as_str()))),
+            })
+            .collect(),
+        notice: Some(c.m(&format!("next-{}", a.state.as_str()))),
+        ..ApplyPage::default()
+    };
+    if let Err(e) = fill(&c, &a, "check", &mut page).await {
+        return e.into_response();
+    }
+    page.state = state_name(&c, a.state);
+    c.show("application.html", StatusCode::OK, page).await
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    match apps::withdraw(&state.ctx, &c.p, &id).await {
+        Ok(a) => Redirect::to(&format!("/applications/{}", a.id)).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}

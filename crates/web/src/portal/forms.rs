@@ -1,0 +1,54 @@
+//! What every portal form shares: errors beside their fields and in the summary (GOV.UK pattern), in the
+//! caller's language, from the same problem codes the API uses.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use serde::Serialize;
+
+use crate::i18n::Lang;
+use crate::problem::{problem_body, ApiError};
+use crate::state::AppState;
+
+#[derive(Serialize, Default, Debug, Clone)]
+pub(crate) struct ErrorItem {
+    pub field: String,
+    pub message: String,
+}
+
+/// What was wrong with a form: each message beside its field, and all of them in the summary.
+#[derive(Serialize, Default)]
+pub(crate) struct FieldErrors {
+    pub errors: BTreeMap<String, String>,
+    pub summary: Vec<ErrorItem>,
+}
+
+impl FieldErrors {
+    /// The error in the caller's language. Errors without a field (locks, quotas) point at `first_field`.
+    pub fn add(&mut self, state: &AppState, lang: Lang, err: &ApiError, first_field: &str) {
+        let p = problem_body(state, lang, err, "", None);
+        let items = if p.errors.is_empty() {
+            vec![(first_field.to_string(), p.detail)]
+        } else {
+            p.errors.into_iter().map(|e| (e.field, e.message)).collect()
+        };
+        for (field, message) in items {
+            self.errors.insert(field.clone(), message.clone());
+            self.summary.push(ErrorItem { field, message });
+        }
+    }
+
+    /// "Fill in this field" for each empty one.
+    pub fn required(&mut self, state: &AppState, lang: Lang, fields: &[(&str, bool)]) {
+        for (name, empty) in fields {
+            if *empty {
+                let err = ApiError::field(StatusCode::BAD_REQUEST, "invalid_fields", name, "required");
+                self.add(state, lang, &err, name);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.summary.is_empty()
+    }
+}
