@@ -541,17 +541,31 @@ pub async fn submit(
         due_on: (now + Duration::days(PRODUCTION_DAYS)).date_naive(),
         key: key.map(str::to_string),
     };
+    let commitment = Consent {
+        account: p.account.id.clone(),
+        person,
+        application: Some(a.id.clone()),
+        kind: ConsentKind::Commitment,
+        text_version: ConsentKind::Commitment.text_version().to_string(),
+        channel: p.channel,
+        at: now,
+    };
     if !ctx
         .store
-        .transition(&a.id, ApplicationState::Draft, &event, Some(&submission))
+        .transition(&a.id, ApplicationState::Draft, &event, Some(&submission), Some(&commitment))
         .await?
     {
         // Someone else (another tab, another channel, a retry) submitted it first.
         let now_stored = ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)?;
         return replayed(ctx, &now_stored, key).await;
     }
-    consent(ctx, p, &person, ConsentKind::Commitment, Some(&a.id)).await?;
-    ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)
+    // What was just written, without reading it back.
+    let mut done = a;
+    done.state = ApplicationState::Submitted;
+    done.updated_at = now;
+    done.submitted_at = Some(now);
+    done.due_on = Some(submission.due_on);
+    Ok(done)
 }
 
 async fn replayed(ctx: &AppContext, a: &Application, key: Option<&str>) -> Result<Application, ApplyError> {
@@ -581,9 +595,10 @@ pub async fn withdraw(ctx: &AppContext, p: &Principal, id: &str) -> Result<Appli
         channel: p.channel,
         note: None,
     };
-    if !ctx.store.transition(&a.id, a.state, &event, None).await? {
+    if !ctx.store.transition(&a.id, a.state, &event, None, None).await? {
         let state = ctx.store.application(&a.id).await?.map(|x| x.state).unwrap_or(a.state);
         return Err(ApplyError::NotDraft(state));
     }
     ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)
 }
+

@@ -590,25 +590,17 @@ pub async fn resolve(
     kind: SessionKind,
 ) -> Result<Option<(SessionRecord, Option<Principal>)>, StoreError> {
     let id = sha256_hex(&[secret]);
-    let Some(s) = ctx.store.live_session(&id, ctx.clock.now()).await? else {
+    let Some((s, account)) = ctx.store.live_session_with_account(&id, ctx.clock.now()).await? else {
         return Ok(None);
     };
     if s.kind != kind {
         return Ok(None);
     }
-    let principal = match &s.account {
-        None => None,
-        Some(a) => ctx
-            .store
-            .account(a)
-            .await?
-            .filter(|a| !a.disabled)
-            .map(|account| Principal {
-                account,
-                channel: s.channel,
-                session: s.id.clone(),
-            }),
-    };
+    let principal = account.filter(|a| !a.disabled).map(|account| Principal {
+        account,
+        channel: s.channel,
+        session: s.id.clone(),
+    });
     Ok(Some((s, principal)))
 }
 

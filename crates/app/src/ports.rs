@@ -262,6 +262,9 @@ pub trait SessionStore: Send + Sync {
     async fn create_session(&self, s: &SessionRecord) -> StoreResult<()>;
     /// The session if it exists, is not revoked and has not expired at `now`.
     async fn live_session(&self, id: &str, now: DateTime<FixedOffset>) -> StoreResult<Option<SessionRecord>>;
+    /// The live session and its account, in one query (every authenticated request asks this).
+    async fn live_session_with_account(&self, id: &str, now: DateTime<FixedOffset>)
+        -> StoreResult<Option<(SessionRecord, Option<Account>)>>;
     /// `true` when a live session was revoked.
     async fn revoke_session(&self, id: &str, at: DateTime<FixedOffset>) -> StoreResult<bool>;
     /// Revokes every live session and token of an account; returns how many.
@@ -399,14 +402,15 @@ pub trait ApplicationStore: Send + Sync {
         doc: &DocumentRef,
         at: DateTime<FixedOffset>,
     ) -> StoreResult<bool>;
-    /// Moves the application from `from` to `event.to` and records the event, in one transaction; `false`
-    /// (and nothing written) when it was no longer in `from`.
+    /// Moves the application from `from` to `event.to` and records the event (and the consent given with it),
+    /// atomically; `false` (and nothing written) when it was no longer in `from`.
     async fn transition(
         &self,
         id: &str,
         from: ApplicationState,
         event: &ApplicationEventRecord,
         submission: Option<&Submission>,
+        consent: Option<&Consent>,
     ) -> StoreResult<bool>;
     /// The key the application was submitted with, if any.
     async fn submit_key(&self, id: &str) -> StoreResult<Option<String>>;

@@ -192,6 +192,77 @@ impl SessionRow {
     }
 }
 
+/// A session joined with its account (absent for a pre-login session).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SessionAccountRow {
+    pub s_id: String,
+    pub account_id: Option<String>,
+    pub kind: String,
+    pub channel: String,
+    pub client_id: Option<String>,
+    pub csrf: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub id: Option<String>,
+    pub role: Option<String>,
+    pub entity_uscc: Option<String>,
+    pub bank: Option<String>,
+    pub branch: Option<String>,
+    pub outlet: Option<String>,
+    pub district: Option<String>,
+    pub username: Option<String>,
+    pub mobile: Option<String>,
+    pub id_number: Option<String>,
+    pub real_name: Option<String>,
+    pub display_name: Option<String>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+impl SessionAccountRow {
+    pub fn into_domain(self) -> Result<(SessionRecord, Option<Account>), StoreError> {
+        let account = match (self.id, self.role, self.display_name, self.disabled) {
+            (Some(id), Some(role), Some(display_name), Some(disabled)) => Some(
+                AccountRow {
+                    id,
+                    role,
+                    entity_uscc: self.entity_uscc,
+                    bank: self.bank,
+                    branch: self.branch,
+                    outlet: self.outlet,
+                    district: self.district,
+                    username: self.username,
+                    mobile: self.mobile,
+                    id_number: self.id_number,
+                    real_name: self.real_name,
+                    display_name,
+                    disabled,
+                    password_hash: self.password_hash,
+                }
+                .into_domain()?
+                .0,
+            ),
+            _ => None,
+        };
+        let session = SessionRow {
+            id: self.s_id,
+            account_id: self.account_id,
+            kind: self.kind,
+            channel: self.channel,
+            client_id: self.client_id,
+            csrf: self.csrf,
+            created_ms: self.created_ms,
+            expires_ms: self.expires_ms,
+            ip: self.ip,
+            user_agent: self.user_agent,
+        }
+        .into_domain()?;
+        Ok((session, account))
+    }
+}
+
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct ChallengeRow {
     pub id: String,
@@ -513,6 +584,19 @@ macro_rules! impl_account_stores {
                 let row: Option<$crate::accounts::SessionRow> = sqlx::query_as(&sql)
                     .bind(id).bind($crate::accounts::ms(now)).fetch_optional(&self.pool).await.map_err($crate::db_err)?;
                 row.map($crate::accounts::SessionRow::into_domain).transpose()
+            }
+
+            async fn live_session_with_account(&self, id: &str, now: chrono::DateTime<chrono::FixedOffset>)
+                -> sscard_app::ports::StoreResult<Option<(sscard_app::ports::SessionRecord, Option<sscard_domain::account::Account>)>> {
+                let sql = format!(
+                    "SELECT s.id AS s_id, s.account_id, s.kind, s.channel, s.client_id, s.csrf, s.created_ms, s.expires_ms, \
+                     s.ip, s.user_agent, a.id, a.role, a.entity_uscc, a.bank, a.branch, a.outlet, a.district, a.username, \
+                     a.mobile, a.id_number, a.real_name, a.display_name, a.disabled, a.password_hash \
+                     FROM sessions s LEFT JOIN accounts a ON a.id = s.account_id \
+                     WHERE s.id = $1 AND s.revoked_ms IS NULL AND s.expires_ms > $2");
+                let row: Option<$crate::accounts::SessionAccountRow> = sqlx::query_as(&sql)
+                    .bind(id).bind($crate::accounts::ms(now)).fetch_optional(&self.pool).await.map_err($crate::db_err)?;
+                row.map($crate::accounts::SessionAccountRow::into_domain).transpose()
             }
 
             async fn revoke_session(&self, id: &str, at: chrono::DateTime<chrono::FixedOffset>)

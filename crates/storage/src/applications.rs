@@ -209,7 +209,8 @@ impl ConsentRow {
 pub(crate) const CONSENT_COLUMNS: &str = "account_id, person_id, application_id, kind, text_version, channel, at_ms";
 
 macro_rules! impl_application_store {
-    ($store:ty, $db:ty) => {
+    // `$one_statement`: whether the engine runs data-modifying CTEs (PostgreSQL does; SQLite does not).
+    ($store:ty, $db:ty, $one_statement:literal) => {
         impl $store {
             async fn load_application(&self, row: $crate::applications::ApplicationRow)
                 -> sscard_app::ports::StoreResult<sscard_domain::application::Application> {
@@ -342,7 +343,33 @@ macro_rules! impl_application_store {
 
             async fn transition(&self, id: &str, from: sscard_domain::application::ApplicationState,
                 event: &sscard_domain::application::ApplicationEventRecord,
-                submission: Option<&sscard_app::ports::Submission>) -> sscard_app::ports::StoreResult<bool> {
+                submission: Option<&sscard_app::ports::Submission>,
+                consent: Option<&sscard_domain::application::Consent>) -> sscard_app::ports::StoreResult<bool> {
+                let consent_cols = consent.map(|c| (c.account.clone(), c.person.as_str().to_string(), c.kind.as_str(),
+                    c.text_version.clone(), c.channel.as_str(), $crate::accounts::ms(c.at)));
+                if $one_statement {
+                    // One round trip: the update decides, the event and the consent follow only if it happened.
+                    let n: i64 = sqlx::query_scalar(
+                        "WITH u AS (UPDATE applications SET state = $1, updated_ms = $2, \
+                           submitted_ms = COALESCE($3, submitted_ms), due_on = COALESCE($4, due_on), \
+                           submit_key = COALESCE($5, submit_key) WHERE id = $6 AND state = $7 RETURNING id), \
+                         e AS (INSERT INTO application_events (application_id, at_ms, event, from_state, to_state, actor, \
+                           channel, note) SELECT id, $2, $8, $7, $1, $9, $10, $11 FROM u RETURNING 1), \
+                         c AS (INSERT INTO consents (account_id, person_id, application_id, kind, text_version, channel, at_ms) \
+                           SELECT $12, $13, id, $14, $15, $16, $17 FROM u WHERE $12 IS NOT NULL RETURNING 1) \
+                         SELECT COUNT(*) FROM e")
+                        .bind(event.to.as_str()).bind($crate::accounts::ms(event.at))
+                        .bind(submission.map(|s| $crate::accounts::ms(s.submitted_at)))
+                        .bind(submission.map(|s| s.due_on))
+                        .bind(submission.and_then(|s| s.key.clone()))
+                        .bind(id).bind(from.as_str())
+                        .bind(event.event.as_str()).bind(&event.actor).bind(event.channel.as_str()).bind(&event.note)
+                        .bind(consent_cols.as_ref().map(|c| c.0.clone())).bind(consent_cols.as_ref().map(|c| c.1.clone()))
+                        .bind(consent_cols.as_ref().map(|c| c.2)).bind(consent_cols.as_ref().map(|c| c.3.clone()))
+                        .bind(consent_cols.as_ref().map(|c| c.4)).bind(consent_cols.as_ref().map(|c| c.5))
+                        .fetch_one(&self.pool).await.map_err($crate::db_err)?;
+                    return Ok(n == 1);
+                }
                 let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 let r = sqlx::query("UPDATE applications SET state = $1, updated_ms = $2, \
                                      submitted_ms = COALESCE($3, submitted_ms), due_on = COALESCE($4, due_on), \
@@ -357,6 +384,12 @@ macro_rules! impl_application_store {
                     return Ok(false);
                 }
                 Self::insert_event(&mut *tx, id, event).await.map_err($crate::db_err)?;
+                if let Some((account, person, kind, version, channel, at)) = consent_cols {
+                    sqlx::query(&format!("INSERT INTO consents ({}) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                         $crate::applications::CONSENT_COLUMNS))
+                        .bind(account).bind(person).bind(id).bind(kind).bind(version).bind(channel).bind(at)
+                        .execute(&mut *tx).await.map_err($crate::db_err)?;
+                }
                 tx.commit().await.map_err($crate::db_err)?;
                 Ok(true)
             }

@@ -258,4 +258,4 @@ impl_shared_store!(PgStore, Postgres);
 // Several servers may share one database: a worker skips the messages another has locked.
 impl_account_stores!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
 
-impl_application_store!(PgStore, Postgres);
+impl_application_store!(PgStore, Postgres, true);

@@ -73,4 +73,4 @@ impl_shared_store!(SqliteStore, Sqlite);
 // SQLite runs one writer at a time: the claiming UPDATE is atomic on its own.
 impl_account_stores!(SqliteStore, Sqlite, "");
 
-impl_application_store!(SqliteStore, Sqlite);
+impl_application_store!(SqliteStore, Sqlite, false);

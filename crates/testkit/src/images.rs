@@ -90,3 +90,27 @@ pub fn png_bomb(side: u32) -> Vec<u8> {
     v[29..33].copy_from_slice(&crc.to_be_bytes());
     v
 }
+
+/// A photograph-like image: smooth gradients with a little grain (real ID photos compress to 20–200 KB).
+fn photo_like(w: u32, h: u32) -> RgbImage {
+    let grain = noise(w, h, 11);
+    RgbImage::from_fn(w, h, |x, y| {
+        let g = grain.get_pixel(x, y);
+        let base = |v: u32, span: u32| (v * 200 / span.max(1)) as u8;
+        image::Rgb([
+            base(x, w).saturating_add(g[0] % 16),
+            base(y, h).saturating_add(g[1] % 16),
+            base(x + y, w + h).saturating_add(g[2] % 16),
+        ])
+    })
+}
+
+/// A typical ID-card photograph as JPEG.
+pub fn typical_jpeg(w: u32, h: u32) -> Vec<u8> {
+    encode(DynamicImage::ImageRgb8(photo_like(w, h)), ImageFormat::Jpeg)
+}
+
+/// A typical ID-card scan as PNG.
+pub fn typical_png(w: u32, h: u32) -> Vec<u8> {
+    encode(DynamicImage::ImageRgb8(photo_like(w, h)), ImageFormat::Png)
+}

@@ -195,8 +195,8 @@ fn main() {
         let plain = rate(n, t.elapsed());
 
         let photo = images::card_photo();
-        let front = images::jpeg(1000, 630);
-        let back = images::png(500, 315);
+        let front = images::typical_jpeg(1000, 630);
+        let back = images::typical_png(420, 265);
         let sizes = (photo.len() / 1024, front.len() / 1024, back.len() / 1024);
         let t = Instant::now();
         stream::iter(with.iter())

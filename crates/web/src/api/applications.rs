@@ -269,7 +269,8 @@ pub async fn upload(
     // One byte over the cap is enough to know it is too large; no more is ever held.
     let cap = usize::try_from(MAX_DOCUMENT_BYTES).unwrap_or(usize::MAX);
     let bytes = match axum::body::to_bytes(body, cap + 1).await {
-        Ok(b) => b.to_vec(),
+        // No copy when the buffer is the request's own.
+        Ok(b) => Vec::from(b),
         Err(_) => {
             return Err(crate::refusals::document_error(
                 kind.as_str(),
