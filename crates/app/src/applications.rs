@@ -552,7 +552,13 @@ pub async fn submit(
     };
     if !ctx
         .store
-        .transition(&a.id, ApplicationState::Draft, &event, Some(&submission), Some(&commitment))
+        .transition(
+            &a.id,
+            ApplicationState::Draft,
+            &event,
+            Some(&submission),
+            Some(&commitment),
+        )
         .await?
     {
         // Someone else (another tab, another channel, a retry) submitted it first.
@@ -601,4 +607,3 @@ pub async fn withdraw(ctx: &AppContext, p: &Principal, id: &str) -> Result<Appli
     }
     ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)
 }
-

@@ -263,8 +263,11 @@ pub trait SessionStore: Send + Sync {
     /// The session if it exists, is not revoked and has not expired at `now`.
     async fn live_session(&self, id: &str, now: DateTime<FixedOffset>) -> StoreResult<Option<SessionRecord>>;
     /// The live session and its account, in one query (every authenticated request asks this).
-    async fn live_session_with_account(&self, id: &str, now: DateTime<FixedOffset>)
-        -> StoreResult<Option<(SessionRecord, Option<Account>)>>;
+    async fn live_session_with_account(
+        &self,
+        id: &str,
+        now: DateTime<FixedOffset>,
+    ) -> StoreResult<Option<(SessionRecord, Option<Account>)>>;
     /// `true` when a live session was revoked.
     async fn revoke_session(&self, id: &str, at: DateTime<FixedOffset>) -> StoreResult<bool>;
     /// Revokes every live session and token of an account; returns how many.

@@ -324,6 +324,18 @@ macro_rules! impl_application_store {
             async fn set_document(&self, id: &str, kind: sscard_domain::documents::DocumentKind,
                 doc: &sscard_domain::application::DocumentRef, at: chrono::DateTime<chrono::FixedOffset>)
                 -> sscard_app::ports::StoreResult<bool> {
+                if $one_statement {
+                    let n: i64 = sqlx::query_scalar(
+                        "WITH u AS (UPDATE applications SET updated_ms = $1 WHERE id = $2 AND state = 'draft' RETURNING id), \
+                         d AS (INSERT INTO application_documents (application_id, kind, hash, media_type, bytes, uploaded_ms) \
+                           SELECT id, $3, $4, $5, $6, $1 FROM u ON CONFLICT (application_id, kind) DO UPDATE SET \
+                           hash = excluded.hash, media_type = excluded.media_type, bytes = excluded.bytes, \
+                           uploaded_ms = excluded.uploaded_ms RETURNING 1) SELECT COUNT(*) FROM d")
+                        .bind($crate::accounts::ms(at)).bind(id).bind(kind.as_str()).bind(&doc.hash).bind(&doc.media_type)
+                        .bind(i64::try_from(doc.bytes).unwrap_or(i64::MAX))
+                        .fetch_one(&self.pool).await.map_err($crate::db_err)?;
+                    return Ok(n == 1);
+                }
                 let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 let r = sqlx::query("UPDATE applications SET updated_ms = $1 WHERE id = $2 AND state = 'draft'")
                     .bind($crate::accounts::ms(at)).bind(id).execute(&mut *tx).await.map_err($crate::db_err)?;

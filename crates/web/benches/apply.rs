@@ -24,7 +24,7 @@ use sscard_domain::account::{AccountKind, Principal, Username};
 use sscard_domain::application::DocumentRef;
 use sscard_domain::documents::DocumentKind;
 use sscard_domain::values::{IdNumber, PersonName};
-use sscard_testkit::fixtures::{individual_row, csv, BRANCHES, REGISTRY_HEADER};
+use sscard_testkit::fixtures::{csv, individual_row, BRANCHES, REGISTRY_HEADER};
 use sscard_testkit::{images, TestDb};
 
 fn peak_rss_mb() -> f64 {
@@ -58,7 +58,9 @@ async fn residents(ctx: &sscard_app::AppContext, n: usize, offset: usize, attach
         })
         .collect();
     let rows: Vec<String> = ids.iter().map(|id| individual_row(id, "王伟")).collect();
-    let report = import_csv(ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &rows).as_bytes()).await.unwrap();
+    let report = import_csv(ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &rows).as_bytes())
+        .await
+        .unwrap();
     assert_eq!(report.rejected, 0);
     let hash = sscard_app::secrets::hash_password("bench1pass").await.unwrap();
     let now = ctx.clock.now();
@@ -78,7 +80,11 @@ async fn residents(ctx: &sscard_app::AppContext, n: usize, offset: usize, attach
             .await
             .unwrap()
             .unwrap();
-        ctx.store.bind_real_name(&account.id, id, &PersonName::parse("王伟").unwrap(), now).await.unwrap().unwrap();
+        ctx.store
+            .bind_real_name(&account.id, id, &PersonName::parse("王伟").unwrap(), now)
+            .await
+            .unwrap()
+            .unwrap();
         let account = ctx.store.account(&account.id).await.unwrap().unwrap();
         let secret = format!("bench-token-{}", i + offset);
         ctx.store
@@ -112,11 +118,18 @@ async fn residents(ctx: &sscard_app::AppContext, n: usize, offset: usize, attach
         apps::update(ctx, &p, &a.id, &patch).await.unwrap();
         if attach {
             for kind in DocumentKind::OWN {
-                let doc = DocumentRef { hash: format!("{:064}", 0), media_type: "image/jpeg".into(), bytes: 50_000 };
+                let doc = DocumentRef {
+                    hash: format!("{:064}", 0),
+                    media_type: "image/jpeg".into(),
+                    bytes: 50_000,
+                };
                 ctx.store.set_document(&a.id, kind, &doc, now).await.unwrap();
             }
         }
-        out.push(Resident { token: secret, application: a.id });
+        out.push(Resident {
+            token: secret,
+            application: a.id,
+        });
     }
     out
 }
@@ -145,9 +158,18 @@ async fn upload(http: &reqwest::Client, base: &str, r: &Resident, kind: &str, by
 }
 
 fn main() {
-    let n: usize = std::env::var("SSCARD_BENCH_APPLICATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
-    let conc: usize = std::env::var("SSCARD_BENCH_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let n: usize = std::env::var("SSCARD_BENCH_APPLICATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(600);
+    let conc: usize = std::env::var("SSCARD_BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let Some(db) = TestDb::postgres().await else {
             println!("SKIPPED: set SSCARD_TEST_PG_URL to run the application benchmark");
