@@ -93,14 +93,18 @@ pub fn png_bomb(side: u32) -> Vec<u8> {
 
 /// A photograph-like image: smooth gradients with a little grain (real ID photos compress to 20–200 KB).
 fn photo_like(w: u32, h: u32) -> RgbImage {
+    photo_like_grain(w, h, 16)
+}
+
+fn photo_like_grain(w: u32, h: u32, grain_span: u32) -> RgbImage {
     let grain = noise(w, h, 11);
     RgbImage::from_fn(w, h, |x, y| {
         let g = grain.get_pixel(x, y);
         let base = |v: u32, span: u32| (v * 200 / span.max(1)) as u8;
         image::Rgb([
-            base(x, w).saturating_add(g[0] % 16),
-            base(y, h).saturating_add(g[1] % 16),
-            base(x + y, w + h).saturating_add(g[2] % 16),
+            base(x, w).saturating_add((u32::from(g[0]) % grain_span) as u8),
+            base(y, h).saturating_add((u32::from(g[1]) % grain_span) as u8),
+            base(x + y, w + h).saturating_add((u32::from(g[2]) % grain_span) as u8),
         ])
     })
 }
@@ -113,4 +117,12 @@ pub fn typical_jpeg(w: u32, h: u32) -> Vec<u8> {
 /// A typical ID-card scan as PNG.
 pub fn typical_png(w: u32, h: u32) -> Vec<u8> {
     encode(DynamicImage::ImageRgb8(photo_like(w, h)), ImageFormat::Png)
+}
+
+/// A typical card photo: 358×441, colour, a few tens of KB (above the 20 KB minimum).
+pub fn typical_card_photo() -> Vec<u8> {
+    encode(
+        DynamicImage::ImageRgb8(photo_like_grain(358, 441, 64)),
+        ImageFormat::Jpeg,
+    )
 }

@@ -216,7 +216,8 @@ fn main() {
         stream::iter(without.iter()).for_each_concurrent(conc, |r| submit(&http, &base, r)).await;
         let plain = rate(n, t.elapsed());
 
-        let photo = images::card_photo();
+        let photo = images::typical_card_photo();
+        assert!(photo.len() >= 20 * 1024, "a valid card photo: {} bytes", photo.len());
         let front = images::typical_jpeg(1000, 630);
         let back = images::typical_png(420, 265);
         let sizes = (photo.len() / 1024, front.len() / 1024, back.len() / 1024);
