@@ -168,20 +168,7 @@ mod tests {
 
     #[test]
     fn terminal_states_accept_nothing_but_nothing_skips_a_step() {
-        let events = [
-            E::Submit,
-            E::SendToBank,
-            E::BankAccept,
-            E::Produce,
-            E::Mail,
-            E::ReadyForPickup,
-            E::DeliverToEntity,
-            E::Collect,
-            E::Reject,
-            E::Withdraw,
-            E::Resubmit,
-        ];
-        for e in events {
+        for e in ApplicationEvent::ALL {
             assert!(S::Collected.apply(e).is_err());
             assert!(S::Withdrawn.apply(e).is_err());
         }
@@ -402,23 +389,22 @@ impl ApplicationState {
 }
 
 impl ApplicationEvent {
+    pub const ALL: [ApplicationEvent; 12] = [
+        ApplicationEvent::Start,
+        ApplicationEvent::Submit,
+        ApplicationEvent::SendToBank,
+        ApplicationEvent::BankAccept,
+        ApplicationEvent::Produce,
+        ApplicationEvent::Mail,
+        ApplicationEvent::ReadyForPickup,
+        ApplicationEvent::DeliverToEntity,
+        ApplicationEvent::Collect,
+        ApplicationEvent::Reject,
+        ApplicationEvent::Withdraw,
+        ApplicationEvent::Resubmit,
+    ];
+
     pub fn parse(s: &str) -> Option<ApplicationEvent> {
-        use ApplicationEvent as E;
-        [
-            E::Start,
-            E::Submit,
-            E::SendToBank,
-            E::BankAccept,
-            E::Produce,
-            E::Mail,
-            E::ReadyForPickup,
-            E::DeliverToEntity,
-            E::Collect,
-            E::Reject,
-            E::Withdraw,
-            E::Resubmit,
-        ]
-        .into_iter()
-        .find(|e| e.as_str() == s)
+        ApplicationEvent::ALL.into_iter().find(|e| e.as_str() == s)
     }
 }

@@ -118,6 +118,17 @@ fn to_login() -> Response {
     Redirect::to("/login?next=%2Fapply").into_response()
 }
 
+/// The caller's own application, or the page to answer with instead (404 for anyone else's).
+async fn own(c: &Ctx<'_>, headers: &HeaderMap, id: &str) -> Result<Application, Response> {
+    match apps::mine(&c.state.ctx, &c.p, id).await {
+        Ok(a) => Ok(a),
+        Err(ApplyError::NotFound) => {
+            Err(super::pages::not_found_page(State(c.state.clone()), headers.clone(), c.uri.clone()).await)
+        }
+        Err(e) => Err(ApiError::from(e).into_response()),
+    }
+}
+
 // ---- start ----
 
 pub async fn start_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
@@ -494,12 +505,9 @@ async fn show_step(
     if !STEPS.contains(&step.as_str()) && step != "done" {
         return super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await;
     }
-    let a = match apps::mine(&state.ctx, &c.p, &id).await {
+    let a = match own(&c, &headers, &id).await {
         Ok(a) => a,
-        Err(ApplyError::NotFound) => {
-            return super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await
-        }
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(r) => return r,
     };
     if a.state != ApplicationState::Draft && step != "done" {
         return Redirect::to(&format!("/applications/{}", a.id)).into_response();
@@ -628,9 +636,9 @@ pub async fn step_submit(
     let Some(c) = ctx(&state, &headers, &uri, &caller) else {
         return to_login();
     };
-    let a = match apps::mine(&state.ctx, &c.p, &id).await {
+    let a = match own(&c, &headers, &id).await {
         Ok(a) => a,
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(r) => return r,
     };
     let from_check = f.from.as_deref() == Some("check");
     let mut page = ApplyPage {
@@ -782,9 +790,9 @@ pub async fn documents_submit(
             Err(e) => return ApiError::from(e).into_response(),
         }
     }
-    let a = match apps::mine(&state.ctx, &c.p, &id).await {
+    let a = match own(&c, &headers, &id).await {
         Ok(a) => a,
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(r) => return r,
     };
     if page.problems.is_empty() {
         let missing: Vec<DocumentKind> = DocumentKind::OWN
@@ -846,12 +854,9 @@ pub async fn my_application(
     let Some(c) = ctx(&state, &headers, &uri, &caller) else {
         return to_login();
     };
-    let a = match apps::mine(&state.ctx, &c.p, &id).await {
+    let a = match own(&c, &headers, &id).await {
         Ok(a) => a,
-        Err(ApplyError::NotFound) => {
-            return super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await
-        }
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(r) => return r,
     };
     let history = match apps::history(&state.ctx, &c.p, &id).await {
         Ok(h) => h,
