@@ -51,6 +51,8 @@ pub(crate) struct ApplicationRow {
     pub updated_ms: i64,
     pub submitted_ms: Option<i64>,
     pub due_on: Option<NaiveDate>,
+    /// The documents as a JSON array (`[{"kind", "hash", "media_type", "bytes"}]`).
+    pub docs: String,
 }
 
 /// The form's columns, in `APPLICATION_COLUMNS` order from `ethnicity` to `mail_address`.
@@ -81,6 +83,12 @@ pub(crate) const FORM_SET: &str = "ethnicity = $1, occupation = $2, residence_di
     mail_postal_code = $12, mail_address = $13";
 
 impl ApplicationRow {
+    pub fn into_domain_with_docs(self) -> Result<Application, StoreError> {
+        let rows: Vec<DocumentRow> = serde_json::from_str(&self.docs).map_err(|e| corrupt("documents", e))?;
+        let docs = documents(rows)?;
+        self.into_domain(docs)
+    }
+
     pub fn into_domain(self, documents: BTreeMap<DocumentKind, DocumentRef>) -> Result<Application, StoreError> {
         let mail = match (
             self.mail_recipient,
@@ -132,7 +140,7 @@ impl ApplicationRow {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, serde::Deserialize)]
 pub(crate) struct DocumentRow {
     pub kind: String,
     pub hash: String,
@@ -210,25 +218,20 @@ pub(crate) const CONSENT_COLUMNS: &str = "account_id, person_id, application_id,
 
 macro_rules! impl_application_store {
     // `$one_statement`: whether the engine runs data-modifying CTEs (PostgreSQL does; SQLite does not).
-    ($store:ty, $db:ty, $one_statement:literal) => {
+    // `$docs_json`: the engine's expression for an application's documents as a JSON array (one query
+    // reads an application with its documents).
+    ($store:ty, $db:ty, $one_statement:literal, $docs_json:literal) => {
         impl $store {
-            async fn load_application(&self, row: $crate::applications::ApplicationRow)
-                -> sscard_app::ports::StoreResult<sscard_domain::application::Application> {
-                let docs: Vec<$crate::applications::DocumentRow> = sqlx::query_as(
-                    "SELECT kind, hash, media_type, bytes FROM application_documents WHERE application_id = $1")
-                    .bind(&row.id).fetch_all(&self.pool).await.map_err($crate::db_err)?;
-                row.into_domain($crate::applications::documents(docs)?)
+            fn application_select(tail: &str) -> String {
+                format!("SELECT {}, {} AS docs FROM applications a {tail}", $crate::applications::APPLICATION_COLUMNS, $docs_json)
             }
 
             async fn application_where(&self, condition: &str, value: &str)
                 -> sscard_app::ports::StoreResult<Option<sscard_domain::application::Application>> {
-                let sql = format!("SELECT {} FROM applications WHERE {condition}", $crate::applications::APPLICATION_COLUMNS);
+                let sql = Self::application_select(&format!("WHERE {condition}"));
                 let row: Option<$crate::applications::ApplicationRow> = sqlx::query_as(&sql)
                     .bind(value).fetch_optional(&self.pool).await.map_err($crate::db_err)?;
-                match row {
-                    Some(r) => Ok(Some(self.load_application(r).await?)),
-                    None => Ok(None),
-                }
+                row.map($crate::applications::ApplicationRow::into_domain_with_docs).transpose()
             }
 
             async fn insert_event<'c, E>(exec: E, id: &str, e: &sscard_domain::application::ApplicationEventRecord)
@@ -298,15 +301,10 @@ macro_rules! impl_application_store {
 
             async fn applications_of(&self, account: &str)
                 -> sscard_app::ports::StoreResult<Vec<sscard_domain::application::Application>> {
-                let sql = format!("SELECT {} FROM applications WHERE applicant = $1 ORDER BY created_ms DESC, id",
-                                  $crate::applications::APPLICATION_COLUMNS);
+                let sql = Self::application_select("WHERE applicant = $1 ORDER BY created_ms DESC, id");
                 let rows: Vec<$crate::applications::ApplicationRow> = sqlx::query_as(&sql)
                     .bind(account).fetch_all(&self.pool).await.map_err($crate::db_err)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for r in rows {
-                    out.push(self.load_application(r).await?);
-                }
-                Ok(out)
+                rows.into_iter().map($crate::applications::ApplicationRow::into_domain_with_docs).collect()
             }
 
             async fn save_form(&self, id: &str, form: &sscard_domain::application::ApplicationForm,

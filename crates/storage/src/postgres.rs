@@ -258,4 +258,8 @@ impl_shared_store!(PgStore, Postgres);
 // Several servers may share one database: a worker skips the messages another has locked.
 impl_account_stores!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
 
-impl_application_store!(PgStore, Postgres, true);
+impl_application_store!(
+    PgStore, Postgres,
+    true,
+    "(SELECT COALESCE(json_agg(json_build_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, 'bytes', d.bytes)), '[]')::text FROM application_documents d WHERE d.application_id = a.id)"
+);

@@ -73,4 +73,8 @@ impl_shared_store!(SqliteStore, Sqlite);
 // SQLite runs one writer at a time: the claiming UPDATE is atomic on its own.
 impl_account_stores!(SqliteStore, Sqlite, "");
 
-impl_application_store!(SqliteStore, Sqlite, false);
+impl_application_store!(
+    SqliteStore, Sqlite,
+    false,
+    "(SELECT COALESCE(json_group_array(json_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, 'bytes', d.bytes)), '[]') FROM application_documents d WHERE d.application_id = a.id)"
+);

@@ -137,7 +137,16 @@ pub async fn view(
     channel: sscard_domain::access::Channel,
 ) -> Result<ApplicationView, ApiError> {
     let person = state.ctx.store.person(&a.person).await?;
-    Ok(ApplicationView {
+    Ok(view_of(a, channel, person))
+}
+
+/// The view of an application, with the registry fields when `person` is given.
+pub fn view_of(
+    a: &Application,
+    channel: sscard_domain::access::Channel,
+    person: Option<sscard_domain::registry::InsuredPerson>,
+) -> ApplicationView {
+    ApplicationView {
         id: a.id.clone(),
         reference: a.reference.clone(),
         route: a.route.as_str().into(),
@@ -194,7 +203,7 @@ pub async fn view(
         created_at: a.created_at.to_rfc3339(),
         submitted_at: a.submitted_at.map(|t| t.to_rfc3339()),
         due_on: a.due_on.map(|d| d.to_string()),
-    })
+    }
 }
 
 /// Starts an application (免责声明 + 访问授权 + the eligibility check) and returns the draft, prefilled from the
@@ -319,7 +328,8 @@ pub struct SubmitIn {
 }
 
 /// Submits the application. Send an `Idempotency-Key`: a retry with the same key answers with the
-/// application as submitted; a second submission without it is refused (`already_submitted`).
+/// application as submitted; a second submission without it is refused (`already_submitted`). The answer
+/// leaves out the registry fields (`person`), which the draft already showed.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", security(("bearer" = [])),
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = SubmitIn,
     responses((status = 200, body = ApplicationView), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -335,7 +345,7 @@ pub async fn submit(
         .and_then(|v| v.to_str().ok())
         .map(|k| k.chars().take(100).collect::<String>());
     let a = apps::submit(&state.ctx, &p, &id, body.commitment, body.confirm, key.as_deref()).await?;
-    Ok(Json(view(&state, &a, p.channel).await?))
+    Ok(Json(view_of(&a, p.channel, None)))
 }
 
 /// Withdraws the application (allowed before production starts).
