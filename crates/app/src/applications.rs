@@ -460,12 +460,18 @@ pub async fn upload(
             max: MAX_DOCUMENT_BYTES,
         }));
     }
+    // At most one decode per core at a time: more would only trade CPU for task switching and memory.
+    let permit = decode_permits()
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Database(format!("decode permits: {e}")))?;
     let (bytes, judged) = tokio::task::spawn_blocking(move || {
         let judged = crate::images::inspect(kind, &bytes);
         (bytes, judged)
     })
     .await
     .map_err(|e| StoreError::Database(format!("inspection task: {e}")))?;
+    drop(permit);
     let facts = judged.map_err(ApplyError::Document)?;
     let hash = digest(&bytes);
     let doc = DocumentRef {
@@ -481,6 +487,14 @@ pub async fn upload(
     a.documents.insert(kind, doc);
     a.updated_at = now;
     Ok(a)
+}
+
+fn decode_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        tokio::sync::Semaphore::new(cores)
+    })
 }
 
 fn digest(bytes: &[u8]) -> String {
