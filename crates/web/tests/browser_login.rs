@@ -67,7 +67,10 @@ async fn log_in_authenticate_real_name_and_see_the_access_log() {
         page.contains("区、街社保卡服务网点工作人员") && page.contains("柜面业务办理"),
         "{page}"
     );
-    assert!(page.contains(world::OUTLET), "{page}");
+    assert!(
+        page.contains(&format!("朝阳区服务网点 ({})", world::OUTLET)),
+        "the outlet by name: {page}"
+    );
     driver.screenshot(&dir.join("account-access-log.png")).await;
 
     // A wrong captcha in the browser (a new visitor, in English): the message is beside the field.

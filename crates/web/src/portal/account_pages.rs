@@ -636,6 +636,43 @@ fn local_time(t: chrono::DateTime<chrono::FixedOffset>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// The bank branch, outlet, bank or employer an access-log entry names, as a resident would recognise it,
+/// with its code kept beside the name. A lookup that fails leaves the code.
+async fn organisation_name(state: &AppState, code: &str, en: bool) -> String {
+    let codes = &state.ctx.codes;
+    let named = |name: String| format!("{name} ({code})");
+    if let Some((bank, branch)) = code.split_once('/') {
+        let filter = sscard_app::ports::BranchFilter {
+            bank: Some(bank.to_string()),
+            ..Default::default()
+        };
+        if let Ok(list) = state.ctx.store.branches(&filter).await {
+            if let Some(b) = list.into_iter().find(|b| b.code == branch) {
+                return named(format!(
+                    "{} {}",
+                    codes.name(sscard_domain::codes::Table::Bank, bank, en),
+                    b.name
+                ));
+            }
+        }
+        return code.to_string();
+    }
+    if let Ok(list) = state.ctx.store.outlets(None).await {
+        if let Some(o) = list.into_iter().find(|o| o.code == code) {
+            return named(o.name);
+        }
+    }
+    if let Ok(uscc) = sscard_domain::values::Uscc::parse(code) {
+        if let Ok(Some(e)) = state.ctx.store.entity(&uscc).await {
+            return named(e.name);
+        }
+    }
+    if codes.bank(code).is_some() {
+        return named(codes.name(sscard_domain::codes::Table::Bank, code, en));
+    }
+    code.to_string()
+}
+
 pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
     let (Some(p), Some(session)) = (caller.principal(), caller.session()) else {
         return Redirect::to("/login").into_response();
@@ -651,6 +688,15 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri
         Err(e) => return ApiError::from(e).into_response(),
     };
     let msg = |id: &str| state.i18n.format(prefs.lang, id, &[]);
+    let mut names = BTreeMap::new();
+    for e in &access {
+        if let Some(code) = &e.organisation {
+            if !names.contains_key(code) {
+                let name = organisation_name(&state, code, prefs.lang == Lang::En).await;
+                names.insert(code.clone(), name);
+            }
+        }
+    }
     let page = AccountPage {
         csrf: session.csrf.clone(),
         // After real-name authentication the registry name is the one to greet them by.
@@ -681,7 +727,10 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri
             .map(|e| AccessRow {
                 at: local_time(e.at),
                 who: e.role.map(|r| msg(&format!("role-{}", r.as_str()))).unwrap_or_default(),
-                organisation: e.organisation.unwrap_or_default(),
+                organisation: e
+                    .organisation
+                    .map(|code| names.get(&code).cloned().unwrap_or(code))
+                    .unwrap_or_default(),
                 purpose: e.purpose.map(|p| msg(&format!("purpose-{p}"))).unwrap_or_default(),
             })
             .collect(),
