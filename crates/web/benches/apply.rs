@@ -8,7 +8,8 @@
 //! - **memory**: the process's peak resident set with 20 uploads of 8.75 MB in flight.
 //!
 //! `SSCARD_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p sscard-web --bench apply`
-//! (`SSCARD_BENCH_APPLICATIONS`, default 600; `SSCARD_BENCH_CONCURRENCY`, default 16).
+//! (`SSCARD_BENCH_APPLICATIONS`, default 600; `SSCARD_BENCH_CONCURRENCY`, default 16;
+//! `SSCARD_BENCH_SUBMIT_ONLY=1` stops after the photo-less measurement, for profiling it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -216,6 +217,10 @@ fn main() {
         stream::iter(without.iter()).for_each_concurrent(conc, |r| submit(&http, &base, r)).await;
         let plain = rate(n, t.elapsed());
 
+        if std::env::var("SSCARD_BENCH_SUBMIT_ONLY").is_ok_and(|v| v == "1") {
+            println!("submitted/s without photos: {plain:.0} ({:.0}% of the baseline's {baseline:.0}/s)", 100.0 * plain / baseline);
+            return;
+        }
         let photo = images::typical_card_photo();
         assert!(photo.len() >= 20 * 1024, "a valid card photo: {} bytes", photo.len());
         let front = images::typical_jpeg(1000, 630);
