@@ -321,7 +321,7 @@ async fn issue(
 
 /// Logs in an account another door already verified (an external identity provider).
 pub async fn login_as(ctx: &AppContext, via: &Via, account: &Account, meta: &Meta) -> Result<Issued, AuthError> {
-    check_locks(ctx, via, Some(account), meta).await?;
+    check_locks(ctx, via, Some(account), true, meta).await?;
     succeed(ctx, via, account, meta).await
 }
 
@@ -368,10 +368,16 @@ async fn fail(ctx: &AppContext, via: &Via, account: Option<&Account>, meta: &Met
     Ok(())
 }
 
-/// Refuses while the address or the account is locked, auditing the refusal.
-async fn check_locks(ctx: &AppContext, via: &Via, account: Option<&Account>, meta: &Meta) -> Result<(), AuthError> {
+/// Refuses while the address (when `address` is set) or the account is locked, auditing the refusal.
+async fn check_locks(
+    ctx: &AppContext,
+    via: &Via,
+    account: Option<&Account>,
+    address: bool,
+    meta: &Meta,
+) -> Result<(), AuthError> {
     let mut until = None;
-    if let Some(ip) = &meta.ip {
+    if let (true, Some(ip)) = (address, &meta.ip) {
         until = limited(ctx, &security::LOGIN_FAILURES_PER_IP, ip).await.err();
     }
     if let (None, Some(a)) = (until, account) {
@@ -396,7 +402,7 @@ pub async fn login_with_password(
     captcha: (&str, &str),
     meta: &Meta,
 ) -> Result<Issued, AuthError> {
-    check_locks(ctx, via, None, meta).await?;
+    check_locks(ctx, via, None, true, meta).await?;
     // The captcha first: without it, nothing is learnt about the account or the password.
     spend_captcha(ctx, via, captcha.0, captcha.1).await?;
     let found = match LoginIdentifier::parse(login, ctx.clock.now().date_naive()) {
@@ -407,7 +413,8 @@ pub async fn login_with_password(
         Some((a, h)) if door.admits(&a.kind) => (Some(a), h),
         _ => (None, None),
     };
-    check_locks(ctx, via, account.as_ref(), meta).await?;
+    // The address was checked above; now the account.
+    check_locks(ctx, via, account.as_ref(), false, meta).await?;
     let ok = verify_password(Password::offered(password).expose(), hash.as_deref()).await?;
     match account {
         Some(a) if ok => {
@@ -438,7 +445,7 @@ pub async fn login_with_sms(
         .await?
         .map(|(a, _)| a)
         .filter(|a| Door::Public.admits(&a.kind));
-    check_locks(ctx, via, account.as_ref(), meta).await?;
+    check_locks(ctx, via, account.as_ref(), true, meta).await?;
     if let Err(e) = spend_sms_code(ctx, mobile, code).await {
         fail(ctx, via, account.as_ref(), meta).await?;
         return Err(e);
@@ -466,7 +473,7 @@ pub async fn register(
         .filter(|u| !u.trim().is_empty())
         .map(Username::parse)
         .transpose()?;
-    check_locks(ctx, via, None, meta).await?;
+    check_locks(ctx, via, None, true, meta).await?;
     if let Err(e) = spend_sms_code(ctx, mobile, code).await {
         fail(ctx, via, None, meta).await?;
         return Err(e);
@@ -538,7 +545,7 @@ pub async fn bank_system_token(
         Some((a, h)) if matches!(a.kind, AccountKind::BankSystem { .. }) => (Some(a), h),
         _ => (None, None),
     };
-    check_locks(ctx, &via, account.as_ref(), meta).await?;
+    check_locks(ctx, &via, account.as_ref(), true, meta).await?;
     let ok = verify_password(secret, hash.as_deref()).await?;
     match account {
         Some(a) if ok && !a.disabled => {

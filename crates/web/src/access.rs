@@ -198,8 +198,14 @@ pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/") || path == "/healthz" || path == "/readyz"
 }
 
-/// Resolves the caller once per request and stores it in the request's extensions.
+/// Resolves the caller once per request and stores it in the request's extensions. Assets and the
+/// operational endpoints need no caller: they are served without a database look-up.
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/assets/") || matches!(path, "/healthz" | "/readyz" | "/metrics") {
+        req.extensions_mut().insert(Caller::Anonymous);
+        return next.run(req).await;
+    }
     let api = is_api_path(req.uri().path());
     let (secret, kind) = if api {
         (bearer(req.headers()).map(str::to_string), SessionKind::Bearer)
@@ -233,15 +239,10 @@ pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) 
     let Some(access) = path.as_deref().and_then(|p| rule(table, req.method(), p)) else {
         let known_path = path.as_deref().is_some_and(|p| table.iter().any(|(_, tp, _)| *tp == p));
         if known_path {
-            // Another method of a listed path: the router answers 405 without running a handler. Anything
-            // else would be a handler without a rule, and is refused.
-            let res = next.run(req).await;
-            if res.status() == StatusCode::METHOD_NOT_ALLOWED {
-                return res;
-            }
-        } else {
-            tracing::error!(path = ?path, "route has no access rule; refused");
+            // Another method of a listed path: answered 405 here, so no handler ever runs without a rule.
+            return ApiError::MethodNotAllowed.into_response();
         }
+        tracing::error!(path = ?path, "route has no access rule; refused");
         return ApiError::rule(StatusCode::FORBIDDEN, "forbidden").into_response();
     };
     let caller = req.extensions().get::<Caller>().cloned().unwrap_or(Caller::Anonymous);

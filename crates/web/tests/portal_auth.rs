@@ -214,6 +214,14 @@ both_engines!(
         let r = c.get(s.url("/staff")).header("cookie", &resident).send().await.unwrap();
         assert_eq!(r.status(), 403);
         assert!(r.text().await.unwrap().contains("无权访问"));
+        // The SMS and registration pages share one code-request form, each posting to its own step.
+        for (page, action) in [("/login/sms", "/login/sms/code"), ("/register", "/register/code")] {
+            let html = c.get(s.url(page)).send().await.unwrap().text().await.unwrap();
+            assert!(
+                html.contains(&format!("action=\"{action}\"")) && html.contains("id=\"send-code\""),
+                "{page}: {html}"
+            );
+        }
         // An off-site `next` is not followed.
         assert_eq!(sscard_web_next("//evil.example"), "/account");
     }

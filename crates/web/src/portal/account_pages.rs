@@ -579,26 +579,30 @@ pub async fn oidc_callback(
 
 // ---- logged in ----
 
-pub async fn logout(State(state): State<AppState>, caller: Caller, meta: ClientMeta) -> Response {
-    if let Some(p) = caller.principal() {
-        if let Err(e) = auth::logout(&state.ctx, p, &meta.0).await {
-            return ApiError::from(e).into_response();
-        }
+/// After logging out (here or everywhere): the cookie cleared, and on to `to`.
+fn signed_out<T>(result: Result<T, sscard_app::ports::StoreError>, to: &str) -> Response {
+    if let Err(e) = result {
+        return ApiError::from(e).into_response();
     }
-    let mut res = Redirect::to("/").into_response();
+    let mut res = Redirect::to(to).into_response();
     res.headers_mut().append(header::SET_COOKIE, clear_cookie());
     res
 }
 
+pub async fn logout(State(state): State<AppState>, caller: Caller, meta: ClientMeta) -> Response {
+    let result = match caller.principal() {
+        Some(p) => auth::logout(&state.ctx, p, &meta.0).await,
+        None => Ok(()),
+    };
+    signed_out(result, "/")
+}
+
 pub async fn revoke_all(State(state): State<AppState>, caller: Caller, meta: ClientMeta) -> Response {
-    if let Some(p) = caller.principal() {
-        if let Err(e) = auth::logout_everywhere(&state.ctx, p, &meta.0).await {
-            return ApiError::from(e).into_response();
-        }
-    }
-    let mut res = Redirect::to("/login").into_response();
-    res.headers_mut().append(header::SET_COOKIE, clear_cookie());
-    res
+    let result = match caller.principal() {
+        Some(p) => auth::logout_everywhere(&state.ctx, p, &meta.0).await.map(|_| ()),
+        None => Ok(()),
+    };
+    signed_out(result, "/login")
 }
 
 #[derive(Serialize)]
