@@ -34,7 +34,7 @@ pub struct FieldError {
     pub code: &'static str,
 }
 
-fn fe(field: &str, code: &'static str) -> FieldError {
+pub(crate) fn fe(field: &str, code: &'static str) -> FieldError {
     FieldError {
         field: field.to_string(),
         code,
@@ -59,6 +59,10 @@ pub enum ApplyError {
     Incomplete(Vec<String>),
     #[error("document: {0}")]
     Document(DocumentError),
+    #[error("this application does not take a {} document", .0.as_str())]
+    DocumentNotRequired(DocumentKind),
+    #[error("confirm the relationship {0} shown from the household register")]
+    RelationshipUnconfirmed(String),
     #[error("the application was already submitted")]
     AlreadySubmitted,
     #[error("{0}")]
@@ -78,7 +82,7 @@ pub struct Eligible {
     pub person: InsuredPerson,
 }
 
-fn may_apply(p: &Principal) -> Result<IdNumber, ApplyError> {
+pub(crate) fn may_apply(p: &Principal) -> Result<IdNumber, ApplyError> {
     p.account.may_apply().map_err(ApplyError::MayNotApply)?;
     p.account
         .id_number
@@ -86,7 +90,7 @@ fn may_apply(p: &Principal) -> Result<IdNumber, ApplyError> {
         .ok_or(ApplyError::MayNotApply(ApplyRefusal::RealNameRequired))
 }
 
-async fn consent(
+pub(crate) async fn consent(
     ctx: &AppContext,
     p: &Principal,
     person: &IdNumber,
@@ -147,14 +151,14 @@ pub async fn check_eligibility(
 }
 
 /// A reference a person can read out on the phone: date and eight characters.
-fn new_reference(ctx: &AppContext) -> String {
+pub(crate) fn new_reference(ctx: &AppContext) -> String {
     let token = ctx.secrets.token().to_ascii_uppercase();
     let tail: String = token.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
     format!("BJ{}{tail}", ctx.clock.now().format("%Y%m%d"))
 }
 
 /// The form as the registry fills it in (SPEC §5.2): editable fields prefilled, a retiree's bank locked.
-fn prefilled(route: Route, person: &InsuredPerson, channel: Channel) -> ApplicationForm {
+pub(crate) fn prefilled(route: Route, person: &InsuredPerson, channel: Channel) -> ApplicationForm {
     let mut form = ApplicationForm {
         ethnicity: person.ethnicity.clone(),
         occupation: person.occupation.clone(),
@@ -210,6 +214,7 @@ pub async fn start(
         updated_at: now,
         submitted_at: None,
         due_on: None,
+        minor: None,
     };
     let start = ApplicationEventRecord {
         at: now,
@@ -235,7 +240,7 @@ pub async fn start(
     }
 }
 
-/// The caller's own application, or "not found" (also for someone else's).
+/// The caller's own application (they made it), or "not found" (also for someone else's).
 pub async fn mine(ctx: &AppContext, p: &Principal, id: &str) -> Result<Application, ApplyError> {
     match ctx.store.application(id).await? {
         Some(a) if a.applicant == p.account.id => Ok(a),
@@ -243,12 +248,62 @@ pub async fn mine(ctx: &AppContext, p: &Principal, id: &str) -> Result<Applicati
     }
 }
 
+/// The caller's own application, to change it: for a child's, only while the child is under 18 on the day
+/// (SPEC §5.3: at 18 the guardian can start no new business for them).
+pub(crate) async fn to_act_on(ctx: &AppContext, p: &Principal, id: &str) -> Result<Application, ApplyError> {
+    let a = mine(ctx, p, id).await?;
+    if a.route == Route::Minor && !sscard_domain::minor::is_minor(&a.person, ctx.clock.now().date_naive()) {
+        return Err(ApplyError::Ineligible(Ineligible::ComeOfAge));
+    }
+    Ok(a)
+}
+
+/// An application the caller may read: one they made, one whose card is theirs (after real-name
+/// authentication, e.g. a young adult whose guardian applied), or one for a child they are a listed guardian
+/// of. Anything else is "not found", like a missing one.
+pub async fn readable(ctx: &AppContext, p: &Principal, id: &str) -> Result<Application, ApplyError> {
+    let Some(a) = ctx.store.application(id).await? else {
+        return Err(ApplyError::NotFound);
+    };
+    if a.applicant == p.account.id {
+        return Ok(a);
+    }
+    let Some(me) = p.account.id_number.as_ref().filter(|_| p.account.may_apply().is_ok()) else {
+        return Err(ApplyError::NotFound);
+    };
+    if &a.person == me {
+        return Ok(a);
+    }
+    if a.route == Route::Minor
+        && ctx
+            .store
+            .guardianships_of_guardian(me)
+            .await?
+            .iter()
+            .any(|g| g.child == a.person)
+    {
+        return Ok(a);
+    }
+    Err(ApplyError::NotFound)
+}
+
+/// 我的办事: what the caller applied for, and (after real-name authentication) what others applied for on
+/// their behalf, newest first.
 pub async fn list_mine(ctx: &AppContext, p: &Principal) -> Result<Vec<Application>, ApplyError> {
-    Ok(ctx.store.applications_of(&p.account.id).await?)
+    let mut out = ctx.store.applications_of(&p.account.id).await?;
+    if let Some(me) = p.account.id_number.as_ref().filter(|_| p.account.may_apply().is_ok()) {
+        for a in ctx.store.applications_about(me).await? {
+            if !out.iter().any(|o| o.id == a.id) {
+                out.push(a);
+            }
+        }
+        out.sort_by(|x, y| y.created_at.cmp(&x.created_at).then_with(|| x.id.cmp(&y.id)));
+    }
+    Ok(out)
 }
 
 pub async fn history(ctx: &AppContext, p: &Principal, id: &str) -> Result<Vec<ApplicationEventRecord>, ApplyError> {
-    let a = mine(ctx, p, id).await?;
+    let a = readable(ctx, p, id).await?;
     Ok(ctx.store.events(&a.id).await?)
 }
 
@@ -294,7 +349,7 @@ fn text(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String
 
 /// Applies a patch to a draft's form, checking every field; nothing is saved unless all pass.
 pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch) -> Result<Application, ApplyError> {
-    let mut a = mine(ctx, p, id).await?;
+    let mut a = to_act_on(ctx, p, id).await?;
     if a.state != ApplicationState::Draft {
         return Err(ApplyError::NotDraft(a.state));
     }
@@ -450,9 +505,14 @@ pub async fn upload(
     kind: DocumentKind,
     bytes: Vec<u8>,
 ) -> Result<Application, ApplyError> {
-    let mut a = mine(ctx, p, id).await?;
+    let mut a = to_act_on(ctx, p, id).await?;
     if a.state != ApplicationState::Draft {
         return Err(ApplyError::NotDraft(a.state));
+    }
+    // SPEC §5.4: a document outside the set this application needs is refused (a cartoon photo replaces the
+    // card photo; the matrix decides a child's papers).
+    if !a.required_documents().contains(&kind) {
+        return Err(ApplyError::DocumentNotRequired(kind));
     }
     if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
         return Err(ApplyError::Document(DocumentError::TooLarge {
@@ -502,14 +562,14 @@ fn digest(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A document's bytes, for its applicant.
+/// A document's bytes, for whoever may read the application.
 pub async fn document(
     ctx: &AppContext,
     p: &Principal,
     id: &str,
     kind: DocumentKind,
 ) -> Result<(DocumentRef, Vec<u8>), ApplyError> {
-    let a = mine(ctx, p, id).await?;
+    let a = readable(ctx, p, id).await?;
     let doc = a.documents.get(&kind).cloned().ok_or(ApplyError::NotFound)?;
     let bytes = ctx.blobs.get(&doc.hash).await?.ok_or(ApplyError::NotFound)?;
     Ok((doc, bytes))
@@ -525,7 +585,7 @@ pub async fn submit(
     confirmed: bool,
     key: Option<&str>,
 ) -> Result<Application, ApplyError> {
-    let a = mine(ctx, p, id).await?;
+    let a = to_act_on(ctx, p, id).await?;
     let person = may_apply(p)?;
     if a.state != ApplicationState::Draft {
         return replayed(ctx, &a, key).await;
@@ -541,6 +601,12 @@ pub async fn submit(
         return Err(ApplyError::Incomplete(missing));
     }
     let now = ctx.clock.now();
+    // The day of application is the day of submission: a cartoon chosen at six is refused at seven.
+    if a.minor.as_ref().is_some_and(|m| m.cartoon_photo)
+        && !sscard_domain::minor::cartoon_allowed(&a.person, now.date_naive())
+    {
+        return Err(ApplyError::Invalid(vec![fe("cartoon_photo", "cartoon_not_allowed")]));
+    }
     let event = ApplicationEventRecord {
         at: now,
         event: ApplicationEvent::Submit,

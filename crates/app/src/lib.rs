@@ -13,6 +13,8 @@
 //! - [`people`]: reading a person's record within the reader's reach, and the resident's access log.
 //! - [`accounts`]: the admin's account and API-client management.
 //! - [`applications`]: applying for one's own card: eligibility, the draft, documents, consents, submission.
+//! - [`minors`]: applying for a child: the guardian finds the child, confirms the relationship, answers the
+//!   ID questions; "my children".
 //! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
 //! - [`sms`]: delivering the SMS outbox through a pluggable sender.
 //! - [`context`]: what every use case needs at hand: the store, the clock, the code tables, the calendar.
@@ -24,6 +26,7 @@ pub mod context;
 pub mod external;
 pub mod images;
 pub mod import;
+pub mod minors;
 pub mod people;
 pub mod ports;
 pub mod realname;

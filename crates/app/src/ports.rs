@@ -395,6 +395,17 @@ pub trait ApplicationStore: Send + Sync {
     /// Whether the person holds a third-generation card (an application of theirs reached `collected`).
     async fn has_collected_card(&self, person: &IdNumber) -> StoreResult<bool>;
     async fn applications_of(&self, account: &str) -> StoreResult<Vec<Application>>;
+    /// Every application whose card is for `person`, newest first (a guardian's wards, a young adult's own).
+    async fn applications_about(&self, person: &IdNumber) -> StoreResult<Vec<Application>>;
+    /// Saves a minor's draft's answers and drops any document not in `keep`, atomically; `false` when it is
+    /// no longer a draft.
+    async fn save_minor(
+        &self,
+        id: &str,
+        minor: &sscard_domain::minor::MinorDetails,
+        keep: &[DocumentKind],
+        at: DateTime<FixedOffset>,
+    ) -> StoreResult<bool>;
     /// Saves a draft's form; `false` when it is no longer a draft.
     async fn save_form(&self, id: &str, form: &ApplicationForm, at: DateTime<FixedOffset>) -> StoreResult<bool>;
     /// Attaches a document to a draft; `false` when it is no longer a draft.

@@ -189,6 +189,7 @@ mod record {
     use super::{ApplicationState, Route};
     use crate::access::Channel;
     use crate::documents::DocumentKind;
+    use crate::minor::MinorDetails;
     use crate::policy::CollectionMethod;
     use crate::values::{BeijingPostalCode, IdNumber, Mobile, PersonName};
 
@@ -270,13 +271,26 @@ mod record {
         pub submitted_at: Option<DateTime<FixedOffset>>,
         /// The date by which the card must be produced: 30 days from submission.
         pub due_on: Option<NaiveDate>,
+        /// For the minor route: the guardian, the fixed relationship and the child's ID answers.
+        pub minor: Option<MinorDetails>,
     }
 
     impl Application {
-        /// What is still missing before it can be submitted: form fields, then documents.
+        /// The documents this application needs (SPEC §5.4).
+        pub fn required_documents(&self) -> Vec<DocumentKind> {
+            match &self.minor {
+                Some(m) => m.required_documents(),
+                None => DocumentKind::OWN.to_vec(),
+            }
+        }
+
+        /// What is still missing before it can be submitted: form fields, the minor's answers, then documents.
         pub fn missing(&self) -> Vec<String> {
             let mut out: Vec<String> = self.form.missing().into_iter().map(str::to_string).collect();
-            for kind in DocumentKind::OWN {
+            if let Some(m) = &self.minor {
+                out.extend(m.missing().into_iter().map(str::to_string));
+            }
+            for kind in self.required_documents() {
                 if !self.documents.contains_key(&kind) {
                     out.push(kind.as_str().to_string());
                 }

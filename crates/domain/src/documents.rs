@@ -16,21 +16,56 @@ pub const MAX_SIDE_PIXELS: u32 = 8_000;
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     CardPhoto,
+    /// The applicant's ID card; for a minor, the child's.
     IdFront,
     IdBack,
+    /// A minor's guardian's own ID card (national-emblem side, personal-information side).
+    GuardianIdFront,
+    GuardianIdBack,
+    BirthCertificate,
+    /// 户口本首页 (户主页).
+    BookletFirstPage,
+    /// The child's own page of the household booklet, and its back.
+    BookletChildPage,
+    BookletChildPageBack,
+    /// 户主本人页, and its back.
+    BookletHouseholderPage,
+    BookletHouseholderPageBack,
 }
 
 impl DocumentKind {
+    /// What every route but the minor's needs (SPEC §5.4).
     pub const OWN: [DocumentKind; 3] = [DocumentKind::CardPhoto, DocumentKind::IdFront, DocumentKind::IdBack];
+    pub const ALL: [DocumentKind; 11] = [
+        DocumentKind::CardPhoto,
+        DocumentKind::IdFront,
+        DocumentKind::IdBack,
+        DocumentKind::GuardianIdFront,
+        DocumentKind::GuardianIdBack,
+        DocumentKind::BirthCertificate,
+        DocumentKind::BookletFirstPage,
+        DocumentKind::BookletChildPage,
+        DocumentKind::BookletChildPageBack,
+        DocumentKind::BookletHouseholderPage,
+        DocumentKind::BookletHouseholderPageBack,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             DocumentKind::CardPhoto => "card_photo",
             DocumentKind::IdFront => "id_front",
             DocumentKind::IdBack => "id_back",
+            DocumentKind::GuardianIdFront => "guardian_id_front",
+            DocumentKind::GuardianIdBack => "guardian_id_back",
+            DocumentKind::BirthCertificate => "birth_certificate",
+            DocumentKind::BookletFirstPage => "booklet_first_page",
+            DocumentKind::BookletChildPage => "booklet_child_page",
+            DocumentKind::BookletChildPageBack => "booklet_child_page_back",
+            DocumentKind::BookletHouseholderPage => "booklet_householder_page",
+            DocumentKind::BookletHouseholderPageBack => "booklet_householder_page_back",
         }
     }
     pub fn parse(s: &str) -> Option<DocumentKind> {
-        DocumentKind::OWN.into_iter().find(|k| k.as_str() == s)
+        DocumentKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -135,7 +170,8 @@ pub fn judge_header(kind: DocumentKind, f: &ImageFacts) -> Result<(), DocumentEr
                 None => Err(DocumentError::Undecodable),
             }
         }
-        DocumentKind::IdFront | DocumentKind::IdBack => {
+        // ID images and the minor's supporting papers: JPEG or PNG, bounded, and they must decode.
+        _ => {
             if f.format == ImageFormat::Other {
                 return Err(DocumentError::NotAnImage { found: found(f.format) });
             }

@@ -23,6 +23,12 @@ pub enum Ineligible {
     LiveCard,
     #[error("under 18: a guardian applies on the child's behalf")]
     UnderAge,
+    #[error("only a guardian listed in the household register can apply for this child")]
+    NotGuardian,
+    #[error("the name does not match the child's record")]
+    ChildNameMismatch,
+    #[error("18 or over on the day of application: they apply for themselves after real-name authentication")]
+    ComeOfAge,
     #[error("an employee applies through their employer's collective application")]
     EmployerCollective { employer_open: bool },
 }
@@ -36,6 +42,9 @@ impl Ineligible {
             Ineligible::ApplicationInProgress { .. } => "application_in_progress",
             Ineligible::LiveCard => "live_card",
             Ineligible::UnderAge => "under_age",
+            Ineligible::NotGuardian => "not_guardian",
+            Ineligible::ChildNameMismatch => "child_name_mismatch",
+            Ineligible::ComeOfAge => "come_of_age",
             Ineligible::EmployerCollective { employer_open: true } => "employer_collective",
             Ineligible::EmployerCollective { employer_open: false } => "employer_not_open",
         }

@@ -11,6 +11,7 @@
 //! - [`security`]: abuse limits and secret lifetimes as a policy table (SPEC §3, §9).
 //! - [`audit`]: audit-log entries (SPEC §9).
 //! - [`eligibility`]: who may apply for their own card, by which route, and why not (SPEC §5.1).
+//! - [`minor`]: applying for a child: the guardian route, the child's ID type, the document matrix, the age limits (SPEC §5.3–5.4).
 //! - [`policy`]: route × channel policy tables: collection methods and banks (SPEC §5.2).
 //! - [`documents`]: the rules a card photo and ID images must meet, judged from facts read off their bytes (SPEC §5.4).
 //! - [`application`]: the application state machine (SPEC §5.6).
@@ -24,6 +25,7 @@ pub mod clock;
 pub mod codes;
 pub mod documents;
 pub mod eligibility;
+pub mod minor;
 pub mod policy;
 pub mod registry;
 pub mod security;

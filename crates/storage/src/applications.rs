@@ -11,6 +11,7 @@ use sscard_domain::application::{
     DocumentRef, MailDetails, Route,
 };
 use sscard_domain::documents::DocumentKind;
+use sscard_domain::minor::{ChildIdType, MinorDetails};
 use sscard_domain::policy::CollectionMethod;
 use sscard_domain::values::{BeijingPostalCode, Mobile, PersonName};
 
@@ -23,7 +24,9 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 
 pub(crate) const APPLICATION_COLUMNS: &str = "id, reference, person_id, applicant, route, channel, state, ethnicity, \
     occupation, residence_district, residence_address, mobile, bank, branch, collection, mail_recipient, mail_mobile, \
-    mail_district, mail_postal_code, mail_address, created_ms, updated_ms, submitted_ms, due_on";
+    mail_district, mail_postal_code, mail_address, created_ms, updated_ms, submitted_ms, due_on, guardian_id, \
+    relationship, child_id_type, child_id_valid_from, child_id_valid_until, guardian_is_householder, same_booklet, \
+    cartoon_photo";
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct ApplicationRow {
@@ -51,6 +54,14 @@ pub(crate) struct ApplicationRow {
     pub updated_ms: i64,
     pub submitted_ms: Option<i64>,
     pub due_on: Option<NaiveDate>,
+    pub guardian_id: Option<String>,
+    pub relationship: Option<String>,
+    pub child_id_type: Option<String>,
+    pub child_id_valid_from: Option<NaiveDate>,
+    pub child_id_valid_until: Option<NaiveDate>,
+    pub guardian_is_householder: Option<bool>,
+    pub same_booklet: Option<bool>,
+    pub cartoon_photo: bool,
     /// The documents as a JSON array (`[{"kind", "hash", "media_type", "bytes"}]`).
     pub docs: String,
 }
@@ -82,6 +93,19 @@ pub(crate) const FORM_SET: &str = "ethnicity = $1, occupation = $2, residence_di
     mobile = $5, bank = $6, branch = $7, collection = $8, mail_recipient = $9, mail_mobile = $10, mail_district = $11, \
     mail_postal_code = $12, mail_address = $13";
 
+/// A minor's answers as bound values: from, until, householder, same booklet, cartoon.
+pub(crate) fn minor_answers(
+    m: &MinorDetails,
+) -> (Option<NaiveDate>, Option<NaiveDate>, Option<bool>, Option<bool>, bool) {
+    (
+        m.id_valid_from,
+        m.id_valid_until,
+        m.guardian_is_householder,
+        m.same_booklet,
+        m.cartoon_photo,
+    )
+}
+
 impl ApplicationRow {
     pub fn into_domain_with_docs(self) -> Result<Application, StoreError> {
         let rows: Vec<DocumentRow> = serde_json::from_str(&self.docs).map_err(|e| corrupt("documents", e))?;
@@ -106,7 +130,22 @@ impl ApplicationRow {
             }),
             _ => None,
         };
+        let minor = match (self.guardian_id, self.relationship, self.child_id_type) {
+            (Some(g), Some(relationship), Some(t)) => Some(MinorDetails {
+                guardian: stored_id(&g)?,
+                relationship,
+                id_type: ChildIdType::parse(&t).ok_or_else(|| corrupt("child_id_type", &t))?,
+                id_valid_from: self.child_id_valid_from,
+                id_valid_until: self.child_id_valid_until,
+                guardian_is_householder: self.guardian_is_householder,
+                same_booklet: self.same_booklet,
+                cartoon_photo: self.cartoon_photo,
+            }),
+            (None, None, None) => None,
+            _ => return Err(corrupt("minor details", "partly stored")),
+        };
         Ok(Application {
+            minor,
             person: stored_id(&self.person_id)?,
             route: Route::parse(&self.route).ok_or_else(|| corrupt("route", &self.route))?,
             channel: Channel::parse(&self.channel).ok_or_else(|| corrupt("channel", &self.channel))?,
@@ -256,7 +295,8 @@ macro_rules! impl_application_store {
                 let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 let cols = $crate::applications::form_columns(&a.form);
                 let sql = format!("INSERT INTO applications ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-                                   $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
+                                   $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, \
+                                   $30, $31, $32)",
                                   $crate::applications::APPLICATION_COLUMNS);
                 let mut q = sqlx::query(&sql)
                     .bind(&a.id).bind(&a.reference).bind(a.person.as_str()).bind(&a.applicant).bind(a.route.as_str())
@@ -266,7 +306,13 @@ macro_rules! impl_application_store {
                 }
                 let inserted = q
                     .bind($crate::accounts::ms(a.created_at)).bind($crate::accounts::ms(a.updated_at))
-                    .bind(a.submitted_at.map($crate::accounts::ms)).bind(a.due_on)
+                    .bind(a.submitted_at.map($crate::accounts::ms)).bind(a.due_on);
+                let m = a.minor.as_ref();
+                let answers = m.map($crate::applications::minor_answers);
+                let inserted = inserted
+                    .bind(m.map(|m| m.guardian.as_str().to_string())).bind(m.map(|m| m.relationship.clone()))
+                    .bind(m.map(|m| m.id_type.as_str())).bind(answers.and_then(|a| a.0)).bind(answers.and_then(|a| a.1))
+                    .bind(answers.and_then(|a| a.2)).bind(answers.and_then(|a| a.3)).bind(answers.is_some_and(|a| a.4))
                     .execute(&mut *tx).await;
                 if let Err(e) = inserted {
                     let unique = e.as_database_error().is_some_and(|d| d.is_unique_violation());
@@ -305,6 +351,41 @@ macro_rules! impl_application_store {
                 let rows: Vec<$crate::applications::ApplicationRow> = sqlx::query_as(&sql)
                     .bind(account).fetch_all(&self.pool).await.map_err($crate::db_err)?;
                 rows.into_iter().map($crate::applications::ApplicationRow::into_domain_with_docs).collect()
+            }
+
+            async fn applications_about(&self, person: &sscard_domain::values::IdNumber)
+                -> sscard_app::ports::StoreResult<Vec<sscard_domain::application::Application>> {
+                let sql = Self::application_select("WHERE person_id = $1 ORDER BY created_ms DESC, id");
+                let rows: Vec<$crate::applications::ApplicationRow> = sqlx::query_as(&sql)
+                    .bind(person.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                rows.into_iter().map($crate::applications::ApplicationRow::into_domain_with_docs).collect()
+            }
+
+            async fn save_minor(&self, id: &str, m: &sscard_domain::minor::MinorDetails,
+                keep: &[sscard_domain::documents::DocumentKind], at: chrono::DateTime<chrono::FixedOffset>)
+                -> sscard_app::ports::StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
+                let a = $crate::applications::minor_answers(m);
+                let r = sqlx::query("UPDATE applications SET child_id_type = $1, child_id_valid_from = $2, \
+                                     child_id_valid_until = $3, guardian_is_householder = $4, same_booklet = $5, \
+                                     cartoon_photo = $6, updated_ms = $7 WHERE id = $8 AND state = 'draft' AND route = 'minor'")
+                    .bind(m.id_type.as_str()).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(a.4)
+                    .bind($crate::accounts::ms(at)).bind(id)
+                    .execute(&mut *tx).await.map_err($crate::db_err)?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                // Documents the new answers no longer ask for go with the change, so none is ever submitted.
+                let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM application_documents WHERE application_id = $1")
+                    .bind(id).fetch_all(&mut *tx).await.map_err($crate::db_err)?;
+                for k in kinds {
+                    if !keep.iter().any(|d| d.as_str() == k) {
+                        sqlx::query("DELETE FROM application_documents WHERE application_id = $1 AND kind = $2")
+                            .bind(id).bind(&k).execute(&mut *tx).await.map_err($crate::db_err)?;
+                    }
+                }
+                tx.commit().await.map_err($crate::db_err)?;
+                Ok(true)
             }
 
             async fn save_form(&self, id: &str, form: &sscard_domain::application::ApplicationForm,

@@ -46,6 +46,22 @@ pub fn retiree_row(id: &IdNumber, name: &str, bank: &str, branch: &str) -> Strin
     )
 }
 
+/// A `resident_minor` registry row for `id` (resident medical insurance), with an ID card valid until 2030.
+pub fn minor_row(id: &IdNumber, name: &str) -> String {
+    let gender = id.gender().as_str();
+    format!(
+        "{id},{name},{gender},{dob},CHN,01,2021-06-01,2030-06-01,北京市东城区测试路4号,110101,,,medical,resident_minor,,,,",
+        dob = id.birth_date()
+    )
+}
+
+pub const GUARDIANSHIP_HEADER: &str = "guardian_id,child_id,relationship,guardian_is_householder,same_booklet";
+
+/// A guardianship row: `guardian` is `relationship` (GB/T 4761) of `child`.
+pub fn guardianship_row(guardian: &IdNumber, child: &IdNumber, relationship: &str, householder: bool) -> String {
+    format!("{guardian},{child},{relationship},{householder},true")
+}
+
 pub fn csv(header: &str, rows: &[String]) -> String {
     let mut s = String::from(header);
     s.push('\n');

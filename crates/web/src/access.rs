@@ -125,6 +125,14 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
         Access::Roles(RESIDENT),
     ),
     (Method::GET, "/api/v1/applications/{id}/events", Access::Roles(RESIDENT)),
+    (
+        Method::PATCH,
+        "/api/v1/applications/{id}/minor",
+        Access::Roles(RESIDENT),
+    ),
+    (Method::POST, "/api/v1/children/lookup", Access::Roles(RESIDENT)),
+    (Method::POST, "/api/v1/children/applications", Access::Roles(RESIDENT)),
+    (Method::GET, "/api/v1/children", Access::Roles(RESIDENT)),
 ];
 
 const STAFF: &[Role] = &[BankClerk, OutletClerk, HotlineAgent, Admin];

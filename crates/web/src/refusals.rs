@@ -189,6 +189,16 @@ impl From<sscard_app::applications::ApplyError> for ApiError {
                 err
             }
             A::Document(d) => document_error("document", d),
+            A::DocumentNotRequired(kind) => ApiError::field(
+                UNPROCESSABLE,
+                "document_not_required",
+                kind.as_str(),
+                "document_not_required",
+            ),
+            // The API handler names the relationship in the caller's language; this is the fallback.
+            A::RelationshipUnconfirmed(code) => ApiError::rule(UNPROCESSABLE, "relationship_unconfirmed")
+                .with_arg("relationship", code.clone())
+                .with_arg("relationship_name", code),
             A::AlreadySubmitted => ApiError::rule(StatusCode::CONFLICT, "already_submitted"),
             A::Transition(t) => {
                 ApiError::rule(StatusCode::CONFLICT, "not_allowed_now").with_arg("state", t.from.as_str().into())

@@ -3,121 +3,16 @@
 
 mod common;
 
+use common::caller::{caller, field_codes, resident_as, Caller};
 use common::world::{self, As, PASSWORD};
 use common::Server;
 use reqwest::Method;
 use serde_json::{json, Value};
-use sscard_app::ports::NewAccount;
 use sscard_domain::access::{Channel, Role};
-use sscard_domain::account::{AccountKind, Username};
-use sscard_domain::values::{IdNumber, PersonName};
 use sscard_testkit::{both_engines, images, TestDb};
 use sscard_web::Mode;
 
-/// A resident account real-name bound to `person`, logged in through `client` (default: the Jingtong client).
-async fn resident_as(s: &Server, username: &str, person: &IdNumber, name: &str) -> String {
-    let hash = sscard_app::secrets::hash_password(PASSWORD).await.unwrap();
-    let a = s
-        .ctx
-        .store
-        .create_account(&NewAccount {
-            id: format!("acct-{username}"),
-            kind: AccountKind::Resident,
-            username: Some(Username::parse(username).unwrap()),
-            mobile: None,
-            display_name: username.into(),
-            password_hash: Some(hash),
-            created_at: s.ctx.clock.now(),
-        })
-        .await
-        .unwrap()
-        .unwrap();
-    s.ctx
-        .store
-        .bind_real_name(&a.id, person, &PersonName::parse(name).unwrap(), s.ctx.clock.now())
-        .await
-        .unwrap()
-        .unwrap();
-    let (st, v) = world::api(&s.base).login(username, PASSWORD).await;
-    assert_eq!(st, 200, "{v}");
-    v["access_token"].as_str().unwrap().to_string()
-}
-
-struct Caller<'a> {
-    api: world::Api,
-    token: String,
-    _s: &'a Server,
-}
-
-impl Caller<'_> {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let (st, text) = self.api.call(method, path, Some(&self.token), body).await;
-        (st, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.call(Method::POST, path, Some(body)).await
-    }
-    async fn patch(&self, id: &str, body: Value) -> (u16, Value) {
-        self.call(Method::PATCH, &format!("/api/v1/applications/{id}"), Some(body))
-            .await
-    }
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.call(Method::GET, path, None).await
-    }
-    async fn upload(&self, id: &str, kind: &str, bytes: Vec<u8>, declared: &str) -> (u16, Value) {
-        let r = self
-            .api
-            .http
-            .put(self.api.url(&format!("/api/v1/applications/{id}/documents/{kind}")))
-            .bearer_auth(&self.token)
-            .header("accept-language", "en")
-            .header("content-type", declared)
-            .body(bytes)
-            .send()
-            .await
-            .unwrap();
-        let st = r.status().as_u16();
-        (st, r.json().await.unwrap_or(Value::Null))
-    }
-    async fn submit(&self, id: &str, key: Option<&str>, commitment: bool, confirm: bool) -> (u16, Value) {
-        let mut req = self
-            .api
-            .http
-            .post(self.api.url(&format!("/api/v1/applications/{id}/submit")))
-            .bearer_auth(&self.token)
-            .json(&json!({"commitment": commitment, "confirm": confirm}));
-        if let Some(k) = key {
-            req = req.header("idempotency-key", k);
-        }
-        let r = req.send().await.unwrap();
-        let st = r.status().as_u16();
-        (st, r.json().await.unwrap_or(Value::Null))
-    }
-}
-
-async fn caller<'a>(s: &'a Server, who: As) -> Caller<'a> {
-    let api = world::api(&s.base);
-    let token = api.token(who).await.unwrap();
-    Caller { api, token, _s: s }
-}
-
 const START: fn() -> Value = || json!({"disclaimer": true, "access_authorisation": true});
-
-fn field_codes(v: &Value) -> Vec<(String, String)> {
-    v["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap().to_string(),
-                        e["code"].as_str().unwrap().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// Fills in and uploads everything a personal application needs, collecting at the branch.
 async fn complete(c: &Caller<'_>, id: &str) {

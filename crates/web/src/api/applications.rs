@@ -123,12 +123,32 @@ pub struct ApplicationView {
     pub allowed_collection: Vec<String>,
     pub mail: Option<MailView>,
     pub documents: BTreeMap<String, DocumentView>,
+    /// The documents this application needs (SPEC §5.4): for a child, from the ID type and householder answer.
+    pub required_documents: Vec<String>,
+    /// For an application for a child: the guardian's fixed relationship and the child's ID answers.
+    pub minor: Option<MinorView>,
     /// What is still missing before submission.
     pub missing: Vec<String>,
     pub created_at: String,
     pub submitted_at: Option<String>,
     /// The card must be produced by this date (30 days from submission).
     pub due_on: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MinorView {
+    /// GB/T 4761 code, from the household register; not editable.
+    #[schema(example = "51")]
+    pub relationship: String,
+    /// The guardian's ID number, masked.
+    pub guardian_id_number: String,
+    #[schema(example = "household_booklet")]
+    pub id_type: String,
+    pub id_valid_from: Option<String>,
+    pub id_valid_until: Option<String>,
+    pub guardian_is_householder: Option<bool>,
+    pub same_booklet: Option<bool>,
+    pub cartoon_photo: bool,
 }
 
 pub async fn view(
@@ -154,7 +174,7 @@ pub fn view_of(
         channel: a.channel.as_str().into(),
         person: person.map(|p| PersonFields {
             name: p.name.as_str().into(),
-            id_type: "resident_id",
+            id_type: a.minor.as_ref().map_or("resident_id", |m| m.id_type.as_str()),
             id_number: p.id_number.masked(),
             id_valid_from: p.id_valid_from.to_string(),
             id_valid_until: p.id_valid_until.map(|d| d.to_string()),
@@ -195,6 +215,17 @@ pub fn view_of(
                 )
             })
             .collect(),
+        required_documents: a.required_documents().iter().map(|k| k.as_str().to_string()).collect(),
+        minor: a.minor.as_ref().map(|m| MinorView {
+            relationship: m.relationship.clone(),
+            guardian_id_number: m.guardian.masked(),
+            id_type: m.id_type.as_str().into(),
+            id_valid_from: m.id_valid_from.map(|d| d.to_string()),
+            id_valid_until: m.id_valid_until.map(|d| d.to_string()),
+            guardian_is_householder: m.guardian_is_householder,
+            same_booklet: m.same_booklet,
+            cartoon_photo: m.cartoon_photo,
+        }),
         missing: if a.state == sscard_domain::application::ApplicationState::Draft {
             a.missing()
         } else {
@@ -231,7 +262,8 @@ pub async fn list(State(state): State<AppState>, Authed(p): Authed) -> Result<Js
     Ok(Json(out))
 }
 
-/// One application of the caller's. Someone else's answers 404.
+/// One application the caller may read: one they made, one for their own card, one for a child they are a
+/// listed guardian of. Anything else answers 404, exactly like a missing one.
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = ApplicationView), (status = 404, body = Problem)))]
 pub async fn get_one(
@@ -239,7 +271,7 @@ pub async fn get_one(
     Authed(p): Authed,
     Path(id): Path<String>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let a = apps::mine(&state.ctx, &p, &id).await?;
+    let a = apps::readable(&state.ctx, &p, &id).await?;
     Ok(Json(view(&state, &a, p.channel).await?))
 }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod applications;
 pub mod auth;
 pub mod me;
+pub mod minors;
 pub mod ops;
 pub mod people;
 pub mod reference;
@@ -34,6 +35,8 @@ use crate::state::AppState;
         (name = "people", description = "Registry records, within the caller's reach (SPEC §9)"),
         (name = "applications", description = "Applying for one's own card (SPEC §5): eligibility, the draft, \
                                                documents, consents, submission, 我的办事"),
+        (name = "children", description = "Applying for a child under 18 (SPEC §5.3): the guardian finds the \
+                                           child, confirms the relationship, answers the ID questions; my children"),
         (name = "admin", description = "Accounts, API clients, category openings and the audit log (admin only)")
     ),
     modifiers(&SecuritySchemes),
@@ -88,6 +91,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::withdraw))
         .routes(routes!(applications::events))
         .routes(routes!(applications::set_opening))
+        .routes(routes!(minors::lookup))
+        .routes(routes!(minors::start))
+        .routes(routes!(minors::answer))
+        .routes(routes!(minors::list))
 }
 
 /// The OpenAPI document of every API route.

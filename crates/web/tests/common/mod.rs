@@ -1,6 +1,7 @@
 //! Starts the real server on a free loopback port for a test.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod caller;
 pub mod world;
 
 use sscard_app::import::{import_csv, ImportKind};
