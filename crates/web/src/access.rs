@@ -163,6 +163,8 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/staff", Access::Roles(STAFF)),
     (Method::GET, "/apply", Access::Roles(RESIDENT)),
     (Method::POST, "/apply", Access::Roles(RESIDENT)),
+    (Method::GET, "/apply/child", Access::Roles(RESIDENT)),
+    (Method::POST, "/apply/child", Access::Roles(RESIDENT)),
     (Method::GET, "/apply/{id}/documents", Access::Roles(RESIDENT)),
     (Method::POST, "/apply/{id}/documents", Access::Roles(RESIDENT)),
     (Method::GET, "/apply/{id}/{step}", Access::Roles(RESIDENT)),

@@ -64,6 +64,10 @@ struct ApplyPage {
     applications: Vec<Row>,
     history: Vec<Row>,
     can_withdraw: bool,
+    /// The documents this application needs, in the order asked (SPEC §5.4).
+    documents: Vec<String>,
+    /// A child's application: the default cartoon photo may be chosen today.
+    cartoon_allowed: bool,
 }
 
 struct Ctx<'a> {
@@ -196,9 +200,102 @@ pub async fn start(
     }
 }
 
+// ---- applying for a child ----
+
+pub async fn child_start_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let mut page = ApplyPage {
+        verified: c.p.account.is_real_name_verified(),
+        ..ApplyPage::default()
+    };
+    page.values.insert("child_id_type".into(), "resident_id".into());
+    c.show("apply_child.html", StatusCode::OK, page).await
+}
+
+#[derive(Deserialize)]
+pub struct ChildStartForm {
+    disclaimer: Option<String>,
+    access_authorisation: Option<String>,
+    child_name: Option<String>,
+    child_id_type: Option<String>,
+    child_id_number: Option<String>,
+    /// Sent back from the confirmation page: the relationship the guardian confirmed.
+    relationship: Option<String>,
+}
+
+/// The guardian's first page posts here twice: first to be shown the relationship from the household
+/// register ("您与被代办人的关系是XX，请确认"), then with it confirmed, which creates the draft.
+pub async fn child_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    meta: ClientMeta,
+    Form(f): Form<ChildStartForm>,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let child = sscard_app::minors::ChildIn {
+        name: f.child_name.clone().unwrap_or_default(),
+        id_number: f.child_id_number.clone().unwrap_or_default(),
+        id_type: f.child_id_type.clone().unwrap_or_default(),
+    };
+    let result = sscard_app::minors::start(
+        &state.ctx,
+        &c.p,
+        f.disclaimer.is_some(),
+        f.access_authorisation.is_some(),
+        &child,
+        f.relationship.as_deref(),
+        &meta.0,
+    )
+    .await;
+    let mut page = ApplyPage {
+        verified: c.p.account.is_real_name_verified(),
+        ..ApplyPage::default()
+    };
+    for (k, v) in [
+        ("child_name", &f.child_name),
+        ("child_id_type", &f.child_id_type),
+        ("child_id_number", &f.child_id_number),
+        ("disclaimer", &f.disclaimer),
+        ("access_authorisation", &f.access_authorisation),
+    ] {
+        page.values.insert(k.into(), v.clone().unwrap_or_default());
+    }
+    match result {
+        Ok(a) => Redirect::to(&format!("/apply/{}/child", a.id)).into_response(),
+        Err(ApplyError::RelationshipUnconfirmed(code)) => {
+            let name = state
+                .ctx
+                .codes
+                .name(sscard_domain::codes::Table::GuardianRelationship, &code, c.en());
+            page.notice = Some(
+                state
+                    .i18n
+                    .format(c.prefs.lang, "relationship_confirm", &[("relationship", name)]),
+            );
+            page.values.insert("relationship".into(), code);
+            c.show("apply_child.html", StatusCode::OK, page).await
+        }
+        Err(e) => {
+            let first = match &e {
+                ApplyError::ConsentRequired(k) => k.as_str(),
+                _ => "child_name",
+            };
+            let status = c.fail(&mut page, e.into(), first);
+            c.show("apply_child.html", status, page).await
+        }
+    }
+}
+
 // ---- the steps ----
 
-const STEPS: [&str; 8] = [
+const STEPS: [&str; 9] = [
+    "child",
     "personal",
     "bank",
     "branch",
@@ -217,7 +314,9 @@ fn next_step(a: &Application, step: &str) -> &'static str {
     let mut after = false;
     for s in STEPS {
         if after {
-            let skip = (locked && (s == "bank" || s == "branch")) || (s == "mail" && !mailed);
+            let skip = (locked && (s == "bank" || s == "branch"))
+                || (s == "mail" && !mailed)
+                || (s == "child" && a.route != sscard_domain::application::Route::Minor);
             if !skip {
                 return s;
             }
@@ -272,6 +371,17 @@ async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) ->
     v("mail.district", mail.map(|m| m.district.clone()));
     v("mail.postal_code", mail.map(|m| m.postal_code.as_str().to_string()));
     v("mail.address", mail.map(|m| m.address.clone()));
+    if let Some(m) = &a.minor {
+        let yes_no = |b: Option<bool>| b.map(|b| if b { "yes" } else { "no" }.to_string());
+        v("id_type", Some(m.id_type.as_str().to_string()));
+        v("id_valid_from", m.id_valid_from.map(|d| d.to_string()));
+        v("id_valid_until", m.id_valid_until.map(|d| d.to_string()));
+        v("guardian_is_householder", yes_no(m.guardian_is_householder));
+        v("same_booklet", yes_no(m.same_booklet));
+        v("cartoon_photo", m.cartoon_photo.then(|| "yes".to_string()));
+        page.cartoon_allowed = sscard_domain::minor::cartoon_allowed(&a.person, c.state.ctx.clock.now().date_naive());
+    }
+    page.documents = a.required_documents().iter().map(|k| k.as_str().to_string()).collect();
     let sel = |k: &str| page.values.get(k).cloned();
     let districts: Vec<sscard_domain::codes::Code> = codes
         .districts
@@ -346,9 +456,13 @@ async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) ->
     );
     page.options = options;
     if let Some(person) = c.state.ctx.store.person(&a.person).await? {
-        let fixed = [
+        let id_type = match &a.minor {
+            Some(m) => c.m(&format!("id_type-{}", m.id_type.as_str())),
+            None => c.m("apply_id_type_resident"),
+        };
+        let mut fixed = vec![
             ("apply_name", person.name.as_str().to_string()),
-            ("apply_id_type", c.m("apply_id_type_resident")),
+            ("apply_id_type", id_type),
             ("apply_id_number", person.id_number.masked()),
             ("apply_id_valid_from", person.id_valid_from.to_string()),
             (
@@ -365,6 +479,16 @@ async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) ->
                 codes.name(sscard_domain::codes::Table::Nationality, &person.nationality, en),
             ),
         ];
+        if let Some(m) = &a.minor {
+            // Fixed from the household register once the guardian confirmed it.
+            fixed.insert(
+                0,
+                (
+                    "field-relationship",
+                    codes.name(sscard_domain::codes::Table::GuardianRelationship, &m.relationship, en),
+                ),
+            );
+        }
         page.fixed = fixed
             .into_iter()
             .map(|(k, value)| Row {
@@ -449,7 +573,41 @@ fn answers(c: &Ctx<'_>, a: &Application) -> Vec<Row> {
             change("mail"),
         ));
     }
-    for k in DocumentKind::OWN {
+    if let Some(m) = &a.minor {
+        let yes_no = |b: Option<bool>| match b {
+            Some(true) => c.m("answer-yes"),
+            Some(false) => c.m("answer-no"),
+            None => String::new(),
+        };
+        rows.push((
+            "child_id_type",
+            c.m(&format!("id_type-{}", m.id_type.as_str())),
+            change("child"),
+        ));
+        rows.push((
+            "id_valid_from",
+            m.id_valid_from.map(|d| d.to_string()).unwrap_or_default(),
+            change("child"),
+        ));
+        if m.id_type == sscard_domain::minor::ChildIdType::ResidentId {
+            rows.push((
+                "id_valid_until",
+                m.id_valid_until.map(|d| d.to_string()).unwrap_or_default(),
+                change("child"),
+            ));
+        } else {
+            rows.push((
+                "guardian_is_householder",
+                yes_no(m.guardian_is_householder),
+                change("child"),
+            ));
+            rows.push(("same_booklet", yes_no(m.same_booklet), change("child")));
+        }
+        if m.cartoon_photo {
+            rows.push(("cartoon_photo", c.m("answer-yes"), change("child")));
+        }
+    }
+    for k in a.required_documents() {
         let done = a
             .documents
             .get(&k)
@@ -553,6 +711,12 @@ pub struct StepForm {
     confirm: Option<String>,
     idempotency_key: Option<String>,
     from: Option<String>,
+    id_type: Option<String>,
+    id_valid_from: Option<String>,
+    id_valid_until: Option<String>,
+    guardian_is_householder: Option<String>,
+    same_booklet: Option<String>,
+    cartoon_photo: Option<String>,
 }
 
 impl StepForm {
@@ -670,6 +834,18 @@ pub async fn step_submit(
             )
             .await
         }
+        "child" => {
+            let yes_no = |v: &Option<String>| v.as_deref().map(|v| v == "yes");
+            let patch = sscard_app::minors::MinorPatch {
+                id_type: f.id_type.clone(),
+                id_valid_from: f.id_valid_from.clone().filter(|v| !v.trim().is_empty()),
+                id_valid_until: f.id_valid_until.clone().filter(|v| !v.trim().is_empty()),
+                guardian_is_householder: yes_no(&f.guardian_is_householder),
+                same_booklet: yes_no(&f.same_booklet),
+                cartoon_photo: Some(f.cartoon_photo.is_some()),
+            };
+            sscard_app::minors::update(&state.ctx, &c.p, &a.id, &patch).await
+        }
         s if STEPS.contains(&s) => match f.patch(s) {
             Ok(patch) => apps::update(&state.ctx, &c.p, &a.id, &patch).await,
             Err(missing) => {
@@ -714,6 +890,12 @@ pub async fn step_submit(
                 ("mail.district", &f.mail_district),
                 ("mail.postal_code", &f.mail_postal_code),
                 ("mail.address", &f.mail_address),
+                ("id_type", &f.id_type),
+                ("id_valid_from", &f.id_valid_from),
+                ("id_valid_until", &f.id_valid_until),
+                ("guardian_is_householder", &f.guardian_is_householder),
+                ("same_booklet", &f.same_booklet),
+                ("cartoon_photo", &f.cartoon_photo),
             ];
             for (k, v) in typed {
                 if let Some(v) = v {
@@ -727,6 +909,7 @@ pub async fn step_submit(
                         "check" => "commitment",
                         "confirm" => "confirm",
                         "personal" => "ethnicity",
+                        "child" => "id_valid_from",
                         other => other,
                     };
                     c.fail(&mut page, e.into(), first)
@@ -787,6 +970,10 @@ pub async fn documents_submit(
                     kind.as_str(),
                 );
             }
+            Err(e @ ApplyError::DocumentNotRequired(_)) => {
+                page.problems
+                    .add(&state, c.prefs.lang, &ApiError::from(e), kind.as_str());
+            }
             Err(e) => return ApiError::from(e).into_response(),
         }
     }
@@ -795,7 +982,8 @@ pub async fn documents_submit(
         Err(r) => return r,
     };
     if page.problems.is_empty() {
-        let missing: Vec<DocumentKind> = DocumentKind::OWN
+        let missing: Vec<DocumentKind> = a
+            .required_documents()
             .into_iter()
             .filter(|k| !a.documents.contains_key(k))
             .collect();

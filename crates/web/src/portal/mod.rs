@@ -44,6 +44,10 @@ pub fn router() -> Router<AppState> {
         .route("/staff", get(account_pages::staff_home))
         .route("/apply", get(apply_pages::start_page).post(apply_pages::start))
         .route(
+            "/apply/child",
+            get(apply_pages::child_start_page).post(apply_pages::child_start),
+        )
+        .route(
             "/apply/{id}/documents",
             get(apply_pages::documents_page).post(apply_pages::documents_submit),
         )
@@ -71,6 +75,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("real_name.html", include_str!("../../templates/real_name.html"))?;
     env.add_template("staff.html", include_str!("../../templates/staff.html"))?;
     env.add_template("apply_start.html", include_str!("../../templates/apply_start.html"))?;
+    env.add_template("apply_child.html", include_str!("../../templates/apply_child.html"))?;
     env.add_template("apply_step.html", include_str!("../../templates/apply_step.html"))?;
     env.add_template("applications.html", include_str!("../../templates/applications.html"))?;
     env.add_template("application.html", include_str!("../../templates/application.html"))?;
