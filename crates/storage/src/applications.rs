@@ -294,9 +294,10 @@ macro_rules! impl_application_store {
                 -> sscard_app::ports::StoreResult<Result<(), String>> {
                 let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 let cols = $crate::applications::form_columns(&a.form);
-                let sql = format!("INSERT INTO applications ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-                                   $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, \
-                                   $30, $31, $32)",
+                // `open_person` ($33) is what the one-open-application index reads.
+                let sql = format!("INSERT INTO applications ({}, open_person) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                                   $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+                                   $27, $28, $29, $30, $31, $32, $33)",
                                   $crate::applications::APPLICATION_COLUMNS);
                 let mut q = sqlx::query(&sql)
                     .bind(&a.id).bind(&a.reference).bind(a.person.as_str()).bind(&a.applicant).bind(a.route.as_str())
@@ -313,6 +314,7 @@ macro_rules! impl_application_store {
                     .bind(m.map(|m| m.guardian.as_str().to_string())).bind(m.map(|m| m.relationship.clone()))
                     .bind(m.map(|m| m.id_type.as_str())).bind(answers.and_then(|a| a.0)).bind(answers.and_then(|a| a.1))
                     .bind(answers.and_then(|a| a.2)).bind(answers.and_then(|a| a.3)).bind(answers.is_some_and(|a| a.4))
+                    .bind(a.state.is_open().then(|| a.person.as_str().to_string()))
                     .execute(&mut *tx).await;
                 if let Err(e) = inserted {
                     let unique = e.as_database_error().is_some_and(|d| d.is_unique_violation());
@@ -336,7 +338,7 @@ macro_rules! impl_application_store {
 
             async fn open_application_of(&self, person: &sscard_domain::values::IdNumber)
                 -> sscard_app::ports::StoreResult<Option<sscard_domain::application::Application>> {
-                self.application_where("person_id = $1 AND state NOT IN ('collected', 'withdrawn')", person.as_str()).await
+                self.application_where("open_person = $1", person.as_str()).await
             }
 
             async fn has_collected_card(&self, person: &sscard_domain::values::IdNumber) -> sscard_app::ports::StoreResult<bool> {
@@ -443,7 +445,9 @@ macro_rules! impl_application_store {
                     let n: i64 = sqlx::query_scalar(
                         "WITH u AS (UPDATE applications SET state = $1, updated_ms = $2, \
                            submitted_ms = COALESCE($3, submitted_ms), due_on = COALESCE($4, due_on), \
-                           submit_key = COALESCE($5, submit_key) WHERE id = $6 AND state = $7 RETURNING id), \
+                           submit_key = COALESCE($5, submit_key), \
+                           open_person = CASE WHEN $1 IN ('collected', 'withdrawn') THEN NULL ELSE open_person END \
+                           WHERE id = $6 AND state = $7 RETURNING id), \
                          e AS (INSERT INTO application_events (application_id, at_ms, event, from_state, to_state, actor, \
                            channel, note) SELECT id, $2, $8, $7, $1, $9, $10, $11 FROM u RETURNING 1), \
                          c AS (INSERT INTO consents (account_id, person_id, application_id, kind, text_version, channel, at_ms) \
@@ -464,7 +468,9 @@ macro_rules! impl_application_store {
                 let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 let r = sqlx::query("UPDATE applications SET state = $1, updated_ms = $2, \
                                      submitted_ms = COALESCE($3, submitted_ms), due_on = COALESCE($4, due_on), \
-                                     submit_key = COALESCE($5, submit_key) WHERE id = $6 AND state = $7")
+                                     submit_key = COALESCE($5, submit_key), \
+                           open_person = CASE WHEN $1 IN ('collected', 'withdrawn') THEN NULL ELSE open_person END \
+                           WHERE id = $6 AND state = $7")
                     .bind(event.to.as_str()).bind($crate::accounts::ms(event.at))
                     .bind(submission.map(|s| $crate::accounts::ms(s.submitted_at)))
                     .bind(submission.map(|s| s.due_on))

@@ -170,6 +170,7 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/apply/{id}/{step}", Access::Roles(RESIDENT)),
     (Method::POST, "/apply/{id}/{step}", Access::Roles(RESIDENT)),
     (Method::GET, "/applications", Access::Roles(RESIDENT)),
+    (Method::GET, "/children", Access::Roles(RESIDENT)),
     (Method::GET, "/applications/{id}", Access::Roles(RESIDENT)),
     (Method::POST, "/applications/{id}/withdraw", Access::Roles(RESIDENT)),
 ];

@@ -105,6 +105,18 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
             "/api/v1/applications/{id}/events",
             Expect::Records(&[Resident], &[]),
         ),
+        (
+            Method::PATCH,
+            "/api/v1/applications/{id}/minor",
+            Expect::Roles(&[Resident]),
+        ),
+        (Method::POST, "/api/v1/children/lookup", Expect::Roles(&[Resident])),
+        (
+            Method::POST,
+            "/api/v1/children/applications",
+            Expect::Roles(&[Resident]),
+        ),
+        (Method::GET, "/api/v1/children", Expect::Roles(&[Resident])),
     ]
 }
 

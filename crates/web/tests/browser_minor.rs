@@ -196,5 +196,14 @@ async fn a_guardian_applies_for_a_child_of_each_id_type() {
         assert_eq!(stored, asked);
     }
     d.screenshot(&dir.join("minor-done.png")).await;
+    // My children: the three wards, each with their submitted application; nobody else's.
+    d.goto(&s.url("/children")).await;
+    let page = d.source().await;
+    for (child_id, name) in &kids {
+        let a = s.ctx.store.open_application_of(child_id).await.unwrap().unwrap();
+        assert!(page.contains(name) && page.contains(&a.reference), "{name}: {page}");
+    }
+    assert!(!page.contains(&w.victim.1), "{page}");
+    d.screenshot(&dir.join("minor-children.png")).await;
     d.quit().await;
 }

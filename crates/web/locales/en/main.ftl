@@ -449,3 +449,6 @@ field-booklet_householder_page = Household booklet: the householder's own page
 hint-booklet_householder_page = JPEG or PNG, up to 8.75 MB.
 field-booklet_householder_page_back = Household booklet: the back of the householder's page
 hint-booklet_householder_page_back = JPEG or PNG, up to 8.75 MB.
+my_children_title = My children
+no_children = The household register lists you as guardian of no child.
+ward_of_age = 18 or over: they now apply and act for themselves, after real-name authentication.

@@ -446,3 +446,6 @@ field-booklet_householder_page = 户主本人页
 hint-booklet_householder_page = JPEG或PNG格式，不超过8.75MB。
 field-booklet_householder_page_back = 户主本人页背面
 hint-booklet_householder_page_back = JPEG或PNG格式，不超过8.75MB。
+my_children_title = 我的子女
+no_children = 户籍关系中没有登记您为任何儿童的监护人。
+ward_of_age = 已满18周岁：请本人完成实名认证后自行办理。

@@ -68,6 +68,19 @@ struct ApplyPage {
     documents: Vec<String>,
     /// A child's application: the default cartoon photo may be chosen today.
     cartoon_allowed: bool,
+    /// My children: each ward and their applications.
+    wards: Vec<WardRow>,
+}
+
+#[derive(Serialize, Clone)]
+struct WardRow {
+    name: String,
+    /// Masked.
+    id_number: String,
+    relationship: String,
+    /// Under 18 today.
+    minor: bool,
+    applications: Vec<Row>,
 }
 
 struct Ctx<'a> {
@@ -1032,6 +1045,51 @@ pub async fn my_applications(State(state): State<AppState>, headers: HeaderMap, 
     c.show("applications.html", StatusCode::OK, page).await
 }
 
+/// "My children": each child the household register lists the caller as guardian of, with their
+/// applications and where each stands.
+pub async fn my_children(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let wards = match sscard_app::minors::children(&state.ctx, &c.p).await {
+        Ok(w) => w,
+        Err(ApplyError::MayNotApply(_)) => Vec::new(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let page = ApplyPage {
+        verified: c.p.account.is_real_name_verified(),
+        wards: wards
+            .into_iter()
+            .map(|w| WardRow {
+                name: w
+                    .child
+                    .as_ref()
+                    .map(|p| p.name.as_str().to_string())
+                    .unwrap_or_default(),
+                id_number: w.link.child.masked(),
+                relationship: state.ctx.codes.name(
+                    sscard_domain::codes::Table::GuardianRelationship,
+                    &w.link.relationship,
+                    c.en(),
+                ),
+                minor: w.minor,
+                applications: w
+                    .applications
+                    .iter()
+                    .map(|a| Row {
+                        key: a.id.clone(),
+                        label: a.reference.clone(),
+                        value: state_name(&c, a.state),
+                        change: a.due_on.map(|d| d.to_string()),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        ..ApplyPage::default()
+    };
+    c.show("children.html", StatusCode::OK, page).await
+}
+
 pub async fn my_application(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -1042,9 +1100,13 @@ pub async fn my_application(
     let Some(c) = ctx(&state, &headers, &uri, &caller) else {
         return to_login();
     };
-    let a = match own(&c, &headers, &id).await {
+    // Readable also by a listed guardian who did not apply, and by the young adult the card is for.
+    let a = match apps::readable(&state.ctx, &c.p, &id).await {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(ApplyError::NotFound) => {
+            return super::pages::not_found_page(State(state.clone()), headers.clone(), uri.clone()).await
+        }
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let history = match apps::history(&state.ctx, &c.p, &id).await {
         Ok(h) => h,
@@ -1052,10 +1114,10 @@ pub async fn my_application(
     };
     let mut page = ApplyPage {
         due_on: a.due_on.map(|d| d.to_string()).unwrap_or_default(),
-        can_withdraw: a
-            .state
-            .apply(sscard_domain::application::ApplicationEvent::Withdraw)
-            .is_ok(),
+        can_withdraw: a.applicant == c.p.account.id
+            && a.state
+                .apply(sscard_domain::application::ApplicationEvent::Withdraw)
+                .is_ok(),
         history: history
             .into_iter()
             .map(|e| Row {

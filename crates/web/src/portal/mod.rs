@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
             get(apply_pages::step_page).post(apply_pages::step_submit),
         )
         .route("/applications", get(apply_pages::my_applications))
+        .route("/children", get(apply_pages::my_children))
         .route("/applications/{id}", get(apply_pages::my_application))
         .route("/applications/{id}/withdraw", post(apply_pages::withdraw))
 }
@@ -75,6 +76,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("real_name.html", include_str!("../../templates/real_name.html"))?;
     env.add_template("staff.html", include_str!("../../templates/staff.html"))?;
     env.add_template("apply_start.html", include_str!("../../templates/apply_start.html"))?;
+    env.add_template("children.html", include_str!("../../templates/children.html"))?;
     env.add_template("apply_child.html", include_str!("../../templates/apply_child.html"))?;
     env.add_template("apply_step.html", include_str!("../../templates/apply_step.html"))?;
     env.add_template("applications.html", include_str!("../../templates/applications.html"))?;
