@@ -182,11 +182,19 @@ both_engines!(openapi_document_lists_every_api_route, |db: TestDb| async move {
     ] {
         assert!(paths.contains_key(p), "{p} missing from the document");
     }
-    // Every documented GET answers (none is a stale entry), and every operation documents its responses.
+    // Every documented GET answers (none is a stale entry), and every operation documents its responses and
+    // has an operation id of its own (clients generate one function per id).
+    let mut ids = std::collections::BTreeMap::new();
     for (path, item) in paths {
         let ops = item.as_object().unwrap();
         assert!(!ops.is_empty());
         for (method, op) in ops {
+            if let Some(id) = op["operationId"].as_str() {
+                let here = format!("{method} {path}");
+                if let Some(before) = ids.insert(id.to_string(), here.clone()) {
+                    panic!("operation id {id} is used by {before} and {here}");
+                }
+            }
             let documented = op["responses"].as_object().unwrap();
             assert!(
                 documented.keys().any(|k| k.starts_with('2')),

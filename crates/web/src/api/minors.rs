@@ -66,7 +66,7 @@ fn refusal(state: &AppState, lang: Lang, e: ApplyError) -> ApiError {
 /// today, insured, open, no application in progress, no live card. Refusals: `not_guardian` (whether or not
 /// the child exists), `child_name_mismatch`, `come_of_age`, and those of the personal route. Counts against
 /// the 20 eligibility checks per hour.
-#[utoipa::path(post, path = "/api/v1/children/lookup", tag = "children", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/children/lookup", operation_id = "find_child", tag = "children", security(("bearer" = [])),
     request_body = FindChildIn,
     responses((status = 200, body = ChildFound), (status = 403, body = Problem), (status = 422, body = Problem),
               (status = 429, body = Problem)))]
@@ -105,7 +105,7 @@ pub struct StartChildIn {
 
 /// Starts an application for a child: the disclaimer, the lookup, the confirmed relationship (then fixed).
 /// The draft's collection method is the guardian's branch pickup, the only one allowed.
-#[utoipa::path(post, path = "/api/v1/children/applications", tag = "children", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/children/applications", operation_id = "start_child_application", tag = "children", security(("bearer" = [])),
     request_body = StartChildIn,
     responses((status = 201, body = ApplicationView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn start(
@@ -133,7 +133,7 @@ pub async fn start(
 /// Saves the child's ID answers (SPEC §5.3): ID type, validity, and for a household booklet whether the
 /// guardian is the householder and in the same booklet; the cartoon photo (under 7 only). Every answer given
 /// is checked; if any fails, nothing is saved. Documents the new answers no longer need are dropped.
-#[utoipa::path(patch, path = "/api/v1/applications/{id}/minor", tag = "children", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/applications/{id}/minor", operation_id = "answer_child_questions", tag = "children", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = MinorPatch,
     responses((status = 200, body = ApplicationView), (status = 404, body = Problem), (status = 409, body = Problem),
               (status = 422, body = Problem)))]
@@ -161,7 +161,7 @@ pub struct WardView {
 
 /// "My children": each child the household register lists the caller as guardian of, with the applications
 /// for their card and where each stands.
-#[utoipa::path(get, path = "/api/v1/children", tag = "children", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/children", operation_id = "list_children", tag = "children", security(("bearer" = [])),
     responses((status = 200, body = [WardView]), (status = 403, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
