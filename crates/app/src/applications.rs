@@ -616,10 +616,18 @@ pub async fn submit(
         channel: p.channel,
         note: None,
     };
+    // `missing()` was empty, so the bank is set.
+    let bank = a
+        .form
+        .bank
+        .clone()
+        .ok_or_else(|| ApplyError::Incomplete(vec!["bank".into()]))?;
     let submission = Submission {
         submitted_at: now,
         due_on: (now + Duration::days(PRODUCTION_DAYS)).date_naive(),
         key: key.map(str::to_string),
+        // The production order goes in the same transaction as the submission (SPEC §8).
+        order: crate::ports::NewOrder { id: new_id(), bank },
     };
     let commitment = Consent {
         account: p.account.id.clone(),

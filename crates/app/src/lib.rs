@@ -15,6 +15,7 @@
 //! - [`applications`]: applying for one's own card: eligibility, the draft, documents, consents, submission.
 //! - [`minors`]: applying for a child: the guardian finds the child, confirms the relationship, answers the
 //!   ID questions; "my children".
+//! - [`bank`]: the bank interface: pulling production orders and reporting on them (SPEC §8).
 //! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
 //! - [`sms`]: delivering the SMS outbox through a pluggable sender.
 //! - [`context`]: what every use case needs at hand: the store, the clock, the code tables, the calendar.
@@ -22,6 +23,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod auth;
+pub mod bank;
 pub mod context;
 pub mod external;
 pub mod images;

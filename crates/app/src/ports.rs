@@ -119,6 +119,7 @@ pub trait Store:
     + AuditStore
     + OidcFlowStore
     + ApplicationStore
+    + OrderStore
 {
 }
 
@@ -136,6 +137,7 @@ impl<T> Store for T where
         + AuditStore
         + OidcFlowStore
         + ApplicationStore
+        + OrderStore
 {
 }
 
@@ -379,6 +381,64 @@ pub struct Submission {
     pub due_on: chrono::NaiveDate,
     /// The client's `Idempotency-Key`, so a retry of the same submission is recognised.
     pub key: Option<String>,
+    /// The production order for the application's bank, written with the submission (SPEC §8).
+    pub order: NewOrder,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub id: String,
+    pub bank: String,
+}
+
+/// A production order: one per submission, for the application's bank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductionOrder {
+    pub id: String,
+    pub application: String,
+    pub bank: String,
+    pub created_at: DateTime<FixedOffset>,
+    pub pulled_at: Option<DateTime<FixedOffset>>,
+    pub card_number: Option<String>,
+    pub masked_account: Option<String>,
+    pub tracking_number: Option<String>,
+    pub reject_reason: Option<String>,
+    /// Whether this is the application's newest order (a resubmission makes a new one).
+    pub current: bool,
+}
+
+/// What a report adds to its order besides the state change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportDetails {
+    pub card_number: Option<String>,
+    pub masked_account: Option<String>,
+    pub tracking_number: Option<String>,
+    pub reject_reason: Option<String>,
+}
+
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Up to `limit` of the bank's orders not pulled yet, oldest first: each is marked pulled and its
+    /// application moved to `sent_to_bank` (event by `actor`), atomically. Concurrent pulls get different
+    /// orders (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+    async fn pull_orders(
+        &self,
+        bank: &str,
+        limit: u32,
+        at: DateTime<FixedOffset>,
+        actor: &str,
+    ) -> StoreResult<Vec<ProductionOrder>>;
+    async fn order(&self, id: &str) -> StoreResult<Option<ProductionOrder>>;
+    async fn orders_of_application(&self, application: &str) -> StoreResult<Vec<ProductionOrder>>;
+    /// Moves the order's application from `from` as `event` says and records the details, atomically;
+    /// `false` (and nothing written) when the application was no longer in `from`.
+    async fn apply_report(
+        &self,
+        order: &str,
+        from: ApplicationState,
+        event: &ApplicationEventRecord,
+        details: &ReportDetails,
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]

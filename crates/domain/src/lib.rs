@@ -12,6 +12,7 @@
 //! - [`audit`]: audit-log entries (SPEC §9).
 //! - [`eligibility`]: who may apply for their own card, by which route, and why not (SPEC §5.1).
 //! - [`minor`]: applying for a child: the guardian route, the child's ID type, the document matrix, the age limits (SPEC §5.3–5.4).
+//! - [`orders`]: production orders and the bank's reports on them (SPEC §8).
 //! - [`policy`]: route × channel policy tables: collection methods and banks (SPEC §5.2).
 //! - [`documents`]: the rules a card photo and ID images must meet, judged from facts read off their bytes (SPEC §5.4).
 //! - [`application`]: the application state machine (SPEC §5.6).
@@ -26,6 +27,7 @@ pub mod codes;
 pub mod documents;
 pub mod eligibility;
 pub mod minor;
+pub mod orders;
 pub mod policy;
 pub mod registry;
 pub mod security;

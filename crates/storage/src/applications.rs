@@ -451,7 +451,9 @@ macro_rules! impl_application_store {
                          e AS (INSERT INTO application_events (application_id, at_ms, event, from_state, to_state, actor, \
                            channel, note) SELECT id, $2, $8, $7, $1, $9, $10, $11 FROM u RETURNING 1), \
                          c AS (INSERT INTO consents (account_id, person_id, application_id, kind, text_version, channel, at_ms) \
-                           SELECT $12, $13, id, $14, $15, $16, $17 FROM u WHERE $12 IS NOT NULL RETURNING 1) \
+                           SELECT $12, $13, id, $14, $15, $16, $17 FROM u WHERE $12 IS NOT NULL RETURNING 1), \
+                         o AS (INSERT INTO production_orders (id, application_id, bank, created_ms) \
+                           SELECT $18, id, $19, $2 FROM u WHERE $18 IS NOT NULL RETURNING 1) \
                          SELECT COUNT(*) FROM e")
                         .bind(event.to.as_str()).bind($crate::accounts::ms(event.at))
                         .bind(submission.map(|s| $crate::accounts::ms(s.submitted_at)))
@@ -462,6 +464,7 @@ macro_rules! impl_application_store {
                         .bind(consent_cols.as_ref().map(|c| c.0.clone())).bind(consent_cols.as_ref().map(|c| c.1.clone()))
                         .bind(consent_cols.as_ref().map(|c| c.2)).bind(consent_cols.as_ref().map(|c| c.3.clone()))
                         .bind(consent_cols.as_ref().map(|c| c.4)).bind(consent_cols.as_ref().map(|c| c.5))
+                        .bind(submission.map(|s| s.order.id.clone())).bind(submission.map(|s| s.order.bank.clone()))
                         .fetch_one(&self.pool).await.map_err($crate::db_err)?;
                     return Ok(n == 1);
                 }
@@ -485,6 +488,11 @@ macro_rules! impl_application_store {
                     sqlx::query(&format!("INSERT INTO consents ({}) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                                          $crate::applications::CONSENT_COLUMNS))
                         .bind(account).bind(person).bind(id).bind(kind).bind(version).bind(channel).bind(at)
+                        .execute(&mut *tx).await.map_err($crate::db_err)?;
+                }
+                if let Some(sub) = submission {
+                    sqlx::query("INSERT INTO production_orders (id, application_id, bank, created_ms) VALUES ($1, $2, $3, $4)")
+                        .bind(&sub.order.id).bind(id).bind(&sub.order.bank).bind($crate::accounts::ms(event.at))
                         .execute(&mut *tx).await.map_err($crate::db_err)?;
                 }
                 tx.commit().await.map_err($crate::db_err)?;

@@ -17,6 +17,8 @@ mod common;
 mod accounts;
 #[macro_use]
 mod applications;
+#[macro_use]
+mod orders;
 #[doc(hidden)]
 pub mod bench_support;
 pub mod blobs;

@@ -263,3 +263,5 @@ impl_application_store!(
     true,
     "(SELECT COALESCE(json_agg(json_build_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, 'bytes', d.bytes)), '[]')::text FROM application_documents d WHERE d.application_id = a.id)"
 );
+
+impl_order_store!(PgStore, " FOR UPDATE OF o SKIP LOCKED", "BEGIN");

@@ -78,3 +78,5 @@ impl_application_store!(
     false,
     "(SELECT COALESCE(json_group_array(json_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, 'bytes', d.bytes)), '[]') FROM application_documents d WHERE d.application_id = a.id)"
 );
+
+impl_order_store!(SqliteStore, "", "BEGIN IMMEDIATE");

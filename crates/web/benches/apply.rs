@@ -290,7 +290,12 @@ fn main() {
                             channel: Channel::Jingtong,
                             note: None,
                         };
-                        let sub = sscard_app::ports::Submission { submitted_at: now, due_on: now.date_naive(), key: None };
+                        let sub = sscard_app::ports::Submission {
+                            submitted_at: now,
+                            due_on: now.date_naive(),
+                            key: None,
+                            order: sscard_app::ports::NewOrder { id: format!("o-{}", r.application), bank: "102".into() },
+                        };
                         let ok = ctx
                             .store
                             .transition(&r.application, sscard_domain::application::ApplicationState::Draft, &event, Some(&sub), None)

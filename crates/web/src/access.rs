@@ -133,6 +133,21 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/children/lookup", Access::Roles(RESIDENT)),
     (Method::POST, "/api/v1/children/applications", Access::Roles(RESIDENT)),
     (Method::GET, "/api/v1/children", Access::Roles(RESIDENT)),
+    (
+        Method::POST,
+        "/api/v1/bank/orders/pull",
+        Access::Roles(&[Role::BankSystem]),
+    ),
+    (
+        Method::GET,
+        "/api/v1/bank/orders/{id}",
+        Access::Roles(&[Role::BankSystem]),
+    ),
+    (
+        Method::POST,
+        "/api/v1/bank/orders/{id}/reports",
+        Access::Roles(&[Role::BankSystem]),
+    ),
 ];
 
 const STAFF: &[Role] = &[BankClerk, OutletClerk, HotlineAgent, Admin];

@@ -117,6 +117,18 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
             Expect::Roles(&[Resident]),
         ),
         (Method::GET, "/api/v1/children", Expect::Roles(&[Resident])),
+        (Method::POST, "/api/v1/bank/orders/pull", Expect::Roles(&[BankSystem])),
+        // Another bank's order (here: one that does not exist) is "not found".
+        (
+            Method::GET,
+            "/api/v1/bank/orders/{id}",
+            Expect::Records(&[BankSystem], &[]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/bank/orders/{id}/reports",
+            Expect::Roles(&[BankSystem]),
+        ),
     ]
 }
 

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod applications;
 pub mod auth;
+pub mod bank;
 pub mod me;
 pub mod minors;
 pub mod ops;
@@ -37,6 +38,8 @@ use crate::state::AppState;
                                                documents, consents, submission, 我的办事"),
         (name = "children", description = "Applying for a child under 18 (SPEC §5.3): the guardian finds the \
                                            child, confirms the relationship, answers the ID questions; my children"),
+        (name = "bank", description = "The bank interface (SPEC §8), for bank systems: pull production orders, \
+                                       report on each"),
         (name = "admin", description = "Accounts, API clients, category openings and the audit log (admin only)")
     ),
     modifiers(&SecuritySchemes),
@@ -95,6 +98,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(minors::start))
         .routes(routes!(minors::answer))
         .routes(routes!(minors::list))
+        .routes(routes!(bank::pull))
+        .routes(routes!(bank::get_order))
+        .routes(routes!(bank::report))
 }
 
 /// The OpenAPI document of every API route.

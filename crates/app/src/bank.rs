@@ -1,0 +1,183 @@
+//! The bank interface (SPEC §8): a bank's system pulls its new production orders and reports on each. A
+//! bank system sees only its own bank's orders; anything else is "not found". The same report twice changes
+//! nothing; a report out of order is refused with the states it needed.
+
+use sscard_domain::account::{AccountKind, Principal};
+use sscard_domain::application::{Application, ApplicationEventRecord, ApplicationState};
+use sscard_domain::orders::{BankReport, ReportOutcome};
+
+use crate::applications::{fe, FieldError};
+use crate::ports::{ProductionOrder, ReportDetails, StoreError};
+use crate::AppContext;
+
+/// At most this many orders per pull.
+pub const MAX_PULL: u32 = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BankError {
+    #[error("not found")]
+    NotFound,
+    #[error("a newer order replaced this one (the application was resubmitted)")]
+    Superseded,
+    #[error("out of order: the application is {state:?}; this report needs one of {expected:?}")]
+    OutOfOrder {
+        state: ApplicationState,
+        expected: Vec<ApplicationState>,
+    },
+    #[error("invalid fields: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The bank a bank system acts for; any other caller has none.
+fn bank_of(p: &Principal) -> Result<&str, BankError> {
+    match &p.account.kind {
+        AccountKind::BankSystem { bank } => Ok(bank),
+        _ => Err(BankError::NotFound),
+    }
+}
+
+/// Pulls up to `limit` new orders of the caller's bank: each is marked pulled and its application moves to
+/// `sent_to_bank`.
+pub async fn pull(
+    ctx: &AppContext,
+    p: &Principal,
+    limit: u32,
+) -> Result<Vec<(ProductionOrder, Application)>, BankError> {
+    let bank = bank_of(p)?;
+    if limit == 0 || limit > MAX_PULL {
+        return Err(BankError::Invalid(vec![fe("limit", "limit_out_of_range")]));
+    }
+    let orders = ctx
+        .store
+        .pull_orders(bank, limit, ctx.clock.now(), &p.account.id)
+        .await?;
+    let mut out = Vec::with_capacity(orders.len());
+    for o in orders {
+        let a = ctx
+            .store
+            .application(&o.application)
+            .await?
+            .ok_or(BankError::NotFound)?;
+        out.push((o, a));
+    }
+    Ok(out)
+}
+
+/// One of the caller's bank's orders, with its application.
+pub async fn order(ctx: &AppContext, p: &Principal, id: &str) -> Result<(ProductionOrder, Application), BankError> {
+    let bank = bank_of(p)?;
+    let o = ctx
+        .store
+        .order(id)
+        .await?
+        .filter(|o| o.bank == bank)
+        .ok_or(BankError::NotFound)?;
+    let a = ctx
+        .store
+        .application(&o.application)
+        .await?
+        .ok_or(BankError::NotFound)?;
+    Ok((o, a))
+}
+
+fn details(report: &BankReport) -> Result<ReportDetails, BankError> {
+    let text = |field: &str, v: &str, max: usize| -> Result<String, FieldError> {
+        let v = v.trim();
+        if v.is_empty() {
+            Err(fe(field, "required"))
+        } else if v.chars().count() > max {
+            Err(fe(field, "field_too_long"))
+        } else {
+            Ok(v.to_string())
+        }
+    };
+    let mut d = ReportDetails::default();
+    let mut errors = Vec::new();
+    match report {
+        BankReport::Rejected { reason } => match text("reason", reason, 200) {
+            Ok(r) => d.reject_reason = Some(r),
+            Err(e) => errors.push(e),
+        },
+        BankReport::Produced {
+            card_number,
+            masked_account,
+        } => {
+            match text("card_number", card_number, 32) {
+                Ok(c) if c.chars().all(|ch| ch.is_ascii_alphanumeric()) => d.card_number = Some(c),
+                Ok(_) => errors.push(fe("card_number", "card_number_invalid")),
+                Err(e) => errors.push(e),
+            }
+            // The account is stored masked only (SPEC §7.1): an account number in clear is refused.
+            match text("masked_account", masked_account, 32) {
+                Ok(m) if m.contains('*') && m.chars().filter(|c| c.is_ascii_digit()).count() <= 8 => {
+                    d.masked_account = Some(m)
+                }
+                Ok(_) => errors.push(fe("masked_account", "account_not_masked")),
+                Err(e) => errors.push(e),
+            }
+        }
+        BankReport::Mailed { tracking_number } => match text("tracking_number", tracking_number, 40) {
+            Ok(t) => d.tracking_number = Some(t),
+            Err(e) => errors.push(e),
+        },
+        _ => {}
+    }
+    if errors.is_empty() {
+        Ok(d)
+    } else {
+        Err(BankError::Invalid(errors))
+    }
+}
+
+/// Applies a report to one of the caller's bank's orders. `Ok(false)` when it was already applied (nothing
+/// changed); the order and its application as they now stand either way.
+pub async fn report(
+    ctx: &AppContext,
+    p: &Principal,
+    id: &str,
+    report: &BankReport,
+) -> Result<(ProductionOrder, Application, bool), BankError> {
+    let (o, a) = order(ctx, p, id).await?;
+    let details = details(report)?;
+    if !o.current {
+        return Err(BankError::Superseded);
+    }
+    let outcome = report.apply_to(a.state).map_err(|e| BankError::OutOfOrder {
+        state: e.from,
+        expected: e.expected,
+    })?;
+    let (event, to) = match outcome {
+        ReportOutcome::AlreadyApplied => return Ok((o, a, false)),
+        ReportOutcome::Move(event, to) => (event, to),
+    };
+    let record = ApplicationEventRecord {
+        at: ctx.clock.now(),
+        event,
+        from: Some(a.state),
+        to,
+        actor: p.account.id.clone(),
+        channel: p.channel,
+        note: details
+            .reject_reason
+            .clone()
+            .or_else(|| details.tracking_number.clone()),
+    };
+    let changed = ctx.store.apply_report(&o.id, a.state, &record, &details).await?;
+    let (o, a) = order(ctx, p, id).await?;
+    if !changed {
+        // Another report moved it first: judge this one against where it now stands.
+        return match report.apply_to(a.state) {
+            Ok(ReportOutcome::AlreadyApplied) => Ok((o, a, false)),
+            Ok(ReportOutcome::Move(..)) | Err(_) => Err(BankError::OutOfOrder {
+                state: a.state,
+                expected: ApplicationState::ALL
+                    .into_iter()
+                    .filter(|s| report.apply_to(*s).is_ok_and(|r| r != ReportOutcome::AlreadyApplied))
+                    .collect(),
+            }),
+        };
+    }
+    Ok((o, a, true))
+}

@@ -1,0 +1,129 @@
+//! Production orders ([`impl_order_store!`]): written with each submission, pulled by the bank, reported on.
+
+use sscard_app::ports::{ProductionOrder, StoreError};
+
+use crate::accounts::from_ms;
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct OrderRow {
+    pub id: String,
+    pub application_id: String,
+    pub bank: String,
+    pub created_ms: i64,
+    pub pulled_ms: Option<i64>,
+    pub card_number: Option<String>,
+    pub masked_account: Option<String>,
+    pub tracking_number: Option<String>,
+    pub reject_reason: Option<String>,
+    pub current: bool,
+}
+
+impl OrderRow {
+    pub fn into_domain(self) -> Result<ProductionOrder, StoreError> {
+        Ok(ProductionOrder {
+            created_at: from_ms(self.created_ms)?,
+            pulled_at: self.pulled_ms.map(from_ms).transpose()?,
+            id: self.id,
+            application: self.application_id,
+            bank: self.bank,
+            card_number: self.card_number,
+            masked_account: self.masked_account,
+            tracking_number: self.tracking_number,
+            reject_reason: self.reject_reason,
+            current: self.current,
+        })
+    }
+}
+
+/// The columns of an order, with whether it is its application's newest.
+pub(crate) const ORDER_SELECT: &str =
+    "SELECT o.id, o.application_id, o.bank, o.created_ms, o.pulled_ms, o.card_number, \
+    o.masked_account, o.tracking_number, o.reject_reason, NOT EXISTS (SELECT 1 FROM production_orders n \
+    WHERE n.application_id = o.application_id AND (n.created_ms, n.id) > (o.created_ms, o.id)) AS current \
+    FROM production_orders o";
+
+macro_rules! impl_order_store {
+    // `$lock`: the engine's clause to lock the picked rows and skip rows another pull holds
+    // (PostgreSQL `FOR UPDATE OF o SKIP LOCKED`; SQLite serialises writers and needs none).
+    // `$begin`: how a read-then-write transaction starts (SQLite `BEGIN IMMEDIATE` takes the write lock up
+    // front, so a concurrent writer waits for it instead of failing the lock upgrade half-way).
+    ($store:ty, $lock:expr, $begin:expr) => {
+        #[async_trait::async_trait]
+        impl sscard_app::ports::OrderStore for $store {
+            async fn pull_orders(&self, bank: &str, limit: u32, at: chrono::DateTime<chrono::FixedOffset>, actor: &str)
+                -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::ProductionOrder>> {
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::db_err)?;
+                let sql = format!("SELECT o.id, o.application_id FROM production_orders o JOIN applications a \
+                                   ON a.id = o.application_id WHERE o.bank = $1 AND o.pulled_ms IS NULL \
+                                   AND a.state = 'submitted' ORDER BY o.created_ms, o.id LIMIT $2{}", $lock);
+                let picked: Vec<(String, String)> = sqlx::query_as(&sql)
+                    .bind(bank).bind(i64::from(limit)).fetch_all(&mut *tx).await.map_err($crate::db_err)?;
+                let now = $crate::accounts::ms(at);
+                let mut ids = Vec::with_capacity(picked.len());
+                for (order, application) in picked {
+                    let r = sqlx::query("UPDATE applications SET state = 'sent_to_bank', updated_ms = $1 \
+                                         WHERE id = $2 AND state = 'submitted'")
+                        .bind(now).bind(&application).execute(&mut *tx).await.map_err($crate::db_err)?;
+                    if r.rows_affected() != 1 {
+                        continue;
+                    }
+                    sqlx::query("INSERT INTO application_events (application_id, at_ms, event, from_state, to_state, \
+                                 actor, channel, note) VALUES ($1, $2, 'send_to_bank', 'submitted', 'sent_to_bank', \
+                                 $3, 'bank_outlet', NULL)")
+                        .bind(&application).bind(now).bind(actor).execute(&mut *tx).await.map_err($crate::db_err)?;
+                    sqlx::query("UPDATE production_orders SET pulled_ms = $1 WHERE id = $2")
+                        .bind(now).bind(&order).execute(&mut *tx).await.map_err($crate::db_err)?;
+                    ids.push(order);
+                }
+                let mut out = Vec::with_capacity(ids.len());
+                for id in &ids {
+                    let row: $crate::orders::OrderRow = sqlx::query_as(&format!("{} WHERE o.id = $1", $crate::orders::ORDER_SELECT))
+                        .bind(id).fetch_one(&mut *tx).await.map_err($crate::db_err)?;
+                    out.push(row.into_domain()?);
+                }
+                tx.commit().await.map_err($crate::db_err)?;
+                Ok(out)
+            }
+
+            async fn order(&self, id: &str) -> sscard_app::ports::StoreResult<Option<sscard_app::ports::ProductionOrder>> {
+                let row: Option<$crate::orders::OrderRow> = sqlx::query_as(&format!("{} WHERE o.id = $1", $crate::orders::ORDER_SELECT))
+                    .bind(id).fetch_optional(&self.pool).await.map_err($crate::db_err)?;
+                row.map($crate::orders::OrderRow::into_domain).transpose()
+            }
+
+            async fn orders_of_application(&self, application: &str)
+                -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::ProductionOrder>> {
+                let rows: Vec<$crate::orders::OrderRow> = sqlx::query_as(&format!(
+                    "{} WHERE o.application_id = $1 ORDER BY o.created_ms, o.id", $crate::orders::ORDER_SELECT))
+                    .bind(application).fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                rows.into_iter().map($crate::orders::OrderRow::into_domain).collect()
+            }
+
+            async fn apply_report(&self, order: &str, from: sscard_domain::application::ApplicationState,
+                event: &sscard_domain::application::ApplicationEventRecord, details: &sscard_app::ports::ReportDetails)
+                -> sscard_app::ports::StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::db_err)?;
+                let application: Option<String> = sqlx::query_scalar("SELECT application_id FROM production_orders WHERE id = $1")
+                    .bind(order).fetch_optional(&mut *tx).await.map_err($crate::db_err)?;
+                let Some(application) = application else { return Ok(false) };
+                let r = sqlx::query("UPDATE applications SET state = $1, updated_ms = $2, \
+                                     open_person = CASE WHEN $1 IN ('collected', 'withdrawn') THEN NULL ELSE open_person END \
+                                     WHERE id = $3 AND state = $4")
+                    .bind(event.to.as_str()).bind($crate::accounts::ms(event.at)).bind(&application).bind(from.as_str())
+                    .execute(&mut *tx).await.map_err($crate::db_err)?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                Self::insert_event(&mut *tx, &application, event).await.map_err($crate::db_err)?;
+                sqlx::query("UPDATE production_orders SET card_number = COALESCE($1, card_number), \
+                             masked_account = COALESCE($2, masked_account), tracking_number = COALESCE($3, tracking_number), \
+                             reject_reason = COALESCE($4, reject_reason) WHERE id = $5")
+                    .bind(&details.card_number).bind(&details.masked_account).bind(&details.tracking_number)
+                    .bind(&details.reject_reason).bind(order)
+                    .execute(&mut *tx).await.map_err($crate::db_err)?;
+                tx.commit().await.map_err($crate::db_err)?;
+                Ok(true)
+            }
+        }
+    };
+}

@@ -1,0 +1,159 @@
+//! The bank interface (SPEC §8), for `bank_system` accounts: pull new production orders, report on each.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sscard_app::bank::{self, BankError};
+use sscard_app::ports::ProductionOrder;
+use sscard_domain::application::Application;
+use sscard_domain::orders::BankReport;
+use utoipa::ToSchema;
+
+use super::applications::MailView;
+use crate::access::Authed;
+use crate::problem::{ApiError, JsonBody, Problem};
+use crate::state::AppState;
+
+impl From<BankError> for ApiError {
+    fn from(e: BankError) -> ApiError {
+        match e {
+            BankError::NotFound => ApiError::NotFound,
+            BankError::Superseded => ApiError::rule(StatusCode::CONFLICT, "order_superseded"),
+            BankError::OutOfOrder { state, expected } => ApiError::rule(StatusCode::CONFLICT, "report_out_of_order")
+                .with_arg("state", state.as_str().into())
+                .with_arg(
+                    "expected",
+                    expected.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                ),
+            BankError::Invalid(fields) => {
+                let mut err = ApiError::rule(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+                for f in fields {
+                    err = err.with_field(&f.field, f.code);
+                }
+                err
+            }
+            BankError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// A production order as the bank receives it: what it needs to make and deliver the card.
+#[derive(Serialize, ToSchema)]
+pub struct OrderView {
+    pub id: String,
+    #[schema(example = "BJ20261121K7PX2Q9A")]
+    pub reference: String,
+    /// The application's state.
+    #[schema(example = "sent_to_bank")]
+    pub state: String,
+    pub bank: String,
+    pub branch: Option<String>,
+    #[schema(example = "branch_pickup")]
+    pub collection: Option<String>,
+    pub mail: Option<MailView>,
+    /// The holder's ID number (= social security number), in full: the bank prints it on the card.
+    pub id_number: String,
+    pub mobile: Option<String>,
+    /// Content hashes of the documents, by kind (`card_photo`, …).
+    pub documents: std::collections::BTreeMap<String, String>,
+    pub created_at: String,
+    pub pulled_at: Option<String>,
+    pub card_number: Option<String>,
+    pub masked_account: Option<String>,
+    pub tracking_number: Option<String>,
+    pub reject_reason: Option<String>,
+}
+
+fn view(o: ProductionOrder, a: Application) -> OrderView {
+    OrderView {
+        id: o.id,
+        reference: a.reference,
+        state: a.state.as_str().into(),
+        bank: o.bank,
+        branch: a.form.branch,
+        collection: a.form.collection.map(|c| c.as_str().into()),
+        mail: a.form.mail.map(|m| MailView {
+            recipient: m.recipient.as_str().into(),
+            mobile: m.mobile.as_str().into(),
+            district: m.district,
+            postal_code: m.postal_code.as_str().into(),
+            address: m.address,
+        }),
+        id_number: a.person.as_str().into(),
+        mobile: a.form.mobile.map(|m| m.as_str().into()),
+        documents: a
+            .documents
+            .into_iter()
+            .map(|(k, d)| (k.as_str().to_string(), d.hash))
+            .collect(),
+        created_at: o.created_at.to_rfc3339(),
+        pulled_at: o.pulled_at.map(|t| t.to_rfc3339()),
+        card_number: o.card_number,
+        masked_account: o.masked_account,
+        tracking_number: o.tracking_number,
+        reject_reason: o.reject_reason,
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PullIn {
+    /// 1–500; default 100.
+    pub limit: Option<u32>,
+}
+
+/// Pulls the caller's bank's new orders, oldest first: each is marked pulled and its application moves to
+/// `sent_to_bank`. Two pulls at once never get the same order.
+#[utoipa::path(post, path = "/api/v1/bank/orders/pull", operation_id = "pull_orders", tag = "bank",
+    security(("bearer" = [])), request_body = PullIn,
+    responses((status = 200, body = [OrderView]), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn pull(
+    State(state): State<AppState>,
+    Authed(p): Authed,
+    JsonBody(body): JsonBody<PullIn>,
+) -> Result<Json<Vec<OrderView>>, ApiError> {
+    let orders = bank::pull(&state.ctx, &p, body.limit.unwrap_or(100)).await?;
+    Ok(Json(orders.into_iter().map(|(o, a)| view(o, a)).collect()))
+}
+
+/// One of the caller's bank's orders. Another bank's answers 404.
+#[utoipa::path(get, path = "/api/v1/bank/orders/{id}", operation_id = "get_order", tag = "bank",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = OrderView), (status = 404, body = Problem)))]
+pub async fn get_order(
+    State(state): State<AppState>,
+    Authed(p): Authed,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    let (o, a) = bank::order(&state.ctx, &p, &id).await?;
+    Ok(Json(view(o, a)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportOut {
+    /// `false` when the same report had already been applied: nothing changed.
+    pub changed: bool,
+    pub order: OrderView,
+}
+
+/// Reports on an order: `accepted`, `rejected` (`reason`), `produced` (`card_number`, `masked_account`),
+/// `mailed` (`tracking_number`), `ready_for_pickup`, `delivered_to_entity`, `collected`. The same report
+/// twice changes nothing (`changed: false`); a report out of order is `report_out_of_order` with the states
+/// it needed.
+#[utoipa::path(post, path = "/api/v1/bank/orders/{id}/reports", operation_id = "report_on_order", tag = "bank",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body(content = Object,
+        example = json!({"status": "produced", "card_number": "J12345678", "masked_account": "6222********1234"})),
+    responses((status = 200, body = ReportOut), (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn report(
+    State(state): State<AppState>,
+    Authed(p): Authed,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<BankReport>,
+) -> Result<Json<ReportOut>, ApiError> {
+    let (o, a, changed) = bank::report(&state.ctx, &p, &id, &body).await?;
+    Ok(Json(ReportOut {
+        changed,
+        order: view(o, a),
+    }))
+}

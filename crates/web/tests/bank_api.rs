@@ -1,0 +1,260 @@
+//! The bank interface on both databases (issue 7, SPEC §8): each submission writes one production order;
+//! a bank system pulls only its own bank's, concurrent pulls never share an order; reports move the
+//! application, the same report twice changes nothing, one out of order is refused with the states it needed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::caller::{caller, field_codes, resident_as, Caller};
+use common::world::{self, As, PASSWORD};
+use common::Server;
+use serde_json::{json, Value};
+use sscard_app::import::{import_csv, ImportKind};
+use sscard_domain::access::Role;
+use sscard_domain::account::{AccountKind, Username};
+use sscard_testkit::fixtures::{csv, id, individual_row, REGISTRY_HEADER};
+use sscard_testkit::{both_engines, images, TestDb};
+use sscard_web::Mode;
+
+/// A complete application for bank 102, branch pickup, submitted; its id.
+async fn submitted(c: &Caller<'_>) -> String {
+    let (st, v) = c
+        .post(
+            "/api/v1/applications",
+            json!({"disclaimer": true, "access_authorisation": true}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let app = v["id"].as_str().unwrap().to_string();
+    let (st, v) = c
+        .patch(
+            &app,
+            json!({"bank": "102", "branch": "102-0101", "collection": "branch_pickup", "occupation": "2"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    for (kind, bytes) in [
+        ("card_photo", images::card_photo()),
+        ("id_front", images::jpeg(800, 500)),
+        ("id_back", images::jpeg(800, 500)),
+    ] {
+        let (st, v) = c.upload(&app, kind, bytes, "image/jpeg").await;
+        assert_eq!(st, 200, "{kind}: {v}");
+    }
+    let (st, v) = c.submit(&app, Some(&app), true, true).await;
+    assert_eq!(st, 200, "{v}");
+    app
+}
+
+async fn bank_system<'a>(s: &'a Server, username: &str, bank: &str) -> Caller<'a> {
+    sscard_app::accounts::create_account(
+        &s.ctx,
+        None,
+        AccountKind::BankSystem { bank: bank.into() },
+        Username::parse(username).unwrap(),
+        username,
+        PASSWORD,
+        &sscard_app::auth::Meta::default(),
+    )
+    .await
+    .unwrap();
+    let api = world::api(&s.base);
+    let r = api
+        .http
+        .post(api.url("/api/v1/auth/token"))
+        .basic_auth(username, Some(PASSWORD))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    Caller {
+        token: v["access_token"].as_str().unwrap().to_string(),
+        api,
+        _s: s,
+    }
+}
+
+async fn report(bank: &Caller<'_>, order: &str, body: Value) -> (u16, Value) {
+    bank.post(&format!("/api/v1/bank/orders/{order}/reports"), body).await
+}
+
+both_engines!(a_bank_pulls_and_reports_to_collection, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    world::seed(&s.ctx).await;
+    let resident = caller(&s, As::Resident).await;
+    let app = submitted(&resident).await;
+
+    // The submission wrote exactly one order, for the application's bank.
+    let orders = s.ctx.store.orders_of_application(&app).await.unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!((orders[0].bank.as_str(), orders[0].current), ("102", true));
+
+    // Another bank's system sees nothing of it.
+    let other = bank_system(&s, "bank104sys", "104").await;
+    let (st, v) = other.post("/api/v1/bank/orders/pull", json!({})).await;
+    assert_eq!((st, v.as_array().map(Vec::len)), (200, Some(0)), "{v}");
+    let order = orders[0].id.clone();
+    let (st, _) = other.get(&format!("/api/v1/bank/orders/{order}")).await;
+    assert_eq!(st, 404);
+    let (st, _) = report(&other, &order, json!({"status": "accepted"})).await;
+    assert_eq!(st, 404);
+
+    // Its own bank pulls it once: the application is now with the bank.
+    let bank = caller(&s, As::Role(Role::BankSystem)).await;
+    let (st, v) = bank.post("/api/v1/bank/orders/pull", json!({"limit": 0})).await;
+    assert_eq!(
+        (st, field_codes(&v)),
+        (422, vec![("limit".into(), "limit_out_of_range".into())]),
+        "{v}"
+    );
+    let (st, v) = bank.post("/api/v1/bank/orders/pull", json!({"limit": 10})).await;
+    assert_eq!(st, 200, "{v}");
+    let pulled = v.as_array().unwrap();
+    assert_eq!(pulled.len(), 1, "{v}");
+    assert_eq!(pulled[0]["id"].as_str(), Some(order.as_str()));
+    assert_eq!(pulled[0]["state"], "sent_to_bank");
+    assert_eq!(
+        pulled[0]["id_number"].as_str().unwrap().len(),
+        18,
+        "in full, for the card"
+    );
+    assert!(pulled[0]["documents"]["card_photo"].is_string());
+    let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+    assert_eq!(v.as_array().unwrap().len(), 0, "pulled once: {v}");
+
+    // Out of order: refused with the states it needed, nothing changes.
+    let (st, v) = report(&bank, &order, json!({"status": "collected"})).await;
+    assert_eq!((st, v["code"].as_str()), (409, Some("report_out_of_order")), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("ready_for_pickup"), "{v}");
+    // Bad details: refused, nothing changes.
+    let (st, v) = report(&bank, &order, json!({"status": "mailed", "tracking_number": " "})).await;
+    assert_eq!(
+        (st, field_codes(&v)),
+        (422, vec![("tracking_number".into(), "required".into())]),
+        "{v}"
+    );
+    let (st, _) = report(&bank, &order, json!({"status": "lost_in_space"})).await;
+    assert!(st == 400 || st == 422, "{st}");
+
+    let (st, v) = report(&bank, &order, json!({"status": "accepted"})).await;
+    assert_eq!(
+        (st, &v["changed"], v["order"]["state"].as_str()),
+        (200, &json!(true), Some("in_production")),
+        "{v}"
+    );
+    // The same report twice changes nothing.
+    let (st, v) = report(&bank, &order, json!({"status": "accepted"})).await;
+    assert_eq!((st, &v["changed"]), (200, &json!(false)), "{v}");
+    let (_, events) = resident.get(&format!("/api/v1/applications/{app}/events")).await;
+    let accepted = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "bank_accept")
+        .count();
+    assert_eq!(accepted, 1, "{events}");
+
+    // The account is stored masked only: a clear account number is refused, and nothing changes.
+    let (st, v) = report(
+        &bank,
+        &order,
+        json!({"status": "produced", "card_number": "J0001", "masked_account": "6222021234567890123"}),
+    )
+    .await;
+    assert_eq!(
+        (st, field_codes(&v)),
+        (422, vec![("masked_account".into(), "account_not_masked".into())]),
+        "{v}"
+    );
+    let (_, v) = bank.get(&format!("/api/v1/bank/orders/{order}")).await;
+    assert_eq!(
+        (v["state"].as_str(), &v["card_number"]),
+        (Some("in_production"), &Value::Null)
+    );
+    let (st, v) = report(
+        &bank,
+        &order,
+        json!({"status": "produced", "card_number": "J0001", "masked_account": "6222********0123"}),
+    )
+    .await;
+    assert_eq!((st, v["order"]["card_number"].as_str()), (200, Some("J0001")), "{v}");
+    let (st, _) = report(&bank, &order, json!({"status": "ready_for_pickup"})).await;
+    assert_eq!(st, 200);
+    let (st, v) = report(&bank, &order, json!({"status": "collected"})).await;
+    assert_eq!((st, v["order"]["state"].as_str()), (200, Some("collected")), "{v}");
+
+    // The applicant's 我的办事 shows each step, with its time.
+    let (_, events) = resident.get(&format!("/api/v1/applications/{app}/events")).await;
+    let steps: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            "start",
+            "submit",
+            "send_to_bank",
+            "bank_accept",
+            "produce",
+            "ready_for_pickup",
+            "collect"
+        ]
+    );
+    // A collected card is a live card: a new application is refused.
+    let (st, v) = resident
+        .post(
+            "/api/v1/applications/eligibility",
+            json!({"access_authorisation": true}),
+        )
+        .await;
+    assert_eq!((st, v["code"].as_str()), (422, Some("live_card")), "{v}");
+});
+
+both_engines!(concurrent_pulls_never_share_an_order, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    world::seed(&s.ctx).await;
+    let names = ["钱一", "钱二", "钱三", "钱四", "钱五", "钱六"];
+    let people: Vec<_> = (0..6)
+        .map(|i| (id(1985, 1, 1 + i as u32, 41), names[i].to_string()))
+        .collect();
+    let rows: Vec<String> = people.iter().map(|(p, n)| individual_row(p, n)).collect();
+    import_csv(&s.ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &rows).as_bytes())
+        .await
+        .unwrap();
+    for (i, (p, n)) in people.iter().enumerate() {
+        let token = resident_as(&s, &format!("payer{i}"), p, n).await;
+        let c = Caller {
+            api: world::api(&s.base),
+            token,
+            _s: &s,
+        };
+        submitted(&c).await;
+    }
+    let a = caller(&s, As::Role(Role::BankSystem)).await;
+    let b = caller(&s, As::Role(Role::BankSystem)).await;
+    let body = json!({"limit": 4});
+    let (ra, rb) = tokio::join!(
+        a.post("/api/v1/bank/orders/pull", body.clone()),
+        b.post("/api/v1/bank/orders/pull", body.clone())
+    );
+    let (rc, _) = (a.post("/api/v1/bank/orders/pull", body).await, ());
+    let mut ids: Vec<String> = [ra.1, rb.1, rc.1]
+        .iter()
+        .flat_map(|v| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((n, ids.len()), (6, 6), "each order pulled exactly once");
+});
