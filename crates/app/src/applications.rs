@@ -350,7 +350,7 @@ fn text(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String
 /// Applies a patch to a draft's form, checking every field; nothing is saved unless all pass.
 pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch) -> Result<Application, ApplyError> {
     let mut a = to_act_on(ctx, p, id).await?;
-    if a.state != ApplicationState::Draft {
+    if !a.state.is_editable() {
         return Err(ApplyError::NotDraft(a.state));
     }
     let codes = &ctx.codes;
@@ -506,7 +506,7 @@ pub async fn upload(
     bytes: Vec<u8>,
 ) -> Result<Application, ApplyError> {
     let mut a = to_act_on(ctx, p, id).await?;
-    if a.state != ApplicationState::Draft {
+    if !a.state.is_editable() {
         return Err(ApplyError::NotDraft(a.state));
     }
     // SPEC §5.4: a document outside the set this application needs is refused (a cartoon photo replaces the
@@ -587,7 +587,7 @@ pub async fn submit(
 ) -> Result<Application, ApplyError> {
     let a = to_act_on(ctx, p, id).await?;
     let person = may_apply(p)?;
-    if a.state != ApplicationState::Draft {
+    if !a.state.is_editable() {
         return replayed(ctx, &a, key).await;
     }
     if !commitment {
@@ -607,10 +607,16 @@ pub async fn submit(
     {
         return Err(ApplyError::Invalid(vec![fe("cartoon_photo", "cartoon_not_allowed")]));
     }
+    // A rejected application, fixed, goes to the bank again as a new order.
+    let submit = if a.state == ApplicationState::Rejected {
+        ApplicationEvent::Resubmit
+    } else {
+        ApplicationEvent::Submit
+    };
     let event = ApplicationEventRecord {
         at: now,
-        event: ApplicationEvent::Submit,
-        from: Some(ApplicationState::Draft),
+        event: submit,
+        from: Some(a.state),
         to: ApplicationState::Submitted,
         actor: p.account.id.clone(),
         channel: p.channel,
@@ -640,13 +646,7 @@ pub async fn submit(
     };
     if !ctx
         .store
-        .transition(
-            &a.id,
-            ApplicationState::Draft,
-            &event,
-            Some(&submission),
-            Some(&commitment),
-        )
+        .transition(&a.id, a.state, &event, Some(&submission), Some(&commitment))
         .await?
     {
         // Someone else (another tab, another channel, a retry) submitted it first.

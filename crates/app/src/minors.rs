@@ -202,7 +202,7 @@ fn date(field: &str, v: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate>
 /// new answers no longer ask for are dropped with the change.
 pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &MinorPatch) -> Result<Application, ApplyError> {
     let mut a = crate::applications::to_act_on(ctx, p, id).await?;
-    if a.state != ApplicationState::Draft {
+    if !a.state.is_editable() {
         return Err(ApplyError::NotDraft(a.state));
     }
     let Some(mut m) = a.minor.clone() else {

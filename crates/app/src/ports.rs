@@ -403,7 +403,7 @@ pub struct ProductionOrder {
     pub masked_account: Option<String>,
     pub tracking_number: Option<String>,
     pub reject_reason: Option<String>,
-    /// Whether this is the application's newest order (a resubmission makes a new one).
+    /// Whether this is the application's current order (a resubmission replaces it with a new one).
     pub current: bool,
 }
 
@@ -429,6 +429,7 @@ pub trait OrderStore: Send + Sync {
         actor: &str,
     ) -> StoreResult<Vec<ProductionOrder>>;
     async fn order(&self, id: &str) -> StoreResult<Option<ProductionOrder>>;
+    /// An application's orders: the replaced ones first, the current one last.
     async fn orders_of_application(&self, application: &str) -> StoreResult<Vec<ProductionOrder>>;
     /// Moves the order's application from `from` as `event` says and records the details, atomically;
     /// `false` (and nothing written) when the application was no longer in `from`.

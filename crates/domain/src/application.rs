@@ -106,6 +106,12 @@ impl ApplicationState {
         }
     }
 
+    /// The applicant may change the answers and documents: a draft, or an application the bank rejected,
+    /// which is fixed and submitted again (SPEC §5.6).
+    pub fn is_editable(self) -> bool {
+        matches!(self, ApplicationState::Draft | ApplicationState::Rejected)
+    }
+
     /// Open applications block a new one for the same person (SPEC §5.1).
     pub fn is_open(self) -> bool {
         !matches!(self, ApplicationState::Collected | ApplicationState::Withdrawn)

@@ -370,7 +370,7 @@ macro_rules! impl_application_store {
                 let a = $crate::applications::minor_answers(m);
                 let r = sqlx::query("UPDATE applications SET child_id_type = $1, child_id_valid_from = $2, \
                                      child_id_valid_until = $3, guardian_is_householder = $4, same_booklet = $5, \
-                                     cartoon_photo = $6, updated_ms = $7 WHERE id = $8 AND state = 'draft' AND route = 'minor'")
+                                     cartoon_photo = $6, updated_ms = $7 WHERE id = $8 AND state IN ('draft', 'rejected') AND route = 'minor'")
                     .bind(m.id_type.as_str()).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(a.4)
                     .bind($crate::accounts::ms(at)).bind(id)
                     .execute(&mut *tx).await.map_err($crate::db_err)?;
@@ -392,7 +392,7 @@ macro_rules! impl_application_store {
 
             async fn save_form(&self, id: &str, form: &sscard_domain::application::ApplicationForm,
                 at: chrono::DateTime<chrono::FixedOffset>) -> sscard_app::ports::StoreResult<bool> {
-                let sql = format!("UPDATE applications SET {}, updated_ms = $14 WHERE id = $15 AND state = 'draft'",
+                let sql = format!("UPDATE applications SET {}, updated_ms = $14 WHERE id = $15 AND state IN ('draft', 'rejected')",
                                   $crate::applications::FORM_SET);
                 let mut q = sqlx::query(&sql);
                 for c in $crate::applications::form_columns(form).iter().take(13) {
@@ -407,7 +407,7 @@ macro_rules! impl_application_store {
                 -> sscard_app::ports::StoreResult<bool> {
                 if $one_statement {
                     let n: i64 = sqlx::query_scalar(
-                        "WITH u AS (UPDATE applications SET updated_ms = $1 WHERE id = $2 AND state = 'draft' RETURNING id), \
+                        "WITH u AS (UPDATE applications SET updated_ms = $1 WHERE id = $2 AND state IN ('draft', 'rejected') RETURNING id), \
                          d AS (INSERT INTO application_documents (application_id, kind, hash, media_type, bytes, uploaded_ms) \
                            SELECT id, $3, $4, $5, $6, $1 FROM u ON CONFLICT (application_id, kind) DO UPDATE SET \
                            hash = excluded.hash, media_type = excluded.media_type, bytes = excluded.bytes, \
@@ -418,7 +418,7 @@ macro_rules! impl_application_store {
                     return Ok(n == 1);
                 }
                 let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
-                let r = sqlx::query("UPDATE applications SET updated_ms = $1 WHERE id = $2 AND state = 'draft'")
+                let r = sqlx::query("UPDATE applications SET updated_ms = $1 WHERE id = $2 AND state IN ('draft', 'rejected')")
                     .bind($crate::accounts::ms(at)).bind(id).execute(&mut *tx).await.map_err($crate::db_err)?;
                 if r.rows_affected() != 1 {
                     return Ok(false);
@@ -453,7 +453,9 @@ macro_rules! impl_application_store {
                          c AS (INSERT INTO consents (account_id, person_id, application_id, kind, text_version, channel, at_ms) \
                            SELECT $12, $13, id, $14, $15, $16, $17 FROM u WHERE $12 IS NOT NULL RETURNING 1), \
                          o AS (INSERT INTO production_orders (id, application_id, bank, created_ms) \
-                           SELECT $18, id, $19, $2 FROM u WHERE $18 IS NOT NULL RETURNING 1) \
+                           SELECT $18, id, $19, $2 FROM u WHERE $18 IS NOT NULL RETURNING 1), \
+                         s AS (UPDATE production_orders SET superseded = TRUE WHERE application_id = $6 \
+                           AND NOT superseded AND $18 IS NOT NULL AND EXISTS (SELECT 1 FROM u) RETURNING 1) \
                          SELECT COUNT(*) FROM e")
                         .bind(event.to.as_str()).bind($crate::accounts::ms(event.at))
                         .bind(submission.map(|s| $crate::accounts::ms(s.submitted_at)))
@@ -491,6 +493,9 @@ macro_rules! impl_application_store {
                         .execute(&mut *tx).await.map_err($crate::db_err)?;
                 }
                 if let Some(sub) = submission {
+                    // A resubmission replaces the order before it.
+                    sqlx::query("UPDATE production_orders SET superseded = TRUE WHERE application_id = $1")
+                        .bind(id).execute(&mut *tx).await.map_err($crate::db_err)?;
                     sqlx::query("INSERT INTO production_orders (id, application_id, bank, created_ms) VALUES ($1, $2, $3, $4)")
                         .bind(&sub.order.id).bind(id).bind(&sub.order.bank).bind($crate::accounts::ms(event.at))
                         .execute(&mut *tx).await.map_err($crate::db_err)?;

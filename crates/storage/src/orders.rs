@@ -35,11 +35,10 @@ impl OrderRow {
     }
 }
 
-/// The columns of an order, with whether it is its application's newest.
+/// The columns of an order, with whether it is its application's current one.
 pub(crate) const ORDER_SELECT: &str =
     "SELECT o.id, o.application_id, o.bank, o.created_ms, o.pulled_ms, o.card_number, \
-    o.masked_account, o.tracking_number, o.reject_reason, NOT EXISTS (SELECT 1 FROM production_orders n \
-    WHERE n.application_id = o.application_id AND (n.created_ms, n.id) > (o.created_ms, o.id)) AS current \
+    o.masked_account, o.tracking_number, o.reject_reason, NOT o.superseded AS current \
     FROM production_orders o";
 
 macro_rules! impl_order_store {
@@ -94,7 +93,7 @@ macro_rules! impl_order_store {
             async fn orders_of_application(&self, application: &str)
                 -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::ProductionOrder>> {
                 let rows: Vec<$crate::orders::OrderRow> = sqlx::query_as(&format!(
-                    "{} WHERE o.application_id = $1 ORDER BY o.created_ms, o.id", $crate::orders::ORDER_SELECT))
+                    "{} WHERE o.application_id = $1 ORDER BY o.superseded DESC, o.created_ms, o.id", $crate::orders::ORDER_SELECT))
                     .bind(application).fetch_all(&self.pool).await.map_err($crate::db_err)?;
                 rows.into_iter().map($crate::orders::OrderRow::into_domain).collect()
             }

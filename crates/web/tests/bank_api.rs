@@ -258,3 +258,73 @@ both_engines!(concurrent_pulls_never_share_an_order, |db: TestDb| async move {
     ids.dedup();
     assert_eq!((n, ids.len()), (6, 6), "each order pulled exactly once");
 });
+
+both_engines!(
+    a_rejected_application_is_fixed_and_resubmitted,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let resident = caller(&s, As::Resident).await;
+        let app = submitted(&resident).await;
+        let bank = caller(&s, As::Role(Role::BankSystem)).await;
+        let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+        let first = v[0]["id"].as_str().unwrap().to_string();
+        // A rejection needs its reason.
+        let (st, v) = report(&bank, &first, json!({"status": "rejected", "reason": ""})).await;
+        assert_eq!(
+            (st, field_codes(&v)),
+            (422, vec![("reason".into(), "required".into())]),
+            "{v}"
+        );
+        let (st, v) = report(
+            &bank,
+            &first,
+            json!({"status": "rejected", "reason": "照片模糊，无法制卡"}),
+        )
+        .await;
+        assert_eq!((st, v["order"]["state"].as_str()), (200, Some("rejected")), "{v}");
+
+        // The applicant sees the state and the bank's reason, fixes the photo and submits again.
+        let (_, v) = resident.get(&format!("/api/v1/applications/{app}")).await;
+        assert_eq!(v["state"], "rejected");
+        let (_, events) = resident.get(&format!("/api/v1/applications/{app}/events")).await;
+        let reject = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["event"] == "reject")
+            .unwrap()
+            .clone();
+        assert_eq!(reject["note"], "照片模糊，无法制卡", "{events}");
+        let (st, v) = resident
+            .upload(&app, "card_photo", images::card_photo(), "image/jpeg")
+            .await;
+        assert_eq!(st, 200, "{v}");
+        let (st, v) = resident.submit(&app, Some("second-try"), true, true).await;
+        assert_eq!((st, v["state"].as_str()), (200, Some("submitted")), "{v}");
+
+        // A new order replaced the first: a report on the old one is refused; the bank pulls the new one.
+        let orders = s.ctx.store.orders_of_application(&app).await.unwrap();
+        assert_eq!(orders.iter().map(|o| o.current).collect::<Vec<_>>(), vec![false, true]);
+        let (st, v) = report(&bank, &first, json!({"status": "accepted"})).await;
+        assert_eq!((st, v["code"].as_str()), (409, Some("order_superseded")), "{v}");
+        let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+        assert_eq!(v[0]["id"].as_str(), Some(orders[1].id.as_str()), "{v}");
+        let (_, events) = resident.get(&format!("/api/v1/applications/{app}/events")).await;
+        let steps: Vec<&str> = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            steps,
+            vec!["start", "submit", "send_to_bank", "reject", "resubmit", "send_to_bank"]
+        );
+        // Once with the bank again, it cannot be changed.
+        let (st, _) = resident
+            .upload(&app, "card_photo", images::card_photo(), "image/jpeg")
+            .await;
+        assert_eq!(st, 409);
+    }
+);

@@ -9,7 +9,9 @@ CREATE TABLE production_orders (
     card_number TEXT,
     masked_account TEXT,
     tracking_number TEXT,
-    reject_reason TEXT
+    reject_reason TEXT,
+    -- Set when a resubmission replaced this order with a newer one.
+    superseded INTEGER NOT NULL DEFAULT 0
 );
 -- What a bank pulls next.
 CREATE INDEX production_orders_new ON production_orders (bank, created_ms, id) WHERE pulled_ms IS NULL;

@@ -226,11 +226,7 @@ pub fn view_of(
             same_booklet: m.same_booklet,
             cartoon_photo: m.cartoon_photo,
         }),
-        missing: if a.state == sscard_domain::application::ApplicationState::Draft {
-            a.missing()
-        } else {
-            Vec::new()
-        },
+        missing: if a.state.is_editable() { a.missing() } else { Vec::new() },
         created_at: a.created_at.to_rfc3339(),
         submitted_at: a.submitted_at.map(|t| t.to_rfc3339()),
         due_on: a.due_on.map(|d| d.to_string()),
@@ -401,6 +397,8 @@ pub struct EventView {
     pub from: Option<String>,
     pub to: String,
     pub channel: String,
+    /// The bank's reason for a rejection, or the tracking number of a mailing.
+    pub note: Option<String>,
 }
 
 fn event_view(e: ApplicationEventRecord) -> EventView {
@@ -410,6 +408,7 @@ fn event_view(e: ApplicationEventRecord) -> EventView {
         from: e.from.map(|s| s.as_str().into()),
         to: e.to.as_str().into(),
         channel: e.channel.as_str().into(),
+        note: e.note,
     }
 }
 

@@ -680,7 +680,7 @@ async fn show_step(
         Ok(a) => a,
         Err(r) => return r,
     };
-    if a.state != ApplicationState::Draft && step != "done" {
+    if !a.state.is_editable() && step != "done" {
         return Redirect::to(&format!("/applications/{}", a.id)).into_response();
     }
     let mut page = ApplyPage {
