@@ -4,10 +4,11 @@
 
 use sscard_domain::account::{AccountKind, Principal};
 use sscard_domain::application::{Application, ApplicationEventRecord, ApplicationState};
+use sscard_domain::card::{Card, FinancialState, SocialSecurityState};
 use sscard_domain::orders::{BankReport, ReportOutcome};
 
 use crate::applications::{fe, FieldError};
-use crate::ports::{ProductionOrder, ReportDetails, StoreError};
+use crate::ports::{ProductionOrder, ReportDetails, ReportWrite, StoreError};
 use crate::AppContext;
 
 /// At most this many orders per pull.
@@ -26,6 +27,8 @@ pub enum BankError {
     },
     #[error("invalid fields: {0:?}")]
     Invalid(Vec<FieldError>),
+    #[error("another card already has this number")]
+    CardNumberTaken,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -63,6 +66,14 @@ pub async fn pull(
         out.push((o, a));
     }
     Ok(out)
+}
+
+/// The caller's own cards (after real-name authentication; none before).
+pub async fn my_cards(ctx: &AppContext, p: &Principal) -> Result<Vec<Card>, StoreError> {
+    match p.account.id_number.as_ref().filter(|_| p.account.may_apply().is_ok()) {
+        Some(me) => ctx.store.cards_of(me).await,
+        None => Ok(Vec::new()),
+    }
 }
 
 /// One of the caller's bank's orders, with its application.
@@ -164,7 +175,30 @@ pub async fn report(
             .clone()
             .or_else(|| details.tracking_number.clone()),
     };
-    let changed = ctx.store.apply_report(&o.id, a.state, &record, &details).await?;
+    // SPEC §7.1: the card exists from `produced`, its social-security function pending activation.
+    let card = match (&details.card_number, &details.masked_account) {
+        (Some(number), Some(account)) => Some(Card {
+            number: number.clone(),
+            holder: a.person.clone(),
+            generation: 3,
+            bank: o.bank.clone(),
+            branch: a.form.branch.clone(),
+            masked_account: account.clone(),
+            issued_on: record.at.date_naive(),
+            application: a.id.clone(),
+            social_security: SocialSecurityState::PendingActivation,
+            financial: FinancialState::Inactive,
+        }),
+        _ => None,
+    };
+    let written = ctx
+        .store
+        .apply_report(&o.id, a.state, &record, &details, card.as_ref())
+        .await?;
+    if written == ReportWrite::CardNumberTaken {
+        return Err(BankError::CardNumberTaken);
+    }
+    let changed = written == ReportWrite::Done;
     let (o, a) = order(ctx, p, id).await?;
     if !changed {
         // Another report moved it first: judge this one against where it now stands.

@@ -431,15 +431,28 @@ pub trait OrderStore: Send + Sync {
     async fn order(&self, id: &str) -> StoreResult<Option<ProductionOrder>>;
     /// An application's orders: the replaced ones first, the current one last.
     async fn orders_of_application(&self, application: &str) -> StoreResult<Vec<ProductionOrder>>;
-    /// Moves the order's application from `from` as `event` says and records the details, atomically;
-    /// `false` (and nothing written) when the application was no longer in `from`.
+    /// Moves the order's application from `from` as `event` says, records the details and creates the card
+    /// (when produced), atomically; nothing is written unless all of it is.
     async fn apply_report(
         &self,
         order: &str,
         from: ApplicationState,
         event: &ApplicationEventRecord,
         details: &ReportDetails,
-    ) -> StoreResult<bool>;
+        card: Option<&sscard_domain::card::Card>,
+    ) -> StoreResult<ReportWrite>;
+    /// The cards a person holds, newest first.
+    async fn cards_of(&self, holder: &IdNumber) -> StoreResult<Vec<sscard_domain::card::Card>>;
+}
+
+/// How a report was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportWrite {
+    Done,
+    /// The application was no longer in the state read: nothing written.
+    StateChanged,
+    /// Another card already has this number: nothing written.
+    CardNumberTaken,
 }
 
 #[async_trait]

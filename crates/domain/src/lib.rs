@@ -12,6 +12,7 @@
 //! - [`audit`]: audit-log entries (SPEC §9).
 //! - [`eligibility`]: who may apply for their own card, by which route, and why not (SPEC §5.1).
 //! - [`minor`]: applying for a child: the guardian route, the child's ID type, the document matrix, the age limits (SPEC §5.3–5.4).
+//! - [`card`]: the card and the states of its functions (SPEC §7.1).
 //! - [`orders`]: production orders and the bank's reports on them (SPEC §8).
 //! - [`policy`]: route × channel policy tables: collection methods and banks (SPEC §5.2).
 //! - [`documents`]: the rules a card photo and ID images must meet, judged from facts read off their bytes (SPEC §5.4).
@@ -22,6 +23,7 @@ pub mod account;
 pub mod application;
 pub mod audit;
 pub mod calendar;
+pub mod card;
 pub mod clock;
 pub mod codes;
 pub mod documents;

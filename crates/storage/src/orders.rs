@@ -1,6 +1,7 @@
 //! Production orders ([`impl_order_store!`]): written with each submission, pulled by the bank, reported on.
 
 use sscard_app::ports::{ProductionOrder, StoreError};
+use sscard_domain::card::{Card, FinancialState, SocialSecurityState};
 
 use crate::accounts::from_ms;
 
@@ -31,6 +32,39 @@ impl OrderRow {
             tracking_number: self.tracking_number,
             reject_reason: self.reject_reason,
             current: self.current,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct CardRow {
+    pub number: String,
+    pub holder_id: String,
+    pub generation: i32,
+    pub bank: String,
+    pub branch: Option<String>,
+    pub masked_account: String,
+    pub issued_on: chrono::NaiveDate,
+    pub application_id: String,
+    pub social_security: String,
+    pub financial: String,
+}
+
+impl CardRow {
+    pub fn into_domain(self) -> Result<Card, StoreError> {
+        let corrupt = |what: &str, v: &str| StoreError::Corrupt(format!("{what}: {v}"));
+        Ok(Card {
+            holder: crate::common::stored_id(&self.holder_id)?,
+            generation: u8::try_from(self.generation).map_err(|e| corrupt("generation", &e.to_string()))?,
+            social_security: SocialSecurityState::parse(&self.social_security)
+                .ok_or_else(|| corrupt("social_security", &self.social_security))?,
+            financial: FinancialState::parse(&self.financial).ok_or_else(|| corrupt("financial", &self.financial))?,
+            number: self.number,
+            bank: self.bank,
+            branch: self.branch,
+            masked_account: self.masked_account,
+            issued_on: self.issued_on,
+            application: self.application_id,
         })
     }
 }
@@ -99,21 +133,38 @@ macro_rules! impl_order_store {
             }
 
             async fn apply_report(&self, order: &str, from: sscard_domain::application::ApplicationState,
-                event: &sscard_domain::application::ApplicationEventRecord, details: &sscard_app::ports::ReportDetails)
-                -> sscard_app::ports::StoreResult<bool> {
+                event: &sscard_domain::application::ApplicationEventRecord, details: &sscard_app::ports::ReportDetails,
+                card: Option<&sscard_domain::card::Card>)
+                -> sscard_app::ports::StoreResult<sscard_app::ports::ReportWrite> {
+                use sscard_app::ports::ReportWrite;
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::db_err)?;
                 let application: Option<String> = sqlx::query_scalar("SELECT application_id FROM production_orders WHERE id = $1")
                     .bind(order).fetch_optional(&mut *tx).await.map_err($crate::db_err)?;
-                let Some(application) = application else { return Ok(false) };
+                let Some(application) = application else { return Ok(ReportWrite::StateChanged) };
                 let r = sqlx::query("UPDATE applications SET state = $1, updated_ms = $2, \
                                      open_person = CASE WHEN $1 IN ('collected', 'withdrawn') THEN NULL ELSE open_person END \
                                      WHERE id = $3 AND state = $4")
                     .bind(event.to.as_str()).bind($crate::accounts::ms(event.at)).bind(&application).bind(from.as_str())
                     .execute(&mut *tx).await.map_err($crate::db_err)?;
                 if r.rows_affected() != 1 {
-                    return Ok(false);
+                    return Ok(ReportWrite::StateChanged);
                 }
                 Self::insert_event(&mut *tx, &application, event).await.map_err($crate::db_err)?;
+                if let Some(c) = card {
+                    let inserted = sqlx::query("INSERT INTO cards (number, holder_id, generation, bank, branch, masked_account, \
+                                                issued_on, application_id, social_security, financial) \
+                                                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                        .bind(&c.number).bind(c.holder.as_str()).bind(i32::from(c.generation)).bind(&c.bank).bind(&c.branch)
+                        .bind(&c.masked_account).bind(c.issued_on).bind(&c.application)
+                        .bind(c.social_security.as_str()).bind(c.financial.as_str())
+                        .execute(&mut *tx).await;
+                    if let Err(e) = inserted {
+                        if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+                            return Ok(ReportWrite::CardNumberTaken);
+                        }
+                        return Err($crate::db_err(e));
+                    }
+                }
                 sqlx::query("UPDATE production_orders SET card_number = COALESCE($1, card_number), \
                              masked_account = COALESCE($2, masked_account), tracking_number = COALESCE($3, tracking_number), \
                              reject_reason = COALESCE($4, reject_reason) WHERE id = $5")
@@ -121,7 +172,16 @@ macro_rules! impl_order_store {
                     .bind(&details.reject_reason).bind(order)
                     .execute(&mut *tx).await.map_err($crate::db_err)?;
                 tx.commit().await.map_err($crate::db_err)?;
-                Ok(true)
+                Ok(ReportWrite::Done)
+            }
+
+            async fn cards_of(&self, holder: &sscard_domain::values::IdNumber)
+                -> sscard_app::ports::StoreResult<Vec<sscard_domain::card::Card>> {
+                let rows: Vec<$crate::orders::CardRow> = sqlx::query_as(
+                    "SELECT number, holder_id, generation, bank, branch, masked_account, issued_on, application_id, \
+                     social_security, financial FROM cards WHERE holder_id = $1 ORDER BY issued_on DESC, number")
+                    .bind(holder.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                rows.into_iter().map($crate::orders::CardRow::into_domain).collect()
             }
         }
     };

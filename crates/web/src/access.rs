@@ -133,6 +133,7 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/children/lookup", Access::Roles(RESIDENT)),
     (Method::POST, "/api/v1/children/applications", Access::Roles(RESIDENT)),
     (Method::GET, "/api/v1/children", Access::Roles(RESIDENT)),
+    (Method::GET, "/api/v1/me/cards", Access::Roles(RESIDENT)),
     (
         Method::POST,
         "/api/v1/bank/orders/pull",

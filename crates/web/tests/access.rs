@@ -117,6 +117,7 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
             Expect::Roles(&[Resident]),
         ),
         (Method::GET, "/api/v1/children", Expect::Roles(&[Resident])),
+        (Method::GET, "/api/v1/me/cards", Expect::Roles(&[Resident])),
         (Method::POST, "/api/v1/bank/orders/pull", Expect::Roles(&[BankSystem])),
         // Another bank's order (here: one that does not exist) is "not found".
         (

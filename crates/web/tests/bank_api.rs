@@ -180,6 +180,22 @@ both_engines!(a_bank_pulls_and_reports_to_collection, |db: TestDb| async move {
     )
     .await;
     assert_eq!((st, v["order"]["card_number"].as_str()), (200, Some("J0001")), "{v}");
+    // The card exists from now on, its social-security function pending activation (SPEC §7.1).
+    let (st, cards) = resident.get("/api/v1/me/cards").await;
+    assert_eq!(st, 200, "{cards}");
+    assert_eq!(cards.as_array().unwrap().len(), 1, "{cards}");
+    assert_eq!(
+        (
+            cards[0]["number"].as_str(),
+            cards[0]["social_security"].as_str(),
+            cards[0]["financial"].as_str()
+        ),
+        (Some("J0001"), Some("pending_activation"), Some("inactive"))
+    );
+    assert_eq!(
+        (cards[0]["masked_account"].as_str(), cards[0]["generation"].as_u64()),
+        (Some("6222********0123"), Some(3))
+    );
     let (st, _) = report(&bank, &order, json!({"status": "ready_for_pickup"})).await;
     assert_eq!(st, 200);
     let (st, v) = report(&bank, &order, json!({"status": "collected"})).await;
@@ -257,6 +273,27 @@ both_engines!(concurrent_pulls_never_share_an_order, |db: TestDb| async move {
     ids.sort();
     ids.dedup();
     assert_eq!((n, ids.len()), (6, 6), "each order pulled exactly once");
+
+    // Two cards cannot share a number: the second report is refused and changes nothing.
+    let produce = json!({"status": "produced", "card_number": "J7777", "masked_account": "6222********7777"});
+    for order in &ids[..2] {
+        let (st, v) = report(&a, order, json!({"status": "accepted"})).await;
+        assert_eq!(st, 200, "{v}");
+    }
+    let (st, v) = report(&a, &ids[0], produce.clone()).await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = report(&a, &ids[1], produce).await;
+    assert_eq!(
+        (st, field_codes(&v)),
+        (409, vec![("card_number".into(), "card_number_taken".into())]),
+        "{v}"
+    );
+    let (_, v) = a.get(&format!("/api/v1/bank/orders/{}", ids[1])).await;
+    assert_eq!(
+        (v["state"].as_str(), &v["card_number"]),
+        (Some("in_production"), &Value::Null),
+        "{v}"
+    );
 });
 
 both_engines!(

@@ -460,3 +460,5 @@ problem-field_too_long-detail = This is too long.
 problem-account_not_masked-detail = Send the bank account masked (for example 6222********1234): it is never stored in clear.
 problem-card_number_invalid-detail = A card number has letters and digits only.
 problem-limit_out_of_range-detail = Ask for 1 to 500 orders at a time.
+problem-card_number_taken = Card number already used
+problem-card_number_taken-detail = Another card already has this number. Check the card number and report again.

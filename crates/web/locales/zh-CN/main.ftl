@@ -457,3 +457,5 @@ problem-field_too_long-detail = 内容过长。
 problem-account_not_masked-detail = 银行账号须脱敏后发送（如 6222********1234），系统不保存明文账号。
 problem-card_number_invalid-detail = 卡号只能包含字母和数字。
 problem-limit_out_of_range-detail = 每次可拉取1至500个订单。
+problem-card_number_taken = 卡号已被使用
+problem-card_number_taken-detail = 已有其他卡使用此卡号，请核对卡号后重新回报。

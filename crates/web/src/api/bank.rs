@@ -33,6 +33,12 @@ impl From<BankError> for ApiError {
                 }
                 err
             }
+            BankError::CardNumberTaken => ApiError::field(
+                StatusCode::CONFLICT,
+                "card_number_taken",
+                "card_number",
+                "card_number_taken",
+            ),
             BankError::Store(s) => s.into(),
         }
     }
@@ -156,4 +162,46 @@ pub async fn report(
         changed,
         order: view(o, a),
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CardView {
+    pub number: String,
+    /// Masked.
+    pub holder_id_number: String,
+    pub generation: u8,
+    pub bank: String,
+    pub branch: Option<String>,
+    /// Masked; never stored in clear.
+    pub masked_account: String,
+    pub issued_on: String,
+    pub application: String,
+    #[schema(example = "pending_activation")]
+    pub social_security: String,
+    #[schema(example = "inactive")]
+    pub financial: String,
+}
+
+/// The caller's own cards (SPEC §7.1), with the state of each function.
+#[utoipa::path(get, path = "/api/v1/me/cards", operation_id = "my_cards", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = [CardView]), (status = 401, body = Problem)))]
+pub async fn my_cards(State(state): State<AppState>, Authed(p): Authed) -> Result<Json<Vec<CardView>>, ApiError> {
+    let cards = bank::my_cards(&state.ctx, &p).await?;
+    Ok(Json(
+        cards
+            .into_iter()
+            .map(|c| CardView {
+                number: c.number,
+                holder_id_number: c.holder.masked(),
+                generation: c.generation,
+                bank: c.bank,
+                branch: c.branch,
+                masked_account: c.masked_account,
+                issued_on: c.issued_on.to_string(),
+                application: c.application,
+                social_security: c.social_security.as_str().into(),
+                financial: c.financial.as_str().into(),
+            })
+            .collect(),
+    ))
 }

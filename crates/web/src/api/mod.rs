@@ -101,6 +101,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(bank::pull))
         .routes(routes!(bank::get_order))
         .routes(routes!(bank::report))
+        .routes(routes!(bank::my_cards))
 }
 
 /// The OpenAPI document of every API route.
