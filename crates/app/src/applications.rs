@@ -150,6 +150,23 @@ pub async fn check_eligibility(
     })
 }
 
+/// The text message that tells the applicant their application reached `state`, to the card-reserved
+/// mobile; written in the same transaction as the change (SPEC §8). `None` when no message is due.
+pub(crate) fn progress_sms(
+    ctx: &AppContext,
+    a: &Application,
+    state: ApplicationState,
+    detail: Option<&str>,
+) -> Option<crate::ports::SmsMessage> {
+    Some(crate::ports::SmsMessage {
+        body: sscard_domain::orders::progress_message(state, &a.reference, detail)?,
+        mobile: a.form.mobile.clone()?,
+        id: new_id(),
+        created_at: ctx.clock.now(),
+        attempts: 0,
+    })
+}
+
 /// A reference a person can read out on the phone: date and eight characters.
 pub(crate) fn new_reference(ctx: &AppContext) -> String {
     let token = ctx.secrets.token().to_ascii_uppercase();
@@ -646,7 +663,14 @@ pub async fn submit(
     };
     if !ctx
         .store
-        .transition(&a.id, a.state, &event, Some(&submission), Some(&commitment))
+        .transition(
+            &a.id,
+            a.state,
+            &event,
+            Some(&submission),
+            Some(&commitment),
+            progress_sms(ctx, &a, ApplicationState::Submitted, None).as_ref(),
+        )
         .await?
     {
         // Someone else (another tab, another channel, a retry) submitted it first.
@@ -689,7 +713,7 @@ pub async fn withdraw(ctx: &AppContext, p: &Principal, id: &str) -> Result<Appli
         channel: p.channel,
         note: None,
     };
-    if !ctx.store.transition(&a.id, a.state, &event, None, None).await? {
+    if !ctx.store.transition(&a.id, a.state, &event, None, None, None).await? {
         let state = ctx.store.application(&a.id).await?.map(|x| x.state).unwrap_or(a.state);
         return Err(ApplyError::NotDraft(state));
     }

@@ -193,7 +193,14 @@ pub async fn report(
     };
     let written = ctx
         .store
-        .apply_report(&o.id, a.state, &record, &details, card.as_ref())
+        .apply_report(
+            &o.id,
+            a.state,
+            &record,
+            &details,
+            card.as_ref(),
+            crate::applications::progress_sms(ctx, &a, to, record.note.as_deref()).as_ref(),
+        )
         .await?;
     if written == ReportWrite::CardNumberTaken {
         return Err(BankError::CardNumberTaken);

@@ -440,6 +440,7 @@ pub trait OrderStore: Send + Sync {
         event: &ApplicationEventRecord,
         details: &ReportDetails,
         card: Option<&sscard_domain::card::Card>,
+        notify: Option<&SmsMessage>,
     ) -> StoreResult<ReportWrite>;
     /// The cards a person holds, newest first.
     async fn cards_of(&self, holder: &IdNumber) -> StoreResult<Vec<sscard_domain::card::Card>>;
@@ -490,8 +491,8 @@ pub trait ApplicationStore: Send + Sync {
         doc: &DocumentRef,
         at: DateTime<FixedOffset>,
     ) -> StoreResult<bool>;
-    /// Moves the application from `from` to `event.to` and records the event (and the consent given with it),
-    /// atomically; `false` (and nothing written) when it was no longer in `from`.
+    /// Moves the application from `from` to `event.to` and records the event (and the consent given with it,
+    /// and the text message that tells the applicant), atomically; `false` (and nothing written) when it was no longer in `from`.
     async fn transition(
         &self,
         id: &str,
@@ -499,6 +500,7 @@ pub trait ApplicationStore: Send + Sync {
         event: &ApplicationEventRecord,
         submission: Option<&Submission>,
         consent: Option<&Consent>,
+        notify: Option<&SmsMessage>,
     ) -> StoreResult<bool>;
     /// The key the application was submitted with, if any.
     async fn submit_key(&self, id: &str) -> StoreResult<Option<String>>;

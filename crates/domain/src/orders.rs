@@ -84,10 +84,49 @@ impl BankReport {
     }
 }
 
+/// The text message that tells the applicant their application reached `state` (SPEC §8: at submitted,
+/// rejected, produced, mailed with the tracking number, ready for pickup); `None` for the other states.
+/// `detail` is the bank's reason or the tracking number. Never a link (handbook Q40).
+pub fn progress_message(state: ApplicationState, reference: &str, detail: Option<&str>) -> Option<String> {
+    let head = format!("【北京社保卡】您的社保卡申请（编号{reference}）");
+    let detail = detail.unwrap_or("");
+    let text = match state {
+        ApplicationState::Submitted => {
+            "已提交，银行将在30天内制卡。可在\u{201c}个人中心—我的办事\u{201d}查看进度。".to_string()
+        }
+        ApplicationState::Rejected => format!("被银行退回，原因：{detail}。请修改后重新提交。"),
+        ApplicationState::Produced => "已制卡完成。".to_string(),
+        ApplicationState::Mailed => format!("已由银行寄出，快递单号{detail}。"),
+        ApplicationState::ReadyForPickup => "已可到办卡网点领取，请携带身份证件。".to_string(),
+        _ => return None,
+    };
+    Some(format!("{head}{text}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use ApplicationState as S;
+
+    #[test]
+    fn progress_messages_at_the_five_steps_and_never_a_link() {
+        let with = |s| progress_message(s, "BJ1", Some("SF123"));
+        for s in [S::Submitted, S::Rejected, S::Produced, S::Mailed, S::ReadyForPickup] {
+            let m = with(s).unwrap();
+            assert!(m.contains("BJ1") && !crate::audit::contains_link(&m), "{m}");
+        }
+        assert!(with(S::Mailed).unwrap().contains("SF123"));
+        for s in [
+            S::Draft,
+            S::SentToBank,
+            S::InProduction,
+            S::DeliveredToEntity,
+            S::Collected,
+            S::Withdrawn,
+        ] {
+            assert_eq!(with(s), None);
+        }
+    }
 
     #[test]
     fn reports_follow_the_state_machine_and_repeat_harmlessly() {

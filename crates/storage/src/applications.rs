@@ -273,6 +273,19 @@ macro_rules! impl_application_store {
                 row.map($crate::applications::ApplicationRow::into_domain_with_docs).transpose()
             }
 
+            /// Puts a text message in the outbox, inside the caller's transaction.
+            async fn enqueue_in<'c, E>(exec: E, m: &sscard_app::ports::SmsMessage,
+                at: chrono::DateTime<chrono::FixedOffset>) -> Result<(), sqlx::Error>
+            where
+                E: sqlx::Executor<'c, Database = $db>,
+            {
+                sqlx::query("INSERT INTO sms_outbox (id, mobile, body, created_ms, attempts, due_ms) \
+                             VALUES ($1, $2, $3, $4, 0, $4)")
+                    .bind(&m.id).bind(m.mobile.as_str()).bind(&m.body).bind($crate::accounts::ms(at))
+                    .execute(exec).await?;
+                Ok(())
+            }
+
             async fn insert_event<'c, E>(exec: E, id: &str, e: &sscard_domain::application::ApplicationEventRecord)
                 -> Result<(), sqlx::Error>
             where
@@ -437,7 +450,8 @@ macro_rules! impl_application_store {
             async fn transition(&self, id: &str, from: sscard_domain::application::ApplicationState,
                 event: &sscard_domain::application::ApplicationEventRecord,
                 submission: Option<&sscard_app::ports::Submission>,
-                consent: Option<&sscard_domain::application::Consent>) -> sscard_app::ports::StoreResult<bool> {
+                consent: Option<&sscard_domain::application::Consent>,
+                notify: Option<&sscard_app::ports::SmsMessage>) -> sscard_app::ports::StoreResult<bool> {
                 let consent_cols = consent.map(|c| (c.account.clone(), c.person.as_str().to_string(), c.kind.as_str(),
                     c.text_version.clone(), c.channel.as_str(), $crate::accounts::ms(c.at)));
                 if $one_statement {
@@ -455,7 +469,9 @@ macro_rules! impl_application_store {
                          o AS (INSERT INTO production_orders (id, application_id, bank, created_ms) \
                            SELECT $18, id, $19, $2 FROM u WHERE $18 IS NOT NULL RETURNING 1), \
                          s AS (UPDATE production_orders SET superseded = TRUE WHERE application_id = $6 \
-                           AND NOT superseded AND $18 IS NOT NULL AND EXISTS (SELECT 1 FROM u) RETURNING 1) \
+                           AND NOT superseded AND $18 IS NOT NULL AND EXISTS (SELECT 1 FROM u) RETURNING 1), \
+                         m AS (INSERT INTO sms_outbox (id, mobile, body, created_ms, attempts, due_ms) \
+                           SELECT $20, $21, $22, $2, 0, $2 FROM u WHERE $20 IS NOT NULL RETURNING 1) \
                          SELECT COUNT(*) FROM e")
                         .bind(event.to.as_str()).bind($crate::accounts::ms(event.at))
                         .bind(submission.map(|s| $crate::accounts::ms(s.submitted_at)))
@@ -467,6 +483,8 @@ macro_rules! impl_application_store {
                         .bind(consent_cols.as_ref().map(|c| c.2)).bind(consent_cols.as_ref().map(|c| c.3.clone()))
                         .bind(consent_cols.as_ref().map(|c| c.4)).bind(consent_cols.as_ref().map(|c| c.5))
                         .bind(submission.map(|s| s.order.id.clone())).bind(submission.map(|s| s.order.bank.clone()))
+                        .bind(notify.map(|m| m.id.clone())).bind(notify.map(|m| m.mobile.as_str().to_string()))
+                        .bind(notify.map(|m| m.body.clone()))
                         .fetch_one(&self.pool).await.map_err($crate::db_err)?;
                     return Ok(n == 1);
                 }
@@ -491,6 +509,9 @@ macro_rules! impl_application_store {
                                          $crate::applications::CONSENT_COLUMNS))
                         .bind(account).bind(person).bind(id).bind(kind).bind(version).bind(channel).bind(at)
                         .execute(&mut *tx).await.map_err($crate::db_err)?;
+                }
+                if let Some(m) = notify {
+                    Self::enqueue_in(&mut *tx, m, event.at).await.map_err($crate::db_err)?;
                 }
                 if let Some(sub) = submission {
                     // A resubmission replaces the order before it.

@@ -134,7 +134,7 @@ macro_rules! impl_order_store {
 
             async fn apply_report(&self, order: &str, from: sscard_domain::application::ApplicationState,
                 event: &sscard_domain::application::ApplicationEventRecord, details: &sscard_app::ports::ReportDetails,
-                card: Option<&sscard_domain::card::Card>)
+                card: Option<&sscard_domain::card::Card>, notify: Option<&sscard_app::ports::SmsMessage>)
                 -> sscard_app::ports::StoreResult<sscard_app::ports::ReportWrite> {
                 use sscard_app::ports::ReportWrite;
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::db_err)?;
@@ -171,6 +171,9 @@ macro_rules! impl_order_store {
                     .bind(&details.card_number).bind(&details.masked_account).bind(&details.tracking_number)
                     .bind(&details.reject_reason).bind(order)
                     .execute(&mut *tx).await.map_err($crate::db_err)?;
+                if let Some(m) = notify {
+                    Self::enqueue_in(&mut *tx, m, event.at).await.map_err($crate::db_err)?;
+                }
                 tx.commit().await.map_err($crate::db_err)?;
                 Ok(ReportWrite::Done)
             }

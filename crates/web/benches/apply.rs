@@ -298,7 +298,7 @@ fn main() {
                         };
                         let ok = ctx
                             .store
-                            .transition(&r.application, sscard_domain::application::ApplicationState::Draft, &event, Some(&sub), None)
+                            .transition(&r.application, sscard_domain::application::ApplicationState::Draft, &event, Some(&sub), None, None)
                             .await
                             .unwrap();
                         assert!(ok);

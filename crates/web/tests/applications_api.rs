@@ -471,7 +471,12 @@ both_engines!(each_ineligible_case_has_its_own_answer, |db: TestDb| async move {
             channel: Channel::BankOutlet,
             note: None,
         };
-        assert!(s.ctx.store.transition(&id, state, &rec, None, None).await.unwrap());
+        assert!(s
+            .ctx
+            .store
+            .transition(&id, state, &rec, None, None, None)
+            .await
+            .unwrap());
         state = to;
     }
     assert_eq!(check(me.clone()).await.1["code"], "live_card");

@@ -221,6 +221,24 @@ both_engines!(a_bank_pulls_and_reports_to_collection, |db: TestDb| async move {
             "collect"
         ]
     );
+    // The applicant was told by text message at each step that calls for one, and only then (SPEC §8).
+    let sms = s
+        .ctx
+        .store
+        .claim_sms(100, s.ctx.clock.now(), chrono::Duration::minutes(5))
+        .await
+        .unwrap();
+    let bodies: Vec<&str> = sms.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies.len(), 3, "{bodies:?}");
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b.contains(v["order"]["reference"].as_str().unwrap())),
+        "{bodies:?}"
+    );
+    assert!(bodies.iter().any(|b| b.contains("已提交")) && bodies.iter().any(|b| b.contains("已制卡完成")));
+    assert!(bodies.iter().any(|b| b.contains("领取")), "{bodies:?}");
+    assert!(sms.iter().all(|m| m.mobile.as_str() == "13800001234"));
     // A collected card is a live card: a new application is refused.
     let (st, v) = resident
         .post(
@@ -358,6 +376,16 @@ both_engines!(
             steps,
             vec!["start", "submit", "send_to_bank", "reject", "resubmit", "send_to_bank"]
         );
+        // Texts: submitted, rejected with the bank's reason, submitted again.
+        let sms = s
+            .ctx
+            .store
+            .claim_sms(100, s.ctx.clock.now(), chrono::Duration::minutes(5))
+            .await
+            .unwrap();
+        let bodies: Vec<&str> = sms.iter().map(|m| m.body.as_str()).collect();
+        assert_eq!(bodies.len(), 3, "{bodies:?}");
+        assert!(bodies.iter().any(|b| b.contains("照片模糊，无法制卡")), "{bodies:?}");
         // Once with the bank again, it cannot be changed.
         let (st, _) = resident
             .upload(&app, "card_photo", images::card_photo(), "image/jpeg")
