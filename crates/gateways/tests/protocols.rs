@@ -119,6 +119,43 @@ both_engines!(the_outbox_is_delivered_and_failures_retried, |db: TestDb| async m
     assert_eq!(gw.requests().len(), 2);
 });
 
+// Two instances of the service (each its own connection pool) deliver one outbox at the same time: every
+// message reaches the gateway exactly once (claims are leased; PostgreSQL skips rows another claim holds).
+both_engines!(two_instances_send_every_message_exactly_once, |db: TestDb| async move {
+    let one = sscard_testkit::ready_context(&db).await;
+    let two = sscard_testkit::context(db.store().await, sscard_testkit::fixed_clock());
+    let gw = TestServer::sms_gateway().await;
+    let sender = HttpSmsSender::new(&gw.url, Some(SMS_KEY.into())).unwrap();
+    let n = 60;
+    for i in 0..n {
+        one.store
+            .enqueue_sms(&message(&format!("m{i}"), &format!("【北京社保卡】进度通知{i}")))
+            .await
+            .unwrap();
+    }
+    let run = |ctx: sscard_app::AppContext, sender: HttpSmsSender| async move {
+        let mut sent = 0;
+        loop {
+            let d = deliver_due(&ctx, &sender).await.unwrap();
+            sent += d.sent;
+            if d.sent == 0 && d.failed == 0 {
+                return sent;
+            }
+        }
+    };
+    let (a, b) = tokio::join!(run(one, sender.clone()), run(two, sender));
+    assert_eq!(a + b, n, "sent by the two instances: {a} + {b}");
+    let mut ids: Vec<String> = gw
+        .requests()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), n as usize);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n as usize, "no message twice");
+});
+
 #[tokio::test]
 async fn the_file_sink_appends_json_lines() {
     let dir = tempfile::tempdir().unwrap();
