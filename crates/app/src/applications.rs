@@ -116,6 +116,23 @@ pub fn opening_setting(category: &str) -> String {
     format!("opening:{category}")
 }
 
+/// What the eligibility check needs besides the registry record of `person` (none for a missing person):
+/// the category's opening date, an open application, a live card.
+pub(crate) async fn facts_for(ctx: &AppContext, person: Option<&InsuredPerson>) -> Result<Facts, StoreError> {
+    let mut facts = Facts::default();
+    if let Some(person) = person {
+        let id = &person.id_number;
+        facts.opens_on = ctx
+            .store
+            .setting(&opening_setting(person.membership.category()))
+            .await?
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        facts.open_application = ctx.store.open_application_of(id).await?.map(|a| a.reference);
+        facts.has_live_card = ctx.store.has_collected_card(id).await?;
+    }
+    Ok(facts)
+}
+
 /// SPEC §5.1: after the access-authorisation consent, within the hourly quota.
 pub async fn check_eligibility(
     ctx: &AppContext,
@@ -132,16 +149,7 @@ pub async fn check_eligibility(
     consent(ctx, p, &id, ConsentKind::AccessAuthorisation, None).await?;
     let person = ctx.store.person(&id).await?;
     let today = ctx.clock.now().date_naive();
-    let mut facts = Facts::default();
-    if let Some(person) = &person {
-        facts.opens_on = ctx
-            .store
-            .setting(&opening_setting(person.membership.category()))
-            .await?
-            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
-        facts.open_application = ctx.store.open_application_of(&id).await?.map(|a| a.reference);
-        facts.has_live_card = ctx.store.has_collected_card(&id).await?;
-    }
+    let facts = facts_for(ctx, person.as_ref()).await?;
     let route = own_route(person.as_ref(), today, &facts).map_err(ApplyError::Ineligible)?;
     Ok(Eligible {
         route,
@@ -168,7 +176,7 @@ pub(crate) fn progress_sms(
 }
 
 /// A reference a person can read out on the phone: date and eight characters.
-pub(crate) fn new_reference(ctx: &AppContext) -> String {
+fn new_reference(ctx: &AppContext) -> String {
     let token = ctx.secrets.token().to_ascii_uppercase();
     let tail: String = token.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
     format!("BJ{}{tail}", ctx.clock.now().format("%Y%m%d"))
@@ -216,22 +224,36 @@ pub async fn start(
     }
     let eligible = check_eligibility(ctx, p, access_authorisation, meta).await?;
     consent(ctx, p, &id, ConsentKind::Disclaimer, None).await?;
+    let form = prefilled(eligible.route, &eligible.person, p.channel);
+    create_draft(ctx, p, id, eligible.route, form, None).await
+}
+
+/// Creates the draft with its `start` event. When the person already has an open application (another
+/// channel started one a moment ago: the database's unique index decides), it is named instead.
+pub(crate) async fn create_draft(
+    ctx: &AppContext,
+    p: &Principal,
+    person: IdNumber,
+    route: Route,
+    form: ApplicationForm,
+    minor: Option<sscard_domain::minor::MinorDetails>,
+) -> Result<Application, ApplyError> {
     let now = ctx.clock.now();
     let application = Application {
         id: new_id(),
         reference: new_reference(ctx),
-        person: id.clone(),
+        person,
         applicant: p.account.id.clone(),
-        route: eligible.route,
+        route,
         channel: p.channel,
         state: ApplicationState::Draft,
-        form: prefilled(eligible.route, &eligible.person, p.channel),
+        form,
         documents: BTreeMap::new(),
         created_at: now,
         updated_at: now,
         submitted_at: None,
         due_on: None,
-        minor: None,
+        minor,
     };
     let start = ApplicationEventRecord {
         at: now,
@@ -244,7 +266,6 @@ pub async fn start(
     };
     match ctx.store.create_application(&application, &start).await? {
         Ok(()) => Ok(application),
-        // Another channel started one a moment ago.
         Err(existing) => {
             let reference = ctx
                 .store

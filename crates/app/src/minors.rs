@@ -2,23 +2,18 @@
 //! relationship shown, and then fills in the child's draft, which from there on follows the common flow
 //! (form, documents, submission, states) in [`crate::applications`]. Also "my children".
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use serde::Deserialize;
 use sscard_domain::account::Principal;
-use sscard_domain::application::{
-    Application, ApplicationEvent, ApplicationEventRecord, ApplicationState, ConsentKind, Route,
-};
-use sscard_domain::eligibility::{Facts, Ineligible};
+use sscard_domain::application::{Application, ConsentKind, Route};
+use sscard_domain::eligibility::Ineligible;
 use sscard_domain::minor::{cartoon_allowed, is_minor, minor_route, ChildIdType, MinorDetails};
 use sscard_domain::registry::{Guardianship, InsuredPerson};
 use sscard_domain::security;
 use sscard_domain::values::{IdNumber, PersonName};
 
-use crate::applications::{consent, fe, may_apply, new_reference, opening_setting, prefilled, ApplyError, FieldError};
+use crate::applications::{consent, create_draft, facts_for, fe, may_apply, prefilled, ApplyError, FieldError};
 use crate::auth::{take_quota, Meta};
-use crate::secrets::new_id;
 use crate::AppContext;
 
 /// The child as the guardian typed them.
@@ -81,16 +76,7 @@ pub async fn find_child(
         Some(_) => ctx.store.person(&child_id).await?,
         None => None,
     };
-    let mut facts = Facts::default();
-    if let Some(c) = &person {
-        facts.opens_on = ctx
-            .store
-            .setting(&opening_setting(c.membership.category()))
-            .await?
-            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
-        facts.open_application = ctx.store.open_application_of(&child_id).await?.map(|a| a.reference);
-        facts.has_live_card = ctx.store.has_collected_card(&child_id).await?;
-    }
+    let facts = facts_for(ctx, person.as_ref()).await?;
     minor_route(&child_id, &name, person.as_ref(), link.as_ref(), today, &facts).map_err(ApplyError::Ineligible)?;
     match (person, link) {
         (Some(child), Some(link)) => Ok(ChildMatch {
@@ -124,55 +110,20 @@ pub async fn start(
         return Err(ApplyError::RelationshipUnconfirmed(found.link.relationship));
     }
     consent(ctx, p, &me, ConsentKind::Disclaimer, None).await?;
-    let now = ctx.clock.now();
     let booklet = found.id_type == ChildIdType::HouseholdBooklet;
-    let application = Application {
-        id: new_id(),
-        reference: new_reference(ctx),
-        person: found.child.id_number.clone(),
-        applicant: p.account.id.clone(),
-        route: Route::Minor,
-        channel: p.channel,
-        state: ApplicationState::Draft,
-        form: prefilled(Route::Minor, &found.child, p.channel),
-        documents: BTreeMap::new(),
-        created_at: now,
-        updated_at: now,
-        submitted_at: None,
-        due_on: None,
-        minor: Some(MinorDetails {
-            guardian: me,
-            relationship: found.link.relationship.clone(),
-            id_type: found.id_type,
-            id_valid_from: Some(found.child.id_valid_from),
-            id_valid_until: found.child.id_valid_until,
-            // Prefilled from the register; the guardian's answers decide the documents.
-            guardian_is_householder: booklet.then_some(found.link.guardian_is_householder),
-            same_booklet: booklet.then_some(found.link.same_booklet),
-            cartoon_photo: false,
-        }),
+    let details = MinorDetails {
+        guardian: me,
+        relationship: found.link.relationship.clone(),
+        id_type: found.id_type,
+        id_valid_from: Some(found.child.id_valid_from),
+        id_valid_until: found.child.id_valid_until,
+        // Prefilled from the register; the guardian's answers decide the documents.
+        guardian_is_householder: booklet.then_some(found.link.guardian_is_householder),
+        same_booklet: booklet.then_some(found.link.same_booklet),
+        cartoon_photo: false,
     };
-    let start = ApplicationEventRecord {
-        at: now,
-        event: ApplicationEvent::Start,
-        from: None,
-        to: ApplicationState::Draft,
-        actor: p.account.id.clone(),
-        channel: p.channel,
-        note: None,
-    };
-    match ctx.store.create_application(&application, &start).await? {
-        Ok(()) => Ok(application),
-        Err(existing) => {
-            let reference = ctx
-                .store
-                .application(&existing)
-                .await?
-                .map(|a| a.reference)
-                .unwrap_or_default();
-            Err(ApplyError::Ineligible(Ineligible::ApplicationInProgress { reference }))
-        }
-    }
+    let form = prefilled(Route::Minor, &found.child, p.channel);
+    create_draft(ctx, p, found.child.id_number.clone(), Route::Minor, form, Some(details)).await
 }
 
 /// The child's ID answers as typed (SPEC §5.3). Absent fields keep their value.

@@ -82,6 +82,12 @@ pub fn own_route(person: Option<&InsuredPerson>, today: NaiveDate, facts: &Facts
         }
         Membership::ResidentMinor => return Err(Ineligible::UnderAge),
     };
+    open_now(p, today, facts)?;
+    Ok(route)
+}
+
+/// What every route checks last: the category is open, no application is in progress, no live card.
+pub fn open_now(p: &InsuredPerson, today: NaiveDate, facts: &Facts) -> Result<(), Ineligible> {
     if let Some(opens_on) = facts.opens_on.filter(|d| *d > today) {
         return Err(Ineligible::NotOpenYet {
             category: p.membership.category().to_string(),
@@ -96,7 +102,7 @@ pub fn own_route(person: Option<&InsuredPerson>, today: NaiveDate, facts: &Facts
     if facts.has_live_card {
         return Err(Ineligible::LiveCard);
     }
-    Ok(route)
+    Ok(())
 }
 
 #[cfg(test)]

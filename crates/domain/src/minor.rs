@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::application::Route;
 use crate::documents::DocumentKind;
-use crate::eligibility::{Facts, Ineligible};
+use crate::eligibility::{open_now, Facts, Ineligible};
 use crate::registry::{Guardianship, InsuredPerson};
 use crate::values::{IdNumber, PersonName};
 
@@ -185,20 +185,7 @@ pub fn minor_route(
     if c.insurance.is_empty() {
         return Err(Ineligible::NoInsurance);
     }
-    if let Some(opens_on) = facts.opens_on.filter(|d| *d > today) {
-        return Err(Ineligible::NotOpenYet {
-            category: c.membership.category().to_string(),
-            opens_on,
-        });
-    }
-    if let Some(reference) = &facts.open_application {
-        return Err(Ineligible::ApplicationInProgress {
-            reference: reference.clone(),
-        });
-    }
-    if facts.has_live_card {
-        return Err(Ineligible::LiveCard);
-    }
+    open_now(c, today, facts)?;
     Ok(Route::Minor)
 }
 

@@ -1018,6 +1018,16 @@ pub async fn documents_submit(
 
 // ---- 我的办事 ----
 
+/// One application in a list: its reference (linked), its state, its due date.
+fn listed(c: &Ctx<'_>, a: &Application) -> Row {
+    Row {
+        key: a.id.clone(),
+        label: a.reference.clone(),
+        value: state_name(c, a.state),
+        change: a.due_on.map(|d| d.to_string()),
+    }
+}
+
 fn state_name(c: &Ctx<'_>, s: ApplicationState) -> String {
     c.m(&format!("state-{}", s.as_str()))
 }
@@ -1031,15 +1041,7 @@ pub async fn my_applications(State(state): State<AppState>, headers: HeaderMap, 
         Err(e) => return ApiError::from(e).into_response(),
     };
     let page = ApplyPage {
-        applications: list
-            .iter()
-            .map(|a| Row {
-                key: a.id.clone(),
-                label: a.reference.clone(),
-                value: state_name(&c, a.state),
-                change: a.due_on.map(|d| d.to_string()),
-            })
-            .collect(),
+        applications: list.iter().map(|a| listed(&c, a)).collect(),
         ..ApplyPage::default()
     };
     c.show("applications.html", StatusCode::OK, page).await
@@ -1073,16 +1075,7 @@ pub async fn my_children(State(state): State<AppState>, headers: HeaderMap, uri:
                     c.en(),
                 ),
                 minor: w.minor,
-                applications: w
-                    .applications
-                    .iter()
-                    .map(|a| Row {
-                        key: a.id.clone(),
-                        label: a.reference.clone(),
-                        value: state_name(&c, a.state),
-                        change: a.due_on.map(|d| d.to_string()),
-                    })
-                    .collect(),
+                applications: w.applications.iter().map(|a| listed(&c, a)).collect(),
             })
             .collect(),
         ..ApplyPage::default()
