@@ -73,14 +73,21 @@ impl Gen {
 
     fn person_id(&mut self, age: u32, male: bool, district: &str) -> anyhow::Result<IdNumber> {
         loop {
-            let year = self.today.year() - age as i32 - 1;
-            let birth =
-                NaiveDate::from_ymd_opt(year, 1, 1).context("date")? + Duration::days(self.rng.gen_range(1..365));
+            // Born within the year before the `age`-th birthday, so the person is exactly `age` today (a
+            // "6-year-old" in the demo really is under 7, and a "17-year-old" really is a minor).
+            let year_before = NaiveDate::from_ymd_opt(self.today.year() - age as i32 - 1, self.today.month(), 1)
+                .context("date")?
+                + Duration::days(i64::from(self.today.day()));
+            let birth = year_before + Duration::days(self.rng.gen_range(0..364));
+
             let mut seq: u16 = self.rng.gen_range(0..500) * 2;
             if male {
                 seq += 1;
             }
             let id = IdNumber::compose(district, birth, seq, self.today)?;
+            if id.age_on(self.today) != age {
+                continue;
+            }
             if self.used.insert(id.as_str().to_string()) {
                 return Ok(id);
             }
@@ -347,4 +354,29 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
     let outlet = format!("D-{}", codes.districts[0].code);
     lines.extend(crate::demo_accounts::seed(ctx, &usccs[0], &bank, &branch, &outlet, &person, &person_name).await?);
     Ok(Seeded { lines })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_demo_person_of_age_n_is_exactly_n_today() {
+        // Around a birthday boundary and on a leap day.
+        for today in [(2026, 11, 21), (2024, 2, 29), (2026, 1, 1), (2026, 12, 31)] {
+            let today = NaiveDate::from_ymd_opt(today.0, today.1, today.2).unwrap();
+            let mut g = Gen {
+                rng: StdRng::seed_from_u64(7),
+                today,
+                used: Default::default(),
+            };
+            for age in [0, 6, 7, 17, 18, 60] {
+                for _ in 0..50 {
+                    let id = g.person_id(age, true, "110105").unwrap();
+                    assert_eq!(id.age_on(today), age, "{id} on {today}");
+                }
+            }
+        }
+    }
 }
