@@ -65,6 +65,10 @@ pub enum ApplyError {
     RelationshipUnconfirmed(String),
     #[error("the application was already submitted")]
     AlreadySubmitted,
+    #[error("an employee confirms their data; their employer submits it")]
+    SubmittedByEmployer,
+    #[error("the employer's collective application is closed")]
+    CollectiveClosed,
     #[error("{0}")]
     Transition(sscard_domain::application::TransitionError),
     #[error(transparent)]
@@ -129,6 +133,9 @@ pub(crate) async fn facts_for(ctx: &AppContext, person: Option<&InsuredPerson>) 
             .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
         facts.open_application = ctx.store.open_application_of(id).await?.map(|a| a.reference);
         facts.has_live_card = ctx.store.has_collected_card(id).await?;
+        if let Membership::Employee { employer } = &person.membership {
+            facts.employer_open = ctx.store.collective_settings(employer).await?.is_some_and(|s| s.open);
+        }
     }
     Ok(facts)
 }
@@ -224,8 +231,15 @@ pub async fn start(
     }
     let eligible = check_eligibility(ctx, p, access_authorisation, meta).await?;
     consent(ctx, p, &id, ConsentKind::Disclaimer, None).await?;
-    let form = prefilled(eligible.route, &eligible.person, p.channel);
-    create_draft(ctx, p, id, eligible.route, form, None).await
+    let mut form = prefilled(eligible.route, &eligible.person, p.channel);
+    let mut employer = None;
+    if let Membership::Employee { employer: uscc } = &eligible.person.membership {
+        // The entity's settings narrow the choices (SPEC §6.2): its collection rule, its one branch.
+        let settings = crate::collective::open_settings(ctx, uscc).await?;
+        form = crate::collective::prefill(form, &settings, p.channel);
+        employer = Some(uscc.clone());
+    }
+    create_draft(ctx, p, id, eligible.route, form, None, employer).await
 }
 
 /// Creates the draft with its `start` event. When the person already has an open application (another
@@ -237,6 +251,7 @@ pub(crate) async fn create_draft(
     route: Route,
     form: ApplicationForm,
     minor: Option<sscard_domain::minor::MinorDetails>,
+    employer: Option<sscard_domain::values::Uscc>,
 ) -> Result<Application, ApplyError> {
     let now = ctx.clock.now();
     let application = Application {
@@ -254,6 +269,7 @@ pub(crate) async fn create_draft(
         submitted_at: None,
         due_on: None,
         minor,
+        employer,
     };
     let start = ApplicationEventRecord {
         at: now,
@@ -438,7 +454,32 @@ pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch
                     errors.push(fe("bank", "bank_locked"));
                 }
             }
-            BankRule::Any | BankRule::EmployerAllowed => {
+            BankRule::EmployerAllowed => {
+                let settings = crate::collective::settings_of(ctx, &a).await?;
+                let bank = patch
+                    .bank
+                    .as_deref()
+                    .map(str::trim)
+                    .map(str::to_string)
+                    .or(form.bank.clone());
+                let branch = patch.branch.as_deref().map(str::trim).map(str::to_string);
+                // Changing the bank drops a branch of the old one.
+                let branch = branch.or_else(|| form.branch.clone().filter(|_| patch.bank.is_none()));
+                match (bank, branch) {
+                    (Some(b), Some(br)) if settings.allows_branch(&b, &br) => {
+                        form.bank = Some(b);
+                        form.branch = Some(br);
+                    }
+                    (Some(b), None) if settings.branches.iter().any(|x| x.bank == b) => {
+                        form.bank = Some(b);
+                        form.branch = None;
+                    }
+                    (Some(_), Some(_)) => errors.push(fe("branch", "branch_not_allowed")),
+                    (Some(_), None) => errors.push(fe("bank", "bank_not_allowed")),
+                    (None, _) => errors.push(fe("bank", "required")),
+                }
+            }
+            BankRule::Any => {
                 let bank = patch
                     .bank
                     .as_deref()
@@ -476,7 +517,12 @@ pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch
         }
     }
     if let Some(v) = &patch.collection {
-        let allowed = collection_methods(a.route, p.channel);
+        let allowed = match a.route {
+            Route::Collective => crate::collective::settings_of(ctx, &a)
+                .await?
+                .collection_methods(p.channel),
+            route => collection_methods(route, p.channel).to_vec(),
+        };
         match CollectionMethod::parse(v.trim()) {
             Some(m) if allowed.contains(&m) => {
                 form.collection = Some(m);
@@ -625,6 +671,10 @@ pub async fn submit(
 ) -> Result<Application, ApplyError> {
     let a = to_act_on(ctx, p, id).await?;
     let person = may_apply(p)?;
+    // An employee confirms; their employer submits (SPEC §6.2–6.3).
+    if a.route == Route::Collective {
+        return Err(ApplyError::SubmittedByEmployer);
+    }
     if !a.state.is_editable() {
         return replayed(ctx, &a, key).await;
     }

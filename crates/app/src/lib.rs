@@ -15,6 +15,8 @@
 //! - [`applications`]: applying for one's own card: eligibility, the draft, documents, consents, submission.
 //! - [`minors`]: applying for a child: the guardian finds the child, confirms the relationship, answers the
 //!   ID questions; "my children".
+//! - [`collective`]: employer collective application: the handler's settings, employees' confirmation,
+//!   batch submission, the employee list (SPEC §6).
 //! - [`bank`]: the bank interface: pulling production orders and reporting on them (SPEC §8).
 //! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
 //! - [`sms`]: delivering the SMS outbox through a pluggable sender.
@@ -24,6 +26,7 @@ pub mod accounts;
 pub mod applications;
 pub mod auth;
 pub mod bank;
+pub mod collective;
 pub mod context;
 pub mod external;
 pub mod images;

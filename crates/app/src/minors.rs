@@ -123,7 +123,16 @@ pub async fn start(
         cartoon_photo: false,
     };
     let form = prefilled(Route::Minor, &found.child, p.channel);
-    create_draft(ctx, p, found.child.id_number.clone(), Route::Minor, form, Some(details)).await
+    create_draft(
+        ctx,
+        p,
+        found.child.id_number.clone(),
+        Route::Minor,
+        form,
+        Some(details),
+        None,
+    )
+    .await
 }
 
 /// The child's ID answers as typed (SPEC §5.3). Absent fields keep their value.

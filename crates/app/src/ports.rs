@@ -120,6 +120,7 @@ pub trait Store:
     + OidcFlowStore
     + ApplicationStore
     + OrderStore
+    + CollectiveStore
 {
 }
 
@@ -138,6 +139,7 @@ impl<T> Store for T where
         + OidcFlowStore
         + ApplicationStore
         + OrderStore
+        + CollectiveStore
 {
 }
 
@@ -530,4 +532,81 @@ pub enum BlobError {
 pub trait BlobStore: Send + Sync + std::fmt::Debug {
     async fn put(&self, hash: &str, bytes: Vec<u8>) -> Result<(), BlobError>;
     async fn get(&self, hash: &str) -> Result<Option<Vec<u8>>, BlobError>;
+}
+
+// ---- Employer collective application (issue 6) ----
+
+use sscard_domain::collective::{CollectiveSettings, EmployeeStatus};
+
+/// One change to an entity's collective settings, as they stood after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsChange {
+    pub at: DateTime<FixedOffset>,
+    pub actor: String,
+    pub channel: Channel,
+    /// The settings after the change, as JSON.
+    pub settings: String,
+}
+
+/// Which employees a handler lists: by status, by name prefix or exact ID number, after a cursor.
+#[derive(Debug, Clone, Default)]
+pub struct EmployeeQuery {
+    pub status: Option<EmployeeStatus>,
+    /// A name prefix, or a whole ID number.
+    pub search: Option<String>,
+    /// The last ID number of the previous page.
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+/// One employee as the handler's list shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployeeRow {
+    pub person: IdNumber,
+    pub name: String,
+    /// Whether the registry still names this entity as their employer.
+    pub employed: bool,
+    pub status: EmployeeStatus,
+    /// Their latest collective application with this entity, if any: id, reference, last change.
+    pub application: Option<(String, String, DateTime<FixedOffset>)>,
+}
+
+/// One employee in a batch the handler submits: the application, its new production order and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchItem {
+    pub application: String,
+    pub order: NewOrder,
+    pub notify: Option<SmsMessage>,
+}
+
+/// A batch: every item moves from `confirmed` to `submitted` with one event each, by one handler, at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub at: DateTime<FixedOffset>,
+    pub due_on: chrono::NaiveDate,
+    pub actor: String,
+    pub channel: Channel,
+    pub items: Vec<BatchItem>,
+}
+
+#[async_trait]
+pub trait CollectiveStore: Send + Sync {
+    async fn collective_settings(&self, entity: &Uscc) -> StoreResult<Option<CollectiveSettings>>;
+    /// Saves the settings and appends them to the entity's history, atomically.
+    async fn save_collective_settings(&self, s: &CollectiveSettings, channel: Channel) -> StoreResult<()>;
+    /// Every change to an entity's settings, oldest first.
+    async fn collective_history(&self, entity: &Uscc) -> StoreResult<Vec<SettingsChange>>;
+    /// The entity's employees (in the registry now, or with a collective application of the entity), in
+    /// ID-number order.
+    async fn employees(&self, entity: &Uscc, q: &EmployeeQuery) -> StoreResult<Vec<EmployeeRow>>;
+    /// How many of the entity's employees are in each status (statuses with none are left out).
+    async fn employee_counts(&self, entity: &Uscc) -> StoreResult<Vec<(EmployeeStatus, u64)>>;
+    /// The entity's collective applications with these ids (others are left out), or every confirmed one
+    /// when `None`.
+    async fn collective_applications(&self, entity: &Uscc, ids: Option<&[String]>) -> StoreResult<Vec<Application>>;
+    /// The employer the registry names for each of these people (absent: not an employee or not in it).
+    async fn employers_of(&self, persons: &[IdNumber]) -> StoreResult<HashMap<String, Uscc>>;
+    /// Submits the batch: all of it or nothing. `false` (nothing written) when any item was no longer
+    /// `confirmed` when written.
+    async fn submit_batch(&self, batch: &Batch) -> StoreResult<bool>;
 }

@@ -18,6 +18,8 @@ pub enum Route {
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationState {
     Draft,
+    /// Collective route: the employee confirmed their data (信息已确认); the handler submits it (SPEC §6.2).
+    Confirmed,
     Submitted,
     SentToBank,
     InProduction,
@@ -36,6 +38,10 @@ pub enum ApplicationEvent {
     /// The draft is created (the first event of every application; no state leads to it).
     Start,
     Submit,
+    /// Collective route: the employee confirms their data, ready for the handler (SPEC §6.2).
+    Confirm,
+    /// Collective route: the entity's handler submits a confirmed employee in a batch (SPEC §6.3).
+    EmployerSubmit,
     SendToBank,
     BankAccept,
     Produce,
@@ -58,8 +64,9 @@ pub struct TransitionError {
 }
 
 impl ApplicationState {
-    pub const ALL: [ApplicationState; 11] = [
+    pub const ALL: [ApplicationState; 12] = [
         ApplicationState::Draft,
+        ApplicationState::Confirmed,
         ApplicationState::Submitted,
         ApplicationState::SentToBank,
         ApplicationState::InProduction,
@@ -79,6 +86,9 @@ impl ApplicationState {
         match event {
             E::Start => (&[], S::Draft),
             E::Submit => (&[S::Draft], S::Submitted),
+            // A rejected collective application goes back to the employee, who fixes and confirms it again.
+            E::Confirm => (&[S::Draft, S::Rejected], S::Confirmed),
+            E::EmployerSubmit => (&[S::Confirmed], S::Submitted),
             E::SendToBank => (&[S::Submitted], S::SentToBank),
             E::BankAccept => (&[S::SentToBank], S::InProduction),
             E::Produce => (&[S::InProduction], S::Produced),
@@ -88,7 +98,10 @@ impl ApplicationState {
             E::Collect => (&[S::Mailed, S::ReadyForPickup, S::DeliveredToEntity], S::Collected),
             E::Reject => (&[S::SentToBank, S::InProduction], S::Rejected),
             // Withdrawal is allowed only before production starts (SPEC §5.6).
-            E::Withdraw => (&[S::Draft, S::Submitted, S::SentToBank, S::Rejected], S::Withdrawn),
+            E::Withdraw => (
+                &[S::Draft, S::Confirmed, S::Submitted, S::SentToBank, S::Rejected],
+                S::Withdrawn,
+            ),
             E::Resubmit => (&[S::Rejected], S::Submitted),
         }
     }
@@ -106,10 +119,14 @@ impl ApplicationState {
         }
     }
 
-    /// The applicant may change the answers and documents: a draft, or an application the bank rejected,
-    /// which is fixed and submitted again (SPEC §5.6).
+    /// The applicant may change the answers and documents: a draft, an application the bank rejected, which
+    /// is fixed and submitted again (SPEC §5.6), or a confirmed collective one until the handler submits it
+    /// (SPEC §6.2).
     pub fn is_editable(self) -> bool {
-        matches!(self, ApplicationState::Draft | ApplicationState::Rejected)
+        matches!(
+            self,
+            ApplicationState::Draft | ApplicationState::Confirmed | ApplicationState::Rejected
+        )
     }
 
     /// Open applications block a new one for the same person (SPEC §5.1).
@@ -120,6 +137,7 @@ impl ApplicationState {
     pub fn as_str(self) -> &'static str {
         match self {
             ApplicationState::Draft => "draft",
+            ApplicationState::Confirmed => "confirmed",
             ApplicationState::Submitted => "submitted",
             ApplicationState::SentToBank => "sent_to_bank",
             ApplicationState::InProduction => "in_production",
@@ -167,6 +185,22 @@ mod tests {
     }
 
     #[test]
+    fn a_collective_application_is_confirmed_by_the_employee_and_submitted_by_the_employer() {
+        assert_eq!(S::Draft.apply(E::Confirm), Ok(S::Confirmed));
+        assert_eq!(S::Confirmed.apply(E::EmployerSubmit), Ok(S::Submitted));
+        // The employer cannot submit what the employee has not confirmed; a confirmed one can still be withdrawn.
+        assert_eq!(
+            S::Draft.apply(E::EmployerSubmit).unwrap_err().expected,
+            vec![S::Confirmed]
+        );
+        assert_eq!(S::Confirmed.apply(E::Withdraw), Ok(S::Withdrawn));
+        assert!(S::Confirmed.apply(E::Submit).is_err());
+        // A rejected collective application is fixed and confirmed again.
+        assert_eq!(S::Rejected.apply(E::Confirm), Ok(S::Confirmed));
+        assert!(S::Confirmed.is_editable() && !S::Submitted.is_editable());
+    }
+
+    #[test]
     fn rejection_returns_to_the_applicant_who_resubmits() {
         let s = S::SentToBank.apply(E::Reject).unwrap();
         assert_eq!(s.apply(E::Resubmit), Ok(S::Submitted));
@@ -197,7 +231,7 @@ mod record {
     use crate::documents::DocumentKind;
     use crate::minor::MinorDetails;
     use crate::policy::CollectionMethod;
-    use crate::values::{BeijingPostalCode, IdNumber, Mobile, PersonName};
+    use crate::values::{BeijingPostalCode, IdNumber, Mobile, PersonName, Uscc};
 
     /// Where the bank mails the card.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -279,6 +313,8 @@ mod record {
         pub due_on: Option<NaiveDate>,
         /// For the minor route: the guardian, the fixed relationship and the child's ID answers.
         pub minor: Option<MinorDetails>,
+        /// For the collective route: the employer whose collective application it belongs to.
+        pub employer: Option<Uscc>,
     }
 
     impl Application {
@@ -372,6 +408,8 @@ impl ApplicationEvent {
         match self {
             ApplicationEvent::Start => "start",
             ApplicationEvent::Submit => "submit",
+            ApplicationEvent::Confirm => "confirm",
+            ApplicationEvent::EmployerSubmit => "employer_submit",
             ApplicationEvent::SendToBank => "send_to_bank",
             ApplicationEvent::BankAccept => "bank_accept",
             ApplicationEvent::Produce => "produce",
@@ -409,9 +447,11 @@ impl ApplicationState {
 }
 
 impl ApplicationEvent {
-    pub const ALL: [ApplicationEvent; 12] = [
+    pub const ALL: [ApplicationEvent; 14] = [
         ApplicationEvent::Start,
         ApplicationEvent::Submit,
+        ApplicationEvent::Confirm,
+        ApplicationEvent::EmployerSubmit,
         ApplicationEvent::SendToBank,
         ApplicationEvent::BankAccept,
         ApplicationEvent::Produce,

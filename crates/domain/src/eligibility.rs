@@ -29,8 +29,8 @@ pub enum Ineligible {
     ChildNameMismatch,
     #[error("18 or over on the day of application: they apply for themselves after real-name authentication")]
     ComeOfAge,
-    #[error("an employee applies through their employer's collective application")]
-    EmployerCollective { employer_open: bool },
+    #[error("an employee applies through their employer's collective application, which is not open")]
+    EmployerNotOpen,
 }
 
 impl Ineligible {
@@ -45,8 +45,7 @@ impl Ineligible {
             Ineligible::NotGuardian => "not_guardian",
             Ineligible::ChildNameMismatch => "child_name_mismatch",
             Ineligible::ComeOfAge => "come_of_age",
-            Ineligible::EmployerCollective { employer_open: true } => "employer_collective",
-            Ineligible::EmployerCollective { employer_open: false } => "employer_not_open",
+            Ineligible::EmployerNotOpen => "employer_not_open",
         }
     }
 }
@@ -75,11 +74,9 @@ pub fn own_route(person: Option<&InsuredPerson>, today: NaiveDate, facts: &Facts
     let route = match p.membership {
         Membership::Individual => Route::Personal,
         Membership::Retiree { .. } => Route::Retiree,
-        Membership::Employee { .. } => {
-            return Err(Ineligible::EmployerCollective {
-                employer_open: facts.employer_open,
-            })
-        }
+        // An employee applies through their employer's collective application, once it is open (SPEC §6.2).
+        Membership::Employee { .. } if facts.employer_open => Route::Collective,
+        Membership::Employee { .. } => return Err(Ineligible::EmployerNotOpen),
         Membership::ResidentMinor => return Err(Ineligible::UnderAge),
     };
     open_now(p, today, facts)?;
@@ -199,19 +196,6 @@ mod tests {
                         employer: crate::values::uscc::complete_uscc("91110105000000001").unwrap(),
                     },
                 )),
-                Facts {
-                    employer_open: true,
-                    ..Facts::default()
-                },
-                "employer_collective",
-            ),
-            (
-                Some(person(
-                    (1990, 1, 1),
-                    Membership::Employee {
-                        employer: crate::values::uscc::complete_uscc("91110105000000001").unwrap(),
-                    },
-                )),
                 Facts::default(),
                 "employer_not_open",
             ),
@@ -219,6 +203,18 @@ mod tests {
         for (p, facts, code) in cases {
             assert_eq!(own_route(p.as_ref(), today(), &facts).unwrap_err().code(), code);
         }
+        // An employee whose employer has opened collective application confirms through it.
+        let employee = person(
+            (1990, 1, 1),
+            Membership::Employee {
+                employer: crate::values::uscc::complete_uscc("91110105000000001").unwrap(),
+            },
+        );
+        let open = Facts {
+            employer_open: true,
+            ..Facts::default()
+        };
+        assert_eq!(own_route(Some(&employee), today(), &open), Ok(Route::Collective));
         // 18 today: an adult.
         assert!(own_route(Some(&person((2008, 11, 21), Membership::Individual)), today(), &f).is_ok());
         // An opening date that has passed does not block.

@@ -11,6 +11,7 @@
 //! - [`security`]: abuse limits and secret lifetimes as a policy table (SPEC §3, §9).
 //! - [`audit`]: audit-log entries (SPEC §9).
 //! - [`eligibility`]: who may apply for their own card, by which route, and why not (SPEC §5.1).
+//! - [`collective`]: employer collective application: the entity's settings, employee statuses, why a batch skips someone (SPEC §6).
 //! - [`minor`]: applying for a child: the guardian route, the child's ID type, the document matrix, the age limits (SPEC §5.3–5.4).
 //! - [`card`]: the card and the states of its functions (SPEC §7.1).
 //! - [`orders`]: production orders and the bank's reports on them (SPEC §8).
@@ -26,6 +27,7 @@ pub mod calendar;
 pub mod card;
 pub mod clock;
 pub mod codes;
+pub mod collective;
 pub mod documents;
 pub mod eligibility;
 pub mod minor;

@@ -26,7 +26,7 @@ pub(crate) const APPLICATION_COLUMNS: &str = "id, reference, person_id, applican
     occupation, residence_district, residence_address, mobile, bank, branch, collection, mail_recipient, mail_mobile, \
     mail_district, mail_postal_code, mail_address, created_ms, updated_ms, submitted_ms, due_on, guardian_id, \
     relationship, child_id_type, child_id_valid_from, child_id_valid_until, guardian_is_householder, same_booklet, \
-    cartoon_photo";
+    cartoon_photo, employer_uscc";
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct ApplicationRow {
@@ -62,6 +62,7 @@ pub(crate) struct ApplicationRow {
     pub guardian_is_householder: Option<bool>,
     pub same_booklet: Option<bool>,
     pub cartoon_photo: bool,
+    pub employer_uscc: Option<String>,
     /// The documents as a JSON array (`[{"kind", "hash", "media_type", "bytes"}]`).
     pub docs: String,
 }
@@ -146,6 +147,10 @@ impl ApplicationRow {
         };
         Ok(Application {
             minor,
+            employer: self
+                .employer_uscc
+                .map(|u| sscard_domain::values::Uscc::parse(&u).map_err(|e| corrupt("employer_uscc", e)))
+                .transpose()?,
             person: stored_id(&self.person_id)?,
             route: Route::parse(&self.route).ok_or_else(|| corrupt("route", &self.route))?,
             channel: Channel::parse(&self.channel).ok_or_else(|| corrupt("channel", &self.channel))?,
@@ -307,10 +312,10 @@ macro_rules! impl_application_store {
                 -> sscard_app::ports::StoreResult<Result<(), String>> {
                 let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 let cols = $crate::applications::form_columns(&a.form);
-                // `open_person` ($33) is what the one-open-application index reads.
+                // `open_person` ($34) is what the one-open-application index reads.
                 let sql = format!("INSERT INTO applications ({}, open_person) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
                                    $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-                                   $27, $28, $29, $30, $31, $32, $33)",
+                                   $27, $28, $29, $30, $31, $32, $33, $34)",
                                   $crate::applications::APPLICATION_COLUMNS);
                 let mut q = sqlx::query(&sql)
                     .bind(&a.id).bind(&a.reference).bind(a.person.as_str()).bind(&a.applicant).bind(a.route.as_str())
@@ -327,6 +332,7 @@ macro_rules! impl_application_store {
                     .bind(m.map(|m| m.guardian.as_str().to_string())).bind(m.map(|m| m.relationship.clone()))
                     .bind(m.map(|m| m.id_type.as_str())).bind(answers.and_then(|a| a.0)).bind(answers.and_then(|a| a.1))
                     .bind(answers.and_then(|a| a.2)).bind(answers.and_then(|a| a.3)).bind(answers.is_some_and(|a| a.4))
+                    .bind(a.employer.as_ref().map(|u| u.as_str().to_string()))
                     .bind(a.state.is_open().then(|| a.person.as_str().to_string()))
                     .execute(&mut *tx).await;
                 if let Err(e) = inserted {
@@ -383,7 +389,7 @@ macro_rules! impl_application_store {
                 let a = $crate::applications::minor_answers(m);
                 let r = sqlx::query("UPDATE applications SET child_id_type = $1, child_id_valid_from = $2, \
                                      child_id_valid_until = $3, guardian_is_householder = $4, same_booklet = $5, \
-                                     cartoon_photo = $6, updated_ms = $7 WHERE id = $8 AND state IN ('draft', 'rejected') AND route = 'minor'")
+                                     cartoon_photo = $6, updated_ms = $7 WHERE id = $8 AND state IN ('draft', 'confirmed', 'rejected') AND route = 'minor'")
                     .bind(m.id_type.as_str()).bind(a.0).bind(a.1).bind(a.2).bind(a.3).bind(a.4)
                     .bind($crate::accounts::ms(at)).bind(id)
                     .execute(&mut *tx).await.map_err($crate::db_err)?;
@@ -405,7 +411,7 @@ macro_rules! impl_application_store {
 
             async fn save_form(&self, id: &str, form: &sscard_domain::application::ApplicationForm,
                 at: chrono::DateTime<chrono::FixedOffset>) -> sscard_app::ports::StoreResult<bool> {
-                let sql = format!("UPDATE applications SET {}, updated_ms = $14 WHERE id = $15 AND state IN ('draft', 'rejected')",
+                let sql = format!("UPDATE applications SET {}, updated_ms = $14 WHERE id = $15 AND state IN ('draft', 'confirmed', 'rejected')",
                                   $crate::applications::FORM_SET);
                 let mut q = sqlx::query(&sql);
                 for c in $crate::applications::form_columns(form).iter().take(13) {
@@ -420,7 +426,7 @@ macro_rules! impl_application_store {
                 -> sscard_app::ports::StoreResult<bool> {
                 if $one_statement {
                     let n: i64 = sqlx::query_scalar(
-                        "WITH u AS (UPDATE applications SET updated_ms = $1 WHERE id = $2 AND state IN ('draft', 'rejected') RETURNING id), \
+                        "WITH u AS (UPDATE applications SET updated_ms = $1 WHERE id = $2 AND state IN ('draft', 'confirmed', 'rejected') RETURNING id), \
                          d AS (INSERT INTO application_documents (application_id, kind, hash, media_type, bytes, uploaded_ms) \
                            SELECT id, $3, $4, $5, $6, $1 FROM u ON CONFLICT (application_id, kind) DO UPDATE SET \
                            hash = excluded.hash, media_type = excluded.media_type, bytes = excluded.bytes, \
@@ -431,7 +437,7 @@ macro_rules! impl_application_store {
                     return Ok(n == 1);
                 }
                 let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
-                let r = sqlx::query("UPDATE applications SET updated_ms = $1 WHERE id = $2 AND state IN ('draft', 'rejected')")
+                let r = sqlx::query("UPDATE applications SET updated_ms = $1 WHERE id = $2 AND state IN ('draft', 'confirmed', 'rejected')")
                     .bind($crate::accounts::ms(at)).bind(id).execute(&mut *tx).await.map_err($crate::db_err)?;
                 if r.rows_affected() != 1 {
                     return Ok(false);

@@ -5,6 +5,8 @@
 //! - `sqlite`: WAL, busy timeout, multi-row upserts.
 //! - `postgres`: `COPY` into a staging table for bulk imports.
 //! - `applications`: applications, their documents, events and consents.
+//! - `orders`: production orders, bank reports and cards.
+//! - `collective`: employer collective application: settings and history, the employee list, batch submission.
 //! - [`blobs`]: document bytes in an object store (`object_store`: local directory, or S3-compatible).
 //! - `accounts`: accounts, sessions, one-time secrets, abuse counters, the SMS outbox and the audit log.
 //! - `common`: the SQL both engines share (written once, expanded per engine by a macro) and the row codecs.
@@ -19,6 +21,8 @@ mod accounts;
 mod applications;
 #[macro_use]
 mod orders;
+#[macro_use]
+mod collective;
 #[doc(hidden)]
 pub mod bench_support;
 pub mod blobs;

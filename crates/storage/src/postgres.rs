@@ -265,3 +265,47 @@ impl_application_store!(
 );
 
 impl_order_store!(PgStore, " FOR UPDATE OF o SKIP LOCKED", "BEGIN");
+
+impl_collective_store!(PgStore, "IN (SELECT json_array_elements_text({}::json))");
+
+impl PgStore {
+    /// The batch in one statement: the update decides, and the events, orders and texts follow only for the
+    /// rows it moved. Any row no longer `confirmed` rolls the whole batch back.
+    async fn write_batch(&self, b: &sscard_app::ports::Batch) -> StoreResult<bool> {
+        use sscard_domain::application::{ApplicationEvent, ApplicationState};
+        let at = crate::accounts::ms(b.at);
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let n: i64 = sqlx::query_scalar(
+            "WITH input AS (SELECT * FROM json_to_recordset($1::json) \
+               AS t(id text, order_id text, bank text, sms_id text, mobile text, body text)), \
+             u AS (UPDATE applications a SET state = $7, updated_ms = $2, submitted_ms = $2, due_on = $3 \
+               FROM input WHERE a.id = input.id AND a.state = $6 RETURNING a.id), \
+             e AS (INSERT INTO application_events (application_id, at_ms, event, from_state, to_state, actor, channel) \
+               SELECT id, $2, $8, $6, $7, $4, $5 FROM u), \
+             s AS (UPDATE production_orders SET superseded = TRUE WHERE application_id IN (SELECT id FROM u) \
+               AND NOT superseded), \
+             o AS (INSERT INTO production_orders (id, application_id, bank, created_ms) \
+               SELECT i.order_id, i.id, i.bank, $2 FROM input i JOIN u ON u.id = i.id), \
+             m AS (INSERT INTO sms_outbox (id, mobile, body, created_ms, attempts, due_ms) \
+               SELECT i.sms_id, i.mobile, i.body, $2, 0, $2 FROM input i JOIN u ON u.id = i.id WHERE i.sms_id IS NOT NULL) \
+             SELECT COUNT(*) FROM u",
+        )
+        .bind(crate::collective::batch_json(b))
+        .bind(at)
+        .bind(b.due_on)
+        .bind(&b.actor)
+        .bind(b.channel.as_str())
+        .bind(ApplicationState::Confirmed.as_str())
+        .bind(ApplicationState::Submitted.as_str())
+        .bind(ApplicationEvent::EmployerSubmit.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if usize::try_from(n).ok() != Some(b.items.len()) {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+}

@@ -63,6 +63,7 @@ const ANY_ACCOUNT: &[Role] = &Role::ALL;
 const PEOPLE: &[Role] = &[Resident, EntityHandler, BankClerk, OutletClerk, HotlineAgent, Admin];
 const RESIDENT: &[Role] = &[Resident];
 const ADMIN: &[Role] = &[Admin];
+const HANDLER: &[Role] = &[EntityHandler];
 
 /// Every API route: method, path template, who may call it.
 pub const API_RULES: &[(Method, &str, Access)] = &[
@@ -136,6 +137,19 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/me/cards", Access::Roles(RESIDENT)),
     (
         Method::POST,
+        "/api/v1/applications/{id}/confirm",
+        Access::Roles(RESIDENT),
+    ),
+    (Method::GET, "/api/v1/entity/collective", Access::Roles(HANDLER)),
+    (Method::PUT, "/api/v1/entity/collective", Access::Roles(HANDLER)),
+    (Method::GET, "/api/v1/entity/collective/history", Access::Roles(HANDLER)),
+    (Method::GET, "/api/v1/entity/employees", Access::Roles(HANDLER)),
+    (Method::GET, "/api/v1/entity/employees/counts", Access::Roles(HANDLER)),
+    (Method::GET, "/api/v1/entity/employees.csv", Access::Roles(HANDLER)),
+    (Method::GET, "/api/v1/entity/applications/{id}", Access::Roles(HANDLER)),
+    (Method::POST, "/api/v1/entity/submissions", Access::Roles(HANDLER)),
+    (
+        Method::POST,
         "/api/v1/bank/orders/pull",
         Access::Roles(&[Role::BankSystem]),
     ),
@@ -189,6 +203,12 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/children", Access::Roles(RESIDENT)),
     (Method::GET, "/applications/{id}", Access::Roles(RESIDENT)),
     (Method::POST, "/applications/{id}/withdraw", Access::Roles(RESIDENT)),
+    (Method::GET, "/entity", Access::Roles(HANDLER)),
+    (Method::GET, "/entity/collective", Access::Roles(HANDLER)),
+    (Method::POST, "/entity/collective", Access::Roles(HANDLER)),
+    (Method::GET, "/entity/employees", Access::Roles(HANDLER)),
+    (Method::GET, "/entity/employees.csv", Access::Roles(HANDLER)),
+    (Method::POST, "/entity/submissions", Access::Roles(HANDLER)),
 ];
 
 pub fn rule(table: &[(Method, &str, Access)], method: &Method, path: &str) -> Option<Access> {

@@ -200,6 +200,8 @@ impl From<sscard_app::applications::ApplyError> for ApiError {
                 .with_arg("relationship", code.clone())
                 .with_arg("relationship_name", code),
             A::AlreadySubmitted => ApiError::rule(StatusCode::CONFLICT, "already_submitted"),
+            A::SubmittedByEmployer => ApiError::rule(StatusCode::CONFLICT, "submitted_by_employer"),
+            A::CollectiveClosed => ApiError::rule(StatusCode::CONFLICT, "collective_closed"),
             A::Transition(t) => {
                 ApiError::rule(StatusCode::CONFLICT, "not_allowed_now").with_arg("state", t.from.as_str().into())
             }

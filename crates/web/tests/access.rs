@@ -118,6 +118,48 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         ),
         (Method::GET, "/api/v1/children", Expect::Roles(&[Resident])),
         (Method::GET, "/api/v1/me/cards", Expect::Roles(&[Resident])),
+        (
+            Method::POST,
+            "/api/v1/applications/{id}/confirm",
+            Expect::Roles(&[Resident]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/entity/collective",
+            Expect::Roles(&[EntityHandler]),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/entity/collective",
+            Expect::Roles(&[EntityHandler]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/entity/collective/history",
+            Expect::Roles(&[EntityHandler]),
+        ),
+        (Method::GET, "/api/v1/entity/employees", Expect::Roles(&[EntityHandler])),
+        (
+            Method::GET,
+            "/api/v1/entity/employees/counts",
+            Expect::Roles(&[EntityHandler]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/entity/employees.csv",
+            Expect::Roles(&[EntityHandler]),
+        ),
+        // Another entity's application (here: one that does not exist) is "not found".
+        (
+            Method::GET,
+            "/api/v1/entity/applications/{id}",
+            Expect::Records(&[EntityHandler], &[]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/entity/submissions",
+            Expect::Roles(&[EntityHandler]),
+        ),
         (Method::POST, "/api/v1/bank/orders/pull", Expect::Roles(&[BankSystem])),
         // Another bank's order (here: one that does not exist) is "not found".
         (

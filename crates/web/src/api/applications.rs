@@ -39,7 +39,7 @@ pub struct EligibilityOut {
 
 /// 开始资格校验: may this person apply for their own card, and by which route? Each refusal has its own code
 /// (`not_in_registry`, `no_insurance`, `not_open_yet`, `application_in_progress`, `live_card`, `under_age`,
-/// `employer_collective`, `employer_not_open`). At most 20 checks per account per hour.
+/// `employer_not_open`). At most 20 checks per account per hour.
 #[utoipa::path(post, path = "/api/v1/applications/eligibility", tag = "applications", security(("bearer" = [])),
     request_body = EligibilityIn,
     responses((status = 200, body = EligibilityOut), (status = 403, body = Problem), (status = 422, body = Problem),
@@ -127,6 +127,8 @@ pub struct ApplicationView {
     pub required_documents: Vec<String>,
     /// For an application for a child: the guardian's fixed relationship and the child's ID answers.
     pub minor: Option<MinorView>,
+    /// For a collective application: the employer and the branches and collection it allows.
+    pub employer: Option<EmployerView>,
     /// What is still missing before submission.
     pub missing: Vec<String>,
     pub created_at: String,
@@ -157,7 +159,33 @@ pub async fn view(
     channel: sscard_domain::access::Channel,
 ) -> Result<ApplicationView, ApiError> {
     let person = state.ctx.store.person(&a.person).await?;
-    Ok(view_of(a, channel, person))
+    let mut v = view_of(a, channel, person);
+    // A collective application offers what the employer allows (SPEC §6.2).
+    if let Some(employer) = &a.employer {
+        if let Some(s) = state.ctx.store.collective_settings(employer).await? {
+            v.allowed_collection = s
+                .collection_methods(channel)
+                .iter()
+                .map(|m| m.as_str().to_string())
+                .collect();
+            v.employer = Some(EmployerView {
+                uscc: employer.as_str().into(),
+                entity_collects: s.entity_collects,
+                allowed_branches: super::collective::settings_view(&s).branches,
+            });
+        }
+    }
+    Ok(v)
+}
+
+/// For a collective application: the employer and what it allows.
+#[derive(Serialize, ToSchema)]
+pub struct EmployerView {
+    pub uscc: String,
+    /// The employer collects the cards (单位代领): the only collection method then.
+    pub entity_collects: bool,
+    /// The banks and branches the employee may choose.
+    pub allowed_branches: Vec<super::collective::BranchView>,
 }
 
 /// The view of an application, with the registry fields when `person` is given.
@@ -226,6 +254,7 @@ pub fn view_of(
             same_booklet: m.same_booklet,
             cartoon_photo: m.cartoon_photo,
         }),
+        employer: None,
         missing: if a.state.is_editable() { a.missing() } else { Vec::new() },
         created_at: a.created_at.to_rfc3339(),
         submitted_at: a.submitted_at.map(|t| t.to_rfc3339()),

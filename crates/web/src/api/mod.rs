@@ -5,6 +5,7 @@ pub mod admin;
 pub mod applications;
 pub mod auth;
 pub mod bank;
+pub mod collective;
 pub mod me;
 pub mod minors;
 pub mod ops;
@@ -38,6 +39,8 @@ use crate::state::AppState;
                                                documents, consents, submission, 我的办事"),
         (name = "children", description = "Applying for a child under 18 (SPEC §5.3): the guardian finds the \
                                            child, confirms the relationship, answers the ID questions; my children"),
+        (name = "employer", description = "Employer collective application (SPEC §6), for entity handlers: \
+                                           settings, the employee list, batch submission"),
         (name = "bank", description = "The bank interface (SPEC §8), for bank systems: pull production orders, \
                                        report on each"),
         (name = "admin", description = "Accounts, API clients, category openings and the audit log (admin only)")
@@ -98,6 +101,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(minors::start))
         .routes(routes!(minors::answer))
         .routes(routes!(minors::list))
+        .routes(routes!(collective::confirm))
+        .routes(routes!(collective::get_settings, collective::put_settings))
+        .routes(routes!(collective::history))
+        .routes(routes!(collective::employees))
+        .routes(routes!(collective::counts))
+        .routes(routes!(collective::export))
+        .routes(routes!(collective::application))
+        .routes(routes!(collective::submit))
         .routes(routes!(bank::pull))
         .routes(routes!(bank::get_order))
         .routes(routes!(bank::report))

@@ -631,6 +631,7 @@ struct AccountPage {
     mobile: String,
     id_number: String,
     is_resident: bool,
+    is_handler: bool,
     real_name_verified: bool,
     sessions: Vec<SessionRow>,
     access: Vec<AccessRow>,
@@ -715,6 +716,7 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri
         mobile: p.account.mobile.as_ref().map(|m| m.masked()).unwrap_or_default(),
         id_number: p.account.id_number.as_ref().map(|i| i.masked()).unwrap_or_default(),
         is_resident: p.account.kind == sscard_domain::account::AccountKind::Resident,
+        is_handler: p.role() == sscard_domain::access::Role::EntityHandler,
         real_name_verified: p.account.is_real_name_verified(),
         sessions: sessions
             .into_iter()

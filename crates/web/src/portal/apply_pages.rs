@@ -193,7 +193,7 @@ pub async fn start(
                 None => None,
             };
             match open {
-                Some(a) if a.state == ApplicationState::Draft && a.applicant == c.p.account.id => {
+                Some(a) if a.state.is_editable() && a.applicant == c.p.account.id => {
                     Redirect::to(&format!("/apply/{}/check", a.id)).into_response()
                 }
                 Some(a) if a.applicant == c.p.account.id => {
@@ -396,6 +396,11 @@ async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) ->
     }
     page.documents = a.required_documents().iter().map(|k| k.as_str().to_string()).collect();
     let sel = |k: &str| page.values.get(k).cloned();
+    // A collective application offers only what the employer allows (SPEC §6.2).
+    let employer = match &a.employer {
+        Some(e) => c.state.ctx.store.collective_settings(e).await?,
+        None => None,
+    };
     let districts: Vec<sscard_domain::codes::Code> = codes
         .districts
         .iter()
@@ -427,6 +432,11 @@ async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) ->
         codes
             .banks
             .iter()
+            .filter(|b| {
+                employer
+                    .as_ref()
+                    .is_none_or(|s| s.branches.iter().any(|x| x.bank == b.code))
+            })
             .map(|b| Opt {
                 code: b.code.clone(),
                 name: if en { b.name_en.clone() } else { b.name_zh.clone() },
@@ -448,6 +458,7 @@ async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) ->
             "branch".into(),
             branches
                 .into_iter()
+                .filter(|b| employer.as_ref().is_none_or(|s| s.allows_branch(&b.bank, &b.code)))
                 .map(|b| Opt {
                     selected: sel("branch").as_deref() == Some(b.code.as_str()),
                     name: format!("{} ({})", b.name, b.address),
@@ -458,7 +469,10 @@ async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) ->
     }
     options.insert(
         "collection".into(),
-        collection_methods(a.route, c.p.channel)
+        employer
+            .as_ref()
+            .map(|s| s.collection_methods(c.p.channel))
+            .unwrap_or_else(|| collection_methods(a.route, c.p.channel).to_vec())
             .iter()
             .map(|m| Opt {
                 code: m.as_str().to_string(),
@@ -835,6 +849,10 @@ pub async fn step_submit(
                 }
                 Err(ApplyError::Incomplete(missing))
             }
+        }
+        // An employee confirms; the employer submits (SPEC §6.2).
+        "confirm" if a.route == sscard_domain::application::Route::Collective => {
+            sscard_app::collective::confirm(&state.ctx, &c.p, &a.id, true, f.confirm.is_some()).await
         }
         "confirm" => {
             apps::submit(

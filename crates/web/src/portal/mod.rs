@@ -4,6 +4,7 @@
 mod account_pages;
 mod apply_pages;
 mod assets;
+mod entity_pages;
 mod forms;
 mod pages;
 
@@ -59,6 +60,14 @@ pub fn router() -> Router<AppState> {
         .route("/children", get(apply_pages::my_children))
         .route("/applications/{id}", get(apply_pages::my_application))
         .route("/applications/{id}/withdraw", post(apply_pages::withdraw))
+        .route("/entity", get(entity_pages::dashboard))
+        .route(
+            "/entity/collective",
+            get(entity_pages::settings_page).post(entity_pages::settings_submit),
+        )
+        .route("/entity/employees", get(entity_pages::employees_page))
+        .route("/entity/employees.csv", get(entity_pages::export))
+        .route("/entity/submissions", post(entity_pages::submit))
 }
 
 /// Templates compiled into the binary.
@@ -77,6 +86,19 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("staff.html", include_str!("../../templates/staff.html"))?;
     env.add_template("apply_start.html", include_str!("../../templates/apply_start.html"))?;
     env.add_template("children.html", include_str!("../../templates/children.html"))?;
+    env.add_template("entity.html", include_str!("../../templates/entity.html"))?;
+    env.add_template(
+        "entity_settings.html",
+        include_str!("../../templates/entity_settings.html"),
+    )?;
+    env.add_template(
+        "entity_employees.html",
+        include_str!("../../templates/entity_employees.html"),
+    )?;
+    env.add_template(
+        "entity_submitted.html",
+        include_str!("../../templates/entity_submitted.html"),
+    )?;
     env.add_template("apply_child.html", include_str!("../../templates/apply_child.html"))?;
     env.add_template("apply_step.html", include_str!("../../templates/apply_step.html"))?;
     env.add_template("applications.html", include_str!("../../templates/applications.html"))?;

@@ -1,0 +1,414 @@
+//! Employer collective application (SPEC §6): the handler opens, changes or closes it; each employee
+//! confirms their own data (the common draft of [`crate::applications`], on the collective route); the
+//! handler submits confirmed employees in batches and follows them in a list with counts and a CSV export.
+//!
+//! A handler reaches only their own entity: anything else is "not found", like a missing record.
+
+use chrono::Duration;
+use serde::Deserialize;
+use sscard_domain::access::Channel;
+use sscard_domain::account::{AccountKind, Principal};
+use sscard_domain::application::{
+    Application, ApplicationEvent, ApplicationEventRecord, ApplicationForm, ApplicationState, Consent, ConsentKind,
+    Route,
+};
+use sscard_domain::audit::{AuditAction, AuditEntry, Outcome};
+use sscard_domain::collective::{judge, AllowedBranch, CollectiveSettings, EmployeeStatus, SkipReason};
+use sscard_domain::policy::PRODUCTION_DAYS;
+use sscard_domain::registry::Entity;
+use sscard_domain::values::{Mobile, PersonName, Uscc};
+
+use crate::applications::{fe, progress_sms, to_act_on, ApplyError, FieldError};
+use crate::ports::{Batch, BatchItem, BranchFilter, EmployeeQuery, EmployeeRow, NewOrder, SettingsChange, StoreError};
+use crate::secrets::new_id;
+use crate::AppContext;
+
+/// Most employees one batch may carry: a whole large entity at once, bounded so one request stays one
+/// transaction of a known size.
+pub const MAX_BATCH: usize = 20_000;
+
+/// Most rows on one page of the employee list.
+pub const MAX_PAGE: u32 = 200;
+
+/// The entity a handler acts for, or "not found" for anyone else.
+fn entity_of(p: &Principal) -> Result<&Uscc, ApplyError> {
+    match &p.account.kind {
+        AccountKind::EntityHandler { entity } => Ok(entity),
+        _ => Err(ApplyError::NotFound),
+    }
+}
+
+/// The settings of the entity an employee's collective draft belongs to.
+pub(crate) async fn settings_of(ctx: &AppContext, a: &Application) -> Result<CollectiveSettings, ApplyError> {
+    let employer = a.employer.as_ref().ok_or(ApplyError::NotFound)?;
+    ctx.store
+        .collective_settings(employer)
+        .await?
+        .ok_or(ApplyError::CollectiveClosed)
+}
+
+/// The settings of an entity whose collective application is open, or `CollectiveClosed`.
+pub(crate) async fn open_settings(ctx: &AppContext, entity: &Uscc) -> Result<CollectiveSettings, ApplyError> {
+    match ctx.store.collective_settings(entity).await? {
+        Some(s) if s.open => Ok(s),
+        _ => Err(ApplyError::CollectiveClosed),
+    }
+}
+
+/// An employee's form as the entity's settings fill it in: the one collection method or branch allowed.
+pub(crate) fn prefill(mut form: ApplicationForm, s: &CollectiveSettings, channel: Channel) -> ApplicationForm {
+    if let [only] = s.collection_methods(channel).as_slice() {
+        form.collection = Some(*only);
+    }
+    if let [only] = s.branches.as_slice() {
+        form.bank = Some(only.bank.clone());
+        form.branch = Some(only.branch.clone());
+    }
+    form
+}
+
+/// The settings as the handler typed them.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct SettingsIn {
+    /// Open collective application (是否开通单位集中办卡).
+    pub open: bool,
+    /// The entity collects the cards for its employees (单位代领).
+    pub entity_collects: bool,
+    #[schema(example = "王经办")]
+    pub contact_name: String,
+    #[schema(example = "13800138000")]
+    pub contact_mobile: String,
+    /// Branch codes employees may choose; each names its bank.
+    #[schema(example = json!(["102001"]))]
+    pub branches: Vec<String>,
+}
+
+/// The handler's view: the entity (from the registry) and its settings, if any yet.
+#[derive(Debug, Clone)]
+pub struct EntityView {
+    pub entity: Entity,
+    pub settings: Option<CollectiveSettings>,
+}
+
+pub async fn view(ctx: &AppContext, p: &Principal) -> Result<EntityView, ApplyError> {
+    let uscc = entity_of(p)?;
+    let entity = ctx.store.entity(uscc).await?.ok_or(ApplyError::NotFound)?;
+    Ok(EntityView {
+        entity,
+        settings: ctx.store.collective_settings(uscc).await?,
+    })
+}
+
+/// Opens, changes or closes the entity's collective application (SPEC §6.1); every field checked before
+/// anything is saved; each change kept in the history and the audit log.
+pub async fn save_settings(
+    ctx: &AppContext,
+    p: &Principal,
+    input: &SettingsIn,
+) -> Result<CollectiveSettings, ApplyError> {
+    let uscc = entity_of(p)?.clone();
+    if ctx.store.entity(&uscc).await?.is_none() {
+        return Err(ApplyError::NotFound);
+    }
+    let mut errors: Vec<FieldError> = Vec::new();
+    let name = PersonName::parse(&input.contact_name).map_err(|_| errors.push(fe("contact_name", "name_invalid")));
+    let mobile = Mobile::parse(&input.contact_mobile).map_err(|_| errors.push(fe("contact_mobile", "mobile_invalid")));
+    let known = ctx.store.branches(&BranchFilter::default()).await?;
+    let mut branches: Vec<AllowedBranch> = Vec::new();
+    for code in &input.branches {
+        let code = code.trim();
+        match known.iter().find(|b| b.code == code) {
+            Some(b) if !branches.iter().any(|x| x.branch == b.code) => branches.push(AllowedBranch {
+                bank: b.bank.clone(),
+                branch: b.code.clone(),
+            }),
+            Some(_) => {}
+            None => errors.push(fe("branches", "invalid_choice")),
+        }
+    }
+    if input.open && branches.is_empty() && !errors.iter().any(|e| e.field == "branches") {
+        errors.push(fe("branches", "branches_required"));
+    }
+    let (Ok(contact_name), Ok(contact_mobile)) = (name, mobile) else {
+        return Err(ApplyError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApplyError::Invalid(errors));
+    }
+    branches.sort_by(|x, y| (&x.bank, &x.branch).cmp(&(&y.bank, &y.branch)));
+    let settings = CollectiveSettings {
+        entity: uscc.clone(),
+        open: input.open,
+        entity_collects: input.entity_collects,
+        branches,
+        contact_name,
+        contact_mobile,
+        updated_at: ctx.clock.now(),
+        updated_by: p.account.id.clone(),
+    };
+    ctx.store.save_collective_settings(&settings, p.channel).await?;
+    ctx.store
+        .append_audit(&AuditEntry {
+            at: settings.updated_at,
+            actor: Some(p.account.id.clone()),
+            role: Some(p.role()),
+            channel: p.channel,
+            organisation: p.account.kind.organisation(),
+            action: AuditAction::StateChanged,
+            record: Some(format!("collective:{}", uscc.as_str())),
+            subject_person: None,
+            purpose: Some(
+                if settings.open {
+                    "collective_open"
+                } else {
+                    "collective_closed"
+                }
+                .to_string(),
+            ),
+            outcome: Outcome::Success,
+            ip: None,
+        })
+        .await?;
+    Ok(settings)
+}
+
+pub async fn history(ctx: &AppContext, p: &Principal) -> Result<Vec<SettingsChange>, ApplyError> {
+    Ok(ctx.store.collective_history(entity_of(p)?).await?)
+}
+
+/// The employee confirms their data (信息已确认, SPEC §6.2): the commitment and a separate confirmation;
+/// complete; a branch and collection method the entity allows. Confirming again changes nothing.
+pub async fn confirm(
+    ctx: &AppContext,
+    p: &Principal,
+    id: &str,
+    commitment: bool,
+    confirmed: bool,
+) -> Result<Application, ApplyError> {
+    let a = to_act_on(ctx, p, id).await?;
+    if a.route != Route::Collective {
+        return Err(ApplyError::NotFound);
+    }
+    if a.state == ApplicationState::Confirmed {
+        return Ok(a);
+    }
+    let to = a
+        .state
+        .apply(ApplicationEvent::Confirm)
+        .map_err(ApplyError::Transition)?;
+    let settings = match &a.employer {
+        Some(e) => open_settings(ctx, e).await?,
+        None => return Err(ApplyError::NotFound),
+    };
+    if !commitment {
+        return Err(ApplyError::ConsentRequired(ConsentKind::Commitment));
+    }
+    if !confirmed {
+        return Err(ApplyError::Invalid(vec![fe("confirm", "confirmation_required")]));
+    }
+    let missing = a.missing();
+    if !missing.is_empty() {
+        return Err(ApplyError::Incomplete(missing));
+    }
+    let mut errors = Vec::new();
+    if !matches!((&a.form.bank, &a.form.branch), (Some(b), Some(br)) if settings.allows_branch(b, br)) {
+        errors.push(fe("branch", "branch_not_allowed"));
+    }
+    if !a
+        .form
+        .collection
+        .is_some_and(|m| settings.collection_methods(p.channel).contains(&m))
+    {
+        errors.push(fe("collection", "collection_not_allowed"));
+    }
+    if !errors.is_empty() {
+        return Err(ApplyError::Invalid(errors));
+    }
+    let now = ctx.clock.now();
+    let event = ApplicationEventRecord {
+        at: now,
+        event: ApplicationEvent::Confirm,
+        from: Some(a.state),
+        to,
+        actor: p.account.id.clone(),
+        channel: p.channel,
+        note: None,
+    };
+    let commitment = Consent {
+        account: p.account.id.clone(),
+        person: a.person.clone(),
+        application: Some(a.id.clone()),
+        kind: ConsentKind::Commitment,
+        text_version: ConsentKind::Commitment.text_version().to_string(),
+        channel: p.channel,
+        at: now,
+    };
+    if !ctx
+        .store
+        .transition(&a.id, a.state, &event, None, Some(&commitment), None)
+        .await?
+    {
+        let stored = ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)?;
+        if stored.state == ApplicationState::Confirmed {
+            return Ok(stored);
+        }
+        return Err(ApplyError::NotDraft(stored.state));
+    }
+    let mut done = a;
+    done.state = to;
+    done.updated_at = now;
+    Ok(done)
+}
+
+/// Which confirmed employees the handler submits.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct Selection {
+    /// Application ids from the employee list; ignored when `all_confirmed` is set.
+    #[serde(default)]
+    pub applications: Vec<String>,
+    /// Every employee confirmed right now.
+    #[serde(default)]
+    pub all_confirmed: bool,
+}
+
+/// One employee the batch submitted, or skipped and why.
+#[derive(Debug, Clone)]
+pub struct BatchLine {
+    pub application: String,
+    /// The masked ID number (none for an application not found).
+    pub person: Option<String>,
+    pub reference: Option<String>,
+    pub skipped: Option<SkipReason>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchOutcome {
+    pub submitted: Vec<BatchLine>,
+    pub skipped: Vec<BatchLine>,
+    pub due_on: Option<chrono::NaiveDate>,
+}
+
+/// Submits the selected confirmed employees (SPEC §6.3): one transaction for the batch; each skipped one
+/// listed with its reason; a batch submitted again changes nothing (each is then `already_submitted`).
+pub async fn submit(ctx: &AppContext, p: &Principal, selection: &Selection) -> Result<BatchOutcome, ApplyError> {
+    let uscc = entity_of(p)?.clone();
+    let settings = open_settings(ctx, &uscc).await?;
+    let mut wanted: Vec<String> = Vec::new();
+    if !selection.all_confirmed {
+        for id in &selection.applications {
+            if !wanted.contains(id) {
+                wanted.push(id.clone());
+            }
+        }
+        if wanted.is_empty() {
+            return Err(ApplyError::Invalid(vec![fe("applications", "selection_required")]));
+        }
+    }
+    if wanted.len() > MAX_BATCH {
+        return Err(ApplyError::Invalid(vec![fe("applications", "batch_too_large")]));
+    }
+    // Another handler of the same entity may move a row between our read and our write: then the whole batch
+    // rolls back, and is judged again from what is stored now.
+    for _ in 0..3 {
+        let found = ctx
+            .store
+            .collective_applications(&uscc, (!selection.all_confirmed).then_some(wanted.as_slice()))
+            .await?;
+        let persons: Vec<_> = found.iter().map(|a| a.person.clone()).collect();
+        let employers = ctx.store.employers_of(&persons).await?;
+        let now = ctx.clock.now();
+        let due_on = (now + Duration::days(PRODUCTION_DAYS)).date_naive();
+        let mut outcome = BatchOutcome {
+            submitted: Vec::new(),
+            skipped: Vec::new(),
+            due_on: None,
+        };
+        let mut items = Vec::new();
+        for a in &found {
+            let line = |skipped| BatchLine {
+                application: a.id.clone(),
+                person: Some(a.person.masked()),
+                reference: Some(a.reference.clone()),
+                skipped,
+            };
+            match judge(a, employers.get(a.person.as_str()), &settings) {
+                Ok(()) => {
+                    let bank = a.form.bank.clone().ok_or(ApplyError::Incomplete(vec!["bank".into()]))?;
+                    items.push(BatchItem {
+                        application: a.id.clone(),
+                        order: NewOrder { id: new_id(), bank },
+                        notify: progress_sms(ctx, a, ApplicationState::Submitted, None),
+                    });
+                    outcome.submitted.push(line(None));
+                }
+                Err(reason) => outcome.skipped.push(line(Some(reason))),
+            }
+        }
+        for id in &wanted {
+            if !found.iter().any(|a| &a.id == id) {
+                outcome.skipped.push(BatchLine {
+                    application: id.clone(),
+                    person: None,
+                    reference: None,
+                    skipped: Some(SkipReason::NotFound),
+                });
+            }
+        }
+        let batch = Batch {
+            at: now,
+            due_on,
+            actor: p.account.id.clone(),
+            channel: p.channel,
+            items,
+        };
+        if ctx.store.submit_batch(&batch).await? {
+            if !batch.items.is_empty() {
+                outcome.due_on = Some(due_on);
+            }
+            return Ok(outcome);
+        }
+    }
+    Err(ApplyError::Store(StoreError::Database(
+        "the batch kept changing under concurrent submissions; try again".into(),
+    )))
+}
+
+/// A page of the employee list (职工申请情况查询, SPEC §6.4).
+pub async fn employees(ctx: &AppContext, p: &Principal, mut q: EmployeeQuery) -> Result<Vec<EmployeeRow>, ApplyError> {
+    let uscc = entity_of(p)?;
+    q.limit = q.limit.clamp(1, MAX_PAGE);
+    Ok(ctx.store.employees(uscc, &q).await?)
+}
+
+pub async fn counts(ctx: &AppContext, p: &Principal) -> Result<Vec<(EmployeeStatus, u64)>, ApplyError> {
+    Ok(ctx.store.employee_counts(entity_of(p)?).await?)
+}
+
+/// Every employee of the list (with the same filters), for the CSV export, a page at a time.
+pub async fn all_employees(ctx: &AppContext, p: &Principal, q: EmployeeQuery) -> Result<Vec<EmployeeRow>, ApplyError> {
+    let uscc = entity_of(p)?;
+    let mut out: Vec<EmployeeRow> = Vec::new();
+    let mut page = EmployeeQuery {
+        limit: 5_000,
+        after: None,
+        ..q
+    };
+    loop {
+        let rows = ctx.store.employees(uscc, &page).await?;
+        let done = rows.len() < page.limit as usize;
+        page.after = rows.last().map(|r| r.person.as_str().to_string());
+        out.extend(rows);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+/// One of the entity's collective applications, for the handler; anyone else's is "not found".
+pub async fn application(ctx: &AppContext, p: &Principal, id: &str) -> Result<Application, ApplyError> {
+    let uscc = entity_of(p)?;
+    match ctx.store.application(id).await? {
+        Some(a) if a.route == Route::Collective && a.employer.as_ref() == Some(uscc) => Ok(a),
+        _ => Err(ApplyError::NotFound),
+    }
+}

@@ -1,0 +1,466 @@
+//! The entity handler's pages (SPEC §6, seed 000): a dashboard with counts, the collective-application
+//! settings (单位开通集体申请), the employee list with filters, search and paging (职工申请情况查询), and
+//! select-and-submit (职工申请信息提交) with the batch result. Every rule is the use case's, as in the API.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Serialize;
+use sscard_app::applications::ApplyError;
+use sscard_app::collective::{self, Selection, SettingsIn};
+use sscard_app::ports::BranchFilter;
+use sscard_domain::account::Principal;
+use sscard_domain::collective::EmployeeStatus;
+
+use super::forms::FieldErrors;
+use super::pages::{render, Prefs};
+use crate::access::Caller;
+use crate::api::collective::{csv_of, employee_query, EmployeeParams};
+use crate::i18n::Lang;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize, Clone)]
+struct Opt {
+    code: String,
+    name: String,
+    selected: bool,
+}
+
+#[derive(Serialize, Clone)]
+struct EmployeeLine {
+    name: String,
+    id_number: String,
+    employed: bool,
+    status: String,
+    status_name: String,
+    application: Option<String>,
+    reference: String,
+    selectable: bool,
+}
+
+#[derive(Serialize, Clone)]
+struct CountRow {
+    status: String,
+    name: String,
+    count: u64,
+}
+
+#[derive(Serialize, Clone)]
+struct BatchLineRow {
+    id_number: String,
+    reference: String,
+    reason: String,
+}
+
+#[derive(Serialize, Default)]
+struct EntityPage {
+    csrf: String,
+    entity_name: String,
+    uscc: String,
+    open: bool,
+    configured: bool,
+    entity_collects: bool,
+    contact_name: String,
+    branches: Vec<String>,
+    counts: Vec<CountRow>,
+    total: u64,
+    values: BTreeMap<String, String>,
+    branch_options: Vec<Opt>,
+    #[serde(flatten)]
+    problems: FieldErrors,
+    statuses: Vec<Opt>,
+    employees: Vec<EmployeeLine>,
+    next: Option<String>,
+    query: String,
+    submitted: Vec<BatchLineRow>,
+    skipped: Vec<BatchLineRow>,
+    due_on: String,
+    notice: Option<String>,
+}
+
+struct Ctx<'a> {
+    state: &'a AppState,
+    prefs: Prefs,
+    uri: &'a Uri,
+    p: Principal,
+    csrf: String,
+}
+
+impl Ctx<'_> {
+    fn m(&self, id: &str) -> String {
+        self.state.i18n.format(self.prefs.lang, id, &[])
+    }
+    fn en(&self) -> bool {
+        self.prefs.lang == Lang::En
+    }
+    async fn show(&self, template: &str, status: StatusCode, mut page: EntityPage) -> Response {
+        page.csrf = self.csrf.clone();
+        let mut res = render(self.state, self.prefs, self.uri, template, status, page).await;
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+    fn status_name(&self, s: EmployeeStatus) -> String {
+        match s {
+            EmployeeStatus::NotConfirmed | EmployeeStatus::Confirmed => self.m(&format!("status-{}", s.as_str())),
+            EmployeeStatus::Application(st) => self.m(&format!("state-{}", st.as_str())),
+        }
+    }
+}
+
+fn ctx<'a>(state: &'a AppState, headers: &HeaderMap, uri: &'a Uri, caller: &Caller) -> Option<Ctx<'a>> {
+    match (caller.principal(), caller.session()) {
+        (Some(p), Some(s)) => Some(Ctx {
+            state,
+            prefs: Prefs::from_headers(headers),
+            uri,
+            p: p.clone(),
+            csrf: s.csrf.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn to_login() -> Response {
+    Redirect::to("/login?next=%2Fentity").into_response()
+}
+
+/// The dashboard: the entity, its settings, and how many employees are in each status.
+#[derive(serde::Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    Query(saved): Query<SavedQuery>,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let view = match collective::view(&state.ctx, &c.p).await {
+        Ok(v) => v,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let counts = match collective::counts(&state.ctx, &c.p).await {
+        Ok(v) => v,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut page = EntityPage {
+        entity_name: view.entity.name.clone(),
+        uscc: view.entity.uscc.as_str().into(),
+        total: counts.iter().map(|(_, n)| n).sum(),
+        counts: counts
+            .iter()
+            .map(|(s, n)| CountRow {
+                status: s.as_str().into(),
+                name: c.status_name(*s),
+                count: *n,
+            })
+            .collect(),
+        notice: saved.saved.map(|_| c.m("entity_saved")),
+        ..EntityPage::default()
+    };
+    if let Some(s) = &view.settings {
+        page.configured = true;
+        page.open = s.open;
+        page.entity_collects = s.entity_collects;
+        page.contact_name = s.contact_name.as_str().into();
+        page.branches = branch_names(&c, &s.branches.iter().map(|b| b.branch.clone()).collect::<Vec<_>>()).await;
+    }
+    c.show("entity.html", StatusCode::OK, page).await
+}
+
+async fn branch_names(c: &Ctx<'_>, codes: &[String]) -> Vec<String> {
+    let all = c
+        .state
+        .ctx
+        .store
+        .branches(&BranchFilter::default())
+        .await
+        .unwrap_or_default();
+    codes
+        .iter()
+        .map(|code| {
+            all.iter()
+                .find(|b| &b.code == code)
+                .map(|b| format!("{} {}", bank_name(c, &b.bank), b.name))
+                .unwrap_or_else(|| code.clone())
+        })
+        .collect()
+}
+
+fn bank_name(c: &Ctx<'_>, code: &str) -> String {
+    c.state
+        .ctx
+        .codes
+        .bank(code)
+        .map(|b| if c.en() { b.name_en.clone() } else { b.name_zh.clone() })
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// The settings form, with what was typed (or stored) and every branch as a checkbox.
+async fn settings_form(c: &Ctx<'_>, page: &mut EntityPage, chosen: &[String]) -> Result<(), ApiError> {
+    let all = c.state.ctx.store.branches(&BranchFilter::default()).await?;
+    page.branch_options = all
+        .iter()
+        .map(|b| Opt {
+            selected: chosen.contains(&b.code),
+            name: format!("{} {}（{}）", bank_name(c, &b.bank), b.name, b.address),
+            code: b.code.clone(),
+        })
+        .collect();
+    Ok(())
+}
+
+pub async fn settings_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let view = match collective::view(&state.ctx, &c.p).await {
+        Ok(v) => v,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut page = EntityPage {
+        entity_name: view.entity.name.clone(),
+        uscc: view.entity.uscc.as_str().into(),
+        ..EntityPage::default()
+    };
+    let mut chosen = Vec::new();
+    if let Some(s) = &view.settings {
+        page.values.insert("open".into(), yes_no(s.open));
+        page.values.insert("entity_collects".into(), yes_no(s.entity_collects));
+        page.values
+            .insert("contact_name".into(), s.contact_name.as_str().into());
+        page.values
+            .insert("contact_mobile".into(), s.contact_mobile.as_str().into());
+        chosen = s.branches.iter().map(|b| b.branch.clone()).collect();
+    }
+    if let Err(e) = settings_form(&c, &mut page, &chosen).await {
+        return e.into_response();
+    }
+    c.show("entity_settings.html", StatusCode::OK, page).await
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// The fields of a form body; repeated names (checkboxes) collected in order.
+fn fields(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn first(fields: &[(String, String)], name: &str) -> Option<String> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+}
+
+fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+pub async fn settings_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    body: Bytes,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let f = fields(&body);
+    let open = first(&f, "open");
+    let collects = first(&f, "entity_collects");
+    let branches = all(&f, "branches");
+    let mut page = EntityPage::default();
+    // Both questions must be answered: no default is assumed for the employer.
+    page.problems.required(
+        &state,
+        c.prefs.lang,
+        &[("open", open.is_none()), ("entity_collects", collects.is_none())],
+    );
+    let input = SettingsIn {
+        open: open.as_deref() == Some("yes"),
+        entity_collects: collects.as_deref() == Some("yes"),
+        contact_name: first(&f, "contact_name").unwrap_or_default(),
+        contact_mobile: first(&f, "contact_mobile").unwrap_or_default(),
+        branches: branches.clone(),
+    };
+    let result = if page.problems.is_empty() {
+        collective::save_settings(&state.ctx, &c.p, &input).await.map(|_| ())
+    } else {
+        Err(ApplyError::Invalid(Vec::new()))
+    };
+    match result {
+        Ok(()) => Redirect::to("/entity?saved=1").into_response(),
+        Err(e) => {
+            if !matches!(&e, ApplyError::Invalid(list) if list.is_empty()) {
+                page.problems.add(&state, c.prefs.lang, &ApiError::from(e), "open");
+            }
+            for (k, v) in [
+                ("open", open),
+                ("entity_collects", collects),
+                ("contact_name", Some(input.contact_name)),
+                ("contact_mobile", Some(input.contact_mobile)),
+            ] {
+                if let Some(v) = v {
+                    page.values.insert(k.into(), v);
+                }
+            }
+            if let Ok(v) = collective::view(&state.ctx, &c.p).await {
+                page.entity_name = v.entity.name;
+                page.uscc = v.entity.uscc.as_str().into();
+            }
+            if let Err(e) = settings_form(&c, &mut page, &branches).await {
+                return e.into_response();
+            }
+            c.show("entity_settings.html", StatusCode::BAD_REQUEST, page).await
+        }
+    }
+}
+
+/// 职工申请情况查询 and 职工申请信息提交: the list with filters and paging; confirmed rows can be selected.
+pub async fn employees_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    Query(params): Query<EmployeeParams>,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let mut page = EntityPage::default();
+    let q = match employee_query(&params) {
+        Ok(q) => q,
+        Err(e) => {
+            page.problems.add(&state, c.prefs.lang, &e, "status");
+            sscard_app::ports::EmployeeQuery {
+                limit: 50,
+                ..Default::default()
+            }
+        }
+    };
+    let limit = q.limit.clamp(1, collective::MAX_PAGE) as usize;
+    let selected_status = q.status.map(|s| s.as_str().to_string());
+    page.statuses = EmployeeStatus::all()
+        .into_iter()
+        .map(|s| Opt {
+            code: s.as_str().into(),
+            name: c.status_name(s),
+            selected: selected_status.as_deref() == Some(s.as_str()),
+        })
+        .collect();
+    page.values.insert("q".into(), params.q.clone().unwrap_or_default());
+    let rows = match collective::employees(&state.ctx, &c.p, q).await {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    page.next = rows.last().filter(|_| rows.len() == limit).map(|r| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r.person.as_str())
+    });
+    page.query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("status", selected_status.as_deref().unwrap_or(""))
+        .append_pair("q", params.q.as_deref().unwrap_or(""))
+        .finish();
+    page.employees = rows
+        .iter()
+        .map(|r| EmployeeLine {
+            name: r.name.clone(),
+            id_number: r.person.masked(),
+            employed: r.employed,
+            status: r.status.as_str().into(),
+            status_name: c.status_name(r.status),
+            selectable: r.status == EmployeeStatus::Confirmed && r.employed,
+            application: r.application.as_ref().map(|a| a.0.clone()),
+            reference: r.application.as_ref().map(|a| a.1.clone()).unwrap_or_default(),
+        })
+        .collect();
+    let status = if page.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    c.show("entity_employees.html", status, page).await
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    Query(params): Query<EmployeeParams>,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let q = match employee_query(&params) {
+        Ok(q) => q,
+        Err(e) => return e.into_response(),
+    };
+    match collective::all_employees(&state.ctx, &c.p, q).await {
+        Ok(rows) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"employees.csv\""),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            csv_of(&rows),
+        )
+            .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// Submits the selected employees (or every confirmed one) and shows what was submitted and skipped.
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    body: Bytes,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let f = fields(&body);
+    let selection = Selection {
+        applications: all(&f, "applications"),
+        all_confirmed: first(&f, "all_confirmed").is_some(),
+    };
+    let mut page = EntityPage::default();
+    match collective::submit(&state.ctx, &c.p, &selection).await {
+        Ok(out) => {
+            let row = |l: sscard_app::collective::BatchLine| BatchLineRow {
+                id_number: l.person.unwrap_or_default(),
+                reference: l.reference.unwrap_or_default(),
+                reason: l
+                    .skipped
+                    .map(|r| c.m(&format!("skip-{}", r.code())))
+                    .unwrap_or_default(),
+            };
+            page.due_on = out.due_on.map(|d| d.to_string()).unwrap_or_default();
+            page.submitted = out.submitted.into_iter().map(row).collect();
+            page.skipped = out.skipped.into_iter().map(row).collect();
+            c.show("entity_submitted.html", StatusCode::OK, page).await
+        }
+        Err(e) => {
+            page.problems
+                .add(&state, c.prefs.lang, &ApiError::from(e), "applications");
+            c.show("entity_submitted.html", StatusCode::BAD_REQUEST, page).await
+        }
+    }
+}
