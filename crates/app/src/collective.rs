@@ -106,6 +106,37 @@ pub async fn save_settings(
     p: &Principal,
     input: &SettingsIn,
 ) -> Result<CollectiveSettings, ApplyError> {
+    let settings = checked_settings(ctx, p, input).await?;
+    ctx.store.save_collective_settings(&settings, p.channel).await?;
+    let purpose = if settings.open {
+        "collective_open"
+    } else {
+        "collective_closed"
+    };
+    ctx.store
+        .append_audit(&AuditEntry {
+            at: settings.updated_at,
+            actor: Some(p.account.id.clone()),
+            role: Some(p.role()),
+            channel: p.channel,
+            organisation: p.account.kind.organisation(),
+            action: AuditAction::StateChanged,
+            record: Some(format!("collective:{}", settings.entity.as_str())),
+            subject_person: None,
+            purpose: Some(purpose.to_string()),
+            outcome: Outcome::Success,
+            ip: None,
+        })
+        .await?;
+    Ok(settings)
+}
+
+/// Every field of the settings checked, nothing saved: the settings, or each field at fault.
+pub async fn checked_settings(
+    ctx: &AppContext,
+    p: &Principal,
+    input: &SettingsIn,
+) -> Result<CollectiveSettings, ApplyError> {
     let uscc = entity_of(p)?.clone();
     if ctx.store.entity(&uscc).await?.is_none() {
         return Err(ApplyError::NotFound);
@@ -136,8 +167,8 @@ pub async fn save_settings(
         return Err(ApplyError::Invalid(errors));
     }
     branches.sort_by(|x, y| (&x.bank, &x.branch).cmp(&(&y.bank, &y.branch)));
-    let settings = CollectiveSettings {
-        entity: uscc.clone(),
+    Ok(CollectiveSettings {
+        entity: uscc,
         open: input.open,
         entity_collects: input.entity_collects,
         branches,
@@ -145,31 +176,7 @@ pub async fn save_settings(
         contact_mobile,
         updated_at: ctx.clock.now(),
         updated_by: p.account.id.clone(),
-    };
-    ctx.store.save_collective_settings(&settings, p.channel).await?;
-    ctx.store
-        .append_audit(&AuditEntry {
-            at: settings.updated_at,
-            actor: Some(p.account.id.clone()),
-            role: Some(p.role()),
-            channel: p.channel,
-            organisation: p.account.kind.organisation(),
-            action: AuditAction::StateChanged,
-            record: Some(format!("collective:{}", uscc.as_str())),
-            subject_person: None,
-            purpose: Some(
-                if settings.open {
-                    "collective_open"
-                } else {
-                    "collective_closed"
-                }
-                .to_string(),
-            ),
-            outcome: Outcome::Success,
-            ip: None,
-        })
-        .await?;
-    Ok(settings)
+    })
 }
 
 pub async fn history(ctx: &AppContext, p: &Principal) -> Result<Vec<SettingsChange>, ApplyError> {

@@ -298,10 +298,13 @@ pub async fn settings_submit(
         contact_mobile: first(&f, "contact_mobile").unwrap_or_default(),
         branches: branches.clone(),
     };
+    // With a question unanswered nothing is saved, but every other field is still checked and shown.
     let result = if page.problems.is_empty() {
         collective::save_settings(&state.ctx, &c.p, &input).await.map(|_| ())
     } else {
-        Err(ApplyError::Invalid(Vec::new()))
+        collective::checked_settings(&state.ctx, &c.p, &input)
+            .await
+            .and(Err(ApplyError::Invalid(Vec::new())))
     };
     match result {
         Ok(()) => Redirect::to("/entity?saved=1").into_response(),
