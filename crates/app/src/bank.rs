@@ -222,3 +222,9 @@ pub async fn report(
     }
     Ok((o, a, true))
 }
+
+/// The SLA report (SPEC §8, §10): current orders past their due date (30 days from submission) and not yet
+/// produced, by bank and district, as of today.
+pub async fn sla_report(ctx: &AppContext) -> Result<Vec<crate::ports::SlaRow>, StoreError> {
+    ctx.store.overdue_orders(ctx.clock.now().date_naive()).await
+}

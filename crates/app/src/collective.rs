@@ -419,3 +419,74 @@ pub async fn application(ctx: &AppContext, p: &Principal, id: &str) -> Result<Ap
         _ => Err(ApplyError::NotFound),
     }
 }
+
+/// A card the entity collected for an employee and still holds (SPEC §6.5).
+#[derive(Debug, Clone)]
+pub struct HeldCard {
+    pub application: Application,
+    pub delivered_at: chrono::DateTime<chrono::FixedOffset>,
+    pub status: sscard_domain::collective::ReturnStatus,
+}
+
+/// The cards the entity holds: each due for hand-out or return within 30 days of collection, or overdue.
+pub async fn held_cards(ctx: &AppContext, p: &Principal) -> Result<Vec<HeldCard>, ApplyError> {
+    let uscc = entity_of(p)?;
+    let today = ctx.clock.now().date_naive();
+    Ok(ctx
+        .store
+        .cards_at_entity(uscc)
+        .await?
+        .into_iter()
+        .map(|(application, delivered_at)| HeldCard {
+            status: sscard_domain::collective::ReturnStatus::of(delivered_at.date_naive(), today),
+            application,
+            delivered_at,
+        })
+        .collect())
+}
+
+/// Records that the entity handed the card to its holder (the application is collected), or returned it to
+/// the bank, where the holder collects it at the branch (and is told so by text).
+pub async fn settle_card(
+    ctx: &AppContext,
+    p: &Principal,
+    id: &str,
+    event: ApplicationEvent,
+) -> Result<Application, ApplyError> {
+    let a = application(ctx, p, id).await?;
+    // Only a card the entity holds is settled here (a branch pickup is recorded at the counter).
+    let refused = |from| {
+        ApplyError::Transition(sscard_domain::application::TransitionError {
+            from,
+            event,
+            expected: vec![ApplicationState::DeliveredToEntity],
+        })
+    };
+    if a.state != ApplicationState::DeliveredToEntity {
+        return Err(refused(a.state));
+    }
+    let to = a.state.apply(event).map_err(ApplyError::Transition)?;
+    let note = match event {
+        ApplicationEvent::Collect => "handed to the holder by the entity",
+        _ => "returned to the bank by the entity",
+    };
+    let record = ApplicationEventRecord {
+        at: ctx.clock.now(),
+        event,
+        from: Some(a.state),
+        to,
+        actor: p.account.id.clone(),
+        channel: p.channel,
+        note: Some(note.to_string()),
+    };
+    let notify = progress_sms(ctx, &a, to, None);
+    if !ctx
+        .store
+        .transition(&a.id, a.state, &record, None, None, notify.as_ref())
+        .await?
+    {
+        let now = ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)?;
+        return Err(refused(now.state));
+    }
+    ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)
+}

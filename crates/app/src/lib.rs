@@ -18,6 +18,7 @@
 //! - [`collective`]: employer collective application: the handler's settings, employees' confirmation,
 //!   batch submission, the employee list (SPEC §6).
 //! - [`bank`]: the bank interface: pulling production orders and reporting on them (SPEC §8).
+//! - [`counter`]: card pickup at a bank counter: find the holder's cards (audited), record the collection.
 //! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
 //! - [`sms`]: delivering the SMS outbox through a pluggable sender.
 //! - [`context`]: what every use case needs at hand: the store, the clock, the code tables, the calendar.
@@ -28,6 +29,7 @@ pub mod auth;
 pub mod bank;
 pub mod collective;
 pub mod context;
+pub mod counter;
 pub mod external;
 pub mod images;
 pub mod import;

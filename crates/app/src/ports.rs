@@ -446,6 +446,30 @@ pub trait OrderStore: Send + Sync {
     ) -> StoreResult<ReportWrite>;
     /// The cards a person holds, newest first.
     async fn cards_of(&self, holder: &IdNumber) -> StoreResult<Vec<sscard_domain::card::Card>>;
+    async fn card(&self, number: &str) -> StoreResult<Option<sscard_domain::card::Card>>;
+    /// Records a card's collection at the counter: moves the application (conditional on `from`) and, when
+    /// asked, activates the card's social-security function, atomically; `false` (nothing written) when the
+    /// application was no longer in `from`.
+    async fn collect_card(
+        &self,
+        application: &str,
+        from: ApplicationState,
+        event: &ApplicationEventRecord,
+        card: &str,
+        activate: bool,
+    ) -> StoreResult<bool>;
+    /// Current orders whose card is not produced yet and whose application was due before `today` (more than
+    /// 30 days since submission), counted by bank and by the issuing branch's district.
+    async fn overdue_orders(&self, today: chrono::NaiveDate) -> StoreResult<Vec<SlaRow>>;
+}
+
+/// One line of the SLA report: a bank, a district, how many of its orders are late, and the oldest due date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaRow {
+    pub bank: String,
+    pub district: String,
+    pub overdue: u64,
+    pub oldest_due: chrono::NaiveDate,
 }
 
 /// How a report was written.
@@ -606,6 +630,9 @@ pub trait CollectiveStore: Send + Sync {
     async fn collective_applications(&self, entity: &Uscc, ids: Option<&[String]>) -> StoreResult<Vec<Application>>;
     /// The employer the registry names for each of these people (absent: not an employee or not in it).
     async fn employers_of(&self, persons: &[IdNumber]) -> StoreResult<HashMap<String, Uscc>>;
+    /// The cards the entity collected and holds (applications `delivered_to_entity`), each with the time it
+    /// was delivered, longest held first.
+    async fn cards_at_entity(&self, entity: &Uscc) -> StoreResult<Vec<(Application, DateTime<FixedOffset>)>>;
     /// Submits the batch: all of it or nothing. `false` (nothing written) when any item was no longer
     /// `confirmed` when written.
     async fn submit_batch(&self, batch: &Batch) -> StoreResult<bool>;

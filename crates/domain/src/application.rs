@@ -53,6 +53,8 @@ pub enum ApplicationEvent {
     Withdraw,
     /// The applicant fixes a rejected application and submits it again.
     Resubmit,
+    /// The entity returns a card it could not hand out to the bank, where the holder collects it (SPEC §6.5).
+    ReturnToBank,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,6 +105,7 @@ impl ApplicationState {
                 S::Withdrawn,
             ),
             E::Resubmit => (&[S::Rejected], S::Submitted),
+            E::ReturnToBank => (&[S::DeliveredToEntity], S::ReadyForPickup),
         }
     }
 
@@ -198,6 +201,16 @@ mod tests {
         // A rejected collective application is fixed and confirmed again.
         assert_eq!(S::Rejected.apply(E::Confirm), Ok(S::Confirmed));
         assert!(S::Confirmed.is_editable() && !S::Submitted.is_editable());
+    }
+
+    #[test]
+    fn a_card_the_entity_holds_is_handed_out_or_returned_to_the_bank() {
+        assert_eq!(S::DeliveredToEntity.apply(E::Collect), Ok(S::Collected));
+        assert_eq!(S::DeliveredToEntity.apply(E::ReturnToBank), Ok(S::ReadyForPickup));
+        // Once returned, the holder collects it at the branch; nothing else can be returned.
+        assert_eq!(S::ReadyForPickup.apply(E::Collect), Ok(S::Collected));
+        assert!(S::ReadyForPickup.apply(E::ReturnToBank).is_err());
+        assert!(S::Mailed.apply(E::ReturnToBank).is_err());
     }
 
     #[test]
@@ -420,6 +433,7 @@ impl ApplicationEvent {
             ApplicationEvent::Reject => "reject",
             ApplicationEvent::Withdraw => "withdraw",
             ApplicationEvent::Resubmit => "resubmit",
+            ApplicationEvent::ReturnToBank => "return_to_bank",
         }
     }
 }
@@ -447,7 +461,7 @@ impl ApplicationState {
 }
 
 impl ApplicationEvent {
-    pub const ALL: [ApplicationEvent; 14] = [
+    pub const ALL: [ApplicationEvent; 15] = [
         ApplicationEvent::Start,
         ApplicationEvent::Submit,
         ApplicationEvent::Confirm,
@@ -462,6 +476,7 @@ impl ApplicationEvent {
         ApplicationEvent::Reject,
         ApplicationEvent::Withdraw,
         ApplicationEvent::Resubmit,
+        ApplicationEvent::ReturnToBank,
     ];
 
     pub fn parse(s: &str) -> Option<ApplicationEvent> {

@@ -50,6 +50,39 @@ impl CollectiveSettings {
     }
 }
 
+/// Days within which an entity returns to the bank a card it collected but could not hand out (handbook Q13).
+pub const RETURN_DAYS: i64 = 30;
+
+/// Where a card the entity holds stands against the return deadline (SPEC §6.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ReturnStatus {
+    /// To hand out, or to return by `return_by` (inclusive).
+    Due { return_by: chrono::NaiveDate },
+    /// Past `return_by`: return it to the bank now.
+    Overdue { return_by: chrono::NaiveDate },
+}
+
+impl ReturnStatus {
+    /// For a card the entity collected on `delivered_on`, seen on `today`.
+    pub fn of(delivered_on: chrono::NaiveDate, today: chrono::NaiveDate) -> ReturnStatus {
+        let return_by = delivered_on + chrono::Duration::days(RETURN_DAYS);
+        if today > return_by {
+            ReturnStatus::Overdue { return_by }
+        } else {
+            ReturnStatus::Due { return_by }
+        }
+    }
+    pub fn return_by(self) -> chrono::NaiveDate {
+        match self {
+            ReturnStatus::Due { return_by } | ReturnStatus::Overdue { return_by } => return_by,
+        }
+    }
+    pub fn is_overdue(self) -> bool {
+        matches!(self, ReturnStatus::Overdue { .. })
+    }
+}
+
 /// What a handler sees for one employee (职工申请情况, SPEC §6.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "String")]
@@ -338,6 +371,19 @@ mod tests {
             judge(&a, Some(&entity), &settings(true)).unwrap_err().code(),
             "collection_not_allowed"
         );
+    }
+
+    #[test]
+    fn a_collected_card_is_due_for_thirty_days_then_overdue() {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let delivered = d(11, 1);
+        assert_eq!(
+            ReturnStatus::of(delivered, d(11, 1)),
+            ReturnStatus::Due { return_by: d(12, 1) }
+        );
+        assert!(!ReturnStatus::of(delivered, d(12, 1)).is_overdue());
+        assert!(ReturnStatus::of(delivered, d(12, 2)).is_overdue());
+        assert_eq!(ReturnStatus::of(delivered, d(12, 2)).return_by(), d(12, 1));
     }
 
     #[test]

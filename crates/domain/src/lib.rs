@@ -12,6 +12,7 @@
 //! - [`audit`]: audit-log entries (SPEC §9).
 //! - [`eligibility`]: who may apply for their own card, by which route, and why not (SPEC §5.1).
 //! - [`collective`]: employer collective application: the entity's settings, employee statuses, why a batch skips someone (SPEC §6).
+//! - [`counter`]: card pickup at a bank counter: who may collect (the holder, or a minor's listed guardian).
 //! - [`minor`]: applying for a child: the guardian route, the child's ID type, the document matrix, the age limits (SPEC §5.3–5.4).
 //! - [`card`]: the card and the states of its functions (SPEC §7.1).
 //! - [`orders`]: production orders and the bank's reports on them (SPEC §8).
@@ -28,6 +29,7 @@ pub mod card;
 pub mod clock;
 pub mod codes;
 pub mod collective;
+pub mod counter;
 pub mod documents;
 pub mod eligibility;
 pub mod minor;

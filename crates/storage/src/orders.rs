@@ -186,6 +186,62 @@ macro_rules! impl_order_store {
                     .bind(holder.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
                 rows.into_iter().map($crate::orders::CardRow::into_domain).collect()
             }
+
+            async fn card(&self, number: &str) -> sscard_app::ports::StoreResult<Option<sscard_domain::card::Card>> {
+                let row: Option<$crate::orders::CardRow> = sqlx::query_as(
+                    "SELECT number, holder_id, generation, bank, branch, masked_account, issued_on, application_id, \
+                     social_security, financial FROM cards WHERE number = $1")
+                    .bind(number).fetch_optional(&self.pool).await.map_err($crate::db_err)?;
+                row.map($crate::orders::CardRow::into_domain).transpose()
+            }
+
+            async fn collect_card(&self, application: &str, from: sscard_domain::application::ApplicationState,
+                event: &sscard_domain::application::ApplicationEventRecord, card: &str, activate: bool)
+                -> sscard_app::ports::StoreResult<bool> {
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::db_err)?;
+                let r = sqlx::query("UPDATE applications SET state = $1, updated_ms = $2, \
+                                     open_person = CASE WHEN $1 IN ('collected', 'withdrawn') THEN NULL ELSE open_person END \
+                                     WHERE id = $3 AND state = $4")
+                    .bind(event.to.as_str()).bind($crate::accounts::ms(event.at)).bind(application).bind(from.as_str())
+                    .execute(&mut *tx).await.map_err($crate::db_err)?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                sqlx::query("INSERT INTO application_events (application_id, at_ms, event, from_state, to_state, actor, \
+                             channel, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(application).bind($crate::accounts::ms(event.at)).bind(event.event.as_str())
+                    .bind(event.from.map(|s| s.as_str())).bind(event.to.as_str()).bind(&event.actor)
+                    .bind(event.channel.as_str()).bind(&event.note)
+                    .execute(&mut *tx).await.map_err($crate::db_err)?;
+                if activate {
+                    sqlx::query("UPDATE cards SET social_security = 'active' WHERE number = $1 \
+                                 AND social_security = 'pending_activation'")
+                        .bind(card).execute(&mut *tx).await.map_err($crate::db_err)?;
+                }
+                tx.commit().await.map_err($crate::db_err)?;
+                Ok(true)
+            }
+
+            async fn overdue_orders(&self, today: chrono::NaiveDate)
+                -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::SlaRow>> {
+                let rows: Vec<(String, String, i64, chrono::NaiveDate)> = sqlx::query_as(
+                    "SELECT o.bank, COALESCE(b.district, '') AS district, COUNT(*) AS n, MIN(a.due_on) AS oldest \
+                     FROM production_orders o JOIN applications a ON a.id = o.application_id \
+                     LEFT JOIN branches b ON b.code = a.branch \
+                     WHERE NOT o.superseded AND a.state IN ('submitted', 'sent_to_bank', 'in_production') \
+                     AND a.due_on < $1 \
+                     GROUP BY o.bank, COALESCE(b.district, '') ORDER BY o.bank, district")
+                    .bind(today).fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                rows.into_iter()
+                    .map(|(bank, district, n, oldest_due)| Ok(sscard_app::ports::SlaRow {
+                        bank,
+                        district,
+                        overdue: u64::try_from(n)
+                            .map_err(|e| sscard_app::ports::StoreError::Corrupt(format!("count: {e}")))?,
+                        oldest_due,
+                    }))
+                    .collect()
+            }
         }
     };
 }

@@ -95,6 +95,8 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/admin/accounts", Access::Roles(ADMIN)),
     (Method::POST, "/api/v1/admin/clients", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/audit", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/reports/sla", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/reports/sla.csv", Access::Roles(ADMIN)),
     (Method::PUT, "/api/v1/admin/openings/{category}", Access::Roles(ADMIN)),
     (
         Method::POST,
@@ -148,6 +150,19 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/entity/employees.csv", Access::Roles(HANDLER)),
     (Method::GET, "/api/v1/entity/applications/{id}", Access::Roles(HANDLER)),
     (Method::POST, "/api/v1/entity/submissions", Access::Roles(HANDLER)),
+    (Method::GET, "/api/v1/entity/cards", Access::Roles(HANDLER)),
+    (Method::GET, "/api/v1/counter/cards", Access::Roles(&[Role::BankClerk])),
+    (
+        Method::POST,
+        "/api/v1/counter/cards/{number}/collect",
+        Access::Roles(&[Role::BankClerk]),
+    ),
+    (
+        Method::POST,
+        "/api/v1/entity/cards/{id}/handover",
+        Access::Roles(HANDLER),
+    ),
+    (Method::POST, "/api/v1/entity/cards/{id}/return", Access::Roles(HANDLER)),
     (
         Method::POST,
         "/api/v1/bank/orders/pull",
@@ -209,6 +224,8 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/entity/employees", Access::Roles(HANDLER)),
     (Method::GET, "/entity/employees.csv", Access::Roles(HANDLER)),
     (Method::POST, "/entity/submissions", Access::Roles(HANDLER)),
+    (Method::GET, "/entity/cards", Access::Roles(HANDLER)),
+    (Method::POST, "/entity/cards/{id}/{action}", Access::Roles(HANDLER)),
 ];
 
 pub fn rule(table: &[(Method, &str, Access)], method: &Method, path: &str) -> Option<Access> {

@@ -61,6 +61,8 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::POST, "/api/v1/admin/accounts", Expect::Roles(&[Admin])),
         (Method::POST, "/api/v1/admin/clients", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
+        (Method::GET, "/api/v1/admin/reports/sla", Expect::Roles(&[Admin])),
+        (Method::GET, "/api/v1/admin/reports/sla.csv", Expect::Roles(&[Admin])),
         (
             Method::PUT,
             "/api/v1/admin/openings/{category}",
@@ -160,6 +162,24 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
             "/api/v1/entity/submissions",
             Expect::Roles(&[EntityHandler]),
         ),
+        (Method::GET, "/api/v1/entity/cards", Expect::Roles(&[EntityHandler])),
+        // The clerk gives an ID number (here: the victim's, who holds no card of the bank): an empty list.
+        (Method::GET, "/api/v1/counter/cards", Expect::Roles(&[BankClerk])),
+        (
+            Method::POST,
+            "/api/v1/counter/cards/{number}/collect",
+            Expect::Roles(&[BankClerk]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/entity/cards/{id}/handover",
+            Expect::Roles(&[EntityHandler]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/entity/cards/{id}/return",
+            Expect::Roles(&[EntityHandler]),
+        ),
         (Method::POST, "/api/v1/bank/orders/pull", Expect::Roles(&[BankSystem])),
         // Another bank's order (here: one that does not exist) is "not found".
         (
@@ -236,8 +256,10 @@ both_engines!(every_role_against_every_route, |db: TestDb| async move {
                 .replace("{category}", "individual");
             let concrete = if path.contains("{id_number}") {
                 format!("{concrete}?purpose=counter_service")
+            } else if *path == "/api/v1/counter/cards" {
+                format!("{concrete}?id_number={victim_id}&purpose=counter_service")
             } else {
-                concrete
+                concrete.replace("{number}", "no-such-card")
             };
             let token = if *method == Method::POST && ends_session(method, path) {
                 spare[&format!("{who:?}")].clone()

@@ -18,6 +18,11 @@ use sscard_web::Mode;
 
 /// A complete application for bank 102, branch pickup, submitted; its id.
 async fn submitted(c: &Caller<'_>) -> String {
+    submitted_at(c, "102-0101").await
+}
+
+/// The same at another branch of bank 102.
+async fn submitted_at(c: &Caller<'_>, branch: &str) -> String {
     let (st, v) = c
         .post(
             "/api/v1/applications",
@@ -29,7 +34,7 @@ async fn submitted(c: &Caller<'_>) -> String {
     let (st, v) = c
         .patch(
             &app,
-            json!({"bank": "102", "branch": "102-0101", "collection": "branch_pickup", "occupation": "2"}),
+            json!({"bank": "102", "branch": branch, "collection": "branch_pickup", "occupation": "2"}),
         )
         .await;
     assert_eq!(st, 200, "{v}");
@@ -393,3 +398,185 @@ both_engines!(
         assert_eq!(st, 409);
     }
 );
+
+both_engines!(
+    the_sla_report_counts_late_orders_by_bank_and_district,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        let resident = caller(&s, As::Resident).await;
+        let other = Caller {
+            api: world::api(&s.base),
+            token: resident_as(&s, "victim1", &w.victim.0, &w.victim.1).await,
+            _s: &s,
+        };
+        submitted(&resident).await; // branch 102-0101, district 110101
+        submitted_at(&other, "102-0105").await; // district 110105
+        let admin = caller(&s, As::Role(Role::Admin)).await;
+        // Within 30 days nothing is late.
+        let (st, v) = admin.get("/api/v1/admin/reports/sla").await;
+        assert_eq!((st, v.as_array().map(Vec::len)), (200, Some(0)), "{v}");
+
+        // The bank produces the first card in time; 31 days on, only the other order is late.
+        let bank = caller(&s, As::Role(Role::BankSystem)).await;
+        let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+        let order = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id_number"] == w.me.0.as_str())
+            .map(|o| o["id"].as_str().unwrap().to_string())
+            .unwrap();
+        for body in [
+            json!({"status": "accepted"}),
+            json!({"status": "produced", "card_number": "J5000", "masked_account": "6222********5000"}),
+        ] {
+            let (st, v) = report(&bank, &order, body).await;
+            assert_eq!(st, 200, "{v}");
+        }
+        s.clock.advance(chrono::Duration::days(31));
+        // A fresh token: the first has long expired.
+        let admin = caller(&s, As::Role(Role::Admin)).await;
+        let (st, v) = admin.get("/api/v1/admin/reports/sla").await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(
+            v,
+            json!([{"bank": "102", "bank_name": "工商银行", "district": "110105", "district_name": "朝阳区",
+                "overdue": 1, "oldest_due": "2026-12-21"}])
+        );
+        let (st, csv) = admin
+            .api
+            .call(
+                reqwest::Method::GET,
+                "/api/v1/admin/reports/sla.csv",
+                Some(&admin.token),
+                None,
+            )
+            .await;
+        assert_eq!(st, 200);
+        assert_eq!(
+            csv,
+            "bank,bank_name,district,district_name,overdue,oldest_due\n102,工商银行,110105,朝阳区,1,2026-12-21\n"
+        );
+    }
+);
+
+both_engines!(a_bank_clerk_hands_over_a_card_at_the_counter, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let w = world::seed(&s.ctx).await;
+    let resident = caller(&s, As::Resident).await;
+    submitted(&resident).await; // branch pickup at 102-0101
+    let bank = caller(&s, As::Role(Role::BankSystem)).await;
+    let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+    let order = v[0]["id"].as_str().unwrap().to_string();
+    for body in [
+        json!({"status": "accepted"}),
+        json!({"status": "produced", "card_number": "J6000", "masked_account": "6222********6000"}),
+        json!({"status": "ready_for_pickup"}),
+    ] {
+        let (st, v) = report(&bank, &order, body).await;
+        assert_eq!(st, 200, "{v}");
+    }
+    let me = w.me.0.as_str();
+    let clerk = caller(&s, As::Role(Role::BankClerk)).await; // bank 102, branch 102-0101
+
+    // A purpose is required; with it, the read is audited and the holder's card of this bank is found.
+    let (st, v) = clerk.get(&format!("/api/v1/counter/cards?id_number={me}")).await;
+    assert_eq!(
+        (st, field_codes(&v)),
+        (422, vec![("purpose".into(), "purpose_required".into())]),
+        "{v}"
+    );
+    let (st, v) = clerk
+        .get(&format!("/api/v1/counter/cards?id_number={me}&purpose=counter_service"))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(
+        (
+            v[0]["number"].as_str(),
+            v[0]["state"].as_str(),
+            v[0]["social_security"].as_str()
+        ),
+        (Some("J6000"), Some("ready_for_pickup"), Some("pending_activation"))
+    );
+
+    // Another bank's clerk finds nothing and can record nothing.
+    sscard_app::accounts::create_account(
+        &s.ctx,
+        None,
+        AccountKind::BankClerk {
+            bank: "105".into(),
+            branch: "105-0105".into(),
+        },
+        Username::parse("clerk105").unwrap(),
+        "clerk105",
+        PASSWORD,
+        &sscard_app::auth::Meta::default(),
+    )
+    .await
+    .unwrap();
+    let api = world::api(&s.base);
+    let (_, t) = api.login("clerk105", PASSWORD).await;
+    let other = Caller {
+        api,
+        token: t["access_token"].as_str().unwrap().to_string(),
+        _s: &s,
+    };
+    let (_, v) = other
+        .get(&format!("/api/v1/counter/cards?id_number={me}&purpose=counter_service"))
+        .await;
+    assert_eq!(v.as_array().map(Vec::len), Some(0), "{v}");
+    let collect = |body: Value| async move { (body, "/api/v1/counter/cards/J6000/collect") };
+    let (body, path) = collect(json!({"identity_checked": true, "collector": "holder"})).await;
+    let (st, _) = other.post(path, body).await;
+    assert_eq!(st, 404);
+
+    // Identity unchecked, or a "guardian" for an adult: refused, nothing changes.
+    let (st, v) = clerk
+        .post(path, json!({"identity_checked": false, "collector": "holder"}))
+        .await;
+    assert_eq!(
+        (st, field_codes(&v)),
+        (422, vec![("identity_checked".into(), "identity_check_required".into())])
+    );
+    let (st, v) = clerk
+        .post(
+            path,
+            json!({"identity_checked": true, "collector": "guardian", "guardian_id_number": w.victim.0.as_str()}),
+        )
+        .await;
+    assert_eq!(
+        (st, field_codes(&v)),
+        (422, vec![("collector".into(), "holder_must_collect".into())])
+    );
+    let card = s.ctx.store.card("J6000").await.unwrap().unwrap();
+    let a = s.ctx.store.application(&card.application).await.unwrap().unwrap();
+    assert_eq!(a.state.as_str(), "ready_for_pickup");
+
+    // The holder collects it and asks for the social-security function to be activated.
+    let (st, v) = clerk
+        .post(
+            path,
+            json!({"identity_checked": true, "collector": "holder", "activate": true}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        (v["state"].as_str(), v["social_security"].as_str()),
+        (Some("collected"), Some("active"))
+    );
+    let (st, v) = clerk
+        .post(path, json!({"identity_checked": true, "collector": "holder"}))
+        .await;
+    assert_eq!((st, v["code"].as_str()), (409, Some("not_allowed_now")), "{v}");
+    let last = s.ctx.store.events(&card.application).await.unwrap().pop().unwrap();
+    assert_eq!((last.event.as_str(), last.channel.as_str()), ("collect", "bank_outlet"));
+
+    // The holder sees the card active, and who read their data and why.
+    let (_, v) = resident.get("/api/v1/me/cards").await;
+    assert_eq!(v[0]["social_security"], "active", "{v}");
+    let (_, v) = resident.get("/api/v1/me/access-log").await;
+    let log = v.to_string();
+    assert!(log.contains("counter_service") && log.contains("102/102-0101"), "{log}");
+});

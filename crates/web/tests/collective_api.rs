@@ -567,3 +567,117 @@ both_engines!(concurrent_batches_submit_each_employee_once, |db: TestDb| async m
         assert_eq!(submits, 1);
     }
 });
+
+both_engines!(
+    cards_the_entity_collects_are_handed_out_or_returned,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        let second = (id(1990, 1, 2, 55), "钱工".to_string());
+        registry(&s, &[employee_row(&second.0, &second.1, &w.entity)]).await;
+        let handler = caller(&s, As::Role(Role::EntityHandler)).await;
+        assert_eq!(put_settings(&handler, settings(true, true, &["102-0101"])).await.0, 200);
+        let mut apps = Vec::new();
+        for (n, (person, name)) in [(&w.employee.0, &w.employee.1), (&second.0, &second.1)]
+            .into_iter()
+            .enumerate()
+        {
+            let e = Caller {
+                api: world::api(&s.base),
+                token: resident_as(&s, &format!("employee{n}"), person, name).await,
+                _s: &s,
+            };
+            let app = complete_draft(&e, "employer_collection").await;
+            assert_eq!(confirm(&e, &app).await.0, 200);
+            apps.push(app);
+        }
+        let (st, v) = handler
+            .post("/api/v1/entity/submissions", json!({"all_confirmed": true}))
+            .await;
+        assert_eq!((st, submitted_ids(&v).len()), (200, 2), "{v}");
+
+        // The bank makes both cards and delivers them to the entity.
+        let bank = caller(&s, As::Role(Role::BankSystem)).await;
+        let (st, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+        assert_eq!(st, 200, "{v}");
+        let orders: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(orders.len(), 2);
+        for (i, order) in orders.iter().enumerate() {
+            for body in [
+                json!({"status": "accepted"}),
+                json!({"status": "produced", "card_number": format!("J900{i}"), "masked_account": format!("6222********000{i}")}),
+                json!({"status": "delivered_to_entity"}),
+            ] {
+                let (st, v) = bank.post(&format!("/api/v1/bank/orders/{order}/reports"), body).await;
+                assert_eq!(st, 200, "{v}");
+            }
+        }
+
+        // The entity holds both, due within 30 days of collection.
+        let (st, v) = handler.get("/api/v1/entity/cards").await;
+        assert_eq!(st, 200, "{v}");
+        let held = v.as_array().unwrap();
+        assert_eq!(held.len(), 2, "{v}");
+        assert!(
+            held.iter()
+                .all(|c| c["overdue"] == false && c["return_by"] == "2026-12-21"),
+            "{v}"
+        );
+        assert!(held
+            .iter()
+            .all(|c| c["id_number"].as_str().unwrap().contains("**********")));
+
+        // Another entity sees none of them and cannot settle them.
+        let (_b, handler_b) = entity_b(&s).await;
+        let (_, v) = handler_b.get("/api/v1/entity/cards").await;
+        assert_eq!(v.as_array().unwrap().len(), 0);
+        let (st, _) = handler_b
+            .post(&format!("/api/v1/entity/cards/{}/handover", apps[0]), json!({}))
+            .await;
+        assert_eq!(st, 404);
+        assert_eq!(state_of(&s, &apps[0]).await, "delivered_to_entity");
+
+        // Thirty-one days later both are overdue.
+        s.clock.advance(chrono::Duration::days(31));
+        // A fresh token: the first has long expired.
+        let handler = caller(&s, As::Role(Role::EntityHandler)).await;
+        let (_, v) = handler.get("/api/v1/entity/cards").await;
+        assert!(v.as_array().unwrap().iter().all(|c| c["overdue"] == true), "{v}");
+
+        // One is handed to its holder: collected, and their 我的办事 says so.
+        let (st, v) = handler
+            .post(&format!("/api/v1/entity/cards/{}/handover", apps[0]), json!({}))
+            .await;
+        assert_eq!((st, v["state"].as_str()), (200, Some("collected")), "{v}");
+        let api = world::api(&s.base);
+        let (_, t) = api.login("employee0", PASSWORD).await;
+        let employee = Caller {
+            api,
+            token: t["access_token"].as_str().unwrap().to_string(),
+            _s: &s,
+        };
+        let (_, v) = employee.get(&format!("/api/v1/applications/{}", apps[0])).await;
+        assert_eq!(v["state"], "collected", "{v}");
+        let (st, v) = handler
+            .post(&format!("/api/v1/entity/cards/{}/handover", apps[0]), json!({}))
+            .await;
+        assert_eq!((st, v["code"].as_str()), (409, Some("not_allowed_now")), "{v}");
+
+        // The other is returned to the bank: ready for pickup at the branch, and the holder is told by text.
+        let sms_before = s.ctx.store.pending_sms().await.unwrap();
+        let (st, v) = handler
+            .post(&format!("/api/v1/entity/cards/{}/return", apps[1]), json!({}))
+            .await;
+        assert_eq!((st, v["state"].as_str()), (200, Some("ready_for_pickup")), "{v}");
+        assert_eq!(s.ctx.store.pending_sms().await.unwrap(), sms_before + 1);
+        let last = s.ctx.store.events(&apps[1]).await.unwrap().pop().unwrap();
+        assert_eq!(last.event.as_str(), "return_to_bank");
+        let (_, v) = handler.get("/api/v1/entity/cards").await;
+        assert_eq!(v.as_array().unwrap().len(), 0, "{v}");
+    }
+);

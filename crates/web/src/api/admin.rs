@@ -196,3 +196,70 @@ pub async fn audit(
             .collect(),
     ))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct SlaLine {
+    #[schema(example = "102")]
+    pub bank: String,
+    pub bank_name: String,
+    /// The issuing branch's district (GB/T 2260).
+    #[schema(example = "110105")]
+    pub district: String,
+    pub district_name: String,
+    /// Orders not produced within 30 days of submission.
+    pub overdue: u64,
+    /// The earliest due date among them.
+    pub oldest_due: String,
+}
+
+fn sla_lines(state: &AppState, rows: Vec<sscard_app::ports::SlaRow>) -> Vec<SlaLine> {
+    let codes = &state.ctx.codes;
+    rows.into_iter()
+        .map(|r| SlaLine {
+            bank_name: codes.bank(&r.bank).map(|b| b.name_zh.clone()).unwrap_or_default(),
+            district_name: codes
+                .district(&r.district)
+                .map(|d| d.name_zh.clone())
+                .unwrap_or_default(),
+            bank: r.bank,
+            district: r.district,
+            overdue: r.overdue,
+            oldest_due: r.oldest_due.to_string(),
+        })
+        .collect()
+}
+
+/// The SLA report: orders past 30 days from submission whose card is not produced yet, by bank and by the
+/// issuing branch's district.
+#[utoipa::path(get, path = "/api/v1/admin/reports/sla", operation_id = "sla_report", tag = "admin",
+    security(("bearer" = [])), responses((status = 200, body = [SlaLine]), (status = 403, body = Problem)))]
+pub async fn sla(State(state): State<AppState>) -> Result<Json<Vec<SlaLine>>, ApiError> {
+    let rows = sscard_app::bank::sla_report(&state.ctx).await?;
+    Ok(Json(sla_lines(&state, rows)))
+}
+
+/// The SLA report as a CSV file (UTF-8).
+#[utoipa::path(get, path = "/api/v1/admin/reports/sla.csv", operation_id = "sla_report_csv", tag = "admin",
+    security(("bearer" = [])), responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem)))]
+pub async fn sla_csv(State(state): State<AppState>) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let rows = sscard_app::bank::sla_report(&state.ctx).await?;
+    let mut out = String::from("bank,bank_name,district,district_name,overdue,oldest_due\n");
+    for l in sla_lines(&state, rows) {
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            l.bank, l.bank_name, l.district, l.district_name, l.overdue, l.oldest_due
+        ));
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"sla.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sscard_app::collective::{self, BatchLine, Selection, SettingsIn};
 use sscard_app::ports::{EmployeeQuery, EmployeeRow};
+use sscard_domain::application::ApplicationEvent;
 use sscard_domain::collective::{CollectiveSettings, EmployeeStatus};
 use utoipa::{IntoParams, ToSchema};
 
@@ -396,4 +397,86 @@ pub async fn confirm(
 ) -> Result<Json<ApplicationView>, ApiError> {
     let a = collective::confirm(&state.ctx, &p, &id, body.commitment, body.confirm).await?;
     Ok(Json(view(&state, &a, p.channel).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HeldCardView {
+    pub application: String,
+    pub reference: String,
+    pub name: String,
+    /// Masked.
+    pub id_number: String,
+    /// When the bank delivered it to the entity.
+    pub delivered_at: String,
+    /// Hand it out or return it to the bank by this date (30 days after collection).
+    pub return_by: String,
+    pub overdue: bool,
+}
+
+/// 单位代领: the cards the entity collected and has not yet handed out or returned, longest held first, each
+/// with its return-by date (30 days after collection) and whether it is overdue.
+#[utoipa::path(get, path = "/api/v1/entity/cards", operation_id = "entity_cards", tag = "employer",
+    security(("bearer" = [])), responses((status = 200, body = [HeldCardView]), (status = 403, body = Problem)))]
+pub async fn held_cards(State(state): State<AppState>, Authed(p): Authed) -> Result<Json<Vec<HeldCardView>>, ApiError> {
+    let cards = collective::held_cards(&state.ctx, &p).await?;
+    let mut out = Vec::with_capacity(cards.len());
+    for c in cards {
+        let name = state
+            .ctx
+            .store
+            .person(&c.application.person)
+            .await?
+            .map(|p| p.name.as_str().to_string())
+            .unwrap_or_default();
+        out.push(HeldCardView {
+            application: c.application.id.clone(),
+            reference: c.application.reference.clone(),
+            name,
+            id_number: c.application.person.masked(),
+            delivered_at: c.delivered_at.to_rfc3339(),
+            return_by: c.status.return_by().to_string(),
+            overdue: c.status.is_overdue(),
+        });
+    }
+    Ok(Json(out))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SettledView {
+    pub application: String,
+    #[schema(example = "collected")]
+    pub state: String,
+}
+
+/// The entity handed the card to its holder: the application is collected.
+#[utoipa::path(post, path = "/api/v1/entity/cards/{id}/handover", operation_id = "hand_over_card", tag = "employer",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = SettledView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn hand_over(
+    State(state): State<AppState>,
+    Authed(p): Authed,
+    Path(id): Path<String>,
+) -> Result<Json<SettledView>, ApiError> {
+    let a = collective::settle_card(&state.ctx, &p, &id, ApplicationEvent::Collect).await?;
+    Ok(Json(SettledView {
+        application: a.id,
+        state: a.state.as_str().into(),
+    }))
+}
+
+/// The entity returned a card it could not hand out to the bank: the holder collects it at the branch and is
+/// told so by text.
+#[utoipa::path(post, path = "/api/v1/entity/cards/{id}/return", operation_id = "return_card", tag = "employer",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = SettledView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn return_card(
+    State(state): State<AppState>,
+    Authed(p): Authed,
+    Path(id): Path<String>,
+) -> Result<Json<SettledView>, ApiError> {
+    let a = collective::settle_card(&state.ctx, &p, &id, ApplicationEvent::ReturnToBank).await?;
+    Ok(Json(SettledView {
+        application: a.id,
+        state: a.state.as_str().into(),
+    }))
 }

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod auth;
 pub mod bank;
 pub mod collective;
+pub mod counter;
 pub mod me;
 pub mod minors;
 pub mod ops;
@@ -41,6 +42,8 @@ use crate::state::AppState;
                                            child, confirms the relationship, answers the ID questions; my children"),
         (name = "employer", description = "Employer collective application (SPEC §6), for entity handlers: \
                                            settings, the employee list, batch submission"),
+        (name = "counter", description = "Counter services for bank clerks: find a holder's cards, record their \
+                                          collection at the branch"),
         (name = "bank", description = "The bank interface (SPEC §8), for bank systems: pull production orders, \
                                        report on each"),
         (name = "admin", description = "Accounts, API clients, category openings and the audit log (admin only)")
@@ -89,6 +92,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::create_account))
         .routes(routes!(admin::create_client))
         .routes(routes!(admin::audit))
+        .routes(routes!(admin::sla))
+        .routes(routes!(admin::sla_csv))
         .routes(routes!(applications::eligibility))
         .routes(routes!(applications::start, applications::list))
         .routes(routes!(applications::get_one, applications::update))
@@ -109,6 +114,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(collective::export))
         .routes(routes!(collective::application))
         .routes(routes!(collective::submit))
+        .routes(routes!(collective::held_cards))
+        .routes(routes!(collective::hand_over))
+        .routes(routes!(collective::return_card))
+        .routes(routes!(counter::find))
+        .routes(routes!(counter::collect))
         .routes(routes!(bank::pull))
         .routes(routes!(bank::get_order))
         .routes(routes!(bank::report))

@@ -50,6 +50,17 @@ struct CountRow {
 }
 
 #[derive(Serialize, Clone)]
+struct HeldRow {
+    application: String,
+    name: String,
+    id_number: String,
+    reference: String,
+    delivered_on: String,
+    return_by: String,
+    overdue: bool,
+}
+
+#[derive(Serialize, Clone)]
 struct BatchLineRow {
     id_number: String,
     reference: String,
@@ -80,6 +91,7 @@ struct EntityPage {
     skipped: Vec<BatchLineRow>,
     due_on: String,
     notice: Option<String>,
+    held: Vec<HeldRow>,
 }
 
 struct Ctx<'a> {
@@ -464,6 +476,75 @@ pub async fn submit(
             page.problems
                 .add(&state, c.prefs.lang, &ApiError::from(e), "applications");
             c.show("entity_submitted.html", StatusCode::BAD_REQUEST, page).await
+        }
+    }
+}
+
+/// 单位代领: the cards the entity holds, each to hand out or return to the bank within 30 days.
+pub async fn cards_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let mut page = EntityPage::default();
+    if let Err(r) = held(&c, &mut page).await {
+        return r;
+    }
+    c.show("entity_cards.html", StatusCode::OK, page).await
+}
+
+async fn held(c: &Ctx<'_>, page: &mut EntityPage) -> Result<(), Response> {
+    let cards = collective::held_cards(&c.state.ctx, &c.p)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    for h in cards {
+        let name = c
+            .state
+            .ctx
+            .store
+            .person(&h.application.person)
+            .await
+            .map_err(|e| ApiError::from(e).into_response())?
+            .map(|p| p.name.as_str().to_string())
+            .unwrap_or_default();
+        page.held.push(HeldRow {
+            application: h.application.id.clone(),
+            name,
+            id_number: h.application.person.masked(),
+            reference: h.application.reference.clone(),
+            delivered_on: h.delivered_at.date_naive().to_string(),
+            return_by: h.status.return_by().to_string(),
+            overdue: h.status.is_overdue(),
+        });
+    }
+    Ok(())
+}
+
+/// Records a hand-out (`handover`) or a return to the bank (`return`), then shows the list again.
+pub async fn settle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    axum::extract::Path((id, action)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let event = match action.as_str() {
+        "handover" => sscard_domain::application::ApplicationEvent::Collect,
+        "return" => sscard_domain::application::ApplicationEvent::ReturnToBank,
+        _ => return super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await,
+    };
+    match collective::settle_card(&state.ctx, &c.p, &id, event).await {
+        Ok(_) => Redirect::to(&format!("/entity/cards?done={action}")).into_response(),
+        Err(ApplyError::NotFound) => super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await,
+        Err(e) => {
+            let mut page = EntityPage::default();
+            page.problems.add(&state, c.prefs.lang, &ApiError::from(e), "cards");
+            if let Err(r) = held(&c, &mut page).await {
+                return r;
+            }
+            c.show("entity_cards.html", StatusCode::CONFLICT, page).await
         }
     }
 }

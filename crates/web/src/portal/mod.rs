@@ -68,6 +68,8 @@ pub fn router() -> Router<AppState> {
         .route("/entity/employees", get(entity_pages::employees_page))
         .route("/entity/employees.csv", get(entity_pages::export))
         .route("/entity/submissions", post(entity_pages::submit))
+        .route("/entity/cards", get(entity_pages::cards_page))
+        .route("/entity/cards/{id}/{action}", post(entity_pages::settle))
 }
 
 /// Templates compiled into the binary.
