@@ -56,13 +56,17 @@ pub async fn pull(
         .store
         .pull_orders(bank, limit, ctx.clock.now(), &p.account.id)
         .await?;
+    let ids: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
+    let mut apps: std::collections::HashMap<String, Application> = ctx
+        .store
+        .order_applications(&ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id.clone(), a))
+        .collect();
     let mut out = Vec::with_capacity(orders.len());
     for o in orders {
-        let a = ctx
-            .store
-            .application(&o.application)
-            .await?
-            .ok_or(BankError::NotFound)?;
+        let a = apps.remove(&o.application).ok_or(BankError::NotFound)?;
         out.push((o, a));
     }
     Ok(out)

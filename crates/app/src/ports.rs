@@ -431,6 +431,8 @@ pub trait OrderStore: Send + Sync {
         actor: &str,
     ) -> StoreResult<Vec<ProductionOrder>>;
     async fn order(&self, id: &str) -> StoreResult<Option<ProductionOrder>>;
+    /// The applications of these orders, in two queries whatever their number (a pull hands out hundreds).
+    async fn order_applications(&self, orders: &[String]) -> StoreResult<Vec<Application>>;
     /// An application's orders: the replaced ones first, the current one last.
     async fn orders_of_application(&self, application: &str) -> StoreResult<Vec<ProductionOrder>>;
     /// Moves the order's application from `from` as `event` says, records the details and creates the card

@@ -89,6 +89,9 @@ enum Command {
         #[arg(long)]
         entity: Option<String>,
     },
+    /// Simulate a cooperative bank's production system against a running sscard, over its bank interface
+    /// (docs/bank-interface.md): pull new orders, accept (or reject some), produce, deliver.
+    BankSim(BankSimArgs),
     /// Register a channel's API client; prints its secret once.
     Client {
         #[arg(long)]
@@ -98,6 +101,65 @@ enum Command {
         #[arg(long, value_parser = ["jingtong", "minsheng", "wechat_official", "web"])]
         channel: String,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct BankSimArgs {
+    /// sscard's base URL.
+    #[arg(long, env = "SSCARD_BANK_SIM_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// The bank system's account (demo: `demo-bank-system`).
+    #[arg(long, env = "SSCARD_BANK_SIM_CLIENT_ID")]
+    client_id: String,
+    #[arg(long, env = "SSCARD_BANK_SIM_SECRET", hide_env_values = true)]
+    secret: String,
+    /// Share of orders rejected (0–1).
+    #[arg(long, default_value_t = 0.0)]
+    reject_rate: f64,
+    /// Pause between one order's reports, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    step_delay_ms: u64,
+    /// Orders per pull (1–500).
+    #[arg(long, default_value_t = 100)]
+    page: u32,
+    /// Orders worked on at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Also report mailed cards as collected (the courier's proof of delivery).
+    #[arg(long)]
+    deliver_mail: bool,
+    /// Keep polling every this many seconds instead of stopping when no order is left.
+    #[arg(long)]
+    watch_secs: Option<u64>,
+    /// The first card number's serial.
+    #[arg(long, default_value_t = 1)]
+    first_serial: u64,
+}
+
+async fn bank_sim(a: &BankSimArgs) -> anyhow::Result<()> {
+    use sscard_gateways::bank_sim::{BankSim, BankSimConfig};
+    let sim = BankSim::new(BankSimConfig {
+        base_url: a.url.clone(),
+        client_id: a.client_id.clone(),
+        secret: a.secret.clone(),
+        reject_rate: a.reject_rate,
+        step_delay: std::time::Duration::from_millis(a.step_delay_ms),
+        page: a.page,
+        concurrency: a.concurrency,
+        deliver_mail: a.deliver_mail,
+        first_serial: a.first_serial,
+    })?;
+    loop {
+        let s = sim.drain().await?;
+        println!(
+            "pulled {}, rejected {}, produced {}, mailed {}, ready for pickup {}, delivered to entity {}, collected {} ({} reports)",
+            s.pulled, s.rejected, s.produced, s.mailed, s.ready_for_pickup, s.delivered_to_entity, s.collected, s.reports
+        );
+        match a.watch_secs {
+            Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,
+            None => return Ok(()),
+        }
+    }
 }
 
 /// Options of `serve` (also the default command, hence global).
@@ -407,6 +469,7 @@ async fn main() -> anyhow::Result<()> {
             println!("secret (shown once): {secret}");
             Ok(())
         }
+        Some(Command::BankSim(args)) => bank_sim(args).await,
         Some(Command::Openapi) => {
             println!("{}", sscard_web::api::openapi().to_pretty_json()?);
             Ok(())

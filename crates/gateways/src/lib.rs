@@ -2,10 +2,12 @@
 //! (`docs/face-verifier.md`, `docs/sms-gateway.md`, OpenID Connect) and has a test server speaking the same
 //! protocol over real HTTP; production refuses the test doubles.
 //!
+//! - [`bank_sim`]: `sscard bank-sim`, a bank's production system simulated over sscard's own bank interface.
 //! - [`face`]: the real-name face verifier over HTTP.
 //! - [`sms`]: SMS senders: a file sink (demo and tests) and an HTTP gateway (production).
 //! - [`oidc`]: OpenID Connect login (authorisation code + PKCE) with configured providers.
 
+pub mod bank_sim;
 pub mod face;
 pub mod oidc;
 pub mod sms;

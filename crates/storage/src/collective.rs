@@ -114,6 +114,29 @@ pub(crate) fn like_prefix(s: &str) -> String {
     out
 }
 
+/// Applications read without their documents, and their documents read in one query beside them.
+pub(crate) fn with_documents(
+    rows: Vec<crate::applications::ApplicationRow>,
+    docs: Vec<(String, String, String, String, i64)>,
+) -> Result<Vec<sscard_domain::application::Application>, StoreError> {
+    let mut by_app: std::collections::HashMap<String, Vec<crate::applications::DocumentRow>> =
+        std::collections::HashMap::new();
+    for (app, kind, hash, media_type, bytes) in docs {
+        by_app.entry(app).or_default().push(crate::applications::DocumentRow {
+            kind,
+            hash,
+            media_type,
+            bytes,
+        });
+    }
+    rows.into_iter()
+        .map(|r| {
+            let d = crate::applications::documents(by_app.remove(&r.id).unwrap_or_default())?;
+            r.into_domain(d)
+        })
+        .collect()
+}
+
 /// The batch's items as the JSON array both engines' set-based writes read.
 pub(crate) fn batch_json(b: &Batch) -> String {
     let items: Vec<serde_json::Value> = b
@@ -259,10 +282,19 @@ macro_rules! impl_collective_store {
                             .fetch_all(&self.pool).await.map_err($crate::db_err)?
                     }
                     None => {
-                        let sql = Self::application_select(
-                            "WHERE employer_uscc = $1 AND state = 'confirmed' ORDER BY person_id");
-                        sqlx::query_as(&sql).bind(entity.as_str())
-                            .fetch_all(&self.pool).await.map_err($crate::db_err)?
+                        // Every confirmed one, for a batch of thousands: the documents in one query beside the
+                        // rows rather than one JSON aggregate per row.
+                        let sql = format!("SELECT {}, '[]' AS docs FROM applications a \
+                                           WHERE employer_uscc = $1 AND state = 'confirmed' ORDER BY person_id",
+                                          $crate::applications::APPLICATION_COLUMNS);
+                        let rows: Vec<$crate::applications::ApplicationRow> = sqlx::query_as(&sql)
+                            .bind(entity.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                        let docs: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+                            "SELECT d.application_id, d.kind, d.hash, d.media_type, d.bytes FROM application_documents d \
+                             JOIN applications a ON a.id = d.application_id \
+                             WHERE a.employer_uscc = $1 AND a.state = 'confirmed'")
+                            .bind(entity.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                        return $crate::collective::with_documents(rows, docs);
                     }
                 };
                 rows.into_iter().map($crate::applications::ApplicationRow::into_domain_with_docs).collect()

@@ -80,7 +80,8 @@ macro_rules! impl_order_store {
     // (PostgreSQL `FOR UPDATE OF o SKIP LOCKED`; SQLite serialises writers and needs none).
     // `$begin`: how a read-then-write transaction starts (SQLite `BEGIN IMMEDIATE` takes the write lock up
     // front, so a concurrent writer waits for it instead of failing the lock upgrade half-way).
-    ($store:ty, $lock:expr, $begin:expr) => {
+    // `$in_json`: the engine's `IN` list over a JSON array of strings bound as text, `{}` for the placeholder.
+    ($store:ty, $lock:expr, $begin:expr, $in_json:literal) => {
         #[async_trait::async_trait]
         impl sscard_app::ports::OrderStore for $store {
             async fn pull_orders(&self, bank: &str, limit: u32, at: chrono::DateTime<chrono::FixedOffset>, actor: &str)
@@ -185,6 +186,22 @@ macro_rules! impl_order_store {
                      social_security, financial FROM cards WHERE holder_id = $1 ORDER BY issued_on DESC, number")
                     .bind(holder.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
                 rows.into_iter().map($crate::orders::CardRow::into_domain).collect()
+            }
+
+            async fn order_applications(&self, orders: &[String])
+                -> sscard_app::ports::StoreResult<Vec<sscard_domain::application::Application>> {
+                let json = serde_json::to_string(orders)
+                    .map_err(|e| sscard_app::ports::StoreError::Database(format!("id list: {e}")))?;
+                let of_orders = format!("(SELECT application_id FROM production_orders WHERE id {})", format!($in_json, "$1"));
+                let sql = format!("SELECT {}, '[]' AS docs FROM applications a WHERE a.id IN {of_orders}",
+                                  $crate::applications::APPLICATION_COLUMNS);
+                let rows: Vec<$crate::applications::ApplicationRow> = sqlx::query_as(&sql)
+                    .bind(&json).fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                let docs: Vec<(String, String, String, String, i64)> = sqlx::query_as(&format!(
+                    "SELECT d.application_id, d.kind, d.hash, d.media_type, d.bytes FROM application_documents d \
+                     WHERE d.application_id IN {of_orders}"))
+                    .bind(&json).fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                $crate::collective::with_documents(rows, docs)
             }
 
             async fn card(&self, number: &str) -> sscard_app::ports::StoreResult<Option<sscard_domain::card::Card>> {

@@ -264,7 +264,12 @@ impl_application_store!(
     "(SELECT COALESCE(json_agg(json_build_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, 'bytes', d.bytes)), '[]')::text FROM application_documents d WHERE d.application_id = a.id)"
 );
 
-impl_order_store!(PgStore, " FOR UPDATE OF o SKIP LOCKED", "BEGIN");
+impl_order_store!(
+    PgStore,
+    " FOR UPDATE OF o SKIP LOCKED",
+    "BEGIN",
+    "IN (SELECT json_array_elements_text({}::json))"
+);
 
 impl_collective_store!(PgStore, "IN (SELECT json_array_elements_text({}::json))");
 

@@ -79,7 +79,12 @@ impl_application_store!(
     "(SELECT COALESCE(json_group_array(json_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, 'bytes', d.bytes)), '[]') FROM application_documents d WHERE d.application_id = a.id)"
 );
 
-impl_order_store!(SqliteStore, "", "BEGIN IMMEDIATE");
+impl_order_store!(
+    SqliteStore,
+    "",
+    "BEGIN IMMEDIATE",
+    "IN (SELECT value FROM json_each({}))"
+);
 
 impl_collective_store!(SqliteStore, "IN (SELECT value FROM json_each({}))");
 

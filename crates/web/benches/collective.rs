@@ -220,6 +220,38 @@ fn main() {
         tokio::spawn(sscard_web::serve(listener, state, std::future::pending()));
         let http = reqwest::Client::new();
 
+        if std::env::var("SSCARD_BENCH_BREAKDOWN").is_ok_and(|v| v == "1") {
+            // Each part of the batch alone (diagnosis only).
+            reset(&pool, &entity).await;
+            let u = Uscc::parse(&entity).unwrap();
+            let t = Instant::now();
+            let found = ctx.store.collective_applications(&u, None).await.unwrap();
+            let load = t.elapsed();
+            let persons: Vec<IdNumber> = found.iter().map(|a| a.person.clone()).collect();
+            let t = Instant::now();
+            ctx.store.employers_of(&persons).await.unwrap();
+            let employers = t.elapsed();
+            let now = ctx.clock.now();
+            let items: Vec<sscard_app::ports::BatchItem> = found
+                .iter()
+                .map(|a| sscard_app::ports::BatchItem {
+                    application: a.id.clone(),
+                    order: NewOrder { id: format!("x-{}", a.id), bank: "102".into() },
+                    notify: Some(sscard_app::ports::SmsMessage {
+                        id: format!("s-{}", a.id),
+                        mobile: Mobile::parse("13900001234").unwrap(),
+                        body: "bench".into(),
+                        created_at: now,
+                        attempts: 0,
+                    }),
+                })
+                .collect();
+            let b = sscard_app::ports::Batch { at: now, due_on: now.date_naive(), actor: handler.id.clone(), channel: Channel::Web, items };
+            let t = Instant::now();
+            assert!(ctx.store.submit_batch(&b).await.unwrap());
+            let write = t.elapsed();
+            println!("breakdown: load {load:?}, employers {employers:?}, write {write:?}");
+        }
         let (mut batched, mut copied, mut committed) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..rounds {
             // The baseline: one INSERT … SELECT of the same rows.

@@ -175,6 +175,11 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     ),
     (
         Method::POST,
+        "/api/v1/bank/orders/pull.csv",
+        Access::Roles(&[Role::BankSystem]),
+    ),
+    (
+        Method::POST,
         "/api/v1/bank/orders/{id}/reports",
         Access::Roles(&[Role::BankSystem]),
     ),

@@ -181,6 +181,11 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
             Expect::Roles(&[EntityHandler]),
         ),
         (Method::POST, "/api/v1/bank/orders/pull", Expect::Roles(&[BankSystem])),
+        (
+            Method::POST,
+            "/api/v1/bank/orders/pull.csv",
+            Expect::Roles(&[BankSystem]),
+        ),
         // Another bank's order (here: one that does not exist) is "not found".
         (
             Method::GET,

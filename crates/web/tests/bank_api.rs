@@ -580,3 +580,48 @@ both_engines!(a_bank_clerk_hands_over_a_card_at_the_counter, |db: TestDb| async 
     let log = v.to_string();
     assert!(log.contains("counter_service") && log.contains("102/102-0101"), "{log}");
 });
+
+both_engines!(the_csv_batch_file_pulls_like_the_json, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let w = world::seed(&s.ctx).await;
+    let resident = caller(&s, As::Resident).await;
+    let app = submitted(&resident).await;
+    let bank = caller(&s, As::Role(Role::BankSystem)).await;
+    let pull = |limit: u32| {
+        let bank = &bank;
+        async move {
+            let r = bank
+                .api
+                .http
+                .post(bank.api.url("/api/v1/bank/orders/pull.csv"))
+                .bearer_auth(&bank.token)
+                .json(&json!({"limit": limit}))
+                .send()
+                .await
+                .unwrap();
+            let st = r.status().as_u16();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            (st, ct, r.text().await.unwrap())
+        }
+    };
+    let (st, _, body) = pull(0).await;
+    assert_eq!(st, 422, "{body}");
+    let (st, ct, body) = pull(10).await;
+    assert_eq!((st, ct.as_str()), (200, "text/csv; charset=utf-8"), "{body}");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 2, "{body}");
+    assert!(lines[0].starts_with("id,reference,state,bank,branch,collection,id_number"));
+    assert!(lines[1].contains(w.me.0.as_str()) && lines[1].contains(",sent_to_bank,102,102-0101,branch_pickup,"));
+    assert!(lines[1].contains("card_photo="), "{body}");
+    // Pulled once: the next file is empty, and the application is with the bank.
+    let (_, _, body) = pull(10).await;
+    assert_eq!(body.lines().count(), 1, "{body}");
+    assert_eq!(
+        s.ctx.store.application(&app).await.unwrap().unwrap().state.as_str(),
+        "sent_to_bank"
+    );
+});

@@ -122,6 +122,64 @@ pub async fn pull(
     Ok(Json(orders.into_iter().map(|(o, a)| view(o, a)).collect()))
 }
 
+/// The columns of the CSV batch file, in order.
+const CSV_COLUMNS: &str = "id,reference,state,bank,branch,collection,id_number,mobile,mail_recipient,mail_mobile,\
+mail_district,mail_postal_code,mail_address,documents,created_at";
+
+fn csv_line(v: &OrderView) -> String {
+    use super::collective::csv_cell;
+    let mail = v.mail.as_ref();
+    let docs: Vec<String> = v.documents.iter().map(|(k, h)| format!("{k}={h}")).collect();
+    let cells = [
+        v.id.clone(),
+        v.reference.clone(),
+        v.state.clone(),
+        v.bank.clone(),
+        v.branch.clone().unwrap_or_default(),
+        v.collection.clone().unwrap_or_default(),
+        v.id_number.clone(),
+        v.mobile.clone().unwrap_or_default(),
+        mail.map(|m| m.recipient.clone()).unwrap_or_default(),
+        mail.map(|m| m.mobile.clone()).unwrap_or_default(),
+        mail.map(|m| m.district.clone()).unwrap_or_default(),
+        mail.map(|m| m.postal_code.clone()).unwrap_or_default(),
+        mail.map(|m| m.address.clone()).unwrap_or_default(),
+        docs.join(";"),
+        v.created_at.clone(),
+    ];
+    let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+    line.join(",")
+}
+
+/// The same pull as a CSV batch file (UTF-8, one order per line, the header first; documents as
+/// `kind=hash` joined by `;`).
+#[utoipa::path(post, path = "/api/v1/bank/orders/pull.csv", operation_id = "pull_orders_csv", tag = "bank",
+    security(("bearer" = [])), request_body = PullIn,
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn pull_csv(
+    State(state): State<AppState>,
+    Authed(p): Authed,
+    JsonBody(body): JsonBody<PullIn>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let orders = bank::pull(&state.ctx, &p, body.limit.unwrap_or(100)).await?;
+    let mut out = String::from(CSV_COLUMNS);
+    out.push('\n');
+    for (o, a) in orders {
+        out.push_str(&csv_line(&view(o, a)));
+        out.push('\n');
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        out,
+    )
+        .into_response())
+}
+
 /// One of the caller's bank's orders. Another bank's answers 404.
 #[utoipa::path(get, path = "/api/v1/bank/orders/{id}", operation_id = "get_order", tag = "bank",
     security(("bearer" = [])), params(("id" = String, Path)),

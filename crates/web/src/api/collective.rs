@@ -278,7 +278,7 @@ pub fn csv_of(rows: &[EmployeeRow]) -> String {
 }
 
 /// A CSV cell, quoted when needed, and never read by a spreadsheet as a formula.
-fn csv_cell(s: &str) -> String {
+pub(crate) fn csv_cell(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {

@@ -120,6 +120,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(counter::find))
         .routes(routes!(counter::collect))
         .routes(routes!(bank::pull))
+        .routes(routes!(bank::pull_csv))
         .routes(routes!(bank::get_order))
         .routes(routes!(bank::report))
         .routes(routes!(bank::my_cards))
