@@ -1,0 +1,166 @@
+//! `sscard bank-sim` against a backlog of production orders on PostgreSQL (issue 7), with a baseline in the
+//! same run:
+//!
+//! - **bank-sim**: the simulator drains a backlog of 100,000 orders over HTTP (pages of 500, 16 orders at once):
+//!   each order pulled, then accepted, produced and delivered (three reports). Orders and reports per second.
+//! - **baseline**: single-row `UPDATE production_orders … WHERE id = $1` statements through a pool like
+//!   sscard's, 16 at a time: the least database work one report could cost.
+//!
+//! `SSCARD_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p sscard-web --bench banksim`
+//! (`SSCARD_BENCH_BACKLOG`, default 100000; `SSCARD_BENCH_CONCURRENCY`, default 16).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::stream::{self, StreamExt};
+use sscard_app::import::{import_csv, ImportKind};
+use sscard_domain::account::{AccountKind, Username};
+use sscard_gateways::bank_sim::{BankSim, BankSimConfig};
+use sscard_testkit::fixtures::BRANCHES;
+use sscard_testkit::TestDb;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let backlog = env("SSCARD_BENCH_BACKLOG", 100_000);
+    let conc = env("SSCARD_BENCH_CONCURRENCY", 16);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async move {
+        let Some(db) = TestDb::postgres().await else {
+            println!("SKIPPED: set SSCARD_TEST_PG_URL to run the bank-sim benchmark");
+            return;
+        };
+        let pg = sscard_storage::postgres::PgStore::connect(&db.url).await.unwrap();
+        let pool = pg.pool().clone();
+        let mut ctx = sscard_testkit::context(Arc::new(pg.clone()), sscard_testkit::fixed_clock());
+        ctx.secrets = Arc::new(sscard_app::secrets::OsSecrets);
+        ctx.store.ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes)).await.unwrap();
+        import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes()).await.unwrap();
+        println!("bank-sim benchmark: a backlog of {backlog} orders, {conc} at a time, PostgreSQL");
+        let meta = sscard_app::auth::Meta::default();
+        sscard_app::accounts::create_account(
+            &ctx,
+            None,
+            AccountKind::BankSystem { bank: "102".into() },
+            Username::parse("benchbank").unwrap(),
+            "bench bank",
+            "bench1pass",
+            &meta,
+        )
+        .await
+        .unwrap();
+        sscard_app::accounts::create_account(
+            &ctx,
+            None,
+            AccountKind::Admin,
+            Username::parse("benchapplicant").unwrap(),
+            "bench applicant",
+            "bench1pass",
+            &meta,
+        )
+        .await
+        .unwrap();
+        let applicant: String = sqlx::query_scalar("SELECT id FROM accounts WHERE username = 'benchapplicant'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+
+        // The backlog: submitted applications (three in five picked up at a branch, two mailed), each with its
+        // three documents and its order, oldest first.
+        let at = ctx.clock.now().timestamp_millis();
+        sqlx::query(
+            "INSERT INTO applications (id, reference, person_id, applicant, route, channel, state, ethnicity, occupation, \
+             residence_district, residence_address, mobile, bank, branch, collection, mail_recipient, mail_mobile, \
+             mail_district, mail_postal_code, mail_address, created_ms, updated_ms, submitted_ms, due_on, \
+             cartoon_photo, open_person) \
+             SELECT 'a' || g, 'BJ' || g, pid, $1, 'personal', 'web', 'submitted', \
+             '01', '2', '110105', '朝阳区测试路1号', '13800001234', '102', '102-0101', \
+             CASE WHEN g % 5 < 3 THEN 'branch_pickup' ELSE 'bank_mail' END, \
+             CASE WHEN g % 5 < 3 THEN NULL ELSE '王伟' END, CASE WHEN g % 5 < 3 THEN NULL ELSE '13800001234' END, \
+             CASE WHEN g % 5 < 3 THEN NULL ELSE '110105' END, CASE WHEN g % 5 < 3 THEN NULL ELSE '100020' END, \
+             CASE WHEN g % 5 < 3 THEN NULL ELSE '朝阳区测试路1号' END, $2, $2, $2, DATE '2026-12-21', FALSE, pid \
+             FROM unnest($3::text[]) WITH ORDINALITY AS t(pid, g)",
+        )
+        .bind(&applicant)
+        .bind(at)
+        .bind(&ids)
+        .execute(&pool)
+        .await
+        .unwrap();
+        for kind in ["card_photo", "id_front", "id_back"] {
+            sqlx::query(
+                "INSERT INTO application_documents (application_id, kind, hash, media_type, bytes, uploaded_ms) \
+                 SELECT 'a' || g, $1, md5($1 || g), 'image/jpeg', 40000, $2 FROM generate_series(1, $3) g",
+            )
+            .bind(kind)
+            .bind(at)
+            .bind(backlog as i64)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        sqlx::query(
+            "INSERT INTO production_orders (id, application_id, bank, created_ms) \
+             SELECT 'o' || g, 'a' || g, '102', $1 + g FROM generate_series(1, $2) g",
+        )
+        .bind(at)
+        .bind(backlog as i64)
+        .execute(&pool)
+        .await
+        .unwrap();
+        for t in ["applications", "application_documents", "production_orders"] {
+            sqlx::query(&format!("VACUUM ANALYZE {t}")).execute(&pool).await.unwrap();
+        }
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = sscard_web::server::build_state(ctx.clone(), sscard_web::WebConfig::default(), Vec::new()).unwrap();
+        tokio::spawn(sscard_web::serve(listener, state, std::future::pending()));
+
+        // Baseline: one single-row UPDATE per report-sized unit of work, through the store's own pool.
+        let sample = backlog.min(20_000);
+        let t = Instant::now();
+        stream::iter(1..=sample)
+            .for_each_concurrent(conc, |g| {
+                let pool = pool.clone();
+                async move {
+                    sqlx::query("UPDATE production_orders SET tracking_number = $1 WHERE id = $2")
+                        .bind(format!("T{g}"))
+                        .bind(format!("o{g}"))
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                }
+            })
+            .await;
+        let baseline = sample as f64 / t.elapsed().as_secs_f64();
+        sqlx::query("UPDATE production_orders SET tracking_number = NULL").execute(&pool).await.unwrap();
+
+        let sim = BankSim::new(BankSimConfig {
+            base_url: base,
+            client_id: "benchbank".into(),
+            secret: "bench1pass".into(),
+            page: 500,
+            concurrency: conc,
+            ..BankSimConfig::default()
+        })
+        .unwrap();
+        let t = Instant::now();
+        let stats = sim.drain().await.unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!(stats.pulled as usize, backlog, "{stats:?}");
+        assert_eq!((stats.mailed + stats.ready_for_pickup) as usize, backlog, "{stats:?}");
+        let orders = backlog as f64 / secs;
+        let reports = stats.reports as f64 / secs;
+        println!(
+            "bank-sim drained {backlog} orders in {secs:.1} s: {orders:.0} orders/s, {reports:.0} reports/s \
+             ({:.0}% of the baseline's {baseline:.0} single-row UPDATEs/s); mailed {}, ready for pickup {}",
+            100.0 * reports / baseline,
+            stats.mailed,
+            stats.ready_for_pickup
+        );
+    });
+}
