@@ -27,7 +27,10 @@ fn env(name: &str, default: usize) -> usize {
 fn main() {
     let backlog = env("SSCARD_BENCH_BACKLOG", 100_000);
     let conc = env("SSCARD_BENCH_CONCURRENCY", 16);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let Some(db) = TestDb::postgres().await else {
             println!("SKIPPED: set SSCARD_TEST_PG_URL to run the bank-sim benchmark");
@@ -71,6 +74,16 @@ fn main() {
         // The backlog: submitted applications (three in five picked up at a branch, two mailed), each with its
         // three documents and its order, oldest first.
         let at = ctx.clock.now().timestamp_millis();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        let ids: Vec<String> = (0..backlog)
+            .map(|k| {
+                let birth = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + chrono::Duration::days((k / 900) as i64);
+                sscard_domain::values::IdNumber::compose("110105", birth, (k % 900) as u16 + 10, today)
+                    .unwrap()
+                    .as_str()
+                    .to_string()
+            })
+            .collect();
         sqlx::query(
             "INSERT INTO applications (id, reference, person_id, applicant, route, channel, state, ethnicity, occupation, \
              residence_district, residence_address, mobile, bank, branch, collection, mail_recipient, mail_mobile, \
