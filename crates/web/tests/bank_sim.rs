@@ -1,7 +1,7 @@
 //! End to end through `sscard bank-sim` (issue 7): applications with each collection method are submitted,
 //! the simulated bank works them over the real HTTP bank interface, and each reaches the holder: by mail
-//! (the courier's delivery reported), at the branch counter (recorded by the bank's clerk), through the
-//! employer (handed out by its handler). Each applicant's history shows every step with its time. A bank
+//! (the courier's delivery reported), at the branch counter (recorded by the bank's clerk), a child's card at
+//! the counter through the listed guardian, through the employer (handed out by its handler). Each applicant's history shows every step with its time. A bank
 //! that rejects sends the application back with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::access::Role;
 use sscard_gateways::bank_sim::{BankSim, BankSimConfig};
-use sscard_testkit::fixtures::{csv, employee_row, id, REGISTRY_HEADER};
+use sscard_testkit::fixtures::{
+    csv, employee_row, guardianship_row, id, minor_row, GUARDIANSHIP_HEADER, REGISTRY_HEADER,
+};
 use sscard_testkit::{both_engines, images, TestDb};
 use sscard_web::Mode;
 
@@ -126,6 +128,53 @@ both_engines!(every_collection_method_reaches_the_holder, |db: TestDb| async mov
         _s: &s,
     };
     let at_work = apply(&employee, json!({"occupation": "2"}), true).await;
+    // A child of the resident (8 years old, resident ID card): the guardian collects at the branch.
+    let kid = id(2018, 3, 4, 12);
+    registry(&s, &[minor_row(&kid, "张小明")]).await;
+    let r = import_csv(
+        &s.ctx,
+        ImportKind::Guardianship,
+        csv(GUARDIANSHIP_HEADER, &[guardianship_row(&w.me.0, &kid, "51", true)]).as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.rejected, 0);
+    let (st, v) = resident
+        .post(
+            "/api/v1/children/applications",
+            json!({"disclaimer": true, "access_authorisation": true, "relationship": "51",
+                   "child": {"name": "张小明", "id_number": kid.as_str(), "id_type": "resident_id"}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let for_child = v["id"].as_str().unwrap().to_string();
+    let (st, v) = resident
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/applications/{for_child}/minor"),
+            Some(json!({"id_valid_from": "2021-06-01", "id_valid_until": "2030-06-01"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = resident
+        .patch(
+            &for_child,
+            json!({"bank": "102", "branch": "102-0101", "occupation": "2", "mobile": "13800002222"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    for kind in v["required_documents"].as_array().unwrap() {
+        let kind = kind.as_str().unwrap();
+        let bytes = if kind == "card_photo" {
+            images::card_photo()
+        } else {
+            images::jpeg(800, 500)
+        };
+        let (st, v) = resident.upload(&for_child, kind, bytes, "image/jpeg").await;
+        assert_eq!(st, 200, "{kind}: {v}");
+    }
+    let (st, v) = resident.submit(&for_child, Some("child"), true, true).await;
+    assert_eq!(st, 200, "{v}");
     let (st, v) = handler
         .post("/api/v1/entity/submissions", json!({"all_confirmed": true}))
         .await;
@@ -142,7 +191,7 @@ both_engines!(every_collection_method_reaches_the_holder, |db: TestDb| async mov
             stats.delivered_to_entity,
             stats.collected
         ),
-        (3, 3, 1, 1, 1, 1),
+        (4, 4, 1, 2, 1, 1),
         "{stats:?}"
     );
     // Nothing is left: a second run finds no order.
@@ -168,6 +217,41 @@ both_engines!(every_collection_method_reaches_the_holder, |db: TestDb| async mov
         .post(&format!("/api/v1/entity/cards/{at_work}/handover"), json!({}))
         .await;
     assert_eq!(st, 200, "{v}");
+    // The child's card: the child cannot collect it; a stranger cannot; the listed guardian does.
+    let (_, cards) = clerk
+        .get(&format!(
+            "/api/v1/counter/cards?id_number={}&purpose=counter_service",
+            kid.as_str()
+        ))
+        .await;
+    let child_card = cards[0]["number"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/counter/cards/{child_card}/collect");
+    let (st, v) = clerk
+        .post(&path, json!({"identity_checked": true, "collector": "holder"}))
+        .await;
+    assert_eq!(
+        (st, v["errors"][0]["code"].as_str()),
+        (422, Some("guardian_required")),
+        "{v}"
+    );
+    let (st, v) = clerk
+        .post(
+            &path,
+            json!({"identity_checked": true, "collector": "guardian", "guardian_id_number": w.victim.0.as_str()}),
+        )
+        .await;
+    assert_eq!(
+        (st, v["errors"][0]["code"].as_str()),
+        (422, Some("not_guardian")),
+        "{v}"
+    );
+    let (st, v) = clerk
+        .post(
+            &path,
+            json!({"identity_checked": true, "collector": "guardian", "guardian_id_number": w.me.0.as_str()}),
+        )
+        .await;
+    assert_eq!((st, v["state"].as_str()), (200, Some("collected")), "{v}");
 
     // Each applicant's history shows every step, each with its time.
     let head = ["start", "submit", "send_to_bank", "bank_accept", "produce"];
@@ -178,6 +262,10 @@ both_engines!(every_collection_method_reaches_the_holder, |db: TestDb| async mov
         expect(&["ready_for_pickup", "collect"])
     );
     assert_eq!(names(&events(&mailer, &mailed).await), expect(&["mail", "collect"]));
+    assert_eq!(
+        names(&events(&resident, &for_child).await),
+        expect(&["ready_for_pickup", "collect"])
+    );
     let worker = events(&employee, &at_work).await;
     assert_eq!(
         names(&worker),
@@ -193,7 +281,12 @@ both_engines!(every_collection_method_reaches_the_holder, |db: TestDb| async mov
         ]
     );
     assert_eq!(worker.last().unwrap().1, "collected");
-    for (who, app) in [(&resident, &pickup), (&mailer, &mailed), (&employee, &at_work)] {
+    for (who, app) in [
+        (&resident, &pickup),
+        (&mailer, &mailed),
+        (&employee, &at_work),
+        (&resident, &for_child),
+    ] {
         let (_, v) = who.get(&format!("/api/v1/applications/{app}")).await;
         assert_eq!(v["state"], "collected", "{v}");
     }
