@@ -678,16 +678,7 @@ pub async fn submit(
     if !a.state.is_editable() {
         return replayed(ctx, &a, key).await;
     }
-    if !commitment {
-        return Err(ApplyError::ConsentRequired(ConsentKind::Commitment));
-    }
-    if !confirmed {
-        return Err(ApplyError::Invalid(vec![fe("confirm", "confirmation_required")]));
-    }
-    let missing = a.missing();
-    if !missing.is_empty() {
-        return Err(ApplyError::Incomplete(missing));
-    }
+    ready_to_send(&a, commitment, confirmed)?;
     let now = ctx.clock.now();
     // The day of application is the day of submission: a cartoon chosen at six is refused at seven.
     if a.minor.as_ref().is_some_and(|m| m.cartoon_photo)
@@ -755,6 +746,22 @@ pub async fn submit(
     done.submitted_at = Some(now);
     done.due_on = Some(submission.due_on);
     Ok(done)
+}
+
+/// What submission (and an employee's confirmation) asks last (SPEC §5.5): the solemn commitment, the
+/// separate explicit confirmation, and nothing missing.
+pub(crate) fn ready_to_send(a: &Application, commitment: bool, confirmed: bool) -> Result<(), ApplyError> {
+    if !commitment {
+        return Err(ApplyError::ConsentRequired(ConsentKind::Commitment));
+    }
+    if !confirmed {
+        return Err(ApplyError::Invalid(vec![fe("confirm", "confirmation_required")]));
+    }
+    let missing = a.missing();
+    if !missing.is_empty() {
+        return Err(ApplyError::Incomplete(missing));
+    }
+    Ok(())
 }
 
 async fn replayed(ctx: &AppContext, a: &Application, key: Option<&str>) -> Result<Application, ApplyError> {

@@ -207,16 +207,7 @@ pub async fn confirm(
         Some(e) => open_settings(ctx, e).await?,
         None => return Err(ApplyError::NotFound),
     };
-    if !commitment {
-        return Err(ApplyError::ConsentRequired(ConsentKind::Commitment));
-    }
-    if !confirmed {
-        return Err(ApplyError::Invalid(vec![fe("confirm", "confirmation_required")]));
-    }
-    let missing = a.missing();
-    if !missing.is_empty() {
-        return Err(ApplyError::Incomplete(missing));
-    }
+    crate::applications::ready_to_send(&a, commitment, confirmed)?;
     let mut errors = Vec::new();
     if !matches!((&a.form.bank, &a.form.branch), (Some(b), Some(br)) if settings.allows_branch(b, br)) {
         errors.push(fe("branch", "branch_not_allowed"));

@@ -5,22 +5,20 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 use sscard_app::applications::{self as apps, ApplyError, FormPatch, MailPatch};
 use sscard_app::ports::BranchFilter;
-use sscard_domain::account::Principal;
 use sscard_domain::application::{Application, ApplicationState};
 use sscard_domain::documents::DocumentKind;
 use sscard_domain::eligibility::Ineligible;
 use sscard_domain::policy::{bank_rule, collection_methods, BankRule, CollectionMethod};
 
 use super::forms::FieldErrors;
-use super::pages::{render, Prefs};
+use super::pages::{CsrfPage, PageCtx};
 use crate::access::{Caller, ClientMeta};
-use crate::i18n::Lang;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -83,52 +81,16 @@ struct WardRow {
     applications: Vec<Row>,
 }
 
-struct Ctx<'a> {
-    state: &'a AppState,
-    prefs: Prefs,
-    uri: &'a Uri,
-    p: Principal,
-    csrf: String,
-}
+type Ctx<'a> = PageCtx<'a>;
 
-impl Ctx<'_> {
-    fn en(&self) -> bool {
-        self.prefs.lang == Lang::En
-    }
-    fn m(&self, id: &str) -> String {
-        self.state.i18n.format(self.prefs.lang, id, &[])
-    }
-    async fn show(&self, template: &str, status: StatusCode, mut page: ApplyPage) -> Response {
-        page.csrf = self.csrf.clone();
-        let mut res = render(self.state, self.prefs, self.uri, template, status, page).await;
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        res
-    }
-    fn fail(&self, page: &mut ApplyPage, err: ApiError, first: &str) -> StatusCode {
-        let status = if err.status().is_server_error() {
-            err.status()
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        page.problems.add(self.state, self.prefs.lang, &err, first);
-        status
+impl CsrfPage for ApplyPage {
+    fn set_csrf(&mut self, csrf: String) {
+        self.csrf = csrf;
     }
 }
 
-/// The logged-in resident's page context; `None` sends them to log in (the access table already did, so this
-/// is the belt to its braces).
 fn ctx<'a>(state: &'a AppState, headers: &HeaderMap, uri: &'a Uri, caller: &Caller) -> Option<Ctx<'a>> {
-    match (caller.principal(), caller.session()) {
-        (Some(p), Some(s)) => Some(Ctx {
-            state,
-            prefs: Prefs::from_headers(headers),
-            uri,
-            p: p.clone(),
-            csrf: s.csrf.clone(),
-        }),
-        _ => None,
-    }
+    PageCtx::of(state, headers, uri, caller)
 }
 
 fn to_login() -> Response {
@@ -207,7 +169,7 @@ pub async fn start(
                 verified: c.p.account.is_real_name_verified(),
                 ..ApplyPage::default()
             };
-            let status = c.fail(&mut page, e.into(), "disclaimer");
+            let status = c.fail(&mut page.problems, e.into(), "disclaimer");
             c.show("apply_start.html", status, page).await
         }
     }
@@ -299,7 +261,7 @@ pub async fn child_start(
                 ApplyError::ConsentRequired(k) => k.as_str(),
                 _ => "child_name",
             };
-            let status = c.fail(&mut page, e.into(), first);
+            let status = c.fail(&mut page.problems, e.into(), first);
             c.show("apply_child.html", status, page).await
         }
     }
@@ -943,7 +905,7 @@ pub async fn step_submit(
                         "child" => "id_valid_from",
                         other => other,
                     };
-                    c.fail(&mut page, e.into(), first)
+                    c.fail(&mut page.problems, e.into(), first)
                 }
             };
             if step == "confirm" {

@@ -6,20 +6,18 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 use sscard_app::applications::ApplyError;
 use sscard_app::collective::{self, Selection, SettingsIn};
 use sscard_app::ports::BranchFilter;
-use sscard_domain::account::Principal;
 use sscard_domain::collective::EmployeeStatus;
 
 use super::forms::FieldErrors;
-use super::pages::{render, Prefs};
+use super::pages::{CsrfPage, PageCtx};
 use crate::access::Caller;
 use crate::api::collective::{csv_of, employee_query, EmployeeParams};
-use crate::i18n::Lang;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -94,47 +92,24 @@ struct EntityPage {
     held: Vec<HeldRow>,
 }
 
-struct Ctx<'a> {
-    state: &'a AppState,
-    prefs: Prefs,
-    uri: &'a Uri,
-    p: Principal,
-    csrf: String,
+type Ctx<'a> = PageCtx<'a>;
+
+impl CsrfPage for EntityPage {
+    fn set_csrf(&mut self, csrf: String) {
+        self.csrf = csrf;
+    }
 }
 
-impl Ctx<'_> {
-    fn m(&self, id: &str) -> String {
-        self.state.i18n.format(self.prefs.lang, id, &[])
-    }
-    fn en(&self) -> bool {
-        self.prefs.lang == Lang::En
-    }
-    async fn show(&self, template: &str, status: StatusCode, mut page: EntityPage) -> Response {
-        page.csrf = self.csrf.clone();
-        let mut res = render(self.state, self.prefs, self.uri, template, status, page).await;
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        res
-    }
-    fn status_name(&self, s: EmployeeStatus) -> String {
-        match s {
-            EmployeeStatus::NotConfirmed | EmployeeStatus::Confirmed => self.m(&format!("status-{}", s.as_str())),
-            EmployeeStatus::Application(st) => self.m(&format!("state-{}", st.as_str())),
-        }
+/// The name of an employee's status in the caller's language.
+fn status_name(c: &Ctx<'_>, s: EmployeeStatus) -> String {
+    match s {
+        EmployeeStatus::NotConfirmed | EmployeeStatus::Confirmed => c.m(&format!("status-{}", s.as_str())),
+        EmployeeStatus::Application(st) => c.m(&format!("state-{}", st.as_str())),
     }
 }
 
 fn ctx<'a>(state: &'a AppState, headers: &HeaderMap, uri: &'a Uri, caller: &Caller) -> Option<Ctx<'a>> {
-    match (caller.principal(), caller.session()) {
-        (Some(p), Some(s)) => Some(Ctx {
-            state,
-            prefs: Prefs::from_headers(headers),
-            uri,
-            p: p.clone(),
-            csrf: s.csrf.clone(),
-        }),
-        _ => None,
-    }
+    PageCtx::of(state, headers, uri, caller)
 }
 
 fn to_login() -> Response {
@@ -173,7 +148,7 @@ pub async fn dashboard(
             .iter()
             .map(|(s, n)| CountRow {
                 status: s.as_str().into(),
-                name: c.status_name(*s),
+                name: status_name(&c, *s),
                 count: *n,
             })
             .collect(),
@@ -374,7 +349,7 @@ pub async fn employees_page(
         .into_iter()
         .map(|s| Opt {
             code: s.as_str().into(),
-            name: c.status_name(s),
+            name: status_name(&c, s),
             selected: selected_status.as_deref() == Some(s.as_str()),
         })
         .collect();
@@ -398,7 +373,7 @@ pub async fn employees_page(
             id_number: r.person.masked(),
             employed: r.employed,
             status: r.status.as_str().into(),
-            status_name: c.status_name(r.status),
+            status_name: status_name(&c, r.status),
             selectable: r.status == EmployeeStatus::Confirmed && r.employed,
             application: r.application.as_ref().map(|a| a.0.clone()),
             reference: r.application.as_ref().map(|a| a.1.clone()).unwrap_or_default(),

@@ -259,3 +259,73 @@ pub fn not_found_page_default() -> impl IntoResponse {
         "404",
     )
 }
+
+/// A logged-in caller's page context: who they are, their language and elderly mode, and the CSRF token
+/// their forms carry. The resident's application pages and the entity handler's pages share it.
+pub(crate) struct PageCtx<'a> {
+    pub state: &'a AppState,
+    pub prefs: Prefs,
+    pub uri: &'a Uri,
+    pub p: sscard_domain::account::Principal,
+    pub csrf: String,
+}
+
+/// A page whose forms post back: it carries the session's CSRF token.
+pub(crate) trait CsrfPage: Serialize {
+    fn set_csrf(&mut self, csrf: String);
+}
+
+impl<'a> PageCtx<'a> {
+    /// The context of a logged-in caller; `None` for anyone else (the access table already sent them to log
+    /// in, so this is the belt to its braces).
+    pub fn of(
+        state: &'a AppState,
+        headers: &HeaderMap,
+        uri: &'a Uri,
+        caller: &crate::access::Caller,
+    ) -> Option<PageCtx<'a>> {
+        match (caller.principal(), caller.session()) {
+            (Some(p), Some(s)) => Some(PageCtx {
+                state,
+                prefs: Prefs::from_headers(headers),
+                uri,
+                p: p.clone(),
+                csrf: s.csrf.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn en(&self) -> bool {
+        self.prefs.lang == Lang::En
+    }
+
+    pub fn m(&self, id: &str) -> String {
+        self.state.i18n.format(self.prefs.lang, id, &[])
+    }
+
+    /// Renders a page for this caller; personal pages are never cached.
+    pub async fn show<T: CsrfPage>(&self, template: &str, status: StatusCode, mut page: T) -> Response {
+        page.set_csrf(self.csrf.clone());
+        let mut res = render(self.state, self.prefs, self.uri, template, status, page).await;
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+
+    /// Puts a refusal beside its field (and in the summary); the status to answer with.
+    pub fn fail(
+        &self,
+        problems: &mut super::forms::FieldErrors,
+        err: crate::problem::ApiError,
+        first: &str,
+    ) -> StatusCode {
+        let status = if err.status().is_server_error() {
+            err.status()
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        problems.add(self.state, self.prefs.lang, &err, first);
+        status
+    }
+}
