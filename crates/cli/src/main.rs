@@ -131,9 +131,10 @@ struct BankSimArgs {
     /// Keep polling every this many seconds instead of stopping when no order is left.
     #[arg(long)]
     watch_secs: Option<u64>,
-    /// The first card number's serial.
-    #[arg(long, default_value_t = 1)]
-    first_serial: u64,
+    /// The first card number's serial (default: from the clock, so runs one after another never reuse a
+    /// card number).
+    #[arg(long)]
+    first_serial: Option<u64>,
 }
 
 async fn bank_sim(a: &BankSimArgs) -> anyhow::Result<()> {
@@ -147,7 +148,15 @@ async fn bank_sim(a: &BankSimArgs) -> anyhow::Result<()> {
         page: a.page,
         concurrency: a.concurrency,
         deliver_mail: a.deliver_mail,
-        first_serial: a.first_serial,
+        first_serial: a.first_serial.unwrap_or_else(|| {
+            // A thousand serials per millisecond since 2020: rising from run to run, so runs one after another
+            // (each taking at least a millisecond per thousand orders) never meet.
+            let ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            ms.saturating_sub(1_577_836_800_000).saturating_mul(1000)
+        }),
     })?;
     loop {
         let s = sim.drain().await?;

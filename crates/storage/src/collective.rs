@@ -225,27 +225,42 @@ macro_rules! impl_collective_store {
             async fn employees(&self, entity: &sscard_domain::values::Uscc, q: &sscard_app::ports::EmployeeQuery)
                 -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::EmployeeRow>> {
                 let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
-                // Without a filter each side of the union needs only one page; with one, the filter decides.
-                let bound = if q.status.is_none() && search.is_none() { "LIMIT $3" } else { "" };
-                let mut conditions = Vec::new();
-                if let Some(st) = q.status {
-                    conditions.push($crate::collective::status_condition(st));
-                }
-                // Always in the statement (PostgreSQL refuses unused parameters); an empty search matches all.
-                conditions.push("($5 = '' OR p.name LIKE $4 ESCAPE '\\' OR p.id_number = $5)".to_string());
-                let filter = format!("WHERE {}", conditions.join(" AND "));
-                let sql = format!(
-                    "WITH ids AS (\
-                       SELECT pid FROM (SELECT id_number AS pid FROM registry_persons WHERE employer_uscc = $1 \
-                         AND id_number > $2 ORDER BY id_number {bound}) r \
-                       UNION \
-                       SELECT pid FROM (SELECT DISTINCT person_id AS pid FROM applications WHERE employer_uscc = $1 \
-                         AND person_id > $2 ORDER BY person_id {bound}) x) \
-                     SELECT p.id_number, p.name, COALESCE(p.employer_uscc = $1, FALSE) AS employed, a.id AS app_id, \
-                       a.reference, a.state, a.updated_ms \
-                     FROM ids JOIN registry_persons p ON p.id_number = ids.pid \
-                     LEFT JOIN applications a ON a.id = {latest} {filter} ORDER BY p.id_number LIMIT $3",
-                    latest = $crate::collective::LATEST_APPLICATION);
+                // In every statement (PostgreSQL refuses unused parameters); an empty search matches all.
+                let matches = |p: &str| format!("($5 = '' OR {p}.name LIKE $4 ESCAPE '\\' OR {p}.id_number = $5)");
+                let columns = "p.id_number, p.name, COALESCE(p.employer_uscc = $1, FALSE) AS employed, a.id AS app_id, \
+                               a.reference, a.state, a.updated_ms";
+                let latest = $crate::collective::LATEST_APPLICATION;
+                // Each plan reads the entity's rows in ID-number order and stops at one page of matches.
+                let sql = match q.status {
+                    // Someone with an application in that state: from the entity's applications (each person's
+                    // current one), whether or not the registry still names the entity.
+                    Some(st) if st != sscard_domain::collective::EmployeeStatus::NotConfirmed => format!(
+                        "SELECT {columns} FROM applications a JOIN registry_persons p ON p.id_number = a.person_id \
+                         WHERE a.employer_uscc = $1 AND a.person_id > $2 AND {cond} AND a.id = {latest} AND {m} \
+                         ORDER BY a.person_id LIMIT $3",
+                        cond = $crate::collective::status_condition(st),
+                        m = matches("p")),
+                    // Not confirmed: the registry's current employees without a confirmed or later application.
+                    Some(st) => format!(
+                        "SELECT {columns} FROM registry_persons p LEFT JOIN applications a ON a.id = {latest} \
+                         WHERE p.employer_uscc = $1 AND p.id_number > $2 AND {cond} AND {m} \
+                         ORDER BY p.id_number LIMIT $3",
+                        cond = $crate::collective::status_condition(st),
+                        m = matches("p")),
+                    // Everyone: the registry's employees and anyone with an application of the entity; each side
+                    // reads one page.
+                    None => format!(
+                        "WITH ids AS (\
+                           SELECT pid FROM (SELECT id_number AS pid FROM registry_persons r WHERE employer_uscc = $1 \
+                             AND id_number > $2 AND {mr} ORDER BY id_number LIMIT $3) r \
+                           UNION \
+                           SELECT pid FROM (SELECT DISTINCT x.person_id AS pid FROM applications x \
+                             JOIN registry_persons r ON r.id_number = x.person_id WHERE x.employer_uscc = $1 \
+                             AND x.person_id > $2 AND {mr} ORDER BY x.person_id LIMIT $3) x) \
+                         SELECT {columns} FROM ids JOIN registry_persons p ON p.id_number = ids.pid \
+                         LEFT JOIN applications a ON a.id = {latest} ORDER BY p.id_number LIMIT $3",
+                        mr = matches("r")),
+                };
                 let rows: Vec<$crate::collective::EmployeeDbRow> = sqlx::query_as(&sql)
                     .bind(entity.as_str()).bind(q.after.clone().unwrap_or_default()).bind(i64::from(q.limit))
                     .bind(search.map($crate::collective::like_prefix).unwrap_or_default())

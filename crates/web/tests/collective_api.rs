@@ -460,6 +460,10 @@ both_engines!(the_whole_collective_journey, |db: TestDb| async move {
     assert_eq!(v["collection"], "employer_collection");
     assert!(v["branch"].is_null(), "two branches: the employee chooses");
     let app4 = v["id"].as_str().unwrap().to_string();
+    // A draft is not confirmed yet: the only one the filter finds.
+    let (_, v) = handler.get("/api/v1/entity/employees?status=not_confirmed").await;
+    let rows = v["employees"].as_array().unwrap();
+    assert_eq!((rows.len(), rows[0]["name"].as_str()), (1, Some("周工")), "{v}");
     let (st, v) = e4.patch(&app4, json!({"collection": "branch_pickup"})).await;
     assert_eq!(
         (st, field_codes(&v)),
