@@ -211,6 +211,12 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/account/real-name", Access::Roles(RESIDENT)),
     (Method::POST, "/account/real-name", Access::Roles(RESIDENT)),
     (Method::GET, "/staff", Access::Roles(STAFF)),
+    (Method::GET, "/staff/counter", Access::Roles(&[Role::BankClerk])),
+    (
+        Method::POST,
+        "/staff/counter/cards/{number}/collect",
+        Access::Roles(&[Role::BankClerk]),
+    ),
     (Method::GET, "/apply", Access::Roles(RESIDENT)),
     (Method::POST, "/apply", Access::Roles(RESIDENT)),
     (Method::GET, "/apply/child", Access::Roles(RESIDENT)),

@@ -840,6 +840,7 @@ struct StaffPage {
     display_name: String,
     role: String,
     organisation: String,
+    is_bank_clerk: bool,
 }
 
 pub async fn staff_home(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
@@ -854,6 +855,7 @@ pub async fn staff_home(State(state): State<AppState>, headers: HeaderMap, uri: 
             .i18n
             .format(prefs.lang, &format!("role-{}", p.role().as_str()), &[]),
         organisation: p.account.kind.organisation().unwrap_or_default(),
+        is_bank_clerk: p.role() == sscard_domain::access::Role::BankClerk,
     };
     render(&state, prefs, &uri, "staff.html", StatusCode::OK, page).await
 }

@@ -4,6 +4,7 @@
 mod account_pages;
 mod apply_pages;
 mod assets;
+mod counter_pages;
 mod entity_pages;
 mod forms;
 mod pages;
@@ -43,6 +44,8 @@ pub fn router() -> Router<AppState> {
             get(account_pages::real_name_page).post(account_pages::real_name_submit),
         )
         .route("/staff", get(account_pages::staff_home))
+        .route("/staff/counter", get(counter_pages::counter_page))
+        .route("/staff/counter/cards/{number}/collect", post(counter_pages::collect))
         .route("/apply", get(apply_pages::start_page).post(apply_pages::start))
         .route(
             "/apply/child",
@@ -86,6 +89,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("account.html", include_str!("../../templates/account.html"))?;
     env.add_template("real_name.html", include_str!("../../templates/real_name.html"))?;
     env.add_template("staff.html", include_str!("../../templates/staff.html"))?;
+    env.add_template("counter.html", include_str!("../../templates/counter.html"))?;
     env.add_template("apply_start.html", include_str!("../../templates/apply_start.html"))?;
     env.add_template("children.html", include_str!("../../templates/children.html"))?;
     env.add_template("entity.html", include_str!("../../templates/entity.html"))?;

@@ -1,0 +1,169 @@
+//! The bank clerk's counter (issue 7): find a holder's cards of the clerk's bank by ID number (with a purpose,
+//! audited), then record the pickup of a card waiting at the clerk's branch: identity checked, the holder in
+//! person or a minor's listed guardian, optionally activating the social-security function. Every rule is the
+//! use case's, as in the API.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use sscard_app::counter::{self, CollectIn};
+
+use super::forms::FieldErrors;
+use super::pages::{CsrfPage, PageCtx};
+use crate::access::{Caller, ClientMeta};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize, Clone)]
+struct CardRow {
+    number: String,
+    name: String,
+    id_number: String,
+    branch: String,
+    state: String,
+    state_name: String,
+    social_security: String,
+    minor: bool,
+    waiting: bool,
+}
+
+#[derive(Serialize, Default)]
+struct CounterPage {
+    csrf: String,
+    id_number: String,
+    purpose: String,
+    searched: bool,
+    cards: Vec<CardRow>,
+    notice: Option<String>,
+    #[serde(flatten)]
+    problems: FieldErrors,
+}
+
+impl CsrfPage for CounterPage {
+    fn set_csrf(&mut self, csrf: String) {
+        self.csrf = csrf;
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FindQuery {
+    id_number: Option<String>,
+    purpose: Option<String>,
+    done: Option<String>,
+}
+
+fn to_login() -> Response {
+    Redirect::to("/staff/login").into_response()
+}
+
+/// Fills the page with the holder's cards (the read is audited by the use case).
+async fn find(c: &PageCtx<'_>, page: &mut CounterPage, meta: &sscard_app::auth::Meta) {
+    match counter::find_cards(&c.state.ctx, &c.p, &page.id_number, Some(page.purpose.as_str()), meta).await {
+        Ok(found) => {
+            page.searched = true;
+            for (card, a) in found {
+                let name = c
+                    .state
+                    .ctx
+                    .store
+                    .person(&card.holder)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|p| p.name.as_str().to_string())
+                    .unwrap_or_default();
+                page.cards.push(CardRow {
+                    id_number: card.holder.masked(),
+                    branch: a.form.branch.clone().unwrap_or_default(),
+                    state: a.state.as_str().into(),
+                    state_name: c.m(&format!("state-{}", a.state.as_str())),
+                    social_security: c.m(&format!("card_ss-{}", card.social_security.as_str())),
+                    minor: sscard_domain::minor::is_minor(&card.holder, c.state.ctx.clock.now().date_naive()),
+                    waiting: a.state == sscard_domain::application::ApplicationState::ReadyForPickup,
+                    number: card.number,
+                    name,
+                });
+            }
+        }
+        Err(e) => {
+            page.problems
+                .add(c.state, c.prefs.lang, &ApiError::from(e), "id_number");
+        }
+    }
+}
+
+pub async fn counter_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    meta: ClientMeta,
+    Query(q): Query<FindQuery>,
+) -> Response {
+    let Some(c) = PageCtx::of(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let mut page = CounterPage {
+        id_number: q.id_number.clone().unwrap_or_default(),
+        purpose: q.purpose.clone().unwrap_or_else(|| "counter_service".into()),
+        notice: q.done.map(|_| c.m("counter_done")),
+        ..CounterPage::default()
+    };
+    let mut status = StatusCode::OK;
+    if q.id_number.is_some() {
+        find(&c, &mut page, &meta.0).await;
+        if !page.problems.is_empty() {
+            status = StatusCode::BAD_REQUEST;
+        }
+    }
+    c.show("counter.html", status, page).await
+}
+
+/// Records a pickup, then shows the holder's cards again.
+pub async fn collect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    caller: Caller,
+    meta: ClientMeta,
+    Path(number): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(c) = PageCtx::of(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let f: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let input = CollectIn {
+        identity_checked: get("identity_checked").is_some(),
+        collector: get("collector").unwrap_or_default(),
+        guardian_id_number: get("guardian_id_number").filter(|g| !g.trim().is_empty()),
+        activate: get("activate").is_some(),
+    };
+    let id_number = get("holder").unwrap_or_default();
+    match counter::collect(&state.ctx, &c.p, &number, &input, &meta.0).await {
+        Ok(_) => {
+            let q = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("id_number", &id_number)
+                .append_pair("purpose", "counter_service")
+                .append_pair("done", "1")
+                .finish();
+            Redirect::to(&format!("/staff/counter?{q}")).into_response()
+        }
+        Err(sscard_app::applications::ApplyError::NotFound) => {
+            super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await
+        }
+        Err(e) => {
+            let mut page = CounterPage {
+                id_number,
+                purpose: "counter_service".into(),
+                ..CounterPage::default()
+            };
+            let status = c.fail(&mut page.problems, ApiError::from(e), "collector");
+            find(&c, &mut page, &meta.0).await;
+            c.show("counter.html", status, page).await
+        }
+    }
+}
