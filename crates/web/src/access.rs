@@ -212,6 +212,7 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::POST, "/account/real-name", Access::Roles(RESIDENT)),
     (Method::GET, "/staff", Access::Roles(STAFF)),
     (Method::GET, "/staff/counter", Access::Roles(&[Role::BankClerk])),
+    (Method::POST, "/staff/counter", Access::Roles(&[Role::BankClerk])),
     (
         Method::POST,
         "/staff/counter/cards/{number}/collect",

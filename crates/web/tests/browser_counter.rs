@@ -86,6 +86,8 @@ async fn a_clerk_records_a_pickup_at_the_counter() {
     d.click("#activate").await;
     d.click_and_wait("#collect-1").await;
     assert!(d.has("#notice").await, "{}", d.source().await);
+    // The holder's ID number was never in a URL.
+    assert!(!d.current_url().await.contains(w.me.0.as_str()));
     d.screenshot(&artifacts_dir().join("counter-collected.png")).await;
     assert_eq!(
         s.ctx.store.application(&app).await.unwrap().unwrap().state.as_str(),

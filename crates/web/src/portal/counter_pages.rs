@@ -4,7 +4,7 @@
 //! use case's, as in the API.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
@@ -48,10 +48,9 @@ impl CsrfPage for CounterPage {
 }
 
 #[derive(Deserialize)]
-pub struct FindQuery {
+pub struct FindForm {
     id_number: Option<String>,
     purpose: Option<String>,
-    done: Option<String>,
 }
 
 fn to_login() -> Response {
@@ -94,30 +93,41 @@ async fn find(c: &PageCtx<'_>, page: &mut CounterPage, meta: &sscard_app::auth::
     }
 }
 
-pub async fn counter_page(
+pub async fn counter_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
+    let Some(c) = PageCtx::of(&state, &headers, &uri, &caller) else {
+        return to_login();
+    };
+    let page = CounterPage {
+        purpose: "counter_service".into(),
+        ..CounterPage::default()
+    };
+    c.show("counter.html", StatusCode::OK, page).await
+}
+
+/// The search is a POST, so the holder's ID number never lands in a URL (the counter PC's history, a proxy's
+/// log); the answer is the page itself.
+pub async fn search(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
     caller: Caller,
     meta: ClientMeta,
-    Query(q): Query<FindQuery>,
+    axum::Form(f): axum::Form<FindForm>,
 ) -> Response {
     let Some(c) = PageCtx::of(&state, &headers, &uri, &caller) else {
         return to_login();
     };
     let mut page = CounterPage {
-        id_number: q.id_number.clone().unwrap_or_default(),
-        purpose: q.purpose.clone().unwrap_or_else(|| "counter_service".into()),
-        notice: q.done.map(|_| c.m("counter_done")),
+        id_number: f.id_number.unwrap_or_default().trim().to_string(),
+        purpose: f.purpose.unwrap_or_default(),
         ..CounterPage::default()
     };
-    let mut status = StatusCode::OK;
-    if q.id_number.is_some() {
-        find(&c, &mut page, &meta.0).await;
-        if !page.problems.is_empty() {
-            status = StatusCode::BAD_REQUEST;
-        }
-    }
+    find(&c, &mut page, &meta.0).await;
+    let status = if page.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     c.show("counter.html", status, page).await
 }
 
@@ -145,12 +155,15 @@ pub async fn collect(
     let id_number = get("holder").unwrap_or_default();
     match counter::collect(&state.ctx, &c.p, &number, &input, &meta.0).await {
         Ok(_) => {
-            let q = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("id_number", &id_number)
-                .append_pair("purpose", "counter_service")
-                .append_pair("done", "1")
-                .finish();
-            Redirect::to(&format!("/staff/counter?{q}")).into_response()
+            // The page itself, not a redirect: a redirect would carry the ID number in its URL.
+            let mut page = CounterPage {
+                id_number,
+                purpose: "counter_service".into(),
+                notice: Some(c.m("counter_done")),
+                ..CounterPage::default()
+            };
+            find(&c, &mut page, &meta.0).await;
+            c.show("counter.html", StatusCode::OK, page).await
         }
         Err(sscard_app::applications::ApplyError::NotFound) => {
             super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await

@@ -44,7 +44,10 @@ pub fn router() -> Router<AppState> {
             get(account_pages::real_name_page).post(account_pages::real_name_submit),
         )
         .route("/staff", get(account_pages::staff_home))
-        .route("/staff/counter", get(counter_pages::counter_page))
+        .route(
+            "/staff/counter",
+            get(counter_pages::counter_page).post(counter_pages::search),
+        )
         .route("/staff/counter/cards/{number}/collect", post(counter_pages::collect))
         .route("/apply", get(apply_pages::start_page).post(apply_pages::start))
         .route(
