@@ -417,6 +417,8 @@ pub struct HeldCard {
     pub application: Application,
     pub delivered_at: chrono::DateTime<chrono::FixedOffset>,
     pub status: sscard_domain::collective::ReturnStatus,
+    /// The holder's name, from the registry.
+    pub name: String,
 }
 
 /// The cards the entity holds: each due for hand-out or return within 30 days of collection, or overdue.
@@ -428,10 +430,11 @@ pub async fn held_cards(ctx: &AppContext, p: &Principal) -> Result<Vec<HeldCard>
         .cards_at_entity(uscc)
         .await?
         .into_iter()
-        .map(|(application, delivered_at)| HeldCard {
+        .map(|(application, delivered_at, name)| HeldCard {
             status: sscard_domain::collective::ReturnStatus::of(delivered_at.date_naive(), today),
             application,
             delivered_at,
+            name,
         })
         .collect())
 }

@@ -633,8 +633,8 @@ pub trait CollectiveStore: Send + Sync {
     /// The employer the registry names for each of these people (absent: not an employee or not in it).
     async fn employers_of(&self, persons: &[IdNumber]) -> StoreResult<HashMap<String, Uscc>>;
     /// The cards the entity collected and holds (applications `delivered_to_entity`), each with the time it
-    /// was delivered, longest held first.
-    async fn cards_at_entity(&self, entity: &Uscc) -> StoreResult<Vec<(Application, DateTime<FixedOffset>)>>;
+    /// was delivered and the holder's registry name, longest held first.
+    async fn cards_at_entity(&self, entity: &Uscc) -> StoreResult<Vec<(Application, DateTime<FixedOffset>, String)>>;
     /// Submits the batch: all of it or nothing. `false` (nothing written) when any item was no longer
     /// `confirmed` when written.
     async fn submit_batch(&self, batch: &Batch) -> StoreResult<bool>;

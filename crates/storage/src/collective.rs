@@ -332,24 +332,27 @@ macro_rules! impl_collective_store {
 
             async fn cards_at_entity(&self, entity: &sscard_domain::values::Uscc)
                 -> sscard_app::ports::StoreResult<Vec<(sscard_domain::application::Application,
-                    chrono::DateTime<chrono::FixedOffset>)>> {
+                    chrono::DateTime<chrono::FixedOffset>, String)>> {
                 let sql = Self::application_select(
                     "WHERE employer_uscc = $1 AND state = 'delivered_to_entity' ORDER BY person_id");
                 let rows: Vec<$crate::applications::ApplicationRow> = sqlx::query_as(&sql)
                     .bind(entity.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
-                let delivered: Vec<(String, i64)> = sqlx::query_as(
-                    "SELECT e.application_id, MAX(e.at_ms) FROM application_events e \
+                // When each was delivered, and to whom it belongs, in one query beside the rows.
+                let delivered: std::collections::HashMap<String, (i64, String)> = sqlx::query_as::<_, (String, i64, String)>(
+                    "SELECT e.application_id, MAX(e.at_ms), COALESCE(MAX(p.name), '') FROM application_events e \
                      JOIN applications a ON a.id = e.application_id \
+                     LEFT JOIN registry_persons p ON p.id_number = a.person_id \
                      WHERE a.employer_uscc = $1 AND a.state = 'delivered_to_entity' AND e.event = 'deliver_to_entity' \
                      GROUP BY e.application_id")
-                    .bind(entity.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                    .bind(entity.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?
+                    .into_iter().map(|(id, ms, name)| (id, (ms, name))).collect();
                 let mut out = Vec::with_capacity(rows.len());
                 for row in rows {
                     let a = row.into_domain_with_docs()?;
-                    let ms = delivered.iter().find(|(id, _)| *id == a.id).map(|(_, ms)| *ms)
+                    let (ms, name) = delivered.get(&a.id).cloned()
                         .ok_or_else(|| sscard_app::ports::StoreError::Corrupt(
                             format!("application {} delivered without its event", a.id)))?;
-                    out.push((a, $crate::accounts::from_ms(ms)?));
+                    out.push((a, $crate::accounts::from_ms(ms)?, name));
                 }
                 out.sort_by(|x, y| x.1.cmp(&y.1).then_with(|| x.0.person.as_str().cmp(y.0.person.as_str())));
                 Ok(out)

@@ -635,6 +635,9 @@ both_engines!(
         assert!(held
             .iter()
             .all(|c| c["id_number"].as_str().unwrap().contains("**********")));
+        let mut names: Vec<&str> = held.iter().map(|c| c["name"].as_str().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, vec!["赵工", "钱工"], "{v}");
 
         // Another entity sees none of them and cannot settle them.
         let (_b, handler_b) = entity_b(&s).await;

@@ -419,26 +419,20 @@ pub struct HeldCardView {
     security(("bearer" = [])), responses((status = 200, body = [HeldCardView]), (status = 403, body = Problem)))]
 pub async fn held_cards(State(state): State<AppState>, Authed(p): Authed) -> Result<Json<Vec<HeldCardView>>, ApiError> {
     let cards = collective::held_cards(&state.ctx, &p).await?;
-    let mut out = Vec::with_capacity(cards.len());
-    for c in cards {
-        let name = state
-            .ctx
-            .store
-            .person(&c.application.person)
-            .await?
-            .map(|p| p.name.as_str().to_string())
-            .unwrap_or_default();
-        out.push(HeldCardView {
-            application: c.application.id.clone(),
-            reference: c.application.reference.clone(),
-            name,
-            id_number: c.application.person.masked(),
-            delivered_at: c.delivered_at.to_rfc3339(),
-            return_by: c.status.return_by().to_string(),
-            overdue: c.status.is_overdue(),
-        });
-    }
-    Ok(Json(out))
+    Ok(Json(
+        cards
+            .into_iter()
+            .map(|c| HeldCardView {
+                application: c.application.id.clone(),
+                reference: c.application.reference.clone(),
+                name: c.name,
+                id_number: c.application.person.masked(),
+                delivered_at: c.delivered_at.to_rfc3339(),
+                return_by: c.status.return_by().to_string(),
+                overdue: c.status.is_overdue(),
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

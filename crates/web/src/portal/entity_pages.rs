@@ -472,18 +472,9 @@ async fn held(c: &Ctx<'_>, page: &mut EntityPage) -> Result<(), Response> {
         .await
         .map_err(|e| ApiError::from(e).into_response())?;
     for h in cards {
-        let name = c
-            .state
-            .ctx
-            .store
-            .person(&h.application.person)
-            .await
-            .map_err(|e| ApiError::from(e).into_response())?
-            .map(|p| p.name.as_str().to_string())
-            .unwrap_or_default();
         page.held.push(HeldRow {
             application: h.application.id.clone(),
-            name,
+            name: h.name,
             id_number: h.application.person.masked(),
             reference: h.application.reference.clone(),
             delivered_on: h.delivered_at.date_naive().to_string(),
