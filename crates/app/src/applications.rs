@@ -533,6 +533,20 @@ pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch
             _ => errors.push(fe("collection", "collection_not_allowed")),
         }
     }
+    // SPEC §4.3: a card is handed out only at a branch that accepts pickup. Judged on the form as it would be
+    // saved, whichever of bank, branch or method this change touched; named on the field the change set.
+    if patch.bank.is_some() || patch.branch.is_some() || patch.collection.is_some() {
+        if let (Some(method), Some(bank), Some(branch)) = (form.collection, &form.bank, &form.branch) {
+            if method.collected_at_branch() && !branch_accepts_pickup(ctx, bank, branch).await? {
+                let field = if patch.branch.is_some() || patch.bank.is_some() {
+                    "branch"
+                } else {
+                    "collection"
+                };
+                errors.push(fe(field, "branch_no_pickup"));
+            }
+        }
+    }
     if let Some(m) = &patch.mail {
         let recipient = PersonName::parse(m.recipient.as_deref().unwrap_or(""));
         let mobile = Mobile::parse(m.mobile.as_deref().unwrap_or(""));
@@ -578,6 +592,18 @@ pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch
     a.form = form;
     a.updated_at = now;
     Ok(a)
+}
+
+async fn branch_accepts_pickup(ctx: &AppContext, bank: &str, branch: &str) -> Result<bool, ApplyError> {
+    let branches = ctx
+        .store
+        .branches(&BranchFilter {
+            bank: Some(bank.to_string()),
+            accepts_pickup: Some(true),
+            ..BranchFilter::default()
+        })
+        .await?;
+    Ok(branches.iter().any(|b| b.code == branch))
 }
 
 /// Judges a document's bytes and attaches it to the draft. The bytes are stored (content-addressed) only

@@ -40,6 +40,13 @@ impl CollectionMethod {
     pub fn needs_mail_details(self) -> bool {
         self == CollectionMethod::BankMail
     }
+    /// The card is handed out at the application's branch, which must be one that accepts pickup (SPEC §4.3).
+    pub fn collected_at_branch(self) -> bool {
+        matches!(
+            self,
+            CollectionMethod::BranchPickup | CollectionMethod::AgentBranchPickup
+        )
+    }
 }
 
 /// Which bank and branch an application may name.
@@ -97,6 +104,16 @@ pub const PRODUCTION_DAYS: i64 = 30;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn which_methods_hand_the_card_out_at_the_branch() {
+        let at_branch: Vec<&str> = CollectionMethod::ALL
+            .into_iter()
+            .filter(|m| m.collected_at_branch())
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(at_branch, vec!["branch_pickup", "agent_branch_pickup"]);
+    }
 
     #[test]
     fn the_collection_table_as_data() {

@@ -192,6 +192,74 @@ both_engines!(an_individual_applies_and_follows_it, |db: TestDb| async move {
     assert_eq!(c.post("/api/v1/applications", START()).await.0, 201);
 });
 
+// SPEC §4.3: a card is collected only at a branch that accepts pickup (105-0105 does not), whichever of
+// branch or method is chosen last; mailing from that branch is fine.
+both_engines!(pickup_only_at_a_branch_that_hands_out_cards, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    world::seed(&s.ctx).await;
+    let c = caller(&s, As::Resident).await;
+    let (st, draft) = c.post("/api/v1/applications", START()).await;
+    assert_eq!(st, 201, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_string();
+    let stored = |v: &Value| (v["bank"].clone(), v["branch"].clone(), v["collection"].clone());
+
+    // Branch and method together: refused on the branch, nothing stored.
+    let (st, v) = c
+        .patch(
+            &id,
+            json!({"bank": "105", "branch": "105-0105", "collection": "branch_pickup"}),
+        )
+        .await;
+    assert_eq!(
+        (st, field_codes(&v)),
+        (422, vec![("branch".into(), "branch_no_pickup".into())]),
+        "{v}"
+    );
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("不能领卡"), "{v}");
+    let (_, now) = c.get(&format!("/api/v1/applications/{id}")).await;
+    assert_eq!(
+        stored(&now),
+        (Value::Null, Value::Null, Value::Null),
+        "nothing was saved"
+    );
+
+    // Mailed from that branch: allowed.
+    let (st, v) = c
+        .patch(
+            &id,
+            json!({"bank": "105", "branch": "105-0105", "collection": "bank_mail"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+
+    // The method changed last: refused on the method, the mail choice kept.
+    let (st, v) = c.patch(&id, json!({"collection": "branch_pickup"})).await;
+    assert_eq!(
+        (st, field_codes(&v)),
+        (422, vec![("collection".into(), "branch_no_pickup".into())]),
+        "{v}"
+    );
+    let (_, now) = c.get(&format!("/api/v1/applications/{id}")).await;
+    assert_eq!(stored(&now), (json!("105"), json!("105-0105"), json!("bank_mail")));
+
+    // A branch that hands cards out, chosen with pickup: saved.
+    let (st, v) = c
+        .patch(
+            &id,
+            json!({"bank": "102", "branch": "102-0105", "collection": "branch_pickup"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(stored(&v), (json!("102"), json!("102-0105"), json!("branch_pickup")));
+    // And moving the pickup to the branch that does not: refused on the branch.
+    let (st, v) = c.patch(&id, json!({"bank": "105", "branch": "105-0105"})).await;
+    assert_eq!(
+        (st, field_codes(&v)),
+        (422, vec![("branch".into(), "branch_no_pickup".into())]),
+        "{v}"
+    );
+});
+
 both_engines!(
     a_retiree_keeps_the_pension_bank_and_is_mailed,
     |db: TestDb| async move {

@@ -407,6 +407,7 @@ async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) ->
             .collect(),
     );
     if let Some(bank) = sel("bank").filter(|b| !b.is_empty()) {
+        let no_pickup = c.state.i18n.format(c.prefs.lang, "branch_option_no_pickup", &[]);
         let branches = c
             .state
             .ctx
@@ -423,7 +424,12 @@ async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) ->
                 .filter(|b| employer.as_ref().is_none_or(|s| s.allows_branch(&b.bank, &b.code)))
                 .map(|b| Opt {
                     selected: sel("branch").as_deref() == Some(b.code.as_str()),
-                    name: format!("{} ({})", b.name, b.address),
+                    // Said before the method is chosen, so nobody picks a branch they cannot collect from.
+                    name: if b.accepts_pickup {
+                        format!("{} ({})", b.name, b.address)
+                    } else {
+                        format!("{} ({}) {}", b.name, b.address, no_pickup)
+                    },
                     code: b.code,
                 })
                 .collect(),
