@@ -4,6 +4,8 @@
 //!
 //! A handler reaches only their own entity: anything else is "not found", like a missing record.
 
+use std::collections::HashSet;
+
 use chrono::Duration;
 use serde::Deserialize;
 use sscard_domain::access::Channel;
@@ -291,10 +293,12 @@ pub struct BatchOutcome {
 pub async fn submit(ctx: &AppContext, p: &Principal, selection: &Selection) -> Result<BatchOutcome, ApplyError> {
     let uscc = entity_of(p)?.clone();
     let settings = open_settings(ctx, &uscc).await?;
+    // The selection in the handler's order, each id once (a set, not a scan: a selection may hold 10,000 ids).
     let mut wanted: Vec<String> = Vec::new();
     if !selection.all_confirmed {
+        let mut seen = HashSet::new();
         for id in &selection.applications {
-            if !wanted.contains(id) {
+            if seen.insert(id.as_str()) {
                 wanted.push(id.clone());
             }
         }
@@ -342,8 +346,9 @@ pub async fn submit(ctx: &AppContext, p: &Principal, selection: &Selection) -> R
                 Err(reason) => outcome.skipped.push(line(Some(reason))),
             }
         }
+        let found_ids: HashSet<&str> = found.iter().map(|a| a.id.as_str()).collect();
         for id in &wanted {
-            if !found.iter().any(|a| &a.id == id) {
+            if !found_ids.contains(id.as_str()) {
                 outcome.skipped.push(BatchLine {
                     application: id.clone(),
                     person: None,
