@@ -286,33 +286,29 @@ macro_rules! impl_collective_store {
             async fn collective_applications(&self, entity: &sscard_domain::values::Uscc,
                 ids: Option<&[String]>)
                 -> sscard_app::ports::StoreResult<Vec<sscard_domain::application::Application>> {
-                let rows: Vec<$crate::applications::ApplicationRow> = match ids {
-                    Some(list) => {
-                        let json = serde_json::to_string(list)
-                            .map_err(|e| sscard_app::ports::StoreError::Database(format!("id list: {e}")))?;
-                        let sql = Self::application_select(&format!(
-                            "WHERE employer_uscc = $1 AND id {} ORDER BY person_id",
-                            format!($in_json, "$2")));
-                        sqlx::query_as(&sql).bind(entity.as_str()).bind(json)
-                            .fetch_all(&self.pool).await.map_err($crate::db_err)?
-                    }
-                    None => {
-                        // Every confirmed one, for a batch of thousands: the documents in one query beside the
-                        // rows rather than one JSON aggregate per row.
-                        let sql = format!("SELECT {}, '[]' AS docs FROM applications a \
-                                           WHERE employer_uscc = $1 AND state = 'confirmed' ORDER BY person_id",
-                                          $crate::applications::APPLICATION_COLUMNS);
-                        let rows: Vec<$crate::applications::ApplicationRow> = sqlx::query_as(&sql)
-                            .bind(entity.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
-                        let docs: Vec<(String, String, String, String, i64)> = sqlx::query_as(
-                            "SELECT d.application_id, d.kind, d.hash, d.media_type, d.bytes FROM application_documents d \
-                             JOIN applications a ON a.id = d.application_id \
-                             WHERE a.employer_uscc = $1 AND a.state = 'confirmed'")
-                            .bind(entity.as_str()).fetch_all(&self.pool).await.map_err($crate::db_err)?;
-                        return $crate::collective::with_documents(rows, docs);
-                    }
+                // A batch of thousands: the documents in one query beside the rows rather than one JSON aggregate
+                // per row, for the handler's selection as for every confirmed one.
+                let (filter, list) = match ids {
+                    Some(list) => (format!("a.employer_uscc = $1 AND a.id {}", format!($in_json, "$2")),
+                        Some(serde_json::to_string(list)
+                            .map_err(|e| sscard_app::ports::StoreError::Database(format!("id list: {e}")))?)),
+                    None => ("a.employer_uscc = $1 AND a.state = 'confirmed'".to_string(), None),
                 };
-                rows.into_iter().map($crate::applications::ApplicationRow::into_domain_with_docs).collect()
+                let sql = format!("SELECT {}, '[]' AS docs FROM applications a WHERE {filter} ORDER BY person_id",
+                                  $crate::applications::APPLICATION_COLUMNS);
+                let mut rows_q = sqlx::query_as::<_, $crate::applications::ApplicationRow>(&sql).bind(entity.as_str());
+                let docs_sql = format!("SELECT d.application_id, d.kind, d.hash, d.media_type, d.bytes \
+                                        FROM application_documents d JOIN applications a ON a.id = d.application_id \
+                                        WHERE {filter}");
+                let mut docs_q = sqlx::query_as::<_, (String, String, String, String, i64)>(&docs_sql)
+                    .bind(entity.as_str());
+                if let Some(list) = &list {
+                    rows_q = rows_q.bind(list.as_str());
+                    docs_q = docs_q.bind(list.as_str());
+                }
+                let rows = rows_q.fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                let docs = docs_q.fetch_all(&self.pool).await.map_err($crate::db_err)?;
+                $crate::collective::with_documents(rows, docs)
             }
 
             async fn employers_of(&self, persons: &[sscard_domain::values::IdNumber])

@@ -117,6 +117,8 @@ async fn a_handler_opens_two_employees_confirm_and_the_handler_submits_both() {
         assert!(page.contains(&format!("id=\"{field}-error\"")), "{field}: {page}");
     }
     assert!(page.contains("id=\"error-summary\""), "{page}");
+    // The unanswered question says what to choose, not just "fill in this field".
+    assert!(page.contains("请选择是否由单位代领职工的社保卡"), "{page}");
     assert!(s.ctx.store.collective_settings(&entity).await.unwrap().is_none());
     d.screenshot(&dir.join("collective-settings-errors.png")).await;
     d.click("#entity_collects-no").await;

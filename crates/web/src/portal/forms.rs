@@ -39,10 +39,20 @@ impl FieldErrors {
     }
 
     /// "Fill in this field" for each empty one.
+    /// Each empty field's error: a question's own message (GOV.UK's "Select yes if …") where it has one, else
+    /// the generic "fill in this field".
     pub fn required(&mut self, state: &AppState, lang: Lang, fields: &[(&str, bool)]) {
+        const OWN_MESSAGE: [(&str, &str); 2] = [
+            ("open", "open_required"),
+            ("entity_collects", "entity_collects_required"),
+        ];
         for (name, empty) in fields {
             if *empty {
-                let err = ApiError::field(StatusCode::BAD_REQUEST, "invalid_fields", name, "required");
+                let code = OWN_MESSAGE
+                    .iter()
+                    .find(|(f, _)| f == name)
+                    .map_or("required", |(_, c)| c);
+                let err = ApiError::field(StatusCode::BAD_REQUEST, "invalid_fields", name, code);
                 self.add(state, lang, &err, name);
             }
         }
