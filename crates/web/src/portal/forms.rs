@@ -38,7 +38,6 @@ impl FieldErrors {
         }
     }
 
-    /// "Fill in this field" for each empty one.
     /// Each empty field's error: a question's own message (GOV.UK's "Select yes if …") where it has one, else
     /// the generic "fill in this field".
     pub fn required(&mut self, state: &AppState, lang: Lang, fields: &[(&str, bool)]) {
