@@ -307,6 +307,20 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
     next.run(req).await
 }
 
+/// Sends a signed-out visitor to the door for the page they asked for (staff pages to the staff door), to come
+/// back to that page after logging in.
+pub fn to_login(uri: &axum::http::Uri) -> Response {
+    let target = uri.path_and_query().map_or("/", |p| p.as_str());
+    let path = uri.path();
+    let login = if path == "/staff" || path.starts_with("/staff/") {
+        "/staff/login"
+    } else {
+        "/login"
+    };
+    let next = url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>();
+    Redirect::to(&format!("{login}?next={next}")).into_response()
+}
+
 /// Checks the matched route against its table. Runs as a route layer, after routing.
 pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
@@ -330,23 +344,7 @@ pub async fn authorize(State(state): State<AppState>, req: Request, next: Next) 
                     .insert(header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
                 return res;
             }
-            None => {
-                let target = req
-                    .uri()
-                    .path_and_query()
-                    .map(|p| p.as_str().to_string())
-                    .unwrap_or_else(|| "/".into());
-                let login = if path.as_deref() == Some("/staff") {
-                    "/staff/login"
-                } else {
-                    "/login"
-                };
-                let to = format!(
-                    "{login}?next={}",
-                    url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>()
-                );
-                return Redirect::to(&to).into_response();
-            }
+            None => return to_login(req.uri()),
             Some(p) if !roles.contains(&p.role()) => {
                 return if api {
                     ApiError::rule(StatusCode::FORBIDDEN, "forbidden").into_response()
@@ -379,6 +377,28 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Caller, std::convert::Infallible> {
         Ok(parts.extensions.get::<Caller>().cloned().unwrap_or(Caller::Anonymous))
+    }
+}
+
+/// A signed-in caller of a portal page: who they are and their session's CSRF token. Anyone else is sent to log
+/// in and brought back (the access table already does so before any handler runs; this is the belt to its
+/// braces, so a handler never has to ask).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub principal: Principal,
+    pub csrf: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<SignedIn, Response> {
+        match parts.extensions.get::<Caller>() {
+            Some(Caller::User { session, principal }) => Ok(SignedIn {
+                principal: principal.as_ref().clone(),
+                csrf: session.csrf.clone(),
+            }),
+            _ => Err(to_login(&parts.uri)),
+        }
     }
 }
 

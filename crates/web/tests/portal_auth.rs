@@ -171,6 +171,17 @@ both_engines!(
         );
         let r = c.get(s.url("/staff")).send().await.unwrap();
         assert_eq!(r.headers().get("location").unwrap(), "/staff/login?next=%2Fstaff");
+        // Every staff page goes to the staff door, and any page comes back to itself, query and all.
+        let r = c.get(s.url("/staff/counter")).send().await.unwrap();
+        assert_eq!(
+            r.headers().get("location").unwrap(),
+            "/staff/login?next=%2Fstaff%2Fcounter"
+        );
+        let r = c.get(s.url("/entity/employees?status=confirmed")).send().await.unwrap();
+        assert_eq!(
+            r.headers().get("location").unwrap(),
+            "/login?next=%2Fentity%2Femployees%3Fstatus%3Dconfirmed"
+        );
         // A clerk cannot use the residents' door, nor a resident the staff door.
         for (door, user) in [("/login", "outletclerk1"), ("/staff/login", "resident1")] {
             assert_eq!(submit_login(&c, &s, door, user).await.status(), 400, "{user} at {door}");

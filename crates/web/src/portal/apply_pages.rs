@@ -18,7 +18,7 @@ use sscard_domain::policy::{bank_rule, collection_methods, BankRule, CollectionM
 
 use super::forms::FieldErrors;
 use super::pages::{CsrfPage, PageCtx};
-use crate::access::{Caller, ClientMeta};
+use crate::access::{ClientMeta, SignedIn};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -89,14 +89,6 @@ impl CsrfPage for ApplyPage {
     }
 }
 
-fn ctx<'a>(state: &'a AppState, headers: &HeaderMap, uri: &'a Uri, caller: &Caller) -> Option<Ctx<'a>> {
-    PageCtx::of(state, headers, uri, caller)
-}
-
-fn to_login() -> Response {
-    Redirect::to("/login?next=%2Fapply").into_response()
-}
-
 /// The caller's own application, or the page to answer with instead (404 for anyone else's).
 async fn own(c: &Ctx<'_>, headers: &HeaderMap, id: &str) -> Result<Application, Response> {
     match apps::mine(&c.state.ctx, &c.p, id).await {
@@ -110,10 +102,8 @@ async fn own(c: &Ctx<'_>, headers: &HeaderMap, id: &str) -> Result<Application, 
 
 // ---- start ----
 
-pub async fn start_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+pub async fn start_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let page = ApplyPage {
         verified: c.p.account.is_real_name_verified(),
         ..ApplyPage::default()
@@ -131,13 +121,11 @@ pub async fn start(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     meta: ClientMeta,
     Form(f): Form<StartForm>,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let result = apps::start(
         &state.ctx,
         &c.p,
@@ -177,10 +165,8 @@ pub async fn start(
 
 // ---- applying for a child ----
 
-pub async fn child_start_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+pub async fn child_start_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let mut page = ApplyPage {
         verified: c.p.account.is_real_name_verified(),
         ..ApplyPage::default()
@@ -206,13 +192,11 @@ pub async fn child_start(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     meta: ClientMeta,
     Form(f): Form<ChildStartForm>,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let child = sscard_app::minors::ChildIn {
         name: f.child_name.clone().unwrap_or_default(),
         id_number: f.child_id_number.clone().unwrap_or_default(),
@@ -624,11 +608,11 @@ pub async fn step_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     Path((id, step)): Path<(String, String)>,
     Query(q): Query<StepQuery>,
 ) -> Response {
-    show_step(state, headers, uri, caller, id, step, q).await
+    show_step(state, headers, uri, who, id, step, q).await
 }
 
 /// The documents page (its POST is multipart, so it has its own route).
@@ -636,25 +620,23 @@ pub async fn documents_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     Path(id): Path<String>,
     Query(q): Query<StepQuery>,
 ) -> Response {
-    show_step(state, headers, uri, caller, id, "documents".into(), q).await
+    show_step(state, headers, uri, who, id, "documents".into(), q).await
 }
 
 async fn show_step(
     state: AppState,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     id: String,
     step: String,
     q: StepQuery,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     if !STEPS.contains(&step.as_str()) && step != "done" {
         return super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await;
     }
@@ -788,13 +770,11 @@ pub async fn step_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     Path((id, step)): Path<(String, String)>,
     Form(f): Form<StepForm>,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let a = match own(&c, &headers, &id).await {
         Ok(a) => a,
         Err(r) => return r,
@@ -930,13 +910,11 @@ pub async fn documents_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     Path(id): Path<String>,
     mut multipart: Multipart,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let mut page = ApplyPage::default();
     let mut from_check = false;
     loop {
@@ -1018,10 +996,8 @@ fn state_name(c: &Ctx<'_>, s: ApplicationState) -> String {
     c.m(&format!("state-{}", s.as_str()))
 }
 
-pub async fn my_applications(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+pub async fn my_applications(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let list = match apps::list_mine(&state.ctx, &c.p).await {
         Ok(l) => l,
         Err(e) => return ApiError::from(e).into_response(),
@@ -1035,10 +1011,8 @@ pub async fn my_applications(State(state): State<AppState>, headers: HeaderMap, 
 
 /// "My children": each child the household register lists the caller as guardian of, with their
 /// applications and where each stands.
-pub async fn my_children(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+pub async fn my_children(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let wards = match sscard_app::minors::children(&state.ctx, &c.p).await {
         Ok(w) => w,
         Err(ApplyError::MayNotApply(_)) => Vec::new(),
@@ -1073,12 +1047,10 @@ pub async fn my_application(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     // Readable also by a listed guardian who did not apply, and by the young adult the card is for.
     let a = match apps::readable(&state.ctx, &c.p, &id).await {
         Ok(a) => a,
@@ -1120,12 +1092,10 @@ pub async fn withdraw(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     match apps::withdraw(&state.ctx, &c.p, &id).await {
         Ok(a) => Redirect::to(&format!("/applications/{}", a.id)).into_response(),
         Err(e) => ApiError::from(e).into_response(),

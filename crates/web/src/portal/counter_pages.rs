@@ -6,13 +6,13 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use sscard_app::counter::{self, CollectIn};
 
 use super::forms::FieldErrors;
 use super::pages::{CsrfPage, PageCtx};
-use crate::access::{Caller, ClientMeta};
+use crate::access::{ClientMeta, SignedIn};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -53,10 +53,6 @@ pub struct FindForm {
     purpose: Option<String>,
 }
 
-fn to_login() -> Response {
-    Redirect::to("/staff/login").into_response()
-}
-
 /// Fills the page with the holder's cards (the read is audited by the use case).
 async fn find(c: &PageCtx<'_>, page: &mut CounterPage, meta: &sscard_app::auth::Meta) {
     match counter::find_cards(&c.state.ctx, &c.p, &page.id_number, Some(page.purpose.as_str()), meta).await {
@@ -93,10 +89,8 @@ async fn find(c: &PageCtx<'_>, page: &mut CounterPage, meta: &sscard_app::auth::
     }
 }
 
-pub async fn counter_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
-    let Some(c) = PageCtx::of(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+pub async fn counter_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let page = CounterPage {
         purpose: "counter_service".into(),
         ..CounterPage::default()
@@ -110,13 +104,11 @@ pub async fn search(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     meta: ClientMeta,
     axum::Form(f): axum::Form<FindForm>,
 ) -> Response {
-    let Some(c) = PageCtx::of(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let mut page = CounterPage {
         id_number: f.id_number.unwrap_or_default().trim().to_string(),
         purpose: f.purpose.unwrap_or_default(),
@@ -136,14 +128,12 @@ pub async fn collect(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     meta: ClientMeta,
     Path(number): Path<String>,
     body: Bytes,
 ) -> Response {
-    let Some(c) = PageCtx::of(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let f: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let input = CollectIn {

@@ -16,7 +16,7 @@ use sscard_domain::collective::EmployeeStatus;
 
 use super::forms::FieldErrors;
 use super::pages::{CsrfPage, PageCtx};
-use crate::access::Caller;
+use crate::access::SignedIn;
 use crate::api::collective::{csv_of, employee_query, EmployeeParams};
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -108,14 +108,6 @@ fn status_name(c: &Ctx<'_>, s: EmployeeStatus) -> String {
     }
 }
 
-fn ctx<'a>(state: &'a AppState, headers: &HeaderMap, uri: &'a Uri, caller: &Caller) -> Option<Ctx<'a>> {
-    PageCtx::of(state, headers, uri, caller)
-}
-
-fn to_login() -> Response {
-    Redirect::to("/login?next=%2Fentity").into_response()
-}
-
 /// The dashboard: the entity, its settings, and how many employees are in each status.
 #[derive(serde::Deserialize)]
 pub struct SavedQuery {
@@ -126,12 +118,10 @@ pub async fn dashboard(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     Query(saved): Query<SavedQuery>,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let view = match collective::view(&state.ctx, &c.p).await {
         Ok(v) => v,
         Err(e) => return ApiError::from(e).into_response(),
@@ -207,10 +197,8 @@ async fn settings_form(c: &Ctx<'_>, page: &mut EntityPage, chosen: &[String]) ->
     Ok(())
 }
 
-pub async fn settings_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+pub async fn settings_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let view = match collective::view(&state.ctx, &c.p).await {
         Ok(v) => v,
         Err(e) => return ApiError::from(e).into_response(),
@@ -261,12 +249,10 @@ pub async fn settings_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     body: Bytes,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let f = fields(&body);
     let open = first(&f, "open");
     let collects = first(&f, "entity_collects");
@@ -326,12 +312,10 @@ pub async fn employees_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     Query(params): Query<EmployeeParams>,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let mut page = EntityPage::default();
     let q = match employee_query(&params) {
         Ok(q) => q,
@@ -391,12 +375,10 @@ pub async fn export(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     Query(params): Query<EmployeeParams>,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let q = match employee_query(&params) {
         Ok(q) => q,
         Err(e) => return e.into_response(),
@@ -420,12 +402,10 @@ pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     body: Bytes,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let f = fields(&body);
     let selection = Selection {
         applications: all(&f, "applications"),
@@ -456,10 +436,8 @@ pub async fn submit(
 }
 
 /// 单位代领: the cards the entity holds, each to hand out or return to the bank within 30 days.
-pub async fn cards_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+pub async fn cards_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let mut page = EntityPage::default();
     if let Err(r) = held(&c, &mut page).await {
         return r;
@@ -490,12 +468,10 @@ pub async fn settle(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
-    caller: Caller,
+    who: SignedIn,
     axum::extract::Path((id, action)): axum::extract::Path<(String, String)>,
 ) -> Response {
-    let Some(c) = ctx(&state, &headers, &uri, &caller) else {
-        return to_login();
-    };
+    let c = PageCtx::new(&state, &headers, &uri, who);
     let event = match action.as_str() {
         "handover" => sscard_domain::application::ApplicationEvent::Collect,
         "return" => sscard_domain::application::ApplicationEvent::ReturnToBank,

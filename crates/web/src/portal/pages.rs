@@ -276,23 +276,14 @@ pub(crate) trait CsrfPage: Serialize {
 }
 
 impl<'a> PageCtx<'a> {
-    /// The context of a logged-in caller; `None` for anyone else (the access table already sent them to log
-    /// in, so this is the belt to its braces).
-    pub fn of(
-        state: &'a AppState,
-        headers: &HeaderMap,
-        uri: &'a Uri,
-        caller: &crate::access::Caller,
-    ) -> Option<PageCtx<'a>> {
-        match (caller.principal(), caller.session()) {
-            (Some(p), Some(s)) => Some(PageCtx {
-                state,
-                prefs: Prefs::from_headers(headers),
-                uri,
-                p: p.clone(),
-                csrf: s.csrf.clone(),
-            }),
-            _ => None,
+    /// The context of a signed-in caller (the [`SignedIn`] extractor turned everyone else away).
+    pub fn new(state: &'a AppState, headers: &HeaderMap, uri: &'a Uri, who: crate::access::SignedIn) -> PageCtx<'a> {
+        PageCtx {
+            state,
+            prefs: Prefs::from_headers(headers),
+            uri,
+            p: who.principal,
+            csrf: who.csrf,
         }
     }
 
