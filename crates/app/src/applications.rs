@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, FixedOffset};
 use serde::Deserialize;
 use sscard_domain::access::Channel;
 use sscard_domain::account::{ApplyRefusal, Principal};
@@ -102,16 +102,52 @@ pub(crate) async fn consent(
     application: Option<&str>,
 ) -> Result<(), StoreError> {
     ctx.store
-        .record_consent(&Consent {
-            account: p.account.id.clone(),
-            person: person.clone(),
-            application: application.map(str::to_string),
-            kind,
-            text_version: kind.text_version().to_string(),
-            channel: p.channel,
-            at: ctx.clock.now(),
-        })
+        .record_consent(&consent_given(p, person, kind, application, ctx.clock.now()))
         .await
+}
+
+/// A consent the caller gives at `at`, with the version of the text they were shown (SPEC §5.5).
+pub(crate) fn consent_given(
+    p: &Principal,
+    person: &IdNumber,
+    kind: ConsentKind,
+    application: Option<&str>,
+    at: DateTime<FixedOffset>,
+) -> Consent {
+    Consent {
+        account: p.account.id.clone(),
+        person: person.clone(),
+        application: application.map(str::to_string),
+        kind,
+        text_version: kind.text_version().to_string(),
+        channel: p.channel,
+        at,
+    }
+}
+
+/// An application's event done by the caller, on their channel.
+pub(crate) fn event_by(
+    p: &Principal,
+    at: DateTime<FixedOffset>,
+    event: ApplicationEvent,
+    from: Option<ApplicationState>,
+    to: ApplicationState,
+    note: Option<String>,
+) -> ApplicationEventRecord {
+    ApplicationEventRecord {
+        at,
+        event,
+        from,
+        to,
+        actor: p.account.id.clone(),
+        channel: p.channel,
+        note,
+    }
+}
+
+/// A text field of a patch as given, without surrounding spaces.
+fn trimmed(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).map(str::to_string)
 }
 
 /// The setting that holds a category's opening date (`YYYY-MM-DD`); unset means open (normal issuance
@@ -271,15 +307,7 @@ pub(crate) async fn create_draft(
         minor,
         employer,
     };
-    let start = ApplicationEventRecord {
-        at: now,
-        event: ApplicationEvent::Start,
-        from: None,
-        to: ApplicationState::Draft,
-        actor: p.account.id.clone(),
-        channel: p.channel,
-        note: None,
-    };
+    let start = event_by(p, now, ApplicationEvent::Start, None, ApplicationState::Draft, None);
     match ctx.store.create_application(&application, &start).await? {
         Ok(()) => Ok(application),
         Err(existing) => {
@@ -456,13 +484,8 @@ pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch
             }
             BankRule::EmployerAllowed => {
                 let settings = crate::collective::settings_of(ctx, &a).await?;
-                let bank = patch
-                    .bank
-                    .as_deref()
-                    .map(str::trim)
-                    .map(str::to_string)
-                    .or(form.bank.clone());
-                let branch = patch.branch.as_deref().map(str::trim).map(str::to_string);
+                let bank = trimmed(&patch.bank).or(form.bank.clone());
+                let branch = trimmed(&patch.branch);
                 // Changing the bank drops a branch of the old one.
                 let branch = branch.or_else(|| form.branch.clone().filter(|_| patch.bank.is_none()));
                 match (bank, branch) {
@@ -480,13 +503,8 @@ pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch
                 }
             }
             BankRule::Any => {
-                let bank = patch
-                    .bank
-                    .as_deref()
-                    .map(str::trim)
-                    .map(str::to_string)
-                    .or(form.bank.clone());
-                let branch = patch.branch.as_deref().map(str::trim).map(str::to_string);
+                let bank = trimmed(&patch.bank).or(form.bank.clone());
+                let branch = trimmed(&patch.branch);
                 match bank {
                     Some(b) if codes.bank(&b).is_some() => {
                         let branches = ctx
@@ -718,15 +736,7 @@ pub async fn submit(
     } else {
         ApplicationEvent::Submit
     };
-    let event = ApplicationEventRecord {
-        at: now,
-        event: submit,
-        from: Some(a.state),
-        to: ApplicationState::Submitted,
-        actor: p.account.id.clone(),
-        channel: p.channel,
-        note: None,
-    };
+    let event = event_by(p, now, submit, Some(a.state), ApplicationState::Submitted, None);
     // `missing()` was empty, so the bank is set.
     let bank = a
         .form
@@ -740,15 +750,7 @@ pub async fn submit(
         // The production order goes in the same transaction as the submission (SPEC §8).
         order: crate::ports::NewOrder { id: new_id(), bank },
     };
-    let commitment = Consent {
-        account: p.account.id.clone(),
-        person,
-        application: Some(a.id.clone()),
-        kind: ConsentKind::Commitment,
-        text_version: ConsentKind::Commitment.text_version().to_string(),
-        channel: p.channel,
-        at: now,
-    };
+    let commitment = consent_given(p, &person, ConsentKind::Commitment, Some(&a.id), now);
     if !ctx
         .store
         .transition(
@@ -808,15 +810,7 @@ pub async fn withdraw(ctx: &AppContext, p: &Principal, id: &str) -> Result<Appli
         .state
         .apply(ApplicationEvent::Withdraw)
         .map_err(ApplyError::Transition)?;
-    let event = ApplicationEventRecord {
-        at: ctx.clock.now(),
-        event: ApplicationEvent::Withdraw,
-        from: Some(a.state),
-        to,
-        actor: p.account.id.clone(),
-        channel: p.channel,
-        note: None,
-    };
+    let event = event_by(p, ctx.clock.now(), ApplicationEvent::Withdraw, Some(a.state), to, None);
     if !ctx.store.transition(&a.id, a.state, &event, None, None, None).await? {
         let state = ctx.store.application(&a.id).await?.map(|x| x.state).unwrap_or(a.state);
         return Err(ApplyError::NotDraft(state));

@@ -3,7 +3,7 @@
 //! nothing; a report out of order is refused with the states it needed.
 
 use sscard_domain::account::{AccountKind, Principal};
-use sscard_domain::application::{Application, ApplicationEventRecord, ApplicationState};
+use sscard_domain::application::{Application, ApplicationState};
 use sscard_domain::card::{Card, FinancialState, SocialSecurityState};
 use sscard_domain::orders::{BankReport, ReportOutcome};
 
@@ -167,18 +167,17 @@ pub async fn report(
         ReportOutcome::AlreadyApplied => return Ok((o, a, false)),
         ReportOutcome::Move(event, to) => (event, to),
     };
-    let record = ApplicationEventRecord {
-        at: ctx.clock.now(),
+    let record = crate::applications::event_by(
+        p,
+        ctx.clock.now(),
         event,
-        from: Some(a.state),
+        Some(a.state),
         to,
-        actor: p.account.id.clone(),
-        channel: p.channel,
-        note: details
+        details
             .reject_reason
             .clone()
             .or_else(|| details.tracking_number.clone()),
-    };
+    );
     // SPEC §7.1: the card exists from `produced`, its social-security function pending activation.
     let card = match (&details.card_number, &details.masked_account) {
         (Some(number), Some(account)) => Some(Card {

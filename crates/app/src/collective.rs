@@ -11,8 +11,7 @@ use serde::Deserialize;
 use sscard_domain::access::Channel;
 use sscard_domain::account::{AccountKind, Principal};
 use sscard_domain::application::{
-    Application, ApplicationEvent, ApplicationEventRecord, ApplicationForm, ApplicationState, Consent, ConsentKind,
-    Route,
+    Application, ApplicationEvent, ApplicationForm, ApplicationState, ConsentKind, Route,
 };
 use sscard_domain::audit::{AuditAction, AuditEntry, Outcome};
 use sscard_domain::collective::{judge, AllowedBranch, CollectiveSettings, EmployeeStatus, SkipReason};
@@ -225,24 +224,8 @@ pub async fn confirm(
         return Err(ApplyError::Invalid(errors));
     }
     let now = ctx.clock.now();
-    let event = ApplicationEventRecord {
-        at: now,
-        event: ApplicationEvent::Confirm,
-        from: Some(a.state),
-        to,
-        actor: p.account.id.clone(),
-        channel: p.channel,
-        note: None,
-    };
-    let commitment = Consent {
-        account: p.account.id.clone(),
-        person: a.person.clone(),
-        application: Some(a.id.clone()),
-        kind: ConsentKind::Commitment,
-        text_version: ConsentKind::Commitment.text_version().to_string(),
-        channel: p.channel,
-        at: now,
-    };
+    let event = crate::applications::event_by(p, now, ApplicationEvent::Confirm, Some(a.state), to, None);
+    let commitment = crate::applications::consent_given(p, &a.person, ConsentKind::Commitment, Some(&a.id), now);
     if !ctx
         .store
         .transition(&a.id, a.state, &event, None, Some(&commitment), None)
@@ -469,15 +452,7 @@ pub async fn settle_card(
         ApplicationEvent::Collect => "handed to the holder by the entity",
         _ => "returned to the bank by the entity",
     };
-    let record = ApplicationEventRecord {
-        at: ctx.clock.now(),
-        event,
-        from: Some(a.state),
-        to,
-        actor: p.account.id.clone(),
-        channel: p.channel,
-        note: Some(note.to_string()),
-    };
+    let record = crate::applications::event_by(p, ctx.clock.now(), event, Some(a.state), to, Some(note.to_string()));
     let notify = progress_sms(ctx, &a, to, None);
     if !ctx
         .store

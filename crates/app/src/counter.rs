@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use sscard_domain::account::{AccountKind, Principal};
-use sscard_domain::application::{Application, ApplicationEvent, ApplicationEventRecord, ApplicationState};
+use sscard_domain::application::{Application, ApplicationEvent, ApplicationState};
 use sscard_domain::audit::{is_read_purpose, AuditAction, Outcome};
 use sscard_domain::card::Card;
 use sscard_domain::counter::{may_collect, Collector};
@@ -140,15 +140,14 @@ pub async fn collect(
         Collector::Holder => "collected at the counter by the holder".to_string(),
         Collector::Guardian { id_number } => format!("collected at the counter by guardian {}", id_number.masked()),
     };
-    let event = ApplicationEventRecord {
-        at: ctx.clock.now(),
-        event: ApplicationEvent::Collect,
-        from: Some(a.state),
-        to: ApplicationState::Collected,
-        actor: p.account.id.clone(),
-        channel: p.channel,
-        note: Some(note),
-    };
+    let event = crate::applications::event_by(
+        p,
+        ctx.clock.now(),
+        ApplicationEvent::Collect,
+        Some(a.state),
+        ApplicationState::Collected,
+        Some(note),
+    );
     if !ctx
         .store
         .collect_card(&a.id, a.state, &event, &card.number, input.activate)
