@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{Multipart, Path, Query};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::{Deserialize, Serialize};
@@ -18,9 +18,8 @@ use sscard_domain::policy::{bank_rule, collection_methods, BankRule, CollectionM
 
 use super::forms::FieldErrors;
 use super::pages::{CsrfPage, PageCtx};
-use crate::access::{ClientMeta, SignedIn};
+use crate::access::ClientMeta;
 use crate::problem::ApiError;
-use crate::state::AppState;
 
 #[derive(Serialize, Clone)]
 struct Opt {
@@ -81,8 +80,6 @@ struct WardRow {
     applications: Vec<Row>,
 }
 
-type Ctx<'a> = PageCtx<'a>;
-
 impl CsrfPage for ApplyPage {
     fn set_csrf(&mut self, csrf: String) {
         self.csrf = csrf;
@@ -90,20 +87,17 @@ impl CsrfPage for ApplyPage {
 }
 
 /// The caller's own application, or the page to answer with instead (404 for anyone else's).
-async fn own(c: &Ctx<'_>, headers: &HeaderMap, id: &str) -> Result<Application, Response> {
+async fn own(c: &PageCtx, id: &str) -> Result<Application, Response> {
     match apps::mine(&c.state.ctx, &c.p, id).await {
         Ok(a) => Ok(a),
-        Err(ApplyError::NotFound) => {
-            Err(super::pages::not_found_page(State(c.state.clone()), headers.clone(), c.uri.clone()).await)
-        }
+        Err(ApplyError::NotFound) => Err(c.not_found().await),
         Err(e) => Err(ApiError::from(e).into_response()),
     }
 }
 
 // ---- start ----
 
-pub async fn start_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn start_page(c: PageCtx) -> Response {
     let page = ApplyPage {
         verified: c.p.account.is_real_name_verified(),
         ..ApplyPage::default()
@@ -117,17 +111,9 @@ pub struct StartForm {
     access_authorisation: Option<String>,
 }
 
-pub async fn start(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    meta: ClientMeta,
-    Form(f): Form<StartForm>,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn start(c: PageCtx, meta: ClientMeta, Form(f): Form<StartForm>) -> Response {
     let result = apps::start(
-        &state.ctx,
+        &c.state.ctx,
         &c.p,
         f.disclaimer.is_some(),
         f.access_authorisation.is_some(),
@@ -139,7 +125,7 @@ pub async fn start(
         Err(ApplyError::Ineligible(Ineligible::ApplicationInProgress { .. })) => {
             // Resume it: the open application, wherever it was started.
             let open = match &c.p.account.id_number {
-                Some(id) => state.ctx.store.open_application_of(id).await.ok().flatten(),
+                Some(id) => c.state.ctx.store.open_application_of(id).await.ok().flatten(),
                 None => None,
             };
             match open {
@@ -165,8 +151,7 @@ pub async fn start(
 
 // ---- applying for a child ----
 
-pub async fn child_start_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn child_start_page(c: PageCtx) -> Response {
     let mut page = ApplyPage {
         verified: c.p.account.is_real_name_verified(),
         ..ApplyPage::default()
@@ -188,22 +173,14 @@ pub struct ChildStartForm {
 
 /// The guardian's first page posts here twice: first to be shown the relationship from the household
 /// register ("您与被代办人的关系是XX，请确认"), then with it confirmed, which creates the draft.
-pub async fn child_start(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    meta: ClientMeta,
-    Form(f): Form<ChildStartForm>,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn child_start(c: PageCtx, meta: ClientMeta, Form(f): Form<ChildStartForm>) -> Response {
     let child = sscard_app::minors::ChildIn {
         name: f.child_name.clone().unwrap_or_default(),
         id_number: f.child_id_number.clone().unwrap_or_default(),
         id_type: f.child_id_type.clone().unwrap_or_default(),
     };
     let result = sscard_app::minors::start(
-        &state.ctx,
+        &c.state.ctx,
         &c.p,
         f.disclaimer.is_some(),
         f.access_authorisation.is_some(),
@@ -228,12 +205,13 @@ pub async fn child_start(
     match result {
         Ok(a) => Redirect::to(&format!("/apply/{}/child", a.id)).into_response(),
         Err(ApplyError::RelationshipUnconfirmed(code)) => {
-            let name = state
+            let name = c
+                .state
                 .ctx
                 .codes
                 .name(sscard_domain::codes::Table::GuardianRelationship, &code, c.en());
             page.notice = Some(
-                state
+                c.state
                     .i18n
                     .format(c.prefs.lang, "relationship_confirm", &[("relationship", name)]),
             );
@@ -303,7 +281,7 @@ fn names_of(codes: &[sscard_domain::codes::Code], en: bool, selected: Option<&st
         .collect()
 }
 
-async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) -> Result<(), ApiError> {
+async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut ApplyPage) -> Result<(), ApiError> {
     let codes = &c.state.ctx.codes;
     let en = c.en();
     page.id = a.id.clone();
@@ -485,7 +463,7 @@ async fn fill(c: &Ctx<'_>, a: &Application, step: &str, page: &mut ApplyPage) ->
 }
 
 /// Check your answers: one row per answer, each with its change link.
-fn answers(c: &Ctx<'_>, a: &Application) -> Vec<Row> {
+fn answers(c: &PageCtx, a: &Application) -> Vec<Row> {
     let codes = &c.state.ctx.codes;
     let en = c.en();
     let f = &a.form;
@@ -604,43 +582,20 @@ fn answers(c: &Ctx<'_>, a: &Application) -> Vec<Row> {
         .collect()
 }
 
-pub async fn step_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    Path((id, step)): Path<(String, String)>,
-    Query(q): Query<StepQuery>,
-) -> Response {
-    show_step(state, headers, uri, who, id, step, q).await
+pub async fn step_page(c: PageCtx, Path((id, step)): Path<(String, String)>, Query(q): Query<StepQuery>) -> Response {
+    show_step(c, id, step, q).await
 }
 
 /// The documents page (its POST is multipart, so it has its own route).
-pub async fn documents_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    Path(id): Path<String>,
-    Query(q): Query<StepQuery>,
-) -> Response {
-    show_step(state, headers, uri, who, id, "documents".into(), q).await
+pub async fn documents_page(c: PageCtx, Path(id): Path<String>, Query(q): Query<StepQuery>) -> Response {
+    show_step(c, id, "documents".into(), q).await
 }
 
-async fn show_step(
-    state: AppState,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    id: String,
-    step: String,
-    q: StepQuery,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+async fn show_step(c: PageCtx, id: String, step: String, q: StepQuery) -> Response {
     if !STEPS.contains(&step.as_str()) && step != "done" {
-        return super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await;
+        return c.not_found().await;
     }
-    let a = match own(&c, &headers, &id).await {
+    let a = match own(&c, &id).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -652,7 +607,7 @@ async fn show_step(
         ..ApplyPage::default()
     };
     if step == "confirm" {
-        page.idempotency_key = state.ctx.secrets.token();
+        page.idempotency_key = c.state.ctx.secrets.token();
     }
     if step == "done" {
         page.due_on = a.due_on.map(|d| d.to_string()).unwrap_or_default();
@@ -766,16 +721,8 @@ impl StepForm {
     }
 }
 
-pub async fn step_submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    Path((id, step)): Path<(String, String)>,
-    Form(f): Form<StepForm>,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
-    let a = match own(&c, &headers, &id).await {
+pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, Form(f): Form<StepForm>) -> Response {
+    let a = match own(&c, &id).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -800,11 +747,11 @@ pub async fn step_submit(
         }
         // An employee confirms; the employer submits (SPEC §6.2).
         "confirm" if a.route == sscard_domain::application::Route::Collective => {
-            sscard_app::collective::confirm(&state.ctx, &c.p, &a.id, true, f.confirm.is_some()).await
+            sscard_app::collective::confirm(&c.state.ctx, &c.p, &a.id, true, f.confirm.is_some()).await
         }
         "confirm" => {
             apps::submit(
-                &state.ctx,
+                &c.state.ctx,
                 &c.p,
                 &a.id,
                 true,
@@ -823,13 +770,13 @@ pub async fn step_submit(
                 same_booklet: yes_no(&f.same_booklet),
                 cartoon_photo: Some(f.cartoon_photo.is_some()),
             };
-            sscard_app::minors::update(&state.ctx, &c.p, &a.id, &patch).await
+            sscard_app::minors::update(&c.state.ctx, &c.p, &a.id, &patch).await
         }
         s if STEPS.contains(&s) => match f.patch(s) {
-            Ok(patch) => apps::update(&state.ctx, &c.p, &a.id, &patch).await,
+            Ok(patch) => apps::update(&c.state.ctx, &c.p, &a.id, &patch).await,
             Err(missing) => {
                 page.problems.required(
-                    &state,
+                    &c.state,
                     c.prefs.lang,
                     &missing.iter().map(|m| (*m, true)).collect::<Vec<_>>(),
                 );
@@ -895,7 +842,7 @@ pub async fn step_submit(
                 }
             };
             if step == "confirm" {
-                page.idempotency_key = state.ctx.secrets.token();
+                page.idempotency_key = c.state.ctx.secrets.token();
             }
             if let Err(e) = fill(&c, &a, &step, &mut page).await {
                 return e.into_response();
@@ -906,15 +853,7 @@ pub async fn step_submit(
 }
 
 /// The documents page posts a multipart form: each file chosen is judged and attached on its own.
-pub async fn documents_submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    Path(id): Path<String>,
-    mut multipart: Multipart,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn documents_submit(c: PageCtx, Path(id): Path<String>, mut multipart: Multipart) -> Response {
     let mut page = ApplyPage::default();
     let mut from_check = false;
     loop {
@@ -937,11 +876,11 @@ pub async fn documents_submit(
         if bytes.is_empty() {
             continue;
         }
-        match apps::upload(&state.ctx, &c.p, &id, kind, bytes.to_vec()).await {
+        match apps::upload(&c.state.ctx, &c.p, &id, kind, bytes.to_vec()).await {
             Ok(_) => {}
             Err(ApplyError::Document(d)) => {
                 page.problems.add(
-                    &state,
+                    &c.state,
                     c.prefs.lang,
                     &crate::refusals::document_error(kind.as_str(), d),
                     kind.as_str(),
@@ -949,12 +888,12 @@ pub async fn documents_submit(
             }
             Err(e @ ApplyError::DocumentNotRequired(_)) => {
                 page.problems
-                    .add(&state, c.prefs.lang, &ApiError::from(e), kind.as_str());
+                    .add(&c.state, c.prefs.lang, &ApiError::from(e), kind.as_str());
             }
             Err(e) => return ApiError::from(e).into_response(),
         }
     }
-    let a = match own(&c, &headers, &id).await {
+    let a = match own(&c, &id).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -969,7 +908,7 @@ pub async fn documents_submit(
             return Redirect::to(&format!("/apply/{}/check", a.id)).into_response();
         }
         page.problems.required(
-            &state,
+            &c.state,
             c.prefs.lang,
             &missing.iter().map(|k| (k.as_str(), true)).collect::<Vec<_>>(),
         );
@@ -982,8 +921,8 @@ pub async fn documents_submit(
 
 // ---- 我的办事 ----
 
-/// One application in a list: its reference (linked), its state, its due date.
-fn listed(c: &Ctx<'_>, a: &Application) -> Row {
+/// One application in a list: its reference (linked), its c.state, its due date.
+fn listed(c: &PageCtx, a: &Application) -> Row {
     Row {
         key: a.id.clone(),
         label: a.reference.clone(),
@@ -992,13 +931,12 @@ fn listed(c: &Ctx<'_>, a: &Application) -> Row {
     }
 }
 
-fn state_name(c: &Ctx<'_>, s: ApplicationState) -> String {
+fn state_name(c: &PageCtx, s: ApplicationState) -> String {
     c.m(&format!("state-{}", s.as_str()))
 }
 
-pub async fn my_applications(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
-    let list = match apps::list_mine(&state.ctx, &c.p).await {
+pub async fn my_applications(c: PageCtx) -> Response {
+    let list = match apps::list_mine(&c.state.ctx, &c.p).await {
         Ok(l) => l,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -1011,9 +949,8 @@ pub async fn my_applications(State(state): State<AppState>, headers: HeaderMap, 
 
 /// "My children": each child the household register lists the caller as guardian of, with their
 /// applications and where each stands.
-pub async fn my_children(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
-    let wards = match sscard_app::minors::children(&state.ctx, &c.p).await {
+pub async fn my_children(c: PageCtx) -> Response {
+    let wards = match sscard_app::minors::children(&c.state.ctx, &c.p).await {
         Ok(w) => w,
         Err(ApplyError::MayNotApply(_)) => Vec::new(),
         Err(e) => return ApiError::from(e).into_response(),
@@ -1029,7 +966,7 @@ pub async fn my_children(State(state): State<AppState>, headers: HeaderMap, uri:
                     .map(|p| p.name.as_str().to_string())
                     .unwrap_or_default(),
                 id_number: w.link.child.masked(),
-                relationship: state.ctx.codes.name(
+                relationship: c.state.ctx.codes.name(
                     sscard_domain::codes::Table::GuardianRelationship,
                     &w.link.relationship,
                     c.en(),
@@ -1043,23 +980,14 @@ pub async fn my_children(State(state): State<AppState>, headers: HeaderMap, uri:
     c.show("children.html", StatusCode::OK, page).await
 }
 
-pub async fn my_application(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    Path(id): Path<String>,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn my_application(c: PageCtx, Path(id): Path<String>) -> Response {
     // Readable also by a listed guardian who did not apply, and by the young adult the card is for.
-    let a = match apps::readable(&state.ctx, &c.p, &id).await {
+    let a = match apps::readable(&c.state.ctx, &c.p, &id).await {
         Ok(a) => a,
-        Err(ApplyError::NotFound) => {
-            return super::pages::not_found_page(State(state.clone()), headers.clone(), uri.clone()).await
-        }
+        Err(ApplyError::NotFound) => return c.not_found().await,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let history = match apps::history(&state.ctx, &c.p, &id).await {
+    let history = match apps::history(&c.state.ctx, &c.p, &id).await {
         Ok(h) => h,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -1088,15 +1016,8 @@ pub async fn my_application(
     c.show("application.html", StatusCode::OK, page).await
 }
 
-pub async fn withdraw(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    Path(id): Path<String>,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
-    match apps::withdraw(&state.ctx, &c.p, &id).await {
+pub async fn withdraw(c: PageCtx, Path(id): Path<String>) -> Response {
+    match apps::withdraw(&c.state.ctx, &c.p, &id).await {
         Ok(a) => Redirect::to(&format!("/applications/{}", a.id)).into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }

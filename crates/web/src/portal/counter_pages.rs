@@ -4,17 +4,16 @@
 //! use case's, as in the API.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use sscard_app::counter::{self, CollectIn};
 
 use super::forms::FieldErrors;
 use super::pages::{CsrfPage, PageCtx};
-use crate::access::{ClientMeta, SignedIn};
+use crate::access::ClientMeta;
 use crate::problem::ApiError;
-use crate::state::AppState;
 
 #[derive(Serialize, Clone)]
 struct CardRow {
@@ -54,7 +53,7 @@ pub struct FindForm {
 }
 
 /// Fills the page with the holder's cards (the read is audited by the use case).
-async fn find(c: &PageCtx<'_>, page: &mut CounterPage, meta: &sscard_app::auth::Meta) {
+async fn find(c: &PageCtx, page: &mut CounterPage, meta: &sscard_app::auth::Meta) {
     match counter::find_cards(&c.state.ctx, &c.p, &page.id_number, Some(page.purpose.as_str()), meta).await {
         Ok(found) => {
             page.searched = true;
@@ -84,13 +83,12 @@ async fn find(c: &PageCtx<'_>, page: &mut CounterPage, meta: &sscard_app::auth::
         }
         Err(e) => {
             page.problems
-                .add(c.state, c.prefs.lang, &ApiError::from(e), "id_number");
+                .add(&c.state, c.prefs.lang, &ApiError::from(e), "id_number");
         }
     }
 }
 
-pub async fn counter_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn counter_page(c: PageCtx) -> Response {
     let page = CounterPage {
         purpose: "counter_service".into(),
         ..CounterPage::default()
@@ -100,15 +98,7 @@ pub async fn counter_page(State(state): State<AppState>, headers: HeaderMap, uri
 
 /// The search is a POST, so the holder's ID number never lands in a URL (the counter PC's history, a proxy's
 /// log); the answer is the page itself.
-pub async fn search(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    meta: ClientMeta,
-    axum::Form(f): axum::Form<FindForm>,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn search(c: PageCtx, meta: ClientMeta, axum::Form(f): axum::Form<FindForm>) -> Response {
     let mut page = CounterPage {
         id_number: f.id_number.unwrap_or_default().trim().to_string(),
         purpose: f.purpose.unwrap_or_default(),
@@ -124,16 +114,7 @@ pub async fn search(
 }
 
 /// Records a pickup, then shows the holder's cards again.
-pub async fn collect(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    meta: ClientMeta,
-    Path(number): Path<String>,
-    body: Bytes,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn collect(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, body: Bytes) -> Response {
     let f: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let input = CollectIn {
@@ -143,7 +124,7 @@ pub async fn collect(
         activate: get("activate").is_some(),
     };
     let id_number = get("holder").unwrap_or_default();
-    match counter::collect(&state.ctx, &c.p, &number, &input, &meta.0).await {
+    match counter::collect(&c.state.ctx, &c.p, &number, &input, &meta.0).await {
         Ok(_) => {
             // The page itself, not a redirect: a redirect would carry the ID number in its URL.
             let mut page = CounterPage {
@@ -155,9 +136,7 @@ pub async fn collect(
             find(&c, &mut page, &meta.0).await;
             c.show("counter.html", StatusCode::OK, page).await
         }
-        Err(sscard_app::applications::ApplyError::NotFound) => {
-            super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await
-        }
+        Err(sscard_app::applications::ApplyError::NotFound) => c.not_found().await,
         Err(e) => {
             let mut page = CounterPage {
                 id_number,

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::extract::Query;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 use sscard_app::applications::ApplyError;
@@ -16,10 +16,8 @@ use sscard_domain::collective::EmployeeStatus;
 
 use super::forms::FieldErrors;
 use super::pages::{CsrfPage, PageCtx};
-use crate::access::SignedIn;
 use crate::api::collective::{csv_of, employee_query, EmployeeParams};
 use crate::problem::ApiError;
-use crate::state::AppState;
 
 #[derive(Serialize, Clone)]
 struct Opt {
@@ -92,8 +90,6 @@ struct EntityPage {
     held: Vec<HeldRow>,
 }
 
-type Ctx<'a> = PageCtx<'a>;
-
 impl CsrfPage for EntityPage {
     fn set_csrf(&mut self, csrf: String) {
         self.csrf = csrf;
@@ -101,7 +97,7 @@ impl CsrfPage for EntityPage {
 }
 
 /// The name of an employee's status in the caller's language.
-fn status_name(c: &Ctx<'_>, s: EmployeeStatus) -> String {
+fn status_name(c: &PageCtx, s: EmployeeStatus) -> String {
     match s {
         EmployeeStatus::NotConfirmed | EmployeeStatus::Confirmed => c.m(&format!("status-{}", s.as_str())),
         EmployeeStatus::Application(st) => c.m(&format!("state-{}", st.as_str())),
@@ -114,19 +110,12 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
-pub async fn dashboard(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    Query(saved): Query<SavedQuery>,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
-    let view = match collective::view(&state.ctx, &c.p).await {
+pub async fn dashboard(c: PageCtx, Query(saved): Query<SavedQuery>) -> Response {
+    let view = match collective::view(&c.state.ctx, &c.p).await {
         Ok(v) => v,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let counts = match collective::counts(&state.ctx, &c.p).await {
+    let counts = match collective::counts(&c.state.ctx, &c.p).await {
         Ok(v) => v,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -155,7 +144,7 @@ pub async fn dashboard(
     c.show("entity.html", StatusCode::OK, page).await
 }
 
-async fn branch_names(c: &Ctx<'_>, codes: &[String]) -> Vec<String> {
+async fn branch_names(c: &PageCtx, codes: &[String]) -> Vec<String> {
     let all = c
         .state
         .ctx
@@ -174,7 +163,7 @@ async fn branch_names(c: &Ctx<'_>, codes: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn bank_name(c: &Ctx<'_>, code: &str) -> String {
+fn bank_name(c: &PageCtx, code: &str) -> String {
     c.state
         .ctx
         .codes
@@ -184,7 +173,7 @@ fn bank_name(c: &Ctx<'_>, code: &str) -> String {
 }
 
 /// The settings form, with what was typed (or stored) and every branch as a checkbox.
-async fn settings_form(c: &Ctx<'_>, page: &mut EntityPage, chosen: &[String]) -> Result<(), ApiError> {
+async fn settings_form(c: &PageCtx, page: &mut EntityPage, chosen: &[String]) -> Result<(), ApiError> {
     let all = c.state.ctx.store.branches(&BranchFilter::default()).await?;
     page.branch_options = all
         .iter()
@@ -197,9 +186,8 @@ async fn settings_form(c: &Ctx<'_>, page: &mut EntityPage, chosen: &[String]) ->
     Ok(())
 }
 
-pub async fn settings_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
-    let view = match collective::view(&state.ctx, &c.p).await {
+pub async fn settings_page(c: PageCtx) -> Response {
+    let view = match collective::view(&c.state.ctx, &c.p).await {
         Ok(v) => v,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -245,14 +233,7 @@ fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn settings_submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    body: Bytes,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn settings_submit(c: PageCtx, body: Bytes) -> Response {
     let f = fields(&body);
     let open = first(&f, "open");
     let collects = first(&f, "entity_collects");
@@ -260,7 +241,7 @@ pub async fn settings_submit(
     let mut page = EntityPage::default();
     // Both questions must be answered: no default is assumed for the employer.
     page.problems.required(
-        &state,
+        &c.state,
         c.prefs.lang,
         &[("open", open.is_none()), ("entity_collects", collects.is_none())],
     );
@@ -273,9 +254,9 @@ pub async fn settings_submit(
     };
     // With a question unanswered nothing is saved, but every other field is still checked and shown.
     let result = if page.problems.is_empty() {
-        collective::save_settings(&state.ctx, &c.p, &input).await.map(|_| ())
+        collective::save_settings(&c.state.ctx, &c.p, &input).await.map(|_| ())
     } else {
-        collective::checked_settings(&state.ctx, &c.p, &input)
+        collective::checked_settings(&c.state.ctx, &c.p, &input)
             .await
             .and(Err(ApplyError::Invalid(Vec::new())))
     };
@@ -283,7 +264,7 @@ pub async fn settings_submit(
         Ok(()) => Redirect::to("/entity?saved=1").into_response(),
         Err(e) => {
             if !matches!(&e, ApplyError::Invalid(list) if list.is_empty()) {
-                page.problems.add(&state, c.prefs.lang, &ApiError::from(e), "open");
+                page.problems.add(&c.state, c.prefs.lang, &ApiError::from(e), "open");
             }
             for (k, v) in [
                 ("open", open),
@@ -295,7 +276,7 @@ pub async fn settings_submit(
                     page.values.insert(k.into(), v);
                 }
             }
-            if let Ok(v) = collective::view(&state.ctx, &c.p).await {
+            if let Ok(v) = collective::view(&c.state.ctx, &c.p).await {
                 page.entity_name = v.entity.name;
                 page.uscc = v.entity.uscc.as_str().into();
             }
@@ -308,19 +289,12 @@ pub async fn settings_submit(
 }
 
 /// 职工申请情况查询 and 职工申请信息提交: the list with filters and paging; confirmed rows can be selected.
-pub async fn employees_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    Query(params): Query<EmployeeParams>,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn employees_page(c: PageCtx, Query(params): Query<EmployeeParams>) -> Response {
     let mut page = EntityPage::default();
     let q = match employee_query(&params) {
         Ok(q) => q,
         Err(e) => {
-            page.problems.add(&state, c.prefs.lang, &e, "status");
+            page.problems.add(&c.state, c.prefs.lang, &e, "status");
             sscard_app::ports::EmployeeQuery {
                 limit: 50,
                 ..Default::default()
@@ -338,7 +312,7 @@ pub async fn employees_page(
         })
         .collect();
     page.values.insert("q".into(), params.q.clone().unwrap_or_default());
-    let rows = match collective::employees(&state.ctx, &c.p, q).await {
+    let rows = match collective::employees(&c.state.ctx, &c.p, q).await {
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -371,19 +345,12 @@ pub async fn employees_page(
     c.show("entity_employees.html", status, page).await
 }
 
-pub async fn export(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    Query(params): Query<EmployeeParams>,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn export(c: PageCtx, Query(params): Query<EmployeeParams>) -> Response {
     let q = match employee_query(&params) {
         Ok(q) => q,
         Err(e) => return e.into_response(),
     };
-    match collective::all_employees(&state.ctx, &c.p, q).await {
+    match collective::all_employees(&c.state.ctx, &c.p, q).await {
         Ok(rows) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -398,21 +365,14 @@ pub async fn export(
 }
 
 /// Submits the selected employees (or every confirmed one) and shows what was submitted and skipped.
-pub async fn submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    body: Bytes,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn submit(c: PageCtx, body: Bytes) -> Response {
     let f = fields(&body);
     let selection = Selection {
         applications: all(&f, "applications"),
         all_confirmed: first(&f, "all_confirmed").is_some(),
     };
     let mut page = EntityPage::default();
-    match collective::submit(&state.ctx, &c.p, &selection).await {
+    match collective::submit(&c.state.ctx, &c.p, &selection).await {
         Ok(out) => {
             let row = |l: sscard_app::collective::BatchLine| BatchLineRow {
                 id_number: l.person.unwrap_or_default(),
@@ -429,15 +389,14 @@ pub async fn submit(
         }
         Err(e) => {
             page.problems
-                .add(&state, c.prefs.lang, &ApiError::from(e), "applications");
+                .add(&c.state, c.prefs.lang, &ApiError::from(e), "applications");
             c.show("entity_submitted.html", StatusCode::BAD_REQUEST, page).await
         }
     }
 }
 
 /// 单位代领: the cards the entity holds, each to hand out or return to the bank within 30 days.
-pub async fn cards_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, who: SignedIn) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn cards_page(c: PageCtx) -> Response {
     let mut page = EntityPage::default();
     if let Err(r) = held(&c, &mut page).await {
         return r;
@@ -445,7 +404,7 @@ pub async fn cards_page(State(state): State<AppState>, headers: HeaderMap, uri: 
     c.show("entity_cards.html", StatusCode::OK, page).await
 }
 
-async fn held(c: &Ctx<'_>, page: &mut EntityPage) -> Result<(), Response> {
+async fn held(c: &PageCtx, page: &mut EntityPage) -> Result<(), Response> {
     let cards = collective::held_cards(&c.state.ctx, &c.p)
         .await
         .map_err(|e| ApiError::from(e).into_response())?;
@@ -464,25 +423,18 @@ async fn held(c: &Ctx<'_>, page: &mut EntityPage) -> Result<(), Response> {
 }
 
 /// Records a hand-out (`handover`) or a return to the bank (`return`), then shows the list again.
-pub async fn settle(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    who: SignedIn,
-    axum::extract::Path((id, action)): axum::extract::Path<(String, String)>,
-) -> Response {
-    let c = PageCtx::new(&state, &headers, &uri, who);
+pub async fn settle(c: PageCtx, axum::extract::Path((id, action)): axum::extract::Path<(String, String)>) -> Response {
     let event = match action.as_str() {
         "handover" => sscard_domain::application::ApplicationEvent::Collect,
         "return" => sscard_domain::application::ApplicationEvent::ReturnToBank,
-        _ => return super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await,
+        _ => return c.not_found().await,
     };
-    match collective::settle_card(&state.ctx, &c.p, &id, event).await {
+    match collective::settle_card(&c.state.ctx, &c.p, &id, event).await {
         Ok(_) => Redirect::to(&format!("/entity/cards?done={action}")).into_response(),
-        Err(ApplyError::NotFound) => super::pages::not_found_page(State(state.clone()), headers, uri.clone()).await,
+        Err(ApplyError::NotFound) => c.not_found().await,
         Err(e) => {
             let mut page = EntityPage::default();
-            page.problems.add(&state, c.prefs.lang, &ApiError::from(e), "cards");
+            page.problems.add(&c.state, c.prefs.lang, &ApiError::from(e), "cards");
             if let Err(r) = held(&c, &mut page).await {
                 return r;
             }

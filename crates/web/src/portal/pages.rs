@@ -260,12 +260,15 @@ pub fn not_found_page_default() -> impl IntoResponse {
     )
 }
 
-/// A logged-in caller's page context: who they are, their language and elderly mode, and the CSRF token
-/// their forms carry. The resident's application pages and the entity handler's pages share it.
-pub(crate) struct PageCtx<'a> {
-    pub state: &'a AppState,
+/// A signed-in caller's page context, taken by the handler as an extractor: who they are, their language and
+/// elderly mode, the CSRF token their forms carry, and the request's address and headers. Anyone not signed in
+/// is sent to log in (see [`crate::access::SignedIn`]). The resident's, the entity handler's and the counter's
+/// pages share it.
+pub(crate) struct PageCtx {
+    pub state: AppState,
     pub prefs: Prefs,
-    pub uri: &'a Uri,
+    pub uri: Uri,
+    pub headers: HeaderMap,
     pub p: sscard_domain::account::Principal,
     pub csrf: String,
 }
@@ -275,16 +278,25 @@ pub(crate) trait CsrfPage: Serialize {
     fn set_csrf(&mut self, csrf: String);
 }
 
-impl<'a> PageCtx<'a> {
-    /// The context of a signed-in caller (the [`SignedIn`] extractor turned everyone else away).
-    pub fn new(state: &'a AppState, headers: &HeaderMap, uri: &'a Uri, who: crate::access::SignedIn) -> PageCtx<'a> {
-        PageCtx {
-            state,
-            prefs: Prefs::from_headers(headers),
-            uri,
+impl axum::extract::FromRequestParts<AppState> for PageCtx {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<PageCtx, Response> {
+        let who = crate::access::SignedIn::from_request_parts(parts, state).await?;
+        Ok(PageCtx {
+            state: state.clone(),
+            prefs: Prefs::from_headers(&parts.headers),
+            uri: parts.uri.clone(),
+            headers: parts.headers.clone(),
             p: who.principal,
             csrf: who.csrf,
-        }
+        })
+    }
+}
+
+impl PageCtx {
+    /// The "page not found" answer, as for a record outside the caller's reach.
+    pub async fn not_found(&self) -> Response {
+        not_found_page(State(self.state.clone()), self.headers.clone(), self.uri.clone()).await
     }
 
     pub fn en(&self) -> bool {
@@ -298,7 +310,7 @@ impl<'a> PageCtx<'a> {
     /// Renders a page for this caller; personal pages are never cached.
     pub async fn show<T: CsrfPage>(&self, template: &str, status: StatusCode, mut page: T) -> Response {
         page.set_csrf(self.csrf.clone());
-        let mut res = render(self.state, self.prefs, self.uri, template, status, page).await;
+        let mut res = render(&self.state, self.prefs, &self.uri, template, status, page).await;
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         res
@@ -316,7 +328,7 @@ impl<'a> PageCtx<'a> {
         } else {
             StatusCode::BAD_REQUEST
         };
-        problems.add(self.state, self.prefs.lang, &err, first);
+        problems.add(&self.state, self.prefs.lang, &err, first);
         status
     }
 }
