@@ -121,42 +121,46 @@ impl BankSim {
 
     async fn pull(&self, token: &str) -> Result<Vec<Value>, BankSimError> {
         let r = self
-            .http
-            .post(self.url("/api/v1/bank/orders/pull"))
-            .bearer_auth(token)
-            .json(&json!({"limit": self.cfg.page}))
-            .send()
+            .sent(
+                self.http
+                    .post(self.url("/api/v1/bank/orders/pull"))
+                    .bearer_auth(token)
+                    .json(&json!({"limit": self.cfg.page})),
+                || "pull".into(),
+            )
             .await?;
-        let status = r.status().as_u16();
-        if status != 200 {
-            let body = r.text().await.unwrap_or_default();
-            return Err(BankSimError::Refused {
-                what: "pull".into(),
-                status,
-                body,
-            });
-        }
         Ok(r.json::<Vec<Value>>().await?)
     }
 
     async fn report(&self, token: &str, order: &str, body: Value) -> Result<(), BankSimError> {
-        let r = self
-            .http
-            .post(self.url(&format!("/api/v1/bank/orders/{order}/reports")))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await?;
+        self.sent(
+            self.http
+                .post(self.url(&format!("/api/v1/bank/orders/{order}/reports")))
+                .bearer_auth(token)
+                .json(&body),
+            || format!("a report on {order}"),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Sends a request of the interface; anything but 200 is refused, with what was asked and sscard's answer.
+    async fn sent(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: impl FnOnce() -> String,
+    ) -> Result<reqwest::Response, BankSimError> {
+        let r = request.send().await?;
         let status = r.status().as_u16();
         if status != 200 {
             let body = r.text().await.unwrap_or_default();
             return Err(BankSimError::Refused {
-                what: format!("a report on {order}"),
+                what: what(),
                 status,
                 body,
             });
         }
-        Ok(())
+        Ok(r)
     }
 
     /// Works one order through to its delivery; returns what happened to it.

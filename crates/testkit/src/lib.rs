@@ -4,7 +4,8 @@
 //!   created on the server named by `SSCARD_TEST_PG_URL` and dropped afterwards.
 //! - [`pg_available`]: whether PostgreSQL tests run; with `SSCARD_REQUIRE_PG=1` (CI) a missing server fails the
 //!   test instead of skipping it.
-//! - [`context`]: an `AppContext` on a fixed clock (2026-11-21 10:00, Asia/Shanghai).
+//! - [`context`]: an `AppContext` on a fixed clock (2026-11-21 10:00, Asia/Shanghai); [`bench_context`], the
+//!   same on PostgreSQL for the benchmarks.
 //! - [`TestSecrets`]: known captchas and SMS codes.
 //! - [`doubles`]: test servers speaking the face verifier's and the SMS gateway's protocols over HTTP.
 //! - [`images`]: real image bytes: card photos that pass, and one of each kind that must fail.
@@ -195,6 +196,26 @@ pub async fn ready_context(db: &TestDb) -> AppContext {
         .await
         .unwrap();
     ctx
+}
+
+/// A benchmark's context on PostgreSQL: the store (for its pool) and a context with the OS's randomness (ids
+/// never repeat between runs), the 15 banks and the fixture branches.
+pub async fn bench_context(db: &TestDb) -> (sscard_storage::postgres::PgStore, AppContext) {
+    let pg = sscard_storage::postgres::PgStore::connect(&db.url).await.unwrap();
+    let mut ctx = context(Arc::new(pg.clone()), fixed_clock());
+    ctx.secrets = Arc::new(sscard_app::secrets::OsSecrets);
+    ctx.store
+        .ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes))
+        .await
+        .unwrap();
+    sscard_app::import::import_csv(
+        &ctx,
+        sscard_app::import::ImportKind::Branches,
+        fixtures::BRANCHES.as_bytes(),
+    )
+    .await
+    .unwrap();
+    (pg, ctx)
 }
 
 /// Runs an async test body against SQLite and against PostgreSQL: `both_engines!(name, |db| async move { … });`

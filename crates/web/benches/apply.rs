@@ -25,7 +25,7 @@ use sscard_domain::account::{AccountKind, Principal, Username};
 use sscard_domain::application::DocumentRef;
 use sscard_domain::documents::DocumentKind;
 use sscard_domain::values::{IdNumber, PersonName};
-use sscard_testkit::fixtures::{csv, individual_row, BRANCHES, REGISTRY_HEADER};
+use sscard_testkit::fixtures::{csv, individual_row, REGISTRY_HEADER};
 use sscard_testkit::{images, TestDb};
 
 fn peak_rss_mb() -> f64 {
@@ -177,12 +177,8 @@ fn main() {
             return;
         };
         let docs = tempfile::tempdir().unwrap();
-        let pg = sscard_storage::postgres::PgStore::connect(&db.url).await.unwrap();
-        let mut ctx = sscard_testkit::context(Arc::new(pg.clone()), sscard_testkit::fixed_clock());
-        ctx.secrets = Arc::new(sscard_app::secrets::OsSecrets);
+        let (pg, mut ctx) = sscard_testkit::bench_context(&db).await;
         ctx.blobs = Arc::new(sscard_storage::blobs::ObjectBlobStore::local(docs.path()).unwrap());
-        ctx.store.ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes)).await.unwrap();
-        import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes()).await.unwrap();
         println!("application benchmark: {n} applications per measurement, {conc} at a time, PostgreSQL");
         let direct = residents(&ctx, n, 3 * n, true).await;
         let without = residents(&ctx, n, 0, true).await;

@@ -10,14 +10,11 @@
 //! (`SSCARD_BENCH_BACKLOG`, default 100000; `SSCARD_BENCH_CONCURRENCY`, default 16).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use futures::stream::{self, StreamExt};
-use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::account::{AccountKind, Username};
 use sscard_gateways::bank_sim::{BankSim, BankSimConfig};
-use sscard_testkit::fixtures::BRANCHES;
 use sscard_testkit::TestDb;
 
 fn env(name: &str, default: usize) -> usize {
@@ -36,12 +33,8 @@ fn main() {
             println!("SKIPPED: set SSCARD_TEST_PG_URL to run the bank-sim benchmark");
             return;
         };
-        let pg = sscard_storage::postgres::PgStore::connect(&db.url).await.unwrap();
+        let (pg, ctx) = sscard_testkit::bench_context(&db).await;
         let pool = pg.pool().clone();
-        let mut ctx = sscard_testkit::context(Arc::new(pg.clone()), sscard_testkit::fixed_clock());
-        ctx.secrets = Arc::new(sscard_app::secrets::OsSecrets);
-        ctx.store.ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes)).await.unwrap();
-        import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes()).await.unwrap();
         println!("bank-sim benchmark: a backlog of {backlog} orders, {conc} at a time, PostgreSQL");
         let meta = sscard_app::auth::Meta::default();
         sscard_app::accounts::create_account(

@@ -15,7 +15,6 @@
 //! (`SSCARD_BENCH_BATCH`, default 10000; `SSCARD_BENCH_EMPLOYEES`, default 50000; `SSCARD_BENCH_ROUNDS`, default 3).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -27,7 +26,7 @@ use sscard_domain::account::{AccountKind, Username};
 use sscard_domain::application::{ApplicationEvent, ApplicationEventRecord, ApplicationState};
 use sscard_domain::collective::{AllowedBranch, CollectiveSettings};
 use sscard_domain::values::{IdNumber, Mobile, PersonName, Uscc};
-use sscard_testkit::fixtures::{csv, employee_row, uscc, BRANCHES, REGISTRY_HEADER};
+use sscard_testkit::fixtures::{csv, employee_row, uscc, REGISTRY_HEADER};
 use sscard_testkit::TestDb;
 
 fn env(name: &str, default: usize) -> usize {
@@ -88,12 +87,8 @@ fn main() {
             println!("SKIPPED: set SSCARD_TEST_PG_URL to run the collective benchmark");
             return;
         };
-        let pg = sscard_storage::postgres::PgStore::connect(&db.url).await.unwrap();
+        let (pg, ctx) = sscard_testkit::bench_context(&db).await;
         let pool = pg.pool().clone();
-        let mut ctx = sscard_testkit::context(Arc::new(pg.clone()), sscard_testkit::fixed_clock());
-        ctx.secrets = Arc::new(sscard_app::secrets::OsSecrets);
-        ctx.store.ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes)).await.unwrap();
-        import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes()).await.unwrap();
         let entity = uscc(777);
         let entities = format!("uscc,name,address,district\n{entity},基准单位,北京市朝阳区一号,110105\n");
         import_csv(&ctx, ImportKind::Entities, entities.as_bytes()).await.unwrap();
