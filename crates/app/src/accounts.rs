@@ -7,7 +7,10 @@ use sscard_domain::audit::{AuditAction, Outcome};
 
 use crate::auth::{entry, Meta};
 use crate::ports::{AccountConflict, ApiClient, BranchFilter, NewAccount, StoreError};
-use crate::secrets::{hash_password, new_id, PasswordHashError};
+use crate::secrets::{
+    hash_password, machine_secret_acceptable, machine_secret_hash, new_id, PasswordHashError,
+    MACHINE_SECRET_MIN_CHARS,
+};
 use crate::AppContext;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +33,9 @@ pub enum AccountError {
     NotAClientChannel,
     #[error("password: {0}")]
     BadPassword(#[from] sscard_domain::account::PasswordError),
+    /// A machine's secret (bank system, channel client) must be a random token, not a chosen word.
+    #[error("a machine secret needs at least {MACHINE_SECRET_MIN_CHARS} characters and no spaces")]
+    WeakMachineSecret,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -46,7 +52,15 @@ pub async fn create_account(
     password: &str,
     meta: &Meta,
 ) -> Result<Account, AccountError> {
-    let password = Password::new_password(password)?;
+    // A person's password is hashed slowly; a machine's random token with a keyed hash (crate::secrets).
+    let password_hash = if matches!(kind, AccountKind::BankSystem { .. }) {
+        if !machine_secret_acceptable(password) {
+            return Err(AccountError::WeakMachineSecret);
+        }
+        machine_secret_hash(password)
+    } else {
+        hash_password(Password::new_password(password)?.expose()).await?
+    };
     match &mut kind {
         AccountKind::Resident => return Err(AccountError::ResidentsRegisterThemselves),
         AccountKind::BankClerk { bank, branch } => {
@@ -83,7 +97,7 @@ pub async fn create_account(
         username: Some(username),
         mobile: None,
         display_name: display_name.trim().chars().take(60).collect(),
-        password_hash: Some(hash_password(password.expose()).await?),
+        password_hash: Some(password_hash),
         created_at: ctx.clock.now(),
     };
     let account = ctx.store.create_account(&new).await?.map_err(AccountError::Taken)?;
@@ -113,11 +127,14 @@ pub async fn create_client(
         return Err(AccountError::NotAClientChannel);
     }
     let secret = secret.map(str::to_string).unwrap_or_else(|| ctx.secrets.token());
+    if !machine_secret_acceptable(&secret) {
+        return Err(AccountError::WeakMachineSecret);
+    }
     let client = ApiClient {
         client_id: client_id.to_string(),
         name: name.to_string(),
         channel,
-        secret_hash: hash_password(&secret).await?,
+        secret_hash: machine_secret_hash(&secret),
     };
     if !ctx.store.create_client(&client, ctx.clock.now()).await? {
         return Err(AccountError::ClientTaken);

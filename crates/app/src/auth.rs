@@ -15,7 +15,9 @@ use crate::ports::{
     AccountConflict, ApiClient, Challenge, ChallengeKind, NewAccount, SessionKind, SessionRecord, SmsMessage,
     StoreError,
 };
-use crate::secrets::{hash_password, new_id, sha256_hex, verify_password, PasswordHashError};
+use crate::secrets::{
+    hash_password, new_id, sha256_hex, verify_machine_secret, verify_password, PasswordHashError,
+};
 use crate::AppContext;
 
 #[derive(Debug, thiserror::Error)]
@@ -28,9 +30,15 @@ pub enum AuthError {
     #[error("the SMS code was wrong, used or expired")]
     CodeWrong,
     #[error("locked until {until}")]
-    Locked { until: DateTime<FixedOffset> },
+    Locked {
+        until: DateTime<FixedOffset>,
+        retry_after_secs: u64,
+    },
     #[error("too many requests; try again at {until}")]
-    RateLimited { until: DateTime<FixedOffset> },
+    RateLimited {
+        until: DateTime<FixedOffset>,
+        retry_after_secs: u64,
+    },
     #[error("the account is disabled")]
     Disabled,
     /// The API client's credentials are missing or wrong.
@@ -151,18 +159,55 @@ pub fn principal_entry(
     e
 }
 
-/// `Err(until)` when the limit is reached for this bucket.
-async fn limited(ctx: &AppContext, limit: &Limit, key: &str) -> Result<(), DateTime<FixedOffset>> {
+/// Seconds from now until `until`, at least one (a `Retry-After` of 0 invites a retry storm).
+fn seconds_until(ctx: &AppContext, until: DateTime<FixedOffset>) -> u64 {
+    u64::try_from((until - ctx.clock.now()).num_seconds()).unwrap_or(0).max(1)
+}
+
+fn locked(ctx: &AppContext, until: DateTime<FixedOffset>) -> AuthError {
+    AuthError::Locked {
+        until,
+        retry_after_secs: seconds_until(ctx, until),
+    }
+}
+
+fn rate_limited(ctx: &AppContext, until: DateTime<FixedOffset>) -> AuthError {
+    AuthError::RateLimited {
+        until,
+        retry_after_secs: seconds_until(ctx, until),
+    }
+}
+
+/// `Some(until)` when the limit is reached for this bucket. A counter that cannot be read is an error (the
+/// caller answers 503), never "no limit" and never a lockout.
+async fn limited(
+    ctx: &AppContext,
+    limit: &Limit,
+    key: &str,
+) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
     let now = ctx.clock.now();
     let bucket = format!("{}:{key}", limit.name);
-    match ctx.store.events_since(&bucket, now - limit.window).await {
-        Ok(events) => limit.check(&events, now),
-        // A counter we cannot read must not become "no limit": refuse for now.
-        Err(e) => {
-            tracing::error!(error = %e, bucket, "rate counter unreadable");
-            Err(now + chrono::Duration::minutes(1))
-        }
-    }
+    let events = ctx.store.events_since(&bucket, now - limit.window).await?;
+    Ok(limit.check(&events, now).err())
+}
+
+/// Counts this attempt first, then judges it with every attempt counted so far: of a burst of concurrent
+/// attempts, no more than the limit pass, whatever their interleaving.
+async fn attempt(
+    ctx: &AppContext,
+    limit: &Limit,
+    key: &str,
+) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
+    let now = ctx.clock.now();
+    let bucket = format!("{}:{key}", limit.name);
+    ctx.store.record_event(&bucket, now).await?;
+    let events = ctx.store.events_since(&bucket, now - limit.window).await?;
+    Ok(limit.check_recorded(&events, now).err())
+}
+
+/// The key of an account's attempts from one address.
+fn account_address(account: &Account, meta: &Meta) -> String {
+    format!("{}|{}", account.id, meta.ip.as_deref().unwrap_or("-"))
 }
 
 async fn count(ctx: &AppContext, limit: &Limit, key: &str) -> Result<(), StoreError> {
@@ -173,9 +218,9 @@ async fn count(ctx: &AppContext, limit: &Limit, key: &str) -> Result<(), StoreEr
 
 /// Checks a limit and, when not yet reached, counts one more event against it.
 pub async fn take_quota(ctx: &AppContext, limit: &Limit, key: &str) -> Result<(), AuthError> {
-    limited(ctx, limit, key)
-        .await
-        .map_err(|until| AuthError::RateLimited { until })?;
+    if let Some(until) = limited(ctx, limit, key).await? {
+        return Err(rate_limited(ctx, until));
+    }
     count(ctx, limit, key).await?;
     Ok(())
 }
@@ -329,7 +374,11 @@ pub async fn login_as(ctx: &AppContext, via: &Via, account: &Account, meta: &Met
 /// issue the new session, and audit.
 async fn succeed(ctx: &AppContext, via: &Via, account: &Account, meta: &Meta) -> Result<Issued, AuthError> {
     ctx.store
-        .clear_events(&format!("{}:{}", security::LOGIN_FAILURES_PER_ACCOUNT.name, account.id))
+        .clear_events(&format!(
+            "{}:{}",
+            security::LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS.name,
+            account_address(account, meta)
+        ))
         .await?;
     let (kind, client) = match via {
         Via::Portal { pre_session } => {
@@ -368,7 +417,9 @@ async fn fail(ctx: &AppContext, via: &Via, account: Option<&Account>, meta: &Met
     Ok(())
 }
 
-/// Refuses while the address (when `address` is set) or the account is locked, auditing the refusal.
+/// Refuses while the address (when `address` is set) or the account is locked, auditing the refusal. For an
+/// account, this attempt is counted against it from this address before it is judged (see [`attempt`]); a
+/// success clears that count.
 async fn check_locks(
     ctx: &AppContext,
     via: &Via,
@@ -378,10 +429,13 @@ async fn check_locks(
 ) -> Result<(), AuthError> {
     let mut until = None;
     if let (true, Some(ip)) = (address, &meta.ip) {
-        until = limited(ctx, &security::LOGIN_FAILURES_PER_IP, ip).await.err();
+        until = limited(ctx, &security::LOGIN_FAILURES_PER_IP, ip).await?;
     }
     if let (None, Some(a)) = (until, account) {
-        until = limited(ctx, &security::LOGIN_FAILURES_PER_ACCOUNT, &a.id).await.err();
+        until = limited(ctx, &security::LOGIN_FAILURES_PER_ACCOUNT, &a.id).await?;
+    }
+    if let (None, Some(a)) = (until, account) {
+        until = attempt(ctx, &security::LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS, &account_address(a, meta)).await?;
     }
     let Some(until) = until else { return Ok(()) };
     let mut e = entry(ctx, AuditAction::LoginFailed, Outcome::Refused, via.channel(), meta);
@@ -389,7 +443,7 @@ async fn check_locks(
         e = with_account(e, a);
     }
     ctx.store.append_audit(&e).await?;
-    Err(AuthError::Locked { until })
+    Err(locked(ctx, until))
 }
 
 /// Username, mobile or ID number + password + captcha.
@@ -497,26 +551,21 @@ pub async fn register(
     succeed(ctx, via, &account, meta).await
 }
 
-/// An API client by its credentials (HTTP Basic). Failures count against the client id and the address.
+/// An API client by its credentials (HTTP Basic). The secret is a random token checked with a keyed hash in
+/// microseconds: it cannot be guessed, so a wrong one locks nothing out (a lockout here would let anyone who
+/// read the client id out of a public mini-program shut the whole channel). Nothing is written on failure.
 pub async fn authenticate_client(
     ctx: &AppContext,
     client_id: &str,
     secret: &str,
     meta: &Meta,
 ) -> Result<ApiClient, AuthError> {
-    let key = format!("client:{client_id}");
-    limited(ctx, &security::LOGIN_FAILURES_PER_ACCOUNT, &key)
-        .await
-        .map_err(|until| AuthError::Locked { until })?;
     let client = ctx.store.client(client_id).await?;
-    let ok = verify_password(secret, client.as_ref().map(|c| c.secret_hash.as_str())).await?;
+    let ok = verify_machine_secret(secret, client.as_ref().map(|c| c.secret_hash.as_str())).await?;
     match client {
         Some(c) if ok => Ok(c),
         _ => {
-            count(ctx, &security::LOGIN_FAILURES_PER_ACCOUNT, &key).await?;
-            if let Some(ip) = &meta.ip {
-                count(ctx, &security::LOGIN_FAILURES_PER_IP, ip).await?;
-            }
+            tracing::info!(client_id, ip = meta.ip.as_deref(), "client authentication failed");
             Err(AuthError::ClientUnauthorized)
         }
     }
@@ -545,8 +594,8 @@ pub async fn bank_system_token(
         Some((a, h)) if matches!(a.kind, AccountKind::BankSystem { .. }) => (Some(a), h),
         _ => (None, None),
     };
-    check_locks(ctx, &via, account.as_ref(), true, meta).await?;
-    let ok = verify_password(secret, hash.as_deref()).await?;
+    // A machine's secret: a keyed hash, no lockout (see `authenticate_client`); failures are audited.
+    let ok = verify_machine_secret(secret, hash.as_deref()).await?;
     match account {
         Some(a) if ok && !a.disabled => {
             let issued = issue(ctx, &a, Channel::BankOutlet, SessionKind::Bearer, None, meta).await?;
@@ -564,7 +613,11 @@ pub async fn bank_system_token(
             Ok(issued)
         }
         other => {
-            fail(ctx, &via, other.as_ref(), meta).await?;
+            let mut e = entry(ctx, AuditAction::LoginFailed, Outcome::Failure, via.channel(), meta);
+            if let Some(a) = &other {
+                e = with_account(e, a);
+            }
+            ctx.store.append_audit(&e).await?;
             Err(AuthError::ClientUnauthorized)
         }
     }

@@ -1,4 +1,8 @@
 //! The bank interface (SPEC §8): a bank's system pulls its new production orders and reports on each. A
+//! pull is at-least-once: it leases its orders for [`PULL_LEASE`], and an order the bank has not acknowledged
+//! by then (its `accepted` or `rejected` report, or [`acknowledge`]) goes back to the queue, so an answer lost
+//! on the way (a timeout, a proxy reset, a crash) loses no order. The same pull asked again with its
+//! idempotency key answers the same orders.
 //! bank system sees only its own bank's orders; anything else is "not found". The same report twice changes
 //! nothing; a report out of order is refused with the states it needed.
 
@@ -8,11 +12,15 @@ use sscard_domain::card::{Card, FinancialState, SocialSecurityState};
 use sscard_domain::orders::{BankReport, ReportOutcome};
 
 use crate::applications::{fe, FieldError};
-use crate::ports::{ProductionOrder, ReportDetails, ReportWrite, StoreError};
+use crate::ports::{OrderPull, ProductionOrder, ReportDetails, ReportWrite, StoreError};
 use crate::AppContext;
 
 /// At most this many orders per pull.
 pub const MAX_PULL: u32 = 500;
+/// How long a pull holds its orders for the bank before unacknowledged ones go back to the queue.
+pub const PULL_LEASE: chrono::Duration = chrono::Duration::minutes(10);
+/// At most this many orders per acknowledgement.
+pub const MAX_ACK: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BankError {
@@ -41,20 +49,30 @@ fn bank_of(p: &Principal) -> Result<&str, BankError> {
     }
 }
 
-/// Pulls up to `limit` new orders of the caller's bank: each is marked pulled and its application moves to
-/// `sent_to_bank`.
+/// Pulls up to `limit` orders of the caller's bank, leased for [`PULL_LEASE`]: first those whose lease ran
+/// out unacknowledged, then new ones (each marked pulled, its application moved to `sent_to_bank`). With a
+/// `key` used before by this bank system, the orders of that pull again.
 pub async fn pull(
     ctx: &AppContext,
     p: &Principal,
     limit: u32,
+    key: Option<&str>,
 ) -> Result<Vec<(ProductionOrder, Application)>, BankError> {
     let bank = bank_of(p)?;
     if limit == 0 || limit > MAX_PULL {
         return Err(BankError::Invalid(vec![fe("limit", "limit_out_of_range")]));
     }
+    let now = ctx.clock.now();
     let orders = ctx
         .store
-        .pull_orders(bank, limit, ctx.clock.now(), &p.account.id)
+        .pull_orders(&OrderPull {
+            bank: bank.to_string(),
+            limit,
+            at: now,
+            actor: p.account.id.clone(),
+            lease_until: now + PULL_LEASE,
+            key: key.map(str::to_string),
+        })
         .await?;
     let ids: Vec<String> = orders.iter().map(|o| o.id.clone()).collect();
     let mut apps: std::collections::HashMap<String, Application> = ctx
@@ -70,6 +88,16 @@ pub async fn pull(
         out.push((o, a));
     }
     Ok(out)
+}
+
+/// Acknowledges pulled orders of the caller's bank: they are safe at the bank and leave the lease queue.
+/// Returns how many were newly acknowledged (an order acknowledged before, or not the bank's, counts none).
+pub async fn acknowledge(ctx: &AppContext, p: &Principal, orders: &[String]) -> Result<u64, BankError> {
+    let bank = bank_of(p)?;
+    if orders.is_empty() || orders.len() > MAX_ACK {
+        return Err(BankError::Invalid(vec![fe("orders", "ack_out_of_range")]));
+    }
+    Ok(ctx.store.ack_orders(bank, orders, ctx.clock.now()).await?)
 }
 
 /// The caller's own cards (after real-name authentication; none before).

@@ -20,7 +20,10 @@ use sscard_domain::registry::Entity;
 use sscard_domain::values::{Mobile, PersonName, Uscc};
 
 use crate::applications::{fe, progress_sms, to_act_on, ApplyError, FieldError};
-use crate::ports::{Batch, BatchItem, BranchFilter, EmployeeQuery, EmployeeRow, NewOrder, SettingsChange, StoreError};
+use crate::ports::{
+    Batch, BatchItem, BatchWrite, BranchFilter, EmployeeQuery, EmployeeRow, NewOrder, SettingsChange, StoreError,
+    StoredReply,
+};
 use crate::secrets::new_id;
 use crate::AppContext;
 
@@ -255,7 +258,7 @@ pub struct Selection {
 }
 
 /// One employee the batch submitted, or skipped and why.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BatchLine {
     pub application: String,
     /// The masked ID number (none for an application not found).
@@ -264,17 +267,46 @@ pub struct BatchLine {
     pub skipped: Option<SkipReason>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BatchOutcome {
     pub submitted: Vec<BatchLine>,
     pub skipped: Vec<BatchLine>,
     pub due_on: Option<chrono::NaiveDate>,
+    /// This is the stored answer to an earlier request with the same idempotency key: the batch went
+    /// through then, and nothing was done now.
+    #[serde(skip)]
+    pub replayed: bool,
+}
+
+/// The scope of a batch's remembered answer.
+const BATCH_REPLY: &str = "entity_batch";
+
+/// The answer remembered under this handler's key, marked as replayed.
+async fn replay(ctx: &AppContext, p: &Principal, key: &str) -> Result<Option<BatchOutcome>, ApplyError> {
+    let Some(body) = ctx.store.stored_reply(BATCH_REPLY, &p.account.id, key).await? else {
+        return Ok(None);
+    };
+    let mut outcome: BatchOutcome = serde_json::from_str(&body)
+        .map_err(|e| StoreError::Corrupt(format!("stored batch reply: {e}")))?;
+    outcome.replayed = true;
+    Ok(Some(outcome))
 }
 
 /// Submits the selected confirmed employees (SPEC §6.3): one transaction for the batch; each skipped one
-/// listed with its reason; a batch submitted again changes nothing (each is then `already_submitted`).
-pub async fn submit(ctx: &AppContext, p: &Principal, selection: &Selection) -> Result<BatchOutcome, ApplyError> {
+/// listed with its reason; a batch submitted again changes nothing (each is then `already_submitted`). With
+/// an idempotency `key`, a retry (its first answer lost) gets the first answer again, marked replayed.
+pub async fn submit(
+    ctx: &AppContext,
+    p: &Principal,
+    selection: &Selection,
+    key: Option<&str>,
+) -> Result<BatchOutcome, ApplyError> {
     let uscc = entity_of(p)?.clone();
+    if let Some(key) = key {
+        if let Some(first) = replay(ctx, p, key).await? {
+            return Ok(first);
+        }
+    }
     let settings = open_settings(ctx, &uscc).await?;
     // The selection in the handler's order, each id once (a set, not a scan: a selection may hold 10,000 ids).
     let mut wanted: Vec<String> = Vec::new();
@@ -307,6 +339,7 @@ pub async fn submit(ctx: &AppContext, p: &Principal, selection: &Selection) -> R
             submitted: Vec::new(),
             skipped: Vec::new(),
             due_on: None,
+            replayed: false,
         };
         let mut items = Vec::new();
         for a in &found {
@@ -340,18 +373,36 @@ pub async fn submit(ctx: &AppContext, p: &Principal, selection: &Selection) -> R
                 });
             }
         }
+        if !items.is_empty() {
+            outcome.due_on = Some(due_on);
+        }
+        let reply = match key {
+            Some(key) => Some(StoredReply {
+                scope: BATCH_REPLY,
+                actor: p.account.id.clone(),
+                key: key.to_string(),
+                body: serde_json::to_string(&outcome)
+                    .map_err(|e| StoreError::Database(format!("batch reply: {e}")))?,
+            }),
+            None => None,
+        };
         let batch = Batch {
             at: now,
             due_on,
             actor: p.account.id.clone(),
             channel: p.channel,
             items,
+            reply,
         };
-        if ctx.store.submit_batch(&batch).await? {
-            if !batch.items.is_empty() {
-                outcome.due_on = Some(due_on);
+        match ctx.store.submit_batch(&batch).await? {
+            BatchWrite::Written => return Ok(outcome),
+            BatchWrite::StateChanged => continue,
+            // The same request, sent twice at once: the other one went through; its answer is this one's.
+            BatchWrite::KeyUsed => {
+                if let Some(first) = replay(ctx, p, key.unwrap_or_default()).await? {
+                    return Ok(first);
+                }
             }
-            return Ok(outcome);
         }
     }
     Err(ApplyError::Store(StoreError::Database(

@@ -16,6 +16,9 @@ pub enum StoreError {
     /// A stored value no longer parses (data written outside the application, or a bug).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Someone else holds what this needs (another import is running); try again later.
+    #[error("{0}")]
+    Busy(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -354,6 +357,10 @@ pub trait OutboxStore: Send + Sync {
         now: DateTime<FixedOffset>,
         lease: chrono::Duration,
     ) -> StoreResult<Vec<SmsMessage>>;
+    /// Extends a claimed message's lease to `until`, right before it is handed to the gateway; `false` when
+    /// the claim is no longer this worker's (`attempts` moved on: another worker claimed it after this one's
+    /// lease ran out) or the message was sent, and then it must not be sent.
+    async fn renew_sms(&self, id: &str, attempts: u32, until: DateTime<FixedOffset>) -> StoreResult<bool>;
     async fn mark_sms_sent(&self, id: &str, at: DateTime<FixedOffset>) -> StoreResult<()>;
     async fn mark_sms_failed(&self, id: &str, error: &str, retry_at: DateTime<FixedOffset>) -> StoreResult<()>;
     async fn pending_sms(&self) -> StoreResult<u64>;
@@ -401,12 +408,28 @@ pub struct ProductionOrder {
     pub bank: String,
     pub created_at: DateTime<FixedOffset>,
     pub pulled_at: Option<DateTime<FixedOffset>>,
+    /// Until when the bank's last pull holds it: unacknowledged by then, it goes back to the queue.
+    pub lease_until: Option<DateTime<FixedOffset>>,
+    /// When the bank acknowledged it (its accepted or rejected report, or an explicit ack).
+    pub acknowledged_at: Option<DateTime<FixedOffset>>,
     pub card_number: Option<String>,
     pub masked_account: Option<String>,
     pub tracking_number: Option<String>,
     pub reject_reason: Option<String>,
     /// Whether this is the application's current order (a resubmission replaces it with a new one).
     pub current: bool,
+}
+
+/// One pull of a bank's orders (see [`OrderStore::pull_orders`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPull {
+    pub bank: String,
+    pub limit: u32,
+    pub at: DateTime<FixedOffset>,
+    pub actor: String,
+    pub lease_until: DateTime<FixedOffset>,
+    /// The bank's `Idempotency-Key`, so a pull whose answer was lost can be asked again.
+    pub key: Option<String>,
 }
 
 /// What a report adds to its order besides the state change.
@@ -420,16 +443,15 @@ pub struct ReportDetails {
 
 #[async_trait]
 pub trait OrderStore: Send + Sync {
-    /// Up to `limit` of the bank's orders not pulled yet, oldest first: each is marked pulled and its
-    /// application moved to `sent_to_bank` (event by `actor`), atomically. Concurrent pulls get different
-    /// orders (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
-    async fn pull_orders(
-        &self,
-        bank: &str,
-        limit: u32,
-        at: DateTime<FixedOffset>,
-        actor: &str,
-    ) -> StoreResult<Vec<ProductionOrder>>;
+    /// A bank's pull, atomically. With a `key` this actor used before: the orders of that pull again, their
+    /// unacknowledged ones leased anew. Otherwise up to `limit` orders, oldest first: first those whose lease
+    /// ran out unacknowledged, then new ones (each marked pulled, its application moved to `sent_to_bank`
+    /// with an event by `actor`); each leased until `lease_until` under `key`. Concurrent pulls get
+    /// different orders (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+    async fn pull_orders(&self, pull: &OrderPull) -> StoreResult<Vec<ProductionOrder>>;
+    /// Acknowledges these of the bank's pulled orders (the bank has them safe); the number newly
+    /// acknowledged. Unknown, unpulled or another bank's orders are left alone.
+    async fn ack_orders(&self, bank: &str, orders: &[String], at: DateTime<FixedOffset>) -> StoreResult<u64>;
     async fn order(&self, id: &str) -> StoreResult<Option<ProductionOrder>>;
     /// The applications of these orders, in two queries whatever their number (a pull hands out hundreds).
     async fn order_applications(&self, orders: &[String]) -> StoreResult<Vec<Application>>;
@@ -613,6 +635,29 @@ pub struct Batch {
     pub actor: String,
     pub channel: Channel,
     pub items: Vec<BatchItem>,
+    /// The answer to remember under the caller's idempotency key, written in the batch's transaction.
+    pub reply: Option<StoredReply>,
+}
+
+/// The first answer to a request sent with an `Idempotency-Key`, kept to answer a retry with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReply {
+    /// What kind of request (`entity_batch`).
+    pub scope: &'static str,
+    pub actor: String,
+    pub key: String,
+    /// The answer, as JSON.
+    pub body: String,
+}
+
+/// What [`CollectiveStore::submit_batch`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchWrite {
+    Written,
+    /// An item was no longer `confirmed` when written: nothing written.
+    StateChanged,
+    /// Another request with the same idempotency key got there first: nothing written.
+    KeyUsed,
 }
 
 #[async_trait]
@@ -635,7 +680,8 @@ pub trait CollectiveStore: Send + Sync {
     /// The cards the entity collected and holds (applications `delivered_to_entity`), each with the time it
     /// was delivered and the holder's registry name, longest held first.
     async fn cards_at_entity(&self, entity: &Uscc) -> StoreResult<Vec<(Application, DateTime<FixedOffset>, String)>>;
-    /// Submits the batch: all of it or nothing. `false` (nothing written) when any item was no longer
-    /// `confirmed` when written.
-    async fn submit_batch(&self, batch: &Batch) -> StoreResult<bool>;
+    /// Submits the batch and remembers its reply: all of it or nothing.
+    async fn submit_batch(&self, batch: &Batch) -> StoreResult<BatchWrite>;
+    /// The answer remembered for this actor's idempotency key, if any.
+    async fn stored_reply(&self, scope: &str, actor: &str, key: &str) -> StoreResult<Option<String>>;
 }

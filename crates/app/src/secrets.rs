@@ -1,12 +1,21 @@
-//! Secrets: random tokens and codes, their hashes, and password hashing (Argon2id).
+//! Secrets: random tokens and codes, their hashes, password hashing (Argon2id) and machine secrets (HMAC).
 //!
 //! Every secret the platform hands out (session ids, bearer tokens, captcha answers, SMS codes, client secrets)
 //! is stored only as a hash. Randomness comes through [`SecretSource`] so tests can know a captcha's answer
 //! without reading it off an image; production uses the operating system's generator.
+//!
+//! Two kinds of credential, two hashes:
+//! - a person's password is low-entropy, so it gets Argon2id (19 MiB, tens of milliseconds). Hashes in flight
+//!   are bounded process-wide ([`limit_password_hashing`]); beyond the bound a request waits a little and is
+//!   then refused [`PasswordHashError::Busy`], so a flood costs time, never memory;
+//! - a machine's secret (a channel client, a bank system) is a 256-bit random token that cannot be guessed,
+//!   so a keyed hash (HMAC-SHA-256 under a per-record random key) checked in constant time is enough, and costs
+//!   microseconds. Such secrets ship inside public mini-programs: their check must be cheap for anyone to call.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine as _;
+use hmac::{Hmac, Mac};
 use rand::rngs::OsRng;
 use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
@@ -63,11 +72,79 @@ pub enum PasswordHashError {
     Hash(String),
     #[error("the hashing task failed: {0}")]
     Task(String),
+    /// Every permit is taken and none came free within the wait: try again in `retry_after_secs`.
+    #[error("too many password checks in flight")]
+    Busy { retry_after_secs: u64 },
 }
 
-/// Argon2id with the crate's recommended parameters (19 MiB, 2 passes). Runs off the async threads.
+/// How many Argon2 hashes may run at once in this process, and how long a request waits for a turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingLimits {
+    pub in_flight: usize,
+    pub wait: std::time::Duration,
+}
+
+impl Default for HashingLimits {
+    /// One hash per core (more would only queue on the CPU while holding 19 MiB each), a second's wait.
+    fn default() -> HashingLimits {
+        HashingLimits {
+            in_flight: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            wait: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
+/// Turns to hash: memory in use is at most `in_flight` × 19 MiB, whatever the number of requests.
+#[derive(Debug)]
+struct HashGate {
+    permits: tokio::sync::Semaphore,
+    limits: HashingLimits,
+}
+
+impl HashGate {
+    fn new(limits: HashingLimits) -> HashGate {
+        let limits = HashingLimits {
+            in_flight: limits.in_flight.max(1),
+            ..limits
+        };
+        HashGate {
+            permits: tokio::sync::Semaphore::new(limits.in_flight),
+            limits,
+        }
+    }
+
+    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, PasswordHashError> {
+        match tokio::time::timeout(self.limits.wait, self.permits.acquire()).await {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(closed)) => Err(PasswordHashError::Task(closed.to_string())),
+            Err(_) => {
+                tracing::warn!("password hashing at its bound; a request was refused with 503");
+                Err(PasswordHashError::Busy { retry_after_secs: 1 })
+            }
+        }
+    }
+}
+
+static HASHING: std::sync::OnceLock<HashGate> = std::sync::OnceLock::new();
+
+/// Sets the process-wide bound; `false` when hashing had already started under another (the first one holds).
+pub fn limit_password_hashing(limits: HashingLimits) -> bool {
+    let wanted = HashGate::new(limits).limits;
+    HASHING.get_or_init(|| HashGate::new(wanted)).limits == wanted
+}
+
+async fn hashing_turn() -> Result<tokio::sync::SemaphorePermit<'static>, PasswordHashError> {
+    HASHING
+        .get_or_init(|| HashGate::new(HashingLimits::default()))
+        .turn()
+        .await
+}
+
+/// Argon2id with the crate's recommended parameters (19 MiB, 2 passes). Runs off the async threads, within
+/// the process-wide bound.
 pub async fn hash_password(password: &str) -> Result<String, PasswordHashError> {
     let password = password.to_string();
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -90,6 +167,7 @@ pub async fn verify_password(password: &str, hash: Option<&str>) -> Result<bool,
     let password = password.to_string();
     let real = hash.is_some();
     let hash = hash.unwrap_or(DECOY_HASH).to_string();
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(|e| PasswordHashError::Hash(e.to_string()))?;
         let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
@@ -97,6 +175,58 @@ pub async fn verify_password(password: &str, hash: Option<&str>) -> Result<bool,
     })
     .await
     .map_err(|e| PasswordHashError::Task(e.to_string()))?
+}
+
+/// The shortest machine secret accepted: 32 characters of a random token carry at least 190 bits.
+pub const MACHINE_SECRET_MIN_CHARS: usize = 32;
+const MACHINE_PREFIX: &str = "hmac-sha256$";
+
+/// Whether a machine secret is long enough to be a random token (a chosen word is refused).
+pub fn machine_secret_acceptable(secret: &str) -> bool {
+    secret.chars().count() >= MACHINE_SECRET_MIN_CHARS && secret.chars().count() <= 256 && !secret.contains(char::is_whitespace)
+}
+
+fn machine_mac(key: &[u8], secret: &str) -> Hmac<Sha256> {
+    // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    mac.update(secret.as_bytes());
+    mac
+}
+
+/// `hmac-sha256$<key, base64>$<tag, hex>` under a fresh random 128-bit key.
+pub fn machine_secret_hash(secret: &str) -> String {
+    let mut key = [0u8; 16];
+    OsRng.fill_bytes(&mut key);
+    let tag = machine_mac(&key, secret).finalize().into_bytes();
+    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{MACHINE_PREFIX}{}${hex}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(key))
+}
+
+/// `true` when `secret` matches `stored`, compared in constant time. A `None` stored hash (no such client)
+/// does the same work and is `false`. A hash from before machine secrets had their own (Argon2id) is still
+/// checked, through the bounded password path. A stored hash that does not parse is an error, not a mismatch.
+pub async fn verify_machine_secret(secret: &str, stored: Option<&str>) -> Result<bool, PasswordHashError> {
+    let Some(stored) = stored else {
+        let _ = machine_mac(b"decoy-key-0123456", secret).finalize();
+        return Ok(false);
+    };
+    if stored.starts_with("$argon2") {
+        return verify_password(secret, Some(stored)).await;
+    }
+    let malformed = || PasswordHashError::Hash("machine secret hash does not parse".into());
+    let (key, tag) = stored
+        .strip_prefix(MACHINE_PREFIX)
+        .and_then(|rest| rest.split_once('$'))
+        .ok_or_else(malformed)?;
+    let key = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(key)
+        .map_err(|_| malformed())?;
+    let tag: Vec<u8> = (0..tag.len())
+        .step_by(2)
+        .map(|i| tag.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect::<Option<_>>()
+        .ok_or_else(malformed)?;
+    Ok(machine_mac(&key, secret).verify_slice(&tag).is_ok())
 }
 
 #[cfg(test)]
@@ -111,6 +241,39 @@ mod tests {
         assert!(!verify_password("secret124", Some(&h)).await.unwrap());
         assert!(!verify_password("secret123", None).await.unwrap());
         assert!(verify_password("x", Some("not a hash")).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn machine_secrets_are_keyed_hashes_checked_fast() {
+        let secret = OsSecrets.token();
+        assert!(machine_secret_acceptable(&secret));
+        assert!(!machine_secret_acceptable("demo2026pass"));
+        let h = machine_secret_hash(&secret);
+        assert!(h.starts_with("hmac-sha256$"), "{h}");
+        assert_ne!(h, machine_secret_hash(&secret), "a fresh key each time");
+        assert!(verify_machine_secret(&secret, Some(&h)).await.unwrap());
+        assert!(!verify_machine_secret(&format!("{secret}x"), Some(&h)).await.unwrap());
+        assert!(!verify_machine_secret(&secret, None).await.unwrap());
+        assert!(verify_machine_secret(&secret, Some("hmac-sha256$zz$zz")).await.is_err());
+        // A hash stored before machine secrets had their own still verifies.
+        let legacy = hash_password(&secret).await.unwrap();
+        assert!(verify_machine_secret(&secret, Some(&legacy)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashing_beyond_the_bound_waits_then_is_refused() {
+        let gate = HashGate::new(HashingLimits {
+            in_flight: 2,
+            wait: std::time::Duration::from_millis(20),
+        });
+        let one = gate.turn().await.unwrap();
+        let _two = gate.turn().await.unwrap();
+        assert!(matches!(
+            gate.turn().await,
+            Err(PasswordHashError::Busy { retry_after_secs: 1 })
+        ));
+        drop(one);
+        assert!(gate.turn().await.is_ok(), "a freed turn is taken again");
     }
 
     #[test]

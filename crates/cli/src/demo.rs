@@ -111,6 +111,9 @@ impl Gen {
 
 /// Loads the demo data set; running it again updates the same records (imports are upserts).
 pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
+    ctx.store
+        .set_setting(SETTING_DEMO_DATA, crate::startup::DEMO_SEEDING)
+        .await?;
     let codes = &ctx.codes;
     let mut g = Gen {
         rng: StdRng::seed_from_u64(2026),
@@ -342,7 +345,6 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
         }
         lines.push(format!("{kind:?}: {} rows", report.accepted));
     }
-    ctx.store.set_setting(SETTING_DEMO_DATA, "true").await?;
     lines.push(format!("registry by category: {count:?}"));
     lines.push(format!(
         "registry by age: under 7: {}, 7–17: {}, 18–59: {}, 60 and over: {}",
@@ -354,6 +356,8 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
     let (person, person_name) = first_individual.context("no individual in the demo data")?;
     let outlet = format!("D-{}", codes.districts[0].code);
     lines.extend(crate::demo_accounts::seed(ctx, &usccs[0], &bank, &branch, &outlet, &person, &person_name).await?);
+    // Only now is the set whole: a start that finds the flag still "seeding" runs the load again to the end.
+    ctx.store.set_setting(SETTING_DEMO_DATA, "true").await?;
     Ok(Seeded { lines })
 }
 

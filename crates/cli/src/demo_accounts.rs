@@ -12,6 +12,14 @@ use sscard_domain::account::{AccountKind, Username};
 use sscard_domain::values::{IdNumber, Mobile, Uscc};
 
 pub const DEMO_PASSWORD: &str = "demo2026pass";
+/// The demo bank system's secret: a machine's secret is a long random token (see `sscard_app::secrets`); this
+/// one is public, like every demo credential.
+pub const DEMO_BANK_SYSTEM_SECRET: &str = "demo-bank-system-secret-not-for-production";
+
+/// A demo channel client's secret (public, long enough to be accepted as a machine secret).
+pub fn demo_client_secret(client_id: &str) -> String {
+    format!("{client_id}-secret-not-for-production")
+}
 pub const DEMO_RESIDENT_MOBILE: &str = "13900000001";
 
 fn username(s: &str) -> anyhow::Result<Username> {
@@ -86,14 +94,18 @@ pub async fn seed(
     for (name, kind, display) in staff {
         let role = kind.role();
         let binding = kind.organisation().unwrap_or_default();
-        match create_account(ctx, None, kind, username(name)?, display, DEMO_PASSWORD, &meta).await {
+        let secret = match kind {
+            AccountKind::BankSystem { .. } => DEMO_BANK_SYSTEM_SECRET,
+            _ => DEMO_PASSWORD,
+        };
+        match create_account(ctx, None, kind, username(name)?, display, secret, &meta).await {
             Ok(_) | Err(AccountError::Taken(AccountConflict::Username)) => {}
             Err(e) => return Err(e).context(format!("demo account {name}")),
         }
         lines.push(format!("  {:<16} {name} {binding}", role.as_str()));
     }
     lines.push(format!(
-        "  (the bank system gets tokens with: curl -u demo-bank-system:{DEMO_PASSWORD} -d grant_type=client_credentials \
+        "  (the bank system gets tokens with: curl -u demo-bank-system:{DEMO_BANK_SYSTEM_SECRET} -d grant_type=client_credentials \
          http://HOST/api/v1/auth/token)"
     ));
     lines.push("DEMO API CLIENTS (HTTP Basic on /api/v1/auth/*):".to_string());
@@ -103,7 +115,7 @@ pub async fn seed(
         ("demo-wechat", Channel::WechatOfficial),
         ("demo-console", Channel::Web),
     ] {
-        let secret = format!("{id}-secret");
+        let secret = demo_client_secret(id);
         match create_client(ctx, id, &format!("{id} (demo)"), channel, Some(&secret)).await {
             Ok(_) | Err(AccountError::ClientTaken) => {}
             Err(e) => return Err(e).context(format!("demo client {id}")),

@@ -6,6 +6,7 @@
 
 mod demo;
 mod demo_accounts;
+mod startup;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,9 +17,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_app::ports::SETTING_DEMO_DATA;
 use sscard_app::AppContext;
-use sscard_domain::calendar::WorkdayCalendar;
-use sscard_domain::clock::SystemClock;
-use sscard_domain::codes::CodeTables;
 use sscard_web::{Mode, WebConfig};
 
 #[derive(Parser, Debug)]
@@ -37,6 +35,13 @@ struct Cli {
     /// `demo` (default: demo data, test doubles allowed) or `production`.
     #[arg(long, env = "SSCARD_MODE", value_enum, default_value_t = ModeArg::Demo, global = true)]
     mode: ModeArg,
+    /// Longest a request waits for a database connection, in milliseconds (with the database away, requests
+    /// fail with 503 after this long).
+    #[arg(long, env = "SSCARD_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000, global = true)]
+    db_acquire_timeout_ms: u64,
+    /// How long a start waits for an unreachable database, in seconds, retrying, before giving up.
+    #[arg(long, env = "SSCARD_DB_START_WAIT_SECS", default_value_t = 60, global = true)]
+    db_start_wait_secs: u64,
     /// Log format: `text` or `json` (default: json in production, text in demo).
     #[arg(long, env = "SSCARD_LOG_FORMAT", global = true)]
     log_format: Option<String>,
@@ -201,6 +206,20 @@ struct ServeArgs {
     /// Where the demo SMS sink writes (default: DATA_DIR/sms-outbox.jsonl).
     #[arg(long, env = "SSCARD_SMS_FILE", global = true)]
     sms_file: Option<PathBuf>,
+    /// Load balancers or proxies whose X-Forwarded-For is believed: addresses or CIDRs, comma-separated.
+    /// Unset: the TCP peer is the client's address and the header is ignored.
+    #[arg(long, env = "SSCARD_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    trusted_proxies: Vec<String>,
+    /// Longest /readyz waits for the database, in milliseconds, before answering 503.
+    #[arg(long, env = "SSCARD_READINESS_TIMEOUT_MS", default_value_t = 800, global = true)]
+    readiness_timeout_ms: u64,
+    /// Password hashes (Argon2id, 19 MiB each) computed at once; beyond it logins wait, then get 503.
+    /// Default: one per core.
+    #[arg(long, env = "SSCARD_PASSWORD_HASHES_IN_FLIGHT", global = true)]
+    password_hashes_in_flight: Option<usize>,
+    /// How long a login waits for a turn to hash, in milliseconds, before a 503 with Retry-After.
+    #[arg(long, env = "SSCARD_PASSWORD_HASH_WAIT_MS", default_value_t = 1000, global = true)]
+    password_hash_wait_ms: u64,
     /// External identity providers: a JSON array (docs/identity-providers.md).
     #[arg(long, env = "SSCARD_OIDC_PROVIDERS", global = true, hide_env_values = true)]
     oidc_providers: Option<String>,
@@ -289,30 +308,26 @@ fn database_url(cli: &Cli) -> anyhow::Result<String> {
     Ok(format!("sqlite://{}", cli.data_dir.join("sscard.db").display()))
 }
 
-async fn context(cli: &Cli) -> anyhow::Result<AppContext> {
-    let url = database_url(cli)?;
-    let store = sscard_storage::connect(&url)
-        .await
-        .context("cannot open the database")?;
-    let codes = CodeTables::load().context("code tables")?;
-    store
-        .ensure_banks(&sscard_app::reference::banks_from_codes(&codes))
-        .await
-        .context("cannot load the bank table")?;
-    Ok(AppContext {
-        store,
-        clock: Arc::new(SystemClock),
-        codes: Arc::new(codes),
-        calendar: Arc::new(WorkdayCalendar::embedded().context("working-day calendar")?),
-        secrets: Arc::new(sscard_app::secrets::OsSecrets),
-        face: Arc::new(sscard_app::realname::DemoFaceVerifier),
-        blobs: Arc::new(match std::env::var("SSCARD_DOCUMENT_STORE") {
-            Ok(url) if !url.is_empty() => sscard_storage::blobs::ObjectBlobStore::from_url(&url)
-                .map_err(|e| anyhow::anyhow!("SSCARD_DOCUMENT_STORE: {e}"))?,
-            _ => sscard_storage::blobs::ObjectBlobStore::local(&cli.data_dir.join("documents"))
-                .map_err(|e| anyhow::anyhow!("document store: {e}"))?,
-        }),
+fn database(cli: &Cli) -> anyhow::Result<startup::DatabaseConfig> {
+    Ok(startup::DatabaseConfig {
+        url: database_url(cli)?,
+        options: sscard_storage::ConnectOptions {
+            acquire_timeout: Duration::from_millis(cli.db_acquire_timeout_ms.max(1)),
+        },
+        start_wait: Duration::from_secs(cli.db_start_wait_secs),
     })
+}
+
+async fn context(cli: &Cli) -> anyhow::Result<AppContext> {
+    startup::context(&database(cli)?, &cli.data_dir).await
+}
+
+/// A trusted proxy: an address (`10.0.0.2`) or a network (`10.0.0.0/8`).
+fn parse_proxy(p: &str) -> anyhow::Result<ipnet::IpNet> {
+    let p = p.trim();
+    p.parse::<ipnet::IpNet>()
+        .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .with_context(|| format!("SSCARD_TRUSTED_PROXIES: {p:?} is neither an address nor a CIDR"))
 }
 
 async fn shutdown_signal() {
@@ -337,20 +352,30 @@ async fn shutdown_signal() {
 async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
     // Configuration first: a production server with a test double must not even open the database.
     let integrations = integrations(cli, args)?;
-    let mut ctx = context(cli).await?;
+    let trusted_proxies = args
+        .trusted_proxies
+        .iter()
+        .map(|p| parse_proxy(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    sscard_app::secrets::limit_password_hashing(sscard_app::secrets::HashingLimits {
+        in_flight: args
+            .password_hashes_in_flight
+            .unwrap_or_else(|| sscard_app::secrets::HashingLimits::default().in_flight),
+        wait: Duration::from_millis(args.password_hash_wait_ms),
+    });
+    // Migrations, the bank table and the demo set under the startup lock: of several instances starting at
+    // once on an empty database, one loads and the others wait, then find it done.
+    let (mut ctx, startup_lock) = startup::context_locked(&database(cli)?, &cli.data_dir).await?;
     ctx.face = integrations.face.clone();
     let demo_flag = ctx.store.setting(SETTING_DEMO_DATA).await?;
     match cli.mode {
-        ModeArg::Production if demo_flag.as_deref() == Some("true") => {
+        ModeArg::Production if demo_flag.is_some() => {
             bail!("this database holds demo data; production mode refuses to serve it")
         }
-        ModeArg::Demo if demo_flag.is_none() && ctx.store.count_persons().await? == 0 => {
-            tracing::info!("empty database in demo mode: loading the demo data set");
-            // The summary names the demo accounts and how to log in: the first thing a demo user needs.
-            eprintln!("{}", demo::seed(&ctx).await?);
-        }
-        _ => {}
+        ModeArg::Demo => startup::demo_first_start(&ctx).await?,
+        ModeArg::Production => {}
     }
+    drop(startup_lock);
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -364,6 +389,8 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
         mode,
         body_limit: args.body_limit,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
+        trusted_proxies,
+        readiness_timeout: Duration::from_millis(args.readiness_timeout_ms),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(sscard_jobs::Runner::standard(integrations.sms).run(ctx.clone(), stop_rx));

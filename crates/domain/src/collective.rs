@@ -154,7 +154,7 @@ impl From<EmployeeStatus> for String {
 }
 
 /// Why a selected employee was not submitted with the batch (SPEC §6.3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, thiserror::Error)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum SkipReason {
     #[error("not an employee of this entity (or no collective application of theirs)")]

@@ -45,14 +45,45 @@ impl Limit {
             Err(until)
         }
     }
+
+    /// The same as [`Limit::check`] for events that already include this one (recorded first, then counted,
+    /// so that a burst of concurrent attempts cannot all pass the check before any of them is counted).
+    pub fn check_recorded(
+        &self,
+        events: &[DateTime<FixedOffset>],
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), DateTime<FixedOffset>> {
+        let mut others = events.to_vec();
+        // This attempt is the latest at or before `now`; leave it out and judge the rest.
+        if let Some(mine) = others
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| **t <= now)
+            .max_by_key(|(_, t)| **t)
+            .map(|(i, _)| i)
+        {
+            others.swap_remove(mine);
+        }
+        self.check(&others, now)
+    }
 }
 
-/// Wrong passwords or codes for one account: the 6th inside 15 minutes is refused, right or wrong, for 15 minutes.
-pub const LOGIN_FAILURES_PER_ACCOUNT: Limit = Limit {
-    name: "login_account",
+/// Login attempts at one account from one address: the 6th inside 15 minutes is refused, right or wrong, for
+/// 15 minutes. Keyed by account *and* address, so a stranger's wrong guesses lock only the stranger out.
+pub const LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS: Limit = Limit {
+    name: "login_account_address",
     max: 5,
     window: Duration::minutes(15),
     cooldown: Cooldown::Lockout(Duration::minutes(15)),
+};
+
+/// Wrong passwords or codes for one account from any address: the slower limit against guessing from many
+/// addresses at once. Sliding, so it never locks for longer than the oldest failure takes to age out.
+pub const LOGIN_FAILURES_PER_ACCOUNT: Limit = Limit {
+    name: "login_account",
+    max: 30,
+    window: Duration::hours(1),
+    cooldown: Cooldown::Sliding,
 };
 
 /// Wrong logins from one address, whatever account they name (password spraying).
@@ -87,7 +118,8 @@ pub const REAL_NAME_PER_ACCOUNT: Limit = Limit {
     cooldown: Cooldown::Sliding,
 };
 
-pub const ALL_LIMITS: [Limit; 5] = [
+pub const ALL_LIMITS: [Limit; 6] = [
+    LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS,
     LOGIN_FAILURES_PER_ACCOUNT,
     LOGIN_FAILURES_PER_IP,
     SMS_PER_MOBILE,
@@ -122,7 +154,7 @@ mod tests {
 
     #[test]
     fn lockout_after_max_failures_until_last_plus_lockout() {
-        let l = LOGIN_FAILURES_PER_ACCOUNT;
+        let l = LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS;
         let four: Vec<_> = (0..4).map(t).collect();
         assert_eq!(l.check(&four, t(5)), Ok(()));
         let five: Vec<_> = (0..5).map(t).collect();
@@ -132,6 +164,17 @@ mod tests {
             Ok(()),
             "failures older than the window no longer count"
         );
+    }
+
+    #[test]
+    fn an_attempt_counted_first_is_judged_without_itself() {
+        let l = LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS;
+        // Five recorded, this one among them: the fifth attempt passes.
+        let five: Vec<_> = (0..5).map(t).collect();
+        assert_eq!(l.check_recorded(&five, t(4)), Ok(()));
+        // Six recorded at once (a burst): the sixth is refused, whichever request counts last.
+        let six = vec![t(4); 6];
+        assert_eq!(l.check_recorded(&six, t(4)), Err(t(4) + Duration::minutes(15)));
     }
 
     #[test]
@@ -152,7 +195,8 @@ mod tests {
         assert_eq!(
             rows,
             vec![
-                ("login_account", 5, 15),
+                ("login_account_address", 5, 15),
+                ("login_account", 30, 60),
                 ("login_ip", 20, 15),
                 ("sms_mobile", 5, 60),
                 ("eligibility_account", 20, 60),

@@ -76,6 +76,9 @@ pub enum BankSimError {
     Refused { what: String, status: u16, body: String },
 }
 
+/// How many times a pull whose answer was lost is asked again (with the same idempotency key).
+const PULL_TRIES: u64 = 3;
+
 pub struct BankSim {
     cfg: BankSimConfig,
     http: reqwest::Client,
@@ -119,17 +122,49 @@ impl BankSim {
         Ok(v["access_token"].as_str().unwrap_or_default().to_string())
     }
 
+    /// One pull, as a careful bank makes it: under an idempotency key, asked again with the same key when the
+    /// answer is lost on the way (sscard then answers the same orders), and acknowledged once the orders are
+    /// safe here. Orders never acknowledged come back in a later pull when their lease runs out.
     async fn pull(&self, token: &str) -> Result<Vec<Value>, BankSimError> {
-        let r = self
-            .sent(
+        let key = uuid::Uuid::new_v4().to_string();
+        let mut tries = 0;
+        let orders = loop {
+            tries += 1;
+            let answer = self
+                .sent(
+                    self.http
+                        .post(self.url("/api/v1/bank/orders/pull"))
+                        .bearer_auth(token)
+                        .header("idempotency-key", &key)
+                        .json(&json!({"limit": self.cfg.page})),
+                    || "pull".into(),
+                )
+                .await;
+            let read = match answer {
+                Ok(r) => r.json::<Vec<Value>>().await.map_err(BankSimError::from),
+                Err(e) => Err(e),
+            };
+            match read {
+                Ok(orders) => break orders,
+                Err(BankSimError::Http(e)) if tries < PULL_TRIES => {
+                    tracing::warn!(error = %e, tries, "pull answer lost; asking again with the same key");
+                    tokio::time::sleep(Duration::from_millis(200 * tries)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if !orders.is_empty() {
+            let ids: Vec<&str> = orders.iter().filter_map(|o| o["id"].as_str()).collect();
+            self.sent(
                 self.http
-                    .post(self.url("/api/v1/bank/orders/pull"))
+                    .post(self.url("/api/v1/bank/orders/ack"))
                     .bearer_auth(token)
-                    .json(&json!({"limit": self.cfg.page})),
-                || "pull".into(),
+                    .json(&json!({"orders": ids})),
+                || "ack".into(),
             )
             .await?;
-        Ok(r.json::<Vec<Value>>().await?)
+        }
+        Ok(orders)
     }
 
     async fn report(&self, token: &str, order: &str, body: Value) -> Result<(), BankSimError> {

@@ -84,7 +84,14 @@ impl SmsSender for FileSmsSender {
     fn is_test_double(&self) -> bool {
         true
     }
+    fn max_send_time(&self) -> std::time::Duration {
+        // A local append; generous for a slow disk.
+        std::time::Duration::from_secs(10)
+    }
 }
+
+/// The longest one message may take at the gateway, connection included.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
 pub struct HttpSmsSender {
@@ -98,7 +105,7 @@ impl HttpSmsSender {
         let endpoint = url::Url::parse(base)
             .and_then(|b| b.join("v1/messages"))
             .map_err(|e| SendError::Refused(format!("gateway URL: {e}")))?;
-        let client = crate::http_client(std::time::Duration::from_secs(10))
+        let client = crate::http_client(SEND_TIMEOUT)
             .map_err(|e| SendError::Unavailable(e.to_string()))?;
         Ok(HttpSmsSender {
             client,
@@ -131,5 +138,8 @@ impl SmsSender for HttpSmsSender {
     }
     fn is_test_double(&self) -> bool {
         false
+    }
+    fn max_send_time(&self) -> std::time::Duration {
+        SEND_TIMEOUT
     }
 }

@@ -376,6 +376,15 @@ macro_rules! impl_account_stores {
                 rows.into_iter().map($crate::accounts::SmsRow::into_domain).collect()
             }
 
+            async fn renew_sms(&self, id: &str, attempts: u32, until: chrono::DateTime<chrono::FixedOffset>)
+                -> sscard_app::ports::StoreResult<bool> {
+                // Still ours only if nobody claimed it since (a claim counts an attempt) and it is not sent.
+                let r = sqlx::query("UPDATE sms_outbox SET due_ms = $1 WHERE id = $2 AND attempts = $3 AND sent_ms IS NULL")
+                    .bind($crate::accounts::ms(until)).bind(id).bind(i32::try_from(attempts).unwrap_or(i32::MAX))
+                    .execute(&self.pool).await.map_err($crate::db_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+
             async fn mark_sms_sent(&self, id: &str, at: chrono::DateTime<chrono::FixedOffset>) -> sscard_app::ports::StoreResult<()> {
                 sqlx::query("UPDATE sms_outbox SET sent_ms = $1, last_error = NULL WHERE id = $2")
                     .bind($crate::accounts::ms(at)).bind(id).execute(&self.pool).await.map_err($crate::db_err)?;

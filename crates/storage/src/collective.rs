@@ -10,6 +10,27 @@ use sscard_domain::values::{Mobile, PersonName, Uscc};
 use crate::accounts::from_ms;
 use crate::common::stored_id;
 
+/// Remembers a reply under its idempotency key on `$conn` (a connection or transaction); `true` when this
+/// was the first, `false` when the key was already taken (the statement then wrote nothing).
+macro_rules! remember_reply {
+    ($conn:ident, $reply:expr, $at:expr) => {
+        sqlx::query(
+            "INSERT INTO idempotent_replies (scope, actor, key, created_ms, reply) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind($reply.scope)
+        .bind(&$reply.actor)
+        .bind(&$reply.key)
+        .bind($crate::accounts::ms($at))
+        .bind(&$reply.body)
+        .execute(&mut *$conn)
+        .await
+        .map_err($crate::db_err)?
+        .rows_affected()
+            == 1
+    };
+}
+
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
@@ -354,11 +375,30 @@ macro_rules! impl_collective_store {
                 Ok(out)
             }
 
-            async fn submit_batch(&self, batch: &sscard_app::ports::Batch) -> sscard_app::ports::StoreResult<bool> {
+            async fn submit_batch(&self, batch: &sscard_app::ports::Batch)
+                -> sscard_app::ports::StoreResult<sscard_app::ports::BatchWrite> {
                 if batch.items.is_empty() {
-                    return Ok(true);
+                    // Nothing to write but the reply.
+                    return match &batch.reply {
+                        Some(r) => {
+                            let mut conn = self.pool.acquire().await.map_err($crate::db_err)?;
+                            Ok(if remember_reply!(conn, r, batch.at) {
+                                sscard_app::ports::BatchWrite::Written
+                            } else {
+                                sscard_app::ports::BatchWrite::KeyUsed
+                            })
+                        }
+                        None => Ok(sscard_app::ports::BatchWrite::Written),
+                    };
                 }
                 self.write_batch(batch).await
+            }
+
+            async fn stored_reply(&self, scope: &str, actor: &str, key: &str)
+                -> sscard_app::ports::StoreResult<Option<String>> {
+                sqlx::query_scalar("SELECT reply FROM idempotent_replies WHERE scope = $1 AND actor = $2 AND key = $3")
+                    .bind(scope).bind(actor).bind(key)
+                    .fetch_optional(&self.pool).await.map_err($crate::db_err)
             }
         }
     };

@@ -55,12 +55,54 @@ impl Engine {
     }
 }
 
-/// Opens the database and applies any pending migrations.
-pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+/// How the pool behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// Longest a request waits for a connection. Short, so that with the database away a request fails fast
+    /// with a 503 instead of hanging past a load balancer's probe.
+    pub acquire_timeout: std::time::Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> ConnectOptions {
+        ConnectOptions {
+            acquire_timeout: std::time::Duration::from_secs(2),
+        }
+    }
+}
+
+/// Held while one process migrates the schema and loads first data; every other process starting on the same
+/// database waits for it. Released when dropped, and by the operating system or the server if the process
+/// dies (PostgreSQL: a session advisory lock on its own connection; SQLite: an exclusive lock on a file
+/// beside the database).
+pub struct StartupLock {
+    _held: Box<dyn std::any::Any + Send + Sync>,
+}
+
+impl std::fmt::Debug for StartupLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StartupLock")
+    }
+}
+
+/// Opens the database, takes the startup lock and applies pending migrations under it. The caller loads any
+/// first data (banks, the demo set) before dropping the lock.
+pub async fn open(url: &str, options: ConnectOptions) -> Result<(Arc<dyn Store>, StartupLock), StoreError> {
     Ok(match Engine::of(url)? {
-        Engine::Sqlite => Arc::new(sqlite::SqliteStore::connect(url).await?),
-        Engine::Postgres => Arc::new(postgres::PgStore::connect(url).await?),
+        Engine::Sqlite => {
+            let (s, lock) = sqlite::SqliteStore::open(url, options).await?;
+            (Arc::new(s), lock)
+        }
+        Engine::Postgres => {
+            let (s, lock) = postgres::PgStore::open(url, options).await?;
+            (Arc::new(s), lock)
+        }
     })
+}
+
+/// Opens the database and applies any pending migrations (the startup lock is released at once).
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(open(url, ConnectOptions::default()).await?.0)
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {

@@ -12,6 +12,8 @@ pub(crate) struct OrderRow {
     pub bank: String,
     pub created_ms: i64,
     pub pulled_ms: Option<i64>,
+    pub lease_ms: Option<i64>,
+    pub acked_ms: Option<i64>,
     pub card_number: Option<String>,
     pub masked_account: Option<String>,
     pub tracking_number: Option<String>,
@@ -24,6 +26,8 @@ impl OrderRow {
         Ok(ProductionOrder {
             created_at: from_ms(self.created_ms)?,
             pulled_at: self.pulled_ms.map(from_ms).transpose()?,
+            lease_until: self.lease_ms.map(from_ms).transpose()?,
+            acknowledged_at: self.acked_ms.map(from_ms).transpose()?,
             id: self.id,
             application: self.application_id,
             bank: self.bank,
@@ -71,9 +75,26 @@ impl CardRow {
 
 /// The columns of an order, with whether it is its application's current one.
 pub(crate) const ORDER_SELECT: &str =
-    "SELECT o.id, o.application_id, o.bank, o.created_ms, o.pulled_ms, o.card_number, \
+    "SELECT o.id, o.application_id, o.bank, o.created_ms, o.pulled_ms, o.lease_ms, o.acked_ms, o.card_number, \
     o.masked_account, o.tracking_number, o.reject_reason, NOT o.superseded AS current \
     FROM production_orders o";
+
+/// The orders with these ids, in that order, read inside the transaction `$tx`.
+macro_rules! orders_in {
+    ($tx:ident, $ids:expr) => {{
+        let mut out = Vec::with_capacity($ids.len());
+        for id in $ids.iter() {
+            let row: $crate::orders::OrderRow =
+                sqlx::query_as(&format!("{} WHERE o.id = $1", $crate::orders::ORDER_SELECT))
+                    .bind(id)
+                    .fetch_one(&mut *$tx)
+                    .await
+                    .map_err($crate::db_err)?;
+            out.push(row.into_domain()?);
+        }
+        out
+    }};
+}
 
 macro_rules! impl_order_store {
     // `$lock`: the engine's clause to lock the picked rows and skip rows another pull holds
@@ -84,39 +105,84 @@ macro_rules! impl_order_store {
     ($store:ty, $lock:expr, $begin:expr, $in_json:literal) => {
         #[async_trait::async_trait]
         impl sscard_app::ports::OrderStore for $store {
-            async fn pull_orders(&self, bank: &str, limit: u32, at: chrono::DateTime<chrono::FixedOffset>, actor: &str)
+            async fn pull_orders(&self, pull: &sscard_app::ports::OrderPull)
                 -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::ProductionOrder>> {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::db_err)?;
-                let sql = format!("SELECT o.id, o.application_id FROM production_orders o JOIN applications a \
-                                   ON a.id = o.application_id WHERE o.bank = $1 AND o.pulled_ms IS NULL \
-                                   AND a.state = 'submitted' ORDER BY o.created_ms, o.id LIMIT $2{}", $lock);
-                let picked: Vec<(String, String)> = sqlx::query_as(&sql)
-                    .bind(bank).bind(i64::from(limit)).fetch_all(&mut *tx).await.map_err($crate::db_err)?;
-                let now = $crate::accounts::ms(at);
-                let mut ids = Vec::with_capacity(picked.len());
-                for (order, application) in picked {
-                    let r = sqlx::query("UPDATE applications SET state = 'sent_to_bank', updated_ms = $1 \
-                                         WHERE id = $2 AND state = 'submitted'")
-                        .bind(now).bind(&application).execute(&mut *tx).await.map_err($crate::db_err)?;
-                    if r.rows_affected() != 1 {
-                        continue;
+                let now = $crate::accounts::ms(pull.at);
+                let lease = $crate::accounts::ms(pull.lease_until);
+                // The same pull again (its answer was lost): the same orders, the unacknowledged ones re-leased.
+                if let Some(key) = &pull.key {
+                    let again: Vec<String> = sqlx::query_scalar(
+                        "SELECT id FROM production_orders WHERE pulled_by = $1 AND pull_key = $2 AND bank = $3 \
+                         ORDER BY created_ms, id")
+                        .bind(&pull.actor).bind(key).bind(&pull.bank)
+                        .fetch_all(&mut *tx).await.map_err($crate::db_err)?;
+                    if !again.is_empty() {
+                        for id in &again {
+                            sqlx::query("UPDATE production_orders SET lease_ms = $1 WHERE id = $2 AND acked_ms IS NULL")
+                                .bind(lease).bind(id).execute(&mut *tx).await.map_err($crate::db_err)?;
+                        }
+                        let out = orders_in!(tx, again);
+                        tx.commit().await.map_err($crate::db_err)?;
+                        return Ok(out);
                     }
-                    sqlx::query("INSERT INTO application_events (application_id, at_ms, event, from_state, to_state, \
-                                 actor, channel, note) VALUES ($1, $2, 'send_to_bank', 'submitted', 'sent_to_bank', \
-                                 $3, 'bank_outlet', NULL)")
-                        .bind(&application).bind(now).bind(actor).execute(&mut *tx).await.map_err($crate::db_err)?;
-                    sqlx::query("UPDATE production_orders SET pulled_ms = $1 WHERE id = $2")
-                        .bind(now).bind(&order).execute(&mut *tx).await.map_err($crate::db_err)?;
+                }
+                let limit = i64::from(pull.limit);
+                // Orders pulled before whose lease ran out unacknowledged (the bank never got them, or lost them).
+                let expired: Vec<String> = sqlx::query_scalar(&format!(
+                    "SELECT o.id FROM production_orders o JOIN applications a ON a.id = o.application_id \
+                     WHERE o.bank = $1 AND o.pulled_ms IS NOT NULL AND o.acked_ms IS NULL AND o.lease_ms <= $2 \
+                     AND NOT o.superseded AND a.state = 'sent_to_bank' ORDER BY o.lease_ms, o.id LIMIT $3{}", $lock))
+                    .bind(&pull.bank).bind(now).bind(limit).fetch_all(&mut *tx).await.map_err($crate::db_err)?;
+                let mut ids = Vec::with_capacity(pull.limit as usize);
+                for order in expired {
+                    sqlx::query("UPDATE production_orders SET lease_ms = $1, pulled_by = $2, pull_key = $3 WHERE id = $4")
+                        .bind(lease).bind(&pull.actor).bind(&pull.key).bind(&order)
+                        .execute(&mut *tx).await.map_err($crate::db_err)?;
                     ids.push(order);
                 }
-                let mut out = Vec::with_capacity(ids.len());
-                for id in &ids {
-                    let row: $crate::orders::OrderRow = sqlx::query_as(&format!("{} WHERE o.id = $1", $crate::orders::ORDER_SELECT))
-                        .bind(id).fetch_one(&mut *tx).await.map_err($crate::db_err)?;
-                    out.push(row.into_domain()?);
+                let room = limit - ids.len() as i64;
+                if room > 0 {
+                    let sql = format!("SELECT o.id, o.application_id FROM production_orders o JOIN applications a \
+                                       ON a.id = o.application_id WHERE o.bank = $1 AND o.pulled_ms IS NULL \
+                                       AND a.state = 'submitted' ORDER BY o.created_ms, o.id LIMIT $2{}", $lock);
+                    let picked: Vec<(String, String)> = sqlx::query_as(&sql)
+                        .bind(&pull.bank).bind(room).fetch_all(&mut *tx).await.map_err($crate::db_err)?;
+                    for (order, application) in picked {
+                        let r = sqlx::query("UPDATE applications SET state = 'sent_to_bank', updated_ms = $1 \
+                                             WHERE id = $2 AND state = 'submitted'")
+                            .bind(now).bind(&application).execute(&mut *tx).await.map_err($crate::db_err)?;
+                        if r.rows_affected() != 1 {
+                            continue;
+                        }
+                        sqlx::query("INSERT INTO application_events (application_id, at_ms, event, from_state, to_state, \
+                                     actor, channel, note) VALUES ($1, $2, 'send_to_bank', 'submitted', 'sent_to_bank', \
+                                     $3, 'bank_outlet', NULL)")
+                            .bind(&application).bind(now).bind(&pull.actor).execute(&mut *tx).await.map_err($crate::db_err)?;
+                        sqlx::query("UPDATE production_orders SET pulled_ms = $1, lease_ms = $2, pulled_by = $3, \
+                                     pull_key = $4 WHERE id = $5")
+                            .bind(now).bind(lease).bind(&pull.actor).bind(&pull.key).bind(&order)
+                            .execute(&mut *tx).await.map_err($crate::db_err)?;
+                        ids.push(order);
+                    }
                 }
+                let out = orders_in!(tx, ids);
                 tx.commit().await.map_err($crate::db_err)?;
                 Ok(out)
+            }
+
+            async fn ack_orders(&self, bank: &str, orders: &[String], at: chrono::DateTime<chrono::FixedOffset>)
+                -> sscard_app::ports::StoreResult<u64> {
+                let mut tx = self.pool.begin_with($begin).await.map_err($crate::db_err)?;
+                let mut n = 0;
+                for id in orders {
+                    n += sqlx::query("UPDATE production_orders SET acked_ms = $1 WHERE id = $2 AND bank = $3 \
+                                      AND pulled_ms IS NOT NULL AND acked_ms IS NULL")
+                        .bind($crate::accounts::ms(at)).bind(id).bind(bank)
+                        .execute(&mut *tx).await.map_err($crate::db_err)?.rows_affected();
+                }
+                tx.commit().await.map_err($crate::db_err)?;
+                Ok(n)
             }
 
             async fn order(&self, id: &str) -> sscard_app::ports::StoreResult<Option<sscard_app::ports::ProductionOrder>> {
@@ -166,6 +232,10 @@ macro_rules! impl_order_store {
                         return Err($crate::db_err(e));
                     }
                 }
+                // Any report means the bank has the order: it leaves the lease queue for good.
+                sqlx::query("UPDATE production_orders SET acked_ms = COALESCE(acked_ms, $1) WHERE id = $2")
+                    .bind($crate::accounts::ms(event.at)).bind(order)
+                    .execute(&mut *tx).await.map_err($crate::db_err)?;
                 sqlx::query("UPDATE production_orders SET card_number = COALESCE($1, card_number), \
                              masked_account = COALESCE($2, masked_account), tracking_number = COALESCE($3, tracking_number), \
                              reject_reason = COALESCE($4, reject_reason) WHERE id = $5")

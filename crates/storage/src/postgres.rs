@@ -1,24 +1,27 @@
 //! PostgreSQL: production. Bulk imports `COPY` new rows straight into the registry and merge rows whose key is
 //! already stored through a transaction-local staging table and `INSERT … ON CONFLICT DO UPDATE`.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
-use sscard_app::ports::{ImportBatch, ImportSession, StoreResult};
+use sscard_app::ports::{ImportBatch, ImportSession, StoreError, StoreResult};
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 use sscard_domain::registry::InsuredPerson;
 
 use crate::common::{membership_columns, PERSON_COLUMNS, PERSON_UPSERT_TAIL};
-use crate::{db_err, migrate_err};
+use crate::{db_err, migrate_err, ConnectOptions, StartupLock};
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pub(crate) pool: PgPool,
 }
+
+/// The advisory lock held while a process migrates and seeds ("SSCARD01" in ASCII).
+const STARTUP_LOCK_KEY: i64 = 0x5353_4341_5244_3031;
+/// The advisory lock an import holds for its transaction: one import at a time ("SSCARDIM").
+const IMPORT_LOCK_KEY: i64 = 0x5353_4341_5244_494d;
 
 /// Staged rows are merged into the registry every this many rows.
 const FLUSH_ROWS: usize = 100_000;
@@ -27,20 +30,45 @@ impl PgStore {
     pub const ENGINE: &'static str = "postgres";
 
     pub async fn connect(url: &str) -> StoreResult<PgStore> {
+        Ok(PgStore::open(url, ConnectOptions::default()).await?.0)
+    }
+
+    /// Opens the pool, takes the startup lock on a connection of its own and migrates under it (sqlx creates
+    /// its bookkeeping table before its own lock, so two first starts at once could collide on it).
+    pub async fn open(url: &str, opts: ConnectOptions) -> StoreResult<(PgStore, StartupLock)> {
         let options = PgConnectOptions::from_str(url)
-            .map_err(db_err)?
+            .map_err(|e| StoreError::Unavailable(format!("the PostgreSQL URL does not parse: {e}")))?
             .application_name("sscard");
+        // Where, never with the password: start errors are logged.
+        let place = format!(
+            "PostgreSQL at {}:{} (database {:?}, user {:?})",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or("-"),
+            options.get_username()
+        );
+        let unreachable = |e: sqlx::Error| StoreError::Unavailable(format!("cannot reach {place}: {e}"));
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(15))
+            .acquire_timeout(opts.acquire_timeout)
             .connect_with(options)
+            .await
+            .map_err(unreachable)?;
+        let mut conn = pool.acquire().await.map_err(unreachable)?.detach();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(STARTUP_LOCK_KEY)
+            .execute(&mut conn)
             .await
             .map_err(db_err)?;
         sqlx::migrate!("migrations/postgres")
-            .run(&pool)
+            .run(&mut conn)
             .await
             .map_err(migrate_err)?;
-        Ok(PgStore { pool })
+        // Closing this connection (on drop, or when the process dies) releases the lock.
+        let lock = StartupLock {
+            _held: Box::new(tokio::sync::Mutex::new(conn)),
+        };
+        Ok((PgStore { pool }, lock))
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -49,6 +77,17 @@ impl PgStore {
 
     async fn begin_import_session(&self) -> StoreResult<Box<dyn ImportSession>> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // Two imports at once would both COPY the same new keys; the second is refused with a clear word.
+        let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(IMPORT_LOCK_KEY)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if !ours {
+            return Err(StoreError::Busy(
+                "another import is running on this database; try again when it has finished".into(),
+            ));
+        }
         let registry_was_empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM registry_persons)")
             .fetch_one(&mut *tx)
             .await
@@ -276,7 +315,7 @@ impl_collective_store!(PgStore, "IN (SELECT json_array_elements_text({}::json))"
 impl PgStore {
     /// The batch in one statement: the update decides, and the events, orders and texts follow only for the
     /// rows it moved. Any row no longer `confirmed` rolls the whole batch back.
-    async fn write_batch(&self, b: &sscard_app::ports::Batch) -> StoreResult<bool> {
+    async fn write_batch(&self, b: &sscard_app::ports::Batch) -> StoreResult<sscard_app::ports::BatchWrite> {
         use sscard_domain::application::{ApplicationEvent, ApplicationState};
         let at = crate::accounts::ms(b.at);
         let mut tx = self.pool.begin().await.map_err(db_err)?;
@@ -308,9 +347,15 @@ impl PgStore {
         .map_err(db_err)?;
         if usize::try_from(n).ok() != Some(b.items.len()) {
             tx.rollback().await.map_err(db_err)?;
-            return Ok(false);
+            return Ok(sscard_app::ports::BatchWrite::StateChanged);
+        }
+        if let Some(r) = &b.reply {
+            if !remember_reply!(tx, r, b.at) {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(sscard_app::ports::BatchWrite::KeyUsed);
+            }
         }
         tx.commit().await.map_err(db_err)?;
-        Ok(true)
+        Ok(sscard_app::ports::BatchWrite::Written)
     }
 }

@@ -1,15 +1,16 @@
 //! SQLite: the embedded default. WAL so readers never wait for the writer; a busy timeout so writers queue
 //! instead of failing; foreign keys on.
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
-use sscard_app::ports::{ImportBatch, ImportSession, StoreResult};
+use sscard_app::ports::{ImportBatch, ImportSession, StoreError, StoreResult};
 
-use crate::{db_err, migrate_err};
+use crate::{db_err, migrate_err, ConnectOptions, StartupLock};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -20,24 +21,37 @@ impl SqliteStore {
     pub const ENGINE: &'static str = "sqlite";
 
     pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
+        Ok(SqliteStore::open(url, ConnectOptions::default()).await?.0)
+    }
+
+    /// Opens the file, takes the startup lock (an exclusive lock on `FILE.lock`, so processes sharing the file
+    /// migrate and seed one at a time) and migrates under it.
+    pub async fn open(url: &str, opts: ConnectOptions) -> StoreResult<(SqliteStore, StartupLock)> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(db_err)?
+            .map_err(|e| StoreError::Database(format!("the SQLite URL does not parse: {e}")))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        let file = options.get_filename().to_path_buf();
+        let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
+        let lock = if in_memory {
+            StartupLock { _held: Box::new(()) }
+        } else {
+            lock_file(&file).await?
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(15))
+            .acquire_timeout(opts.acquire_timeout)
             .connect_with(options)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| StoreError::Database(explain_open_error(&file, &e)))?;
         sqlx::migrate!("migrations/sqlite")
             .run(&pool)
             .await
-            .map_err(migrate_err)?;
-        Ok(SqliteStore { pool })
+            .map_err(|e| StoreError::Database(format!("{}: {}", file.display(), explain_migrate_error(&file, e))))?;
+        Ok((SqliteStore { pool }, lock))
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -48,6 +62,77 @@ impl SqliteStore {
         // IMMEDIATE takes the write lock up front, so the import never fails half-way on a lock upgrade.
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
         Ok(Box::new(SqliteImport { tx }))
+    }
+}
+
+/// An exclusive lock on `DB.lock`, taken off the async threads (it may wait for another process).
+async fn lock_file(db: &Path) -> StoreResult<StartupLock> {
+    let mut path = db.as_os_str().to_owned();
+    path.push(".lock");
+    let path = PathBuf::from(path);
+    let shown = path.display().to_string();
+    let held = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        f.lock()?;
+        Ok(f)
+    })
+    .await
+    .map_err(|e| StoreError::Database(format!("the startup lock task failed: {e}")))?
+    .map_err(|e| StoreError::Database(format!("cannot lock {shown}: {}", io_cause(&e, db))))?;
+    Ok(StartupLock { _held: Box::new(held) })
+}
+
+/// What went wrong with a file, in words an operator can act on.
+fn io_cause(e: &std::io::Error, file: &Path) -> String {
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!("the directory {} does not exist", dir.display()),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            format!("permission denied or read-only: {} cannot be written", dir.display())
+        }
+        std::io::ErrorKind::StorageFull => "the disk is full".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// SQLite's result codes as causes: 14 cannot open, 13 full, 26 not a database, 8 read-only.
+fn sqlite_cause(e: &sqlx::Error, file: &Path) -> String {
+    let code = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<i32>().ok())
+        .map(|c| c & 0xff);
+    match code {
+        Some(14) => {
+            let probe = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            match std::fs::metadata(probe) {
+                Err(err) => io_cause(&err, file),
+                Ok(m) if m.permissions().readonly() => format!("{} is read-only", probe.display()),
+                Ok(_) => format!("cannot open the file (permissions, or {} is read-only)", probe.display()),
+            }
+        }
+        Some(13) => "the disk is full".to_string(),
+        Some(26) => "the file is not a SQLite database".to_string(),
+        Some(8) => "the database is read-only".to_string(),
+        _ => match e {
+            sqlx::Error::Io(io) => io_cause(io, file),
+            other => other.to_string(),
+        },
+    }
+}
+
+fn explain_open_error(file: &Path, e: &sqlx::Error) -> String {
+    format!("cannot open the SQLite database {}: {}", file.display(), sqlite_cause(e, file))
+}
+
+fn explain_migrate_error(file: &Path, e: sqlx::migrate::MigrateError) -> String {
+    match e {
+        sqlx::migrate::MigrateError::Execute(inner) => format!("migration failed: {}", sqlite_cause(&inner, file)),
+        other => migrate_err(other).to_string(),
     }
 }
 
@@ -91,7 +176,7 @@ impl_collective_store!(SqliteStore, "IN (SELECT value FROM json_each({}))");
 impl SqliteStore {
     /// The batch as a few set-based statements in one write transaction (taken up front, so nothing
     /// changes between the check and the writes). Any row no longer `confirmed` rolls it all back.
-    async fn write_batch(&self, b: &sscard_app::ports::Batch) -> StoreResult<bool> {
+    async fn write_batch(&self, b: &sscard_app::ports::Batch) -> StoreResult<sscard_app::ports::BatchWrite> {
         use sscard_domain::application::{ApplicationEvent, ApplicationState};
         let at = crate::accounts::ms(b.at);
         let json = crate::collective::batch_json(b);
@@ -110,7 +195,7 @@ impl SqliteStore {
         .map_err(db_err)?;
         if usize::try_from(moved.rows_affected()).ok() != Some(b.items.len()) {
             tx.rollback().await.map_err(db_err)?;
-            return Ok(false);
+            return Ok(sscard_app::ports::BatchWrite::StateChanged);
         }
         sqlx::query(
             "INSERT INTO application_events (application_id, at_ms, event, from_state, to_state, actor, channel) \
@@ -154,7 +239,13 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+        if let Some(r) = &b.reply {
+            if !remember_reply!(tx, r, b.at) {
+                tx.rollback().await.map_err(db_err)?;
+                return Ok(sscard_app::ports::BatchWrite::KeyUsed);
+            }
+        }
         tx.commit().await.map_err(db_err)?;
-        Ok(true)
+        Ok(sscard_app::ports::BatchWrite::Written)
     }
 }

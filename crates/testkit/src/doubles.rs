@@ -17,11 +17,17 @@ pub const SMS_KEY: &str = "test-sms-key";
 /// A photo whose bytes contain this marker is judged not to match.
 pub const NO_MATCH_MARKER: &[u8] = b"FACE-NO-MATCH";
 
+/// Run as each accepted request is being answered (a test moves its clock by the time the real system takes).
+pub type OnRequest = Arc<dyn Fn() + Send + Sync>;
+
 #[derive(Clone, Default)]
 struct Shared {
     requests: Arc<Mutex<Vec<Value>>>,
     /// When non-zero, answer every request with this status.
     fail_with: Arc<AtomicU16>,
+    /// Wait this long (real milliseconds) before answering.
+    delay_ms: Arc<std::sync::atomic::AtomicU64>,
+    on_request: Arc<Mutex<Option<OnRequest>>>,
 }
 
 pub struct TestServer {
@@ -54,6 +60,13 @@ impl TestServer {
     /// Answer with `status` from now on (0: answer normally again).
     pub fn fail_with(&self, status: u16) {
         self.shared.fail_with.store(status, Ordering::SeqCst);
+    }
+
+    /// Answer each request after `ms` real milliseconds, running `hook` first (a slow gateway: the hook
+    /// moves the test's clock by the time the real one would take).
+    pub fn slow(&self, ms: u64, hook: Option<OnRequest>) {
+        self.shared.delay_ms.store(ms, Ordering::SeqCst);
+        *self.shared.on_request.lock().unwrap() = hook;
     }
 
     /// A face verifier: `match`, unless the photo holds [`NO_MATCH_MARKER`].
@@ -122,6 +135,14 @@ async fn sms_message(State(s): State<Shared>, headers: HeaderMap, Json(body): Js
         return StatusCode::BAD_REQUEST.into_response();
     }
     s.requests.lock().unwrap().push(body);
+    let hook = s.on_request.lock().unwrap().clone();
+    if let Some(hook) = hook {
+        hook();
+    }
+    let delay = s.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     (StatusCode::ACCEPTED, Json(json!({"accepted": true}))).into_response()
 }
 

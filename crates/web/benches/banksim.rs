@@ -17,6 +17,9 @@ use sscard_domain::account::{AccountKind, Username};
 use sscard_gateways::bank_sim::{BankSim, BankSimConfig};
 use sscard_testkit::TestDb;
 
+/// The bench bank system's secret (a machine secret: a long random-looking token).
+const BANK_SECRET: &str = "bench-bank-system-secret-0123456789abcdef";
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -43,7 +46,7 @@ fn main() {
             AccountKind::BankSystem { bank: "102".into() },
             Username::parse("benchbank").unwrap(),
             "bench bank",
-            "bench1pass",
+            BANK_SECRET,
             &meta,
         )
         .await
@@ -148,7 +151,7 @@ fn main() {
         let sim = BankSim::new(BankSimConfig {
             base_url: base,
             client_id: "benchbank".into(),
-            secret: "bench1pass".into(),
+            secret: BANK_SECRET.into(),
             page: 500,
             concurrency: conc,
             ..BankSimConfig::default()

@@ -255,7 +255,7 @@ fn main() {
             let selection: sscard_app::collective::Selection =
                 serde_json::from_value(serde_json::json!({"all_confirmed": true})).unwrap();
             let t = Instant::now();
-            let out = sscard_app::collective::submit(&ctx, &p.unwrap(), &selection).await.unwrap();
+            let out = sscard_app::collective::submit(&ctx, &p.unwrap(), &selection, None).await.unwrap();
             assert_eq!(out.submitted.len(), batch);
             println!("breakdown: the use case in process {:?}", t.elapsed());
         }

@@ -175,6 +175,11 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     ),
     (
         Method::POST,
+        "/api/v1/bank/orders/ack",
+        Access::Roles(&[Role::BankSystem]),
+    ),
+    (
+        Method::POST,
         "/api/v1/bank/orders/pull.csv",
         Access::Roles(&[Role::BankSystem]),
     ),
@@ -402,6 +407,79 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     }
 }
 
+/// The client's address, worked out once per request by [`client_address`].
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+/// The client's address: the TCP peer, unless the peer is a trusted proxy, in which case `X-Forwarded-For` is
+/// read from the right (each trusted proxy appended the address it saw) and the first address that is not a
+/// trusted proxy is the client. With no trusted proxy configured, the header is never read.
+pub fn client_ip(
+    peer: std::net::IpAddr,
+    forwarded_for: &[&str],
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops = forwarded_for
+        .iter()
+        .flat_map(|h| h.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        // A hop that is not an address: the chain before it cannot be believed; stop at the last good one.
+        let Ok(ip) = hop.parse::<std::net::IpAddr>() else { break };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+pub async fn client_address(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if let Some(peer) = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+    {
+        let forwarded: Vec<&str> = if state.config.trusted_proxies.is_empty() {
+            Vec::new()
+        } else {
+            req.headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect()
+        };
+        let ip = client_ip(peer, &forwarded, &state.config.trusted_proxies);
+        req.extensions_mut().insert(ClientAddr(ip));
+    }
+    next.run(req).await
+}
+
+/// The request's `Idempotency-Key` (at most 100 characters kept), so a retry is recognised.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<IdempotencyKey, std::convert::Infallible> {
+        Ok(IdempotencyKey(
+            parts
+                .headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(|k| k.chars().take(100).collect()),
+        ))
+    }
+}
+
 /// The request's origin for the audit log and per-address limits.
 #[derive(Debug, Clone)]
 pub struct ClientMeta(pub Meta);
@@ -409,11 +487,7 @@ pub struct ClientMeta(pub Meta);
 impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientMeta, std::convert::Infallible> {
-        // The peer address; behind a trusted proxy the deployment sets SSCARD_TRUST_FORWARDED (not yet: direct only).
-        let ip = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+        let ip = parts.extensions.get::<ClientAddr>().map(|c| c.0.to_string());
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -475,4 +549,33 @@ fn csrf_refused() -> Response {
         "表单已过期，请返回重新填写。 The form has expired: go back, reload the page and try again.",
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::client_ip;
+
+    #[test]
+    fn the_client_address_is_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let lb: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        // No trusted proxy: the header is anybody's word.
+        assert_eq!(client_ip(ip("203.0.113.9"), &["1.2.3.4"], &[]), ip("203.0.113.9"));
+        // A peer that is not a trusted proxy: the same.
+        assert_eq!(client_ip(ip("203.0.113.9"), &["1.2.3.4"], &lb), ip("203.0.113.9"));
+        // Through the balancer: the address it saw, not what the client wrote before it.
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &["6.6.6.6, 198.51.100.7"], &lb),
+            ip("198.51.100.7")
+        );
+        // Two trusted hops, and two header lines.
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &["198.51.100.7", "10.0.0.5"], &lb),
+            ip("198.51.100.7")
+        );
+        // Garbage in the chain stops the walk at the last address believed.
+        assert_eq!(client_ip(ip("10.0.0.2"), &["nonsense"], &lb), ip("10.0.0.2"));
+        assert_eq!(client_ip(ip("10.0.0.2"), &[], &lb), ip("10.0.0.2"));
+    }
 }

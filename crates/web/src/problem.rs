@@ -65,6 +65,9 @@ pub enum ApiError {
     UnknownDistrict(String),
     #[error("database unavailable: {0}")]
     DatabaseUnavailable(String),
+    /// A bounded resource (password hashing) is at its bound: try again shortly.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     #[error("timeout")]
     Timeout,
     #[error("internal: {0}")]
@@ -79,8 +82,14 @@ pub enum ApiError {
         code: &'static str,
         fields: Vec<(String, &'static str)>,
         args: Vec<(&'static str, String)>,
+        /// Seconds until a retry may succeed (`Retry-After`), for a refusal that passes with time.
+        retry_after: Option<u64>,
     },
 }
+
+/// How long a client should wait before retrying while the database is away: long enough for a failover or
+/// a restart, short enough that a probe notices the recovery.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 5;
 
 impl ApiError {
     pub fn status(&self) -> StatusCode {
@@ -91,7 +100,7 @@ impl ApiError {
             ApiError::InvalidQuery { .. } | ApiError::InvalidJson(_) | ApiError::BadRequest => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::UnknownBank(_) | ApiError::UnknownDistrict(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::DatabaseUnavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Rule { status, .. } => *status,
@@ -105,6 +114,25 @@ impl ApiError {
             code,
             fields: Vec::new(),
             args: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// A refusal that passes with time: the client may retry after `secs`.
+    pub fn with_retry_after(mut self, secs: u64) -> ApiError {
+        if let ApiError::Rule { retry_after, .. } = &mut self {
+            *retry_after = Some(secs.max(1));
+        }
+        self
+    }
+
+    /// The `Retry-After` to send, in seconds: every 429 and 503 has one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::DatabaseUnavailable(_) => Some(DATABASE_RETRY_AFTER_SECS),
+            ApiError::Busy { retry_after_secs } => Some(*retry_after_secs),
+            ApiError::Rule { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 
@@ -138,6 +166,7 @@ impl ApiError {
             ApiError::UnknownBank(_) => "unknown_bank",
             ApiError::UnknownDistrict(_) => "unknown_district",
             ApiError::DatabaseUnavailable(_) => "database_unavailable",
+            ApiError::Busy { .. } => "busy",
             ApiError::Timeout => "timeout",
             ApiError::Internal(_) => "internal",
             ApiError::BadRequest => "bad_request",
@@ -316,6 +345,9 @@ pub async fn render_problems(
     );
     out.headers_mut()
         .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+    if let Some(secs) = err.retry_after() {
+        out.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     out
 }
 

@@ -7,6 +7,7 @@ use sscard_app::auth::AuthError;
 use sscard_app::people::AccessError;
 use sscard_app::ports::AccountConflict;
 use sscard_app::realname::{RealNameError, VerifierError};
+use sscard_app::secrets::PasswordHashError;
 use sscard_domain::account::{PasswordError, UsernameError};
 
 use crate::problem::ApiError;
@@ -41,6 +42,15 @@ pub fn username_error(_: &UsernameError) -> ApiError {
     ApiError::field(UNPROCESSABLE, "invalid_fields", "username", "username_invalid")
 }
 
+impl From<PasswordHashError> for ApiError {
+    fn from(e: PasswordHashError) -> ApiError {
+        match e {
+            PasswordHashError::Busy { retry_after_secs } => ApiError::Busy { retry_after_secs },
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> ApiError {
         match e {
@@ -52,12 +62,18 @@ impl From<AuthError> for ApiError {
             ),
             AuthError::CaptchaWrong => ApiError::field(BAD, "captcha_wrong", "captcha", "captcha_wrong"),
             AuthError::CodeWrong => ApiError::field(BAD, "code_wrong", "code", "code_wrong"),
-            AuthError::Locked { until } => {
-                ApiError::rule(StatusCode::TOO_MANY_REQUESTS, "locked").with_arg("until", when(until))
-            }
-            AuthError::RateLimited { until } => {
-                ApiError::rule(StatusCode::TOO_MANY_REQUESTS, "rate_limited").with_arg("until", when(until))
-            }
+            AuthError::Locked {
+                until,
+                retry_after_secs,
+            } => ApiError::rule(StatusCode::TOO_MANY_REQUESTS, "locked")
+                .with_arg("until", when(until))
+                .with_retry_after(retry_after_secs),
+            AuthError::RateLimited {
+                until,
+                retry_after_secs,
+            } => ApiError::rule(StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+                .with_arg("until", when(until))
+                .with_retry_after(retry_after_secs),
             AuthError::Disabled => ApiError::rule(StatusCode::FORBIDDEN, "account_disabled"),
             AuthError::ClientUnauthorized => ApiError::rule(StatusCode::UNAUTHORIZED, "client_unauthorized"),
             AuthError::WrongDoor => ApiError::rule(StatusCode::FORBIDDEN, "wrong_door"),
@@ -71,7 +87,7 @@ impl From<AuthError> for ApiError {
             AuthError::BadPassword(p) => password_error(&p),
             AuthError::BadUsername(u) => username_error(&u),
             AuthError::Store(s) => s.into(),
-            AuthError::Hash(h) => ApiError::Internal(h.to_string()),
+            AuthError::Hash(h) => h.into(),
         }
     }
 }
@@ -143,7 +159,10 @@ impl From<AccountError> for ApiError {
             }
             AccountError::BadPassword(p) => password_error(&p),
             AccountError::Store(s) => s.into(),
-            AccountError::Hash(h) => ApiError::Internal(h.to_string()),
+            AccountError::Hash(h) => h.into(),
+            AccountError::WeakMachineSecret => {
+                ApiError::field(UNPROCESSABLE, "invalid_fields", "password", "machine_secret_weak")
+            }
         }
     }
 }

@@ -108,6 +108,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/metrics", get(crate::api::ops::metrics))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), crate::access::identify))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::access::client_address))
         // One limit for every body: the tower layer (it refuses an oversized Content-Length before reading);
         // axum's own per-extractor default (2 MB) is switched off so it cannot disagree with the configuration.
         .layer(DefaultBodyLimit::disable())
@@ -179,6 +180,8 @@ impl Default for WebConfig {
             mode: crate::state::Mode::Demo,
             body_limit: crate::DEFAULT_BODY_LIMIT,
             request_timeout: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
+            readiness_timeout: Duration::from_millis(800),
         }
     }
 }

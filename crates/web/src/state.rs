@@ -23,6 +23,12 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Longest a request may take.
     pub request_timeout: std::time::Duration,
+    /// Load balancers and proxies whose `X-Forwarded-For` is believed (addresses or CIDRs). Empty: the TCP
+    /// peer is the client, and the header is ignored (anyone could write it).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Longest `/readyz` waits for the database before answering 503 (a load balancer's probe must get an
+    /// answer, not a timeout).
+    pub readiness_timeout: std::time::Duration,
 }
 
 #[derive(Clone)]

@@ -181,6 +181,7 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
             Expect::Roles(&[EntityHandler]),
         ),
         (Method::POST, "/api/v1/bank/orders/pull", Expect::Roles(&[BankSystem])),
+        (Method::POST, "/api/v1/bank/orders/ack", Expect::Roles(&[BankSystem])),
         (
             Method::POST,
             "/api/v1/bank/orders/pull.csv",

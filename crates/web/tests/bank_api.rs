@@ -6,7 +6,7 @@
 mod common;
 
 use common::caller::{caller, field_codes, resident_as, Caller};
-use common::world::{self, As, PASSWORD};
+use common::world::{self, As, MACHINE_SECRET, PASSWORD};
 use common::Server;
 use serde_json::{json, Value};
 use sscard_app::import::{import_csv, ImportKind};
@@ -58,7 +58,7 @@ async fn bank_system<'a>(s: &'a Server, username: &str, bank: &str) -> Caller<'a
         AccountKind::BankSystem { bank: bank.into() },
         Username::parse(username).unwrap(),
         username,
-        PASSWORD,
+        MACHINE_SECRET,
         &sscard_app::auth::Meta::default(),
     )
     .await
@@ -67,7 +67,7 @@ async fn bank_system<'a>(s: &'a Server, username: &str, bank: &str) -> Caller<'a
     let r = api
         .http
         .post(api.url("/api/v1/auth/token"))
-        .basic_auth(username, Some(PASSWORD))
+        .basic_auth(username, Some(MACHINE_SECRET))
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await

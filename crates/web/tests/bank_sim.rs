@@ -8,7 +8,7 @@
 mod common;
 
 use common::caller::{caller, resident_as, Caller};
-use common::world::{self, As, PASSWORD};
+use common::world::{self, As};
 use common::Server;
 use serde_json::{json, Value};
 use sscard_app::import::{import_csv, ImportKind};
@@ -57,7 +57,7 @@ fn sim(s: &Server, reject_rate: f64) -> BankSim {
     BankSim::new(BankSimConfig {
         base_url: s.base.clone(),
         client_id: "banksystem1".into(),
-        secret: PASSWORD.into(),
+        secret: world::MACHINE_SECRET.into(),
         reject_rate,
         deliver_mail: true,
         page: 2,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use sscard_domain::documents::{DocumentKind, MAX_DOCUMENT_BYTES};
 use sscard_domain::policy::{bank_rule, collection_methods, BankRule};
 use utoipa::ToSchema;
 
-use crate::access::{Authed, ClientMeta};
+use crate::access::{Authed, ClientMeta, IdempotencyKey};
 use crate::problem::{ApiError, JsonBody, Problem};
 use crate::state::AppState;
 
@@ -394,13 +394,9 @@ pub async fn submit(
     State(state): State<AppState>,
     Authed(p): Authed,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<SubmitIn>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|k| k.chars().take(100).collect::<String>());
     let a = apps::submit(&state.ctx, &p, &id, body.commitment, body.confirm, key.as_deref()).await?;
     Ok(Json(view_of(&a, p.channel, None)))
 }

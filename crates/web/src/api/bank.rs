@@ -11,7 +11,7 @@ use sscard_domain::orders::BankReport;
 use utoipa::ToSchema;
 
 use super::applications::MailView;
-use crate::access::Authed;
+use crate::access::{Authed, IdempotencyKey};
 use crate::problem::{ApiError, JsonBody, Problem};
 use crate::state::AppState;
 
@@ -65,6 +65,10 @@ pub struct OrderView {
     pub documents: std::collections::BTreeMap<String, String>,
     pub created_at: String,
     pub pulled_at: Option<String>,
+    /// Until when the last pull holds it; unacknowledged by then, it comes back in a later pull.
+    pub lease_until: Option<String>,
+    /// When the bank acknowledged it (its accepted or rejected report, or an ack).
+    pub acknowledged_at: Option<String>,
     pub card_number: Option<String>,
     pub masked_account: Option<String>,
     pub tracking_number: Option<String>,
@@ -95,6 +99,8 @@ fn view(o: ProductionOrder, a: Application) -> OrderView {
             .collect(),
         created_at: o.created_at.to_rfc3339(),
         pulled_at: o.pulled_at.map(|t| t.to_rfc3339()),
+        lease_until: o.lease_until.map(|t| t.to_rfc3339()),
+        acknowledged_at: o.acknowledged_at.map(|t| t.to_rfc3339()),
         card_number: o.card_number,
         masked_account: o.masked_account,
         tracking_number: o.tracking_number,
@@ -108,17 +114,22 @@ pub struct PullIn {
     pub limit: Option<u32>,
 }
 
-/// Pulls the caller's bank's new orders, oldest first: each is marked pulled and its application moves to
-/// `sent_to_bank`. Two pulls at once never get the same order.
+/// Pulls the caller's bank's orders, oldest first, leased for 10 minutes: first those whose lease ran out
+/// without an acknowledgement, then new ones (each marked pulled, its application moved to `sent_to_bank`).
+/// An order is acknowledged by its `accepted` or `rejected` report, or by `POST /api/v1/bank/orders/ack`;
+/// one left unacknowledged comes back in a later pull, so an answer lost on the way loses no order. Send an
+/// `Idempotency-Key`: the same pull asked again with it answers the same orders. Two pulls at once never get
+/// the same order.
 #[utoipa::path(post, path = "/api/v1/bank/orders/pull", operation_id = "pull_orders", tag = "bank",
-    security(("bearer" = [])), request_body = PullIn,
+    security(("bearer" = [])), request_body = PullIn, params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = [OrderView]), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn pull(
     State(state): State<AppState>,
     Authed(p): Authed,
+    IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<PullIn>,
 ) -> Result<Json<Vec<OrderView>>, ApiError> {
-    let orders = bank::pull(&state.ctx, &p, body.limit.unwrap_or(100)).await?;
+    let orders = bank::pull(&state.ctx, &p, body.limit.unwrap_or(100), key.as_deref()).await?;
     Ok(Json(orders.into_iter().map(|(o, a)| view(o, a)).collect()))
 }
 
@@ -154,16 +165,17 @@ fn csv_line(v: &OrderView) -> String {
 /// The same pull as a CSV batch file (UTF-8, one order per line, the header first; documents as
 /// `kind=hash` joined by `;`).
 #[utoipa::path(post, path = "/api/v1/bank/orders/pull.csv", operation_id = "pull_orders_csv", tag = "bank",
-    security(("bearer" = [])), request_body = PullIn,
+    security(("bearer" = [])), request_body = PullIn, params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem),
               (status = 422, body = Problem)))]
 pub async fn pull_csv(
     State(state): State<AppState>,
     Authed(p): Authed,
+    IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<PullIn>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let orders = bank::pull(&state.ctx, &p, body.limit.unwrap_or(100)).await?;
+    let orders = bank::pull(&state.ctx, &p, body.limit.unwrap_or(100), key.as_deref()).await?;
     let mut out = String::from(CSV_COLUMNS);
     out.push('\n');
     for (o, a) in orders {
@@ -178,6 +190,32 @@ pub async fn pull_csv(
         out,
     )
         .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AckIn {
+    /// The ids of pulled orders the bank has safely received (1–500).
+    pub orders: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AckOut {
+    /// How many were newly acknowledged (one acknowledged before, or not this bank's, counts none).
+    pub acknowledged: u64,
+}
+
+/// Acknowledges pulled orders: they are safe at the bank and will not come back in a later pull. (An
+/// `accepted` or `rejected` report acknowledges its order too.) Acknowledging twice changes nothing.
+#[utoipa::path(post, path = "/api/v1/bank/orders/ack", operation_id = "ack_orders", tag = "bank",
+    security(("bearer" = [])), request_body = AckIn,
+    responses((status = 200, body = AckOut), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn ack(
+    State(state): State<AppState>,
+    Authed(p): Authed,
+    JsonBody(body): JsonBody<AckIn>,
+) -> Result<Json<AckOut>, ApiError> {
+    let acknowledged = bank::acknowledge(&state.ctx, &p, &body.orders).await?;
+    Ok(Json(AckOut { acknowledged }))
 }
 
 /// One of the caller's bank's orders. Another bank's answers 404.

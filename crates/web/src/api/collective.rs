@@ -14,7 +14,7 @@ use sscard_domain::collective::{CollectiveSettings, EmployeeStatus};
 use utoipa::{IntoParams, ToSchema};
 
 use super::applications::{view, ApplicationView};
-use crate::access::Authed;
+use crate::access::{Authed, IdempotencyKey};
 use crate::problem::{ApiError, JsonBody, Problem};
 use crate::state::AppState;
 
@@ -344,6 +344,9 @@ pub struct BatchOut {
     pub skipped: Vec<BatchLineView>,
     /// The cards must be produced by this date (30 days from submission), when any was submitted.
     pub due_on: Option<String>,
+    /// `true` when this answers a retry with an `Idempotency-Key` already used: it is the first answer, the
+    /// batch went through then, and nothing was done now.
+    pub replayed: bool,
 }
 
 fn line_view(l: BatchLine) -> BatchLineView {
@@ -357,21 +360,24 @@ fn line_view(l: BatchLine) -> BatchLineView {
 
 /// 职工申请信息提交 (SPEC §6.3): submits the selected confirmed employees (or all confirmed ones) in one
 /// transaction; each skipped one is listed with its reason. Submitting the same batch again changes nothing:
-/// each is then `already_submitted`.
+/// each is then `already_submitted`. Send an `Idempotency-Key`: a retry with it (the first answer lost)
+/// gets the first answer again, with `replayed: true`.
 #[utoipa::path(post, path = "/api/v1/entity/submissions", operation_id = "submit_employees", tag = "employer",
-    security(("bearer" = [])), request_body = Selection,
+    security(("bearer" = [])), request_body = Selection, params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = BatchOut), (status = 403, body = Problem), (status = 409, body = Problem),
               (status = 422, body = Problem)))]
 pub async fn submit(
     State(state): State<AppState>,
     Authed(p): Authed,
+    IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<Selection>,
 ) -> Result<Json<BatchOut>, ApiError> {
-    let out = collective::submit(&state.ctx, &p, &body).await?;
+    let out = collective::submit(&state.ctx, &p, &body, key.as_deref()).await?;
     Ok(Json(BatchOut {
         submitted: out.submitted.into_iter().map(line_view).collect(),
         skipped: out.skipped.into_iter().map(line_view).collect(),
         due_on: out.due_on.map(|d| d.to_string()),
+        replayed: out.replayed,
     }))
 }
 

@@ -121,6 +121,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(counter::collect))
         .routes(routes!(bank::pull))
         .routes(routes!(bank::pull_csv))
+        .routes(routes!(bank::ack))
         .routes(routes!(bank::get_order))
         .routes(routes!(bank::report))
         .routes(routes!(bank::my_cards))

@@ -36,13 +36,18 @@ pub async fn healthz() -> Json<Health> {
     (status = 503, description = "The database cannot be reached", body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
-    // Any failure to answer means "not ready": load balancers need 503 here, whatever the cause.
-    state
-        .ctx
-        .store
-        .ping()
-        .await
-        .map_err(|e| ApiError::DatabaseUnavailable(e.to_string()))?;
+    // Any failure to answer means "not ready": load balancers need 503 here, whatever the cause, and within
+    // their probe's timeout (the pool's own wait for a connection is longer).
+    match tokio::time::timeout(state.config.readiness_timeout, state.ctx.store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(ApiError::DatabaseUnavailable(e.to_string())),
+        Err(_) => {
+            return Err(ApiError::DatabaseUnavailable(format!(
+                "no answer within {} ms",
+                state.config.readiness_timeout.as_millis()
+            )))
+        }
+    }
     Ok(Json(Ready {
         status: "ready",
         database: state.ctx.store.engine(),

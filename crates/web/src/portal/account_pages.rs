@@ -182,6 +182,15 @@ fn logged_in(state: &AppState, issued: &Issued, next: &str) -> Response {
     res
 }
 
+/// A refusal that passes with time (locked, rate-limited, busy, database away) tells when to come back.
+fn with_retry_after(mut res: Response, err: &ApiError) -> Response {
+    if let Some(secs) = err.retry_after() {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+    }
+    res
+}
+
 fn status_of(err: &ApiError) -> StatusCode {
     match err.status() {
         s if s.is_server_error() => s,
@@ -286,7 +295,7 @@ pub async fn login_submit(
                 "login"
             };
             let form = form.error(&state, page.lang(), &err, field);
-            page.show("login.html", status, form, true).await
+            with_retry_after(page.show("login.html", status, form, true).await, &err)
         }
     }
 }
@@ -386,7 +395,7 @@ pub async fn send_code(
         Err(e) => {
             let err = ApiError::from(e);
             let form = form.error(&state, page.lang(), &err, "mobile");
-            page.show(&template, status_of(&err), form, true).await
+            with_retry_after(page.show(&template, status_of(&err), form, true).await, &err)
         }
     }
 }
@@ -456,7 +465,7 @@ pub async fn use_code(
         Err(e) => {
             let err = ApiError::from(e);
             let form = form.error(&state, page.lang(), &err, "code");
-            page.show(&template, status_of(&err), form, false).await
+            with_retry_after(page.show(&template, status_of(&err), form, false).await, &err)
         }
     }
 }

@@ -88,6 +88,10 @@ struct EntityPage {
     due_on: String,
     notice: Option<String>,
     held: Vec<HeldRow>,
+    /// The submission form's idempotency key: the same form sent twice (a double click, a retry after a lost
+    /// answer) submits once and shows the first answer.
+    batch_key: String,
+    replayed: bool,
 }
 
 impl CsrfPage for EntityPage {
@@ -312,6 +316,7 @@ pub async fn employees_page(c: PageCtx, Query(params): Query<EmployeeParams>) ->
         })
         .collect();
     page.values.insert("q".into(), params.q.clone().unwrap_or_default());
+    page.batch_key = c.state.ctx.secrets.token();
     let rows = match collective::employees(&c.state.ctx, &c.p, q).await {
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
@@ -371,8 +376,9 @@ pub async fn submit(c: PageCtx, body: Bytes) -> Response {
         applications: all(&f, "applications"),
         all_confirmed: first(&f, "all_confirmed").is_some(),
     };
+    let key = first(&f, "batch_key").filter(|k| !k.is_empty());
     let mut page = EntityPage::default();
-    match collective::submit(&c.state.ctx, &c.p, &selection).await {
+    match collective::submit(&c.state.ctx, &c.p, &selection, key.as_deref()).await {
         Ok(out) => {
             let row = |l: sscard_app::collective::BatchLine| BatchLineRow {
                 id_number: l.person.unwrap_or_default(),
@@ -383,6 +389,7 @@ pub async fn submit(c: PageCtx, body: Bytes) -> Response {
                     .unwrap_or_default(),
             };
             page.due_on = out.due_on.map(|d| d.to_string()).unwrap_or_default();
+            page.replayed = out.replayed;
             page.submitted = out.submitted.into_iter().map(row).collect();
             page.skipped = out.skipped.into_iter().map(row).collect();
             c.show("entity_submitted.html", StatusCode::OK, page).await

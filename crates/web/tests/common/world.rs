@@ -13,7 +13,9 @@ use sscard_testkit::TEST_CAPTCHA;
 
 pub const PASSWORD: &str = "right1pass";
 pub const CLIENT_ID: &str = "test-jingtong";
-pub const CLIENT_SECRET: &str = "test-jingtong-secret";
+pub const CLIENT_SECRET: &str = "test-jingtong-secret-0123456789abcdef";
+/// The test bank system's secret: machine secrets are long random tokens, not passwords.
+pub const MACHINE_SECRET: &str = "test-bank-system-secret-0123456789abcdef";
 pub const OUTLET: &str = "D-110105";
 
 pub struct World {
@@ -149,13 +151,17 @@ pub async fn seed(ctx: &sscard_app::AppContext) -> World {
         ),
     ];
     for (who, kind) in kinds {
+        let secret = match kind {
+            AccountKind::BankSystem { .. } => MACHINE_SECRET,
+            _ => PASSWORD,
+        };
         sscard_app::accounts::create_account(
             ctx,
             None,
             kind,
             Username::parse(who.username()).unwrap(),
             who.username(),
-            PASSWORD,
+            secret,
             &meta,
         )
         .await
@@ -272,7 +278,7 @@ impl Api {
                 let r = self
                     .http
                     .post(self.url("/api/v1/auth/token"))
-                    .basic_auth(who.username(), Some(PASSWORD))
+                    .basic_auth(who.username(), Some(MACHINE_SECRET))
                     .form(&[("grant_type", "client_credentials")])
                     .send()
                     .await
