@@ -193,6 +193,21 @@ pub fn api(base: &str) -> Api {
     }
 }
 
+/// An API caller whose requests say they come from `ip` (`X-Forwarded-For`, believed by a server that trusts
+/// the loopback address as its proxy).
+pub fn api_from(base: &str, ip: &str) -> Api {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", ip.parse().unwrap());
+    Api {
+        base: base.to_string(),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap(),
+    }
+}
+
 pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
