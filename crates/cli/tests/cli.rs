@@ -307,3 +307,198 @@ fn admin_creates_staff_and_clients_from_the_command_line() {
     assert!(client.status.success());
     assert!(String::from_utf8_lossy(&client.stdout).contains("secret (shown once): "));
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `sscard serve` in demo mode on `url`, its data in `dir`, on a free port; the child and its base URL.
+fn serve_demo(url: &str, dir: &std::path::Path) -> (std::process::Child, String) {
+    let port = free_port();
+    let child = sscard()
+        .env("DATABASE_URL", url)
+        .env("SSCARD_DATA_DIR", dir)
+        .env("SSCARD_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+/// Waits for `/readyz` to answer 200; `false` after 30 s.
+async fn ready(base: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
+            if r.status() == 200 {
+                return true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+fn stop(mut child: std::process::Child) -> String {
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The demo set is whole: seven accounts, four API clients, and the flag that says it is done.
+async fn demo_is_whole(url: &str) {
+    let store = sscard_storage::connect(url).await.unwrap();
+    assert_eq!(store.count_accounts().await.unwrap(), 7);
+    for id in ["demo-jingtong", "demo-minsheng", "demo-wechat", "demo-console"] {
+        assert!(store.client(id).await.unwrap().is_some(), "{id}");
+    }
+    assert_eq!(
+        store.setting(sscard_app::ports::SETTING_DEMO_DATA).await.unwrap().as_deref(),
+        Some("true")
+    );
+}
+
+// Three instances started at once on an empty database (a deployment's first rollout): the migrations and
+// the demo load run under one lock, so all three come up and the demo set is loaded once, whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_instances_first_starting_at_once_all_come_up() {
+    for (_db, url) in urls().await {
+        let dir = tempfile::tempdir().unwrap();
+        let started: Vec<_> = (0..3).map(|_| serve_demo(&url, dir.path())).collect();
+        for (_, base) in &started {
+            assert!(ready(base).await, "{url}: an instance did not come up");
+        }
+        for (child, _) in started {
+            let stderr = stop(child);
+            assert!(!stderr.contains("duplicate key"), "{stderr}");
+        }
+        demo_is_whole(&url).await;
+        let persons = sscard_storage::connect(&url).await.unwrap().count_persons().await.unwrap();
+        let out = sscard().env("DATABASE_URL", &url).arg("seed-demo").output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            sscard_storage::connect(&url).await.unwrap().count_persons().await.unwrap(),
+            persons,
+            "loaded once: loading again adds nobody"
+        );
+    }
+}
+
+// A first start that stopped half-way through the demo load (killed, disk full) left the flag "seeding":
+// the next start finishes the load instead of serving half a demo; production refuses such a database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demo_load_cut_short_is_finished_at_the_next_start() {
+    for (_db, url) in urls().await {
+        let dir = tempfile::tempdir().unwrap();
+        let out = sscard().env("DATABASE_URL", &url).arg("seed-demo").output().unwrap();
+        assert!(out.status.success());
+        // What a load cut short after the registry leaves behind.
+        let store = sscard_storage::connect(&url).await.unwrap();
+        store
+            .set_setting(sscard_app::ports::SETTING_DEMO_DATA, "seeding")
+            .await
+            .unwrap();
+        match url.starts_with("sqlite") {
+            true => {
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                sqlx::query("DELETE FROM api_clients").execute(&pool).await.unwrap();
+            }
+            false => {
+                let pool = sqlx::PgPool::connect(&url).await.unwrap();
+                sqlx::query("DELETE FROM api_clients").execute(&pool).await.unwrap();
+            }
+        }
+        let out = production(&url).arg("serve").output().unwrap();
+        assert!(!out.status.success(), "production serves half a demo set");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("holds demo data"));
+        let (child, base) = serve_demo(&url, dir.path());
+        assert!(ready(&base).await, "{url}");
+        stop(child);
+        demo_is_whole(&url).await;
+    }
+}
+
+// Start errors name the file or the host and the cause, never a password; an unreachable PostgreSQL is
+// waited for (here: not at all) and then named.
+#[test]
+fn start_errors_name_the_place_and_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir").join("sscard.db");
+    let out = sscard()
+        .env("DATABASE_URL", format!("sqlite://{}", missing.display()))
+        .arg("migrate")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&missing.display().to_string()) && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+    let not_a_db = dir.path().join("notes.db");
+    std::fs::write(&not_a_db, "these are my notes, not a database ".repeat(200)).unwrap();
+    let out = sscard()
+        .env("DATABASE_URL", format!("sqlite://{}", not_a_db.display()))
+        .arg("migrate")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("notes.db") && stderr.contains("not a SQLite database"), "{stderr}");
+    let out = sscard()
+        .env("DATABASE_URL", "postgres://sscard:hunter2secret@127.0.0.1:1/sscard")
+        .env("SSCARD_DB_START_WAIT_SECS", "0")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("127.0.0.1:1") && stderr.contains("refused"), "{stderr}");
+    assert!(!stderr.contains("hunter2secret"), "the password leaked: {stderr}");
+}
+
+// Two imports of the same new rows at once: one may be refused with a clear word, neither fails with a raw
+// duplicate-key error, and every row is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_imports_at_once_are_serialised_or_refused_clearly() {
+    for (_db, url) in urls().await {
+        let dir = tempfile::tempdir().unwrap();
+        let rows: Vec<String> = (0..3000u32)
+            .map(|i| {
+                let person = id(1960 + (i % 40) as i32, 1 + i % 12, 1 + i % 28, 100 + (i % 800) as u16);
+                individual_row(&person, "张三")
+            })
+            .collect();
+        let mut unique = rows.clone();
+        unique.sort();
+        unique.dedup_by(|a, b| a[..18] == b[..18]);
+        let file = dir.path().join("registry.csv");
+        std::fs::write(&file, csv(REGISTRY_HEADER, &unique)).unwrap();
+        let spawn = || {
+            sscard()
+                .env("DATABASE_URL", &url)
+                .args(["import", "registry"])
+                .arg(&file)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        for child in [a, b] {
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("duplicate key"), "{stderr}");
+            if !out.status.success() {
+                assert!(stderr.contains("another import is running"), "{url}: {stderr}");
+            }
+        }
+        let store = sscard_storage::connect(&url).await.unwrap();
+        assert_eq!(store.count_persons().await.unwrap(), unique.len() as u64);
+    }
+}

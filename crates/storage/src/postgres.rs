@@ -48,6 +48,10 @@ impl PgStore {
             options.get_username()
         );
         let unreachable = |e: sqlx::Error| StoreError::Unavailable(format!("cannot reach {place}: {e}"));
+        // One connection first, alone: the pool would only say it timed out, this says why (refused, no such
+        // host, authentication failed, no such database).
+        let probe = sqlx::ConnectOptions::connect(&options).await.map_err(unreachable)?;
+        sqlx::Connection::close(probe).await.map_err(unreachable)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(opts.acquire_timeout)

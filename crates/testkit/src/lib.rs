@@ -11,9 +11,11 @@
 //! - [`images`]: real image bytes: card photos that pass, and one of each kind that must fail.
 //! - [`webdriver`]: a real browser (chromedriver + headless Chromium) that types, uploads and clicks.
 //! - [`browser`]: headless Chromium for portal tests (`SSCARD_REQUIRE_BROWSER=1` makes it mandatory).
+//! - [`cluster`]: a throwaway PostgreSQL cluster a fault test stops and starts itself.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: a failure here is a failed test
 
 pub mod browser;
+pub mod cluster;
 pub mod doubles;
 pub mod fixtures;
 pub mod images;

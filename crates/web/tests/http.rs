@@ -367,3 +367,69 @@ async fn the_configured_body_limit_is_the_one_enforced() {
     let raw = raw_request(&s.base, &format!("{}{}", head(1_000), "x".repeat(1_000))).await;
     assert!(raw.starts_with("HTTP/1.1 405"), "{raw}");
 }
+
+// The database stops (a crash, a failover): readiness turns red at once, within a load balancer's probe
+// timeout, every request that needs the database is refused with a 503 problem and a Retry-After (never a
+// lockout), and when the database is back the same server recovers without a restart. A throwaway cluster of
+// the test's own: the shared server is never stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_database_fails_fast_and_honestly_then_recovers() {
+    let Some(cluster) = sscard_testkit::cluster::ThrowawayCluster::start() else {
+        return;
+    };
+    let options = sscard_storage::ConnectOptions {
+        acquire_timeout: std::time::Duration::from_secs(1),
+    };
+    let (store, lock) = sscard_storage::open(&cluster.url(), options).await.unwrap();
+    drop(lock);
+    let clock = sscard_testkit::fixed_clock();
+    let ctx = sscard_testkit::context(store, clock.clone());
+    let secret = "fault-client-secret-0123456789abcdef";
+    sscard_app::accounts::create_client(&ctx, "fault-client", "fault", sscard_domain::access::Channel::Jingtong, Some(secret))
+        .await
+        .unwrap();
+    let s = Server::serve(ctx, clock, sscard_web::WebConfig::default()).await;
+    // A probe that gives up after one second.
+    let probe = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap();
+    assert_eq!(probe.get(s.url("/readyz")).send().await.unwrap().status(), 200);
+    let captcha = || {
+        client()
+            .post(s.url("/api/v1/auth/captchas"))
+            .basic_auth("fault-client", Some(secret))
+            .header("accept-language", "en")
+            .send()
+    };
+    assert_eq!(captcha().await.unwrap().status(), 201);
+
+    cluster.stop();
+    // Red within the probe's second, as a problem document with a Retry-After.
+    let r = probe.get(s.url("/readyz")).send().await.expect("/readyz answered within 1 s");
+    assert_eq!(r.headers()["retry-after"], "5");
+    let (status, p) = problem(r).await;
+    assert_eq!((status, p["code"].as_str()), (503, Some("database_unavailable")), "{p}");
+    // A request that needs the database: 503, not "locked", and it says when to come back.
+    let r = captcha().await.unwrap();
+    assert_eq!(r.headers()["retry-after"], "5");
+    let (status, p) = problem(r).await;
+    assert_eq!((status, p["code"].as_str()), (503, Some("database_unavailable")), "{p}");
+    assert_eq!(
+        client().get(s.url("/healthz")).send().await.unwrap().status(),
+        200,
+        "the process itself is alive"
+    );
+
+    cluster.start_again();
+    let mut recovered = false;
+    for _ in 0..50 {
+        if probe.get(s.url("/readyz")).send().await.map(|r| r.status()).ok() == Some(reqwest::StatusCode::OK) {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(recovered, "/readyz did not recover after the database came back");
+    assert_eq!(captcha().await.unwrap().status(), 201, "the same server serves again");
+}

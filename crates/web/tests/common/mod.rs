@@ -17,7 +17,7 @@ pub struct Server {
     pub clock: FixedClock,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<Result<(), sscard_web::WebError>>>,
-    _db: TestDb,
+    _db: Option<TestDb>,
 }
 
 pub use sscard_testkit::fixtures::BRANCHES;
@@ -73,6 +73,23 @@ impl Server {
     pub fn launch(
         listener: tokio::net::TcpListener,
         db: TestDb,
+        ctx: sscard_app::AppContext,
+        clock: FixedClock,
+        config: WebConfig,
+        oidc: Vec<std::sync::Arc<sscard_gateways::oidc::OidcProvider>>,
+    ) -> Server {
+        Server::launch_with(listener, Some(db), ctx, clock, config, oidc)
+    }
+
+    /// Serves `ctx` on a database the test manages itself (a throwaway cluster).
+    pub async fn serve(ctx: sscard_app::AppContext, clock: FixedClock, config: WebConfig) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Server::launch_with(listener, None, ctx, clock, config, Vec::new())
+    }
+
+    fn launch_with(
+        listener: tokio::net::TcpListener,
+        db: Option<TestDb>,
         ctx: sscard_app::AppContext,
         clock: FixedClock,
         config: WebConfig,
