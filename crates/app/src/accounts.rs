@@ -8,8 +8,7 @@ use sscard_domain::audit::{AuditAction, Outcome};
 use crate::auth::{entry, Meta};
 use crate::ports::{AccountConflict, ApiClient, BranchFilter, NewAccount, StoreError};
 use crate::secrets::{
-    hash_password, machine_secret_acceptable, machine_secret_hash, new_id, PasswordHashError,
-    MACHINE_SECRET_MIN_CHARS,
+    hash_password, machine_secret_acceptable, machine_secret_hash, new_id, PasswordHashError, MACHINE_SECRET_MIN_CHARS,
 };
 use crate::AppContext;
 
@@ -100,14 +99,17 @@ pub async fn create_account(
         password_hash: Some(password_hash),
         created_at: ctx.clock.now(),
     };
-    let account = ctx.store.create_account(&new).await?.map_err(AccountError::Taken)?;
     let mut e = entry(ctx, AuditAction::AccountCreated, Outcome::Success, Channel::Web, meta);
     if let Some(admin) = by {
         e.actor = Some(admin.id.clone());
         e.role = Some(admin.role());
     }
-    e.record = Some(format!("account:{}", account.id));
-    ctx.store.append_audit(&e).await?;
+    e.record = Some(format!("account:{}", new.id));
+    let account = ctx
+        .store
+        .create_account(&new, Some(&e))
+        .await?
+        .map_err(AccountError::Taken)?;
     Ok(account)
 }
 

@@ -15,9 +15,7 @@ use crate::ports::{
     AccountConflict, ApiClient, Challenge, ChallengeKind, NewAccount, SessionKind, SessionRecord, SmsMessage,
     StoreError,
 };
-use crate::secrets::{
-    hash_password, new_id, sha256_hex, verify_machine_secret, verify_password, PasswordHashError,
-};
+use crate::secrets::{hash_password, new_id, sha256_hex, verify_machine_secret, verify_password, PasswordHashError};
 use crate::AppContext;
 
 #[derive(Debug, thiserror::Error)]
@@ -161,7 +159,9 @@ pub fn principal_entry(
 
 /// Seconds from now until `until`, at least one (a `Retry-After` of 0 invites a retry storm).
 fn seconds_until(ctx: &AppContext, until: DateTime<FixedOffset>) -> u64 {
-    u64::try_from((until - ctx.clock.now()).num_seconds()).unwrap_or(0).max(1)
+    u64::try_from((until - ctx.clock.now()).num_seconds())
+        .unwrap_or(0)
+        .max(1)
 }
 
 fn locked(ctx: &AppContext, until: DateTime<FixedOffset>) -> AuthError {
@@ -180,11 +180,7 @@ fn rate_limited(ctx: &AppContext, until: DateTime<FixedOffset>) -> AuthError {
 
 /// `Some(until)` when the limit is reached for this bucket. A counter that cannot be read is an error (the
 /// caller answers 503), never "no limit" and never a lockout.
-async fn limited(
-    ctx: &AppContext,
-    limit: &Limit,
-    key: &str,
-) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
+async fn limited(ctx: &AppContext, limit: &Limit, key: &str) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
     let now = ctx.clock.now();
     let bucket = format!("{}:{key}", limit.name);
     let events = ctx.store.events_since(&bucket, now - limit.window).await?;
@@ -193,11 +189,7 @@ async fn limited(
 
 /// Counts this attempt first, then judges it with every attempt counted so far: of a burst of concurrent
 /// attempts, no more than the limit pass, whatever their interleaving.
-async fn attempt(
-    ctx: &AppContext,
-    limit: &Limit,
-    key: &str,
-) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
+async fn attempt(ctx: &AppContext, limit: &Limit, key: &str) -> Result<Option<DateTime<FixedOffset>>, StoreError> {
     let now = ctx.clock.now();
     let bucket = format!("{}:{key}", limit.name);
     ctx.store.record_event(&bucket, now).await?;
@@ -278,31 +270,24 @@ pub async fn send_sms_code(
     let now = ctx.clock.now();
     let id = new_id();
     let code = ctx.secrets.numeric_code(security::SMS_CODE_LENGTH);
-    ctx.store
-        .create_challenge(
-            &Challenge {
-                id: id.clone(),
-                kind: ChallengeKind::SmsCode,
-                bound_to: sms_binding(mobile),
-                secret_hash: sha256_hex(&[&id, &code]),
-                expires_at: now + security::SMS_CODE_TTL,
-                failures: 0,
-            },
-            now,
-        )
-        .await?;
-    ctx.store
-        .enqueue_sms(&SmsMessage {
-            id: new_id(),
-            mobile: mobile.clone(),
-            body: sms_code_message(&code, security::SMS_CODE_TTL.num_minutes()),
-            created_at: now,
-            attempts: 0,
-        })
-        .await?;
+    let challenge = Challenge {
+        id: id.clone(),
+        kind: ChallengeKind::SmsCode,
+        bound_to: sms_binding(mobile),
+        secret_hash: sha256_hex(&[&id, &code]),
+        expires_at: now + security::SMS_CODE_TTL,
+        failures: 0,
+    };
+    let text = SmsMessage {
+        id: new_id(),
+        mobile: mobile.clone(),
+        body: sms_code_message(&code, security::SMS_CODE_TTL.num_minutes()),
+        created_at: now,
+        attempts: 0,
+    };
     let mut e = entry(ctx, AuditAction::SmsCodeSent, Outcome::Success, via.channel(), meta);
     e.record = Some(format!("mobile:{}", mobile.masked()));
-    ctx.store.append_audit(&e).await?;
+    ctx.store.send_code(&challenge, &text, &e).await?;
     Ok(())
 }
 
@@ -329,6 +314,7 @@ async fn spend_sms_code(ctx: &AppContext, mobile: &Mobile, code: &str) -> Result
     Err(AuthError::CodeWrong)
 }
 
+/// A new session or token for the account, written with the audit entry of `action` (a login, a token).
 async fn issue(
     ctx: &AppContext,
     account: &Account,
@@ -336,6 +322,7 @@ async fn issue(
     kind: SessionKind,
     client_id: Option<String>,
     meta: &Meta,
+    action: AuditAction,
 ) -> Result<Issued, AuthError> {
     let now = ctx.clock.now();
     let ttl = match (kind, &account.kind) {
@@ -356,7 +343,8 @@ async fn issue(
         ip: meta.ip.clone(),
         user_agent: meta.user_agent.as_ref().map(|u| u.chars().take(200).collect()),
     };
-    ctx.store.create_session(&session).await?;
+    let audit = with_account(entry(ctx, action, Outcome::Success, session.channel, meta), account);
+    ctx.store.create_session(&session, Some(&audit)).await?;
     Ok(Issued {
         secret,
         session,
@@ -383,25 +371,22 @@ async fn succeed(ctx: &AppContext, via: &Via, account: &Account, meta: &Meta) ->
     let (kind, client) = match via {
         Via::Portal { pre_session } => {
             if let Some(pre) = pre_session {
-                ctx.store.revoke_session(pre, ctx.clock.now()).await?;
+                ctx.store.revoke_session(pre, ctx.clock.now(), None).await?;
             }
             (SessionKind::Cookie, None)
         }
         Via::Api { client } => (SessionKind::Bearer, Some(client.client_id.clone())),
     };
-    let issued = issue(ctx, account, via.channel(), kind, client, meta).await?;
-    let e = with_account(
-        entry(
-            ctx,
-            AuditAction::LoginSucceeded,
-            Outcome::Success,
-            issued.session.channel,
-            meta,
-        ),
+    issue(
+        ctx,
         account,
-    );
-    ctx.store.append_audit(&e).await?;
-    Ok(issued)
+        via.channel(),
+        kind,
+        client,
+        meta,
+        AuditAction::LoginSucceeded,
+    )
+    .await
 }
 
 async fn fail(ctx: &AppContext, via: &Via, account: Option<&Account>, meta: &Meta) -> Result<(), AuthError> {
@@ -435,7 +420,12 @@ async fn check_locks(
         until = limited(ctx, &security::LOGIN_FAILURES_PER_ACCOUNT, &a.id).await?;
     }
     if let (None, Some(a)) = (until, account) {
-        until = attempt(ctx, &security::LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS, &account_address(a, meta)).await?;
+        until = attempt(
+            ctx,
+            &security::LOGIN_ATTEMPTS_PER_ACCOUNT_ADDRESS,
+            &account_address(a, meta),
+        )
+        .await?;
     }
     let Some(until) = until else { return Ok(()) };
     let mut e = entry(ctx, AuditAction::LoginFailed, Outcome::Refused, via.channel(), meta);
@@ -542,12 +532,15 @@ pub async fn register(
         password_hash: Some(hash_password(password.expose()).await?),
         created_at: now,
     };
-    let account = ctx.store.create_account(&new).await?.map_err(AuthError::Taken)?;
-    let e = with_account(
-        entry(ctx, AuditAction::AccountCreated, Outcome::Success, via.channel(), meta),
-        &account,
-    );
-    ctx.store.append_audit(&e).await?;
+    let mut e = entry(ctx, AuditAction::AccountCreated, Outcome::Success, via.channel(), meta);
+    e.actor = Some(new.id.clone());
+    e.role = Some(new.kind.role());
+    e.record = Some(format!("account:{}", new.id));
+    let account = ctx
+        .store
+        .create_account(&new, Some(&e))
+        .await?
+        .map_err(AuthError::Taken)?;
     succeed(ctx, via, &account, meta).await
 }
 
@@ -598,19 +591,16 @@ pub async fn bank_system_token(
     let ok = verify_machine_secret(secret, hash.as_deref()).await?;
     match account {
         Some(a) if ok && !a.disabled => {
-            let issued = issue(ctx, &a, Channel::BankOutlet, SessionKind::Bearer, None, meta).await?;
-            let e = with_account(
-                entry(
-                    ctx,
-                    AuditAction::TokenIssued,
-                    Outcome::Success,
-                    issued.session.channel,
-                    meta,
-                ),
+            issue(
+                ctx,
                 &a,
-            );
-            ctx.store.append_audit(&e).await?;
-            Ok(issued)
+                Channel::BankOutlet,
+                SessionKind::Bearer,
+                None,
+                meta,
+                AuditAction::TokenIssued,
+            )
+            .await
         }
         other => {
             let mut e = entry(ctx, AuditAction::LoginFailed, Outcome::Failure, via.channel(), meta);
@@ -639,7 +629,7 @@ pub async fn start_anonymous_session(ctx: &AppContext, meta: &Meta) -> Result<(S
         ip: meta.ip.clone(),
         user_agent: None,
     };
-    ctx.store.create_session(&s).await?;
+    ctx.store.create_session(&s, None).await?;
     Ok((secret, s))
 }
 
@@ -665,7 +655,6 @@ pub async fn resolve(
 }
 
 pub async fn logout(ctx: &AppContext, p: &Principal, meta: &Meta) -> Result<(), StoreError> {
-    ctx.store.revoke_session(&p.session, ctx.clock.now()).await?;
     let e = principal_entry(
         ctx,
         p,
@@ -674,15 +663,12 @@ pub async fn logout(ctx: &AppContext, p: &Principal, meta: &Meta) -> Result<(), 
         Some(format!("account:{}", p.account.id)),
         meta,
     );
-    ctx.store.append_audit(&e).await
+    ctx.store.revoke_session(&p.session, ctx.clock.now(), Some(&e)).await?;
+    Ok(())
 }
 
 /// Ends every session and token of the account, this one included.
 pub async fn logout_everywhere(ctx: &AppContext, p: &Principal, meta: &Meta) -> Result<u64, StoreError> {
-    let n = ctx
-        .store
-        .revoke_account_sessions(&p.account.id, ctx.clock.now())
-        .await?;
     let e = principal_entry(
         ctx,
         p,
@@ -691,6 +677,7 @@ pub async fn logout_everywhere(ctx: &AppContext, p: &Principal, meta: &Meta) -> 
         Some(format!("account:{}", p.account.id)),
         meta,
     );
-    ctx.store.append_audit(&e).await?;
-    Ok(n)
+    ctx.store
+        .revoke_account_sessions(&p.account.id, ctx.clock.now(), Some(&e))
+        .await
 }

@@ -111,26 +111,26 @@ pub async fn save_settings(
     input: &SettingsIn,
 ) -> Result<CollectiveSettings, ApplyError> {
     let settings = checked_settings(ctx, p, input).await?;
-    ctx.store.save_collective_settings(&settings, p.channel).await?;
     let purpose = if settings.open {
         "collective_open"
     } else {
         "collective_closed"
     };
+    let audit = AuditEntry {
+        at: settings.updated_at,
+        actor: Some(p.account.id.clone()),
+        role: Some(p.role()),
+        channel: p.channel,
+        organisation: p.account.kind.organisation(),
+        action: AuditAction::StateChanged,
+        record: Some(format!("collective:{}", settings.entity.as_str())),
+        subject_person: None,
+        purpose: Some(purpose.to_string()),
+        outcome: Outcome::Success,
+        ip: None,
+    };
     ctx.store
-        .append_audit(&AuditEntry {
-            at: settings.updated_at,
-            actor: Some(p.account.id.clone()),
-            role: Some(p.role()),
-            channel: p.channel,
-            organisation: p.account.kind.organisation(),
-            action: AuditAction::StateChanged,
-            record: Some(format!("collective:{}", settings.entity.as_str())),
-            subject_person: None,
-            purpose: Some(purpose.to_string()),
-            outcome: Outcome::Success,
-            ip: None,
-        })
+        .save_collective_settings(&settings, p.channel, Some(&audit))
         .await?;
     Ok(settings)
 }
@@ -286,8 +286,8 @@ async fn replay(ctx: &AppContext, p: &Principal, key: &str) -> Result<Option<Bat
     let Some(body) = ctx.store.stored_reply(BATCH_REPLY, &p.account.id, key).await? else {
         return Ok(None);
     };
-    let mut outcome: BatchOutcome = serde_json::from_str(&body)
-        .map_err(|e| StoreError::Corrupt(format!("stored batch reply: {e}")))?;
+    let mut outcome: BatchOutcome =
+        serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("stored batch reply: {e}")))?;
     outcome.replayed = true;
     Ok(Some(outcome))
 }
@@ -381,8 +381,7 @@ pub async fn submit(
                 scope: BATCH_REPLY,
                 actor: p.account.id.clone(),
                 key: key.to_string(),
-                body: serde_json::to_string(&outcome)
-                    .map_err(|e| StoreError::Database(format!("batch reply: {e}")))?,
+                body: serde_json::to_string(&outcome).map_err(|e| StoreError::Database(format!("batch reply: {e}")))?,
             }),
             None => None,
         };

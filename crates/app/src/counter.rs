@@ -148,14 +148,6 @@ pub async fn collect(
         ApplicationState::Collected,
         Some(note),
     );
-    if !ctx
-        .store
-        .collect_card(&a.id, a.state, &event, &card.number, input.activate)
-        .await?
-    {
-        let now = ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)?;
-        return Err(not_waiting(now.state));
-    }
     let mut e = principal_entry(
         ctx,
         p,
@@ -166,7 +158,14 @@ pub async fn collect(
     );
     e.subject_person = Some(card.holder.as_str().to_string());
     e.purpose = Some("counter_service".into());
-    ctx.store.append_audit(&e).await?;
+    if !ctx
+        .store
+        .collect_card(&a.id, a.state, &event, &card.number, input.activate, Some(&e))
+        .await?
+    {
+        let now = ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)?;
+        return Err(not_waiting(now.state));
+    }
     let card = ctx.store.card(&card.number).await?.ok_or(ApplyError::NotFound)?;
     let a = ctx.store.application(&a.id).await?.ok_or(ApplyError::NotFound)?;
     Ok((card, a))

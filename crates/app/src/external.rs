@@ -46,6 +46,14 @@ pub async fn login_external(
         }
         return Ok(login_as(ctx, via, &a, meta).await?);
     }
+    // The creation's audit entry, written with the account.
+    let created = |new: &NewAccount| {
+        let mut e = entry(ctx, AuditAction::AccountCreated, Outcome::Success, via.channel(), meta);
+        e.actor = Some(new.id.clone());
+        e.role = Some(new.kind.role());
+        e.record = Some(format!("account:{}", new.id));
+        e
+    };
     let account = match identity {
         ExternalIdentity::Person { id_number, name } => {
             let registered = ctx
@@ -65,6 +73,11 @@ pub async fn login_external(
                         Ok(()) | Err(AccountConflict::ExternalIdentity) => {}
                         Err(c) => return Err(AuthError::Taken(c).into()),
                     }
+                    let mut e = entry(ctx, AuditAction::AccountCreated, Outcome::Success, via.channel(), meta);
+                    e.actor = Some(a.id.clone());
+                    e.role = Some(a.role());
+                    e.record = Some(format!("account:{}", a.id));
+                    ctx.store.append_audit(&e).await?;
                     a
                 }
                 None => {
@@ -79,7 +92,7 @@ pub async fn login_external(
                     };
                     let bind = registered.then_some((id_number, name));
                     ctx.store
-                        .create_external_account(&new, provider, subject, bind)
+                        .create_external_account(&new, provider, subject, bind, Some(&created(&new)))
                         .await?
                         .map_err(AuthError::Taken)?
                 }
@@ -99,15 +112,10 @@ pub async fn login_external(
                 created_at: now,
             };
             ctx.store
-                .create_external_account(&new, provider, subject, None)
+                .create_external_account(&new, provider, subject, None, Some(&created(&new)))
                 .await?
                 .map_err(AuthError::Taken)?
         }
     };
-    let mut e = entry(ctx, AuditAction::AccountCreated, Outcome::Success, via.channel(), meta);
-    e.actor = Some(account.id.clone());
-    e.role = Some(account.role());
-    e.record = Some(format!("account:{}", account.id));
-    ctx.store.append_audit(&e).await?;
     Ok(login_as(ctx, via, &account, meta).await?)
 }

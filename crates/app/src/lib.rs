@@ -5,7 +5,7 @@
 //! - [`import`]: CSV imports of the registry, employers, guardianships, branches and outlets (SPEC §4.1–4.3),
 //!   with a per-row report.
 //! - [`reference`]: reference-data queries (code tables, banks, branches, outlets).
-//! - [`secrets`]: random tokens and codes, hashes, Argon2id password hashing.
+//! - [`secrets`]: random tokens and codes, hashes, Argon2id password hashing (bounded), machine secrets (HMAC).
 //! - [`auth`]: logging in and out (password + captcha, SMS code, registration, client and bank-system
 //!   credentials), sessions and tokens, abuse limits.
 //! - [`external`]: logging in through an external identity provider.
@@ -17,10 +17,12 @@
 //!   ID questions; "my children".
 //! - [`collective`]: employer collective application: the handler's settings, employees' confirmation,
 //!   batch submission, the employee list (SPEC §6).
-//! - [`bank`]: the bank interface: pulling production orders and reporting on them (SPEC §8).
+//! - [`bank`]: the bank interface: pulling production orders (leased until acknowledged) and reporting on
+//!   them (SPEC §8).
 //! - [`counter`]: card pickup at a bank counter: find the holder's cards (audited), record the collection.
 //! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
-//! - [`sms`]: delivering the SMS outbox through a pluggable sender.
+//! - [`sms`]: delivering the SMS outbox through a pluggable sender, exactly once on any number of instances.
+//! - [`housekeeping`]: deleting what has outlived its use (dead sessions, spent secrets, old counters).
 //! - [`context`]: what every use case needs at hand: the store, the clock, the code tables, the calendar.
 
 pub mod accounts;
@@ -31,6 +33,7 @@ pub mod collective;
 pub mod context;
 pub mod counter;
 pub mod external;
+pub mod housekeeping;
 pub mod images;
 pub mod import;
 pub mod minors;

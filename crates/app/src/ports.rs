@@ -124,6 +124,7 @@ pub trait Store:
     + ApplicationStore
     + OrderStore
     + CollectiveStore
+    + HousekeepingStore
 {
 }
 
@@ -143,6 +144,7 @@ impl<T> Store for T where
         + ApplicationStore
         + OrderStore
         + CollectiveStore
+        + HousekeepingStore
 {
 }
 
@@ -179,18 +181,25 @@ pub enum AccountConflict {
 
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    async fn create_account(&self, new: &NewAccount) -> StoreResult<Result<Account, AccountConflict>>;
+    /// Creates the account and appends `audit` in the same transaction (nothing of either on a conflict).
+    async fn create_account(
+        &self,
+        new: &NewAccount,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<Result<Account, AccountConflict>>;
     async fn account(&self, id: &str) -> StoreResult<Option<Account>>;
     /// The account a login identifier names, with its password hash. A resident's ID number names an account
     /// only after real-name authentication bound it.
     async fn account_for_login(&self, login: &LoginIdentifier) -> StoreResult<Option<(Account, Option<String>)>>;
     /// Binds a verified name and ID number to a resident account. `Err(IdNumber)` when another account holds it.
+    /// `audit` is appended in the same transaction.
     async fn bind_real_name(
         &self,
         account: &str,
         id_number: &IdNumber,
         name: &PersonName,
         at: DateTime<FixedOffset>,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<Result<(), AccountConflict>>;
     /// The account linked to an external identity (provider, subject), if any.
     async fn account_for_external(&self, provider: &str, subject: &str) -> StoreResult<Option<Account>>;
@@ -201,6 +210,7 @@ pub trait AccountStore: Send + Sync {
         provider: &str,
         subject: &str,
         real_name: Option<(&IdNumber, &PersonName)>,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<Result<Account, AccountConflict>>;
     async fn link_external(
         &self,
@@ -266,7 +276,8 @@ pub struct SessionRecord {
 
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    async fn create_session(&self, s: &SessionRecord) -> StoreResult<()>;
+    /// Creates the session and appends `audit` (the login or token it records) in the same transaction.
+    async fn create_session(&self, s: &SessionRecord, audit: Option<&AuditEntry>) -> StoreResult<()>;
     /// The session if it exists, is not revoked and has not expired at `now`.
     async fn live_session(&self, id: &str, now: DateTime<FixedOffset>) -> StoreResult<Option<SessionRecord>>;
     /// The live session and its account, in one query (every authenticated request asks this).
@@ -276,9 +287,19 @@ pub trait SessionStore: Send + Sync {
         now: DateTime<FixedOffset>,
     ) -> StoreResult<Option<(SessionRecord, Option<Account>)>>;
     /// `true` when a live session was revoked.
-    async fn revoke_session(&self, id: &str, at: DateTime<FixedOffset>) -> StoreResult<bool>;
-    /// Revokes every live session and token of an account; returns how many.
-    async fn revoke_account_sessions(&self, account: &str, at: DateTime<FixedOffset>) -> StoreResult<u64>;
+    async fn revoke_session(
+        &self,
+        id: &str,
+        at: DateTime<FixedOffset>,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<bool>;
+    /// Revokes every live session and token of an account; returns how many. `audit` in the same transaction.
+    async fn revoke_account_sessions(
+        &self,
+        account: &str,
+        at: DateTime<FixedOffset>,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<u64>;
     async fn account_sessions(&self, account: &str, now: DateTime<FixedOffset>) -> StoreResult<Vec<SessionRecord>>;
 }
 
@@ -349,6 +370,8 @@ pub struct SmsMessage {
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     async fn enqueue_sms(&self, m: &SmsMessage) -> StoreResult<()>;
+    /// A one-time code: its challenge, the text that carries it and the audit entry, in one transaction.
+    async fn send_code(&self, c: &Challenge, m: &SmsMessage, audit: &AuditEntry) -> StoreResult<()>;
     /// Claims up to `limit` due messages for `lease`; a claimed message is invisible to other workers until the
     /// lease ends (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
     async fn claim_sms(
@@ -420,6 +443,34 @@ pub struct ProductionOrder {
     pub current: bool,
 }
 
+/// What has outlived its use, by table: before these times it may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PruneBefore {
+    /// Sessions expired or revoked, challenges expired or spent, OpenID flows expired, before this.
+    pub dead: DateTime<FixedOffset>,
+    /// Rate events older than the longest limit's window.
+    pub rate_events: DateTime<FixedOffset>,
+    /// Idempotent replies older than a retry could come.
+    pub replies: DateTime<FixedOffset>,
+}
+
+/// How many rows one round of housekeeping removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub sessions: u64,
+    pub challenges: u64,
+    pub oidc_flows: u64,
+    pub rate_events: u64,
+    pub replies: u64,
+}
+
+#[async_trait]
+pub trait HousekeepingStore: Send + Sync {
+    /// Deletes what has outlived its use. Safe on several instances at once: each statement deletes only
+    /// rows past their time, and a row two instances both delete is deleted once.
+    async fn prune(&self, before: &PruneBefore) -> StoreResult<Pruned>;
+}
+
 /// One pull of a bank's orders (see [`OrderStore::pull_orders`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderPull {
@@ -481,6 +532,7 @@ pub trait OrderStore: Send + Sync {
         event: &ApplicationEventRecord,
         card: &str,
         activate: bool,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<bool>;
     /// Current orders whose card is not produced yet and whose application was due before `today` (more than
     /// 30 days since submission), counted by bank and by the issuing branch's district.
@@ -664,7 +716,13 @@ pub enum BatchWrite {
 pub trait CollectiveStore: Send + Sync {
     async fn collective_settings(&self, entity: &Uscc) -> StoreResult<Option<CollectiveSettings>>;
     /// Saves the settings and appends them to the entity's history, atomically.
-    async fn save_collective_settings(&self, s: &CollectiveSettings, channel: Channel) -> StoreResult<()>;
+    /// `audit` is appended in the same transaction.
+    async fn save_collective_settings(
+        &self,
+        s: &CollectiveSettings,
+        channel: Channel,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()>;
     /// Every change to an entity's settings, oldest first.
     async fn collective_history(&self, entity: &Uscc) -> StoreResult<Vec<SettingsChange>>;
     /// The entity's employees (in the registry now, or with a collective application of the entity), in

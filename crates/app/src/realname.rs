@@ -163,15 +163,6 @@ pub async fn verify_real_name(
     if let FaceVerdict::NoMatch { reason } = verdict {
         return refuse(RealNameError::FaceMismatch(reason)).await;
     }
-    match ctx
-        .store
-        .bind_real_name(&p.account.id, &id, &name, ctx.clock.now())
-        .await?
-    {
-        Ok(()) => {}
-        Err(AccountConflict::IdNumber) => return refuse(RealNameError::IdNumberTaken).await,
-        Err(other) => return Err(StoreError::Database(format!("unexpected conflict {other:?}")).into()),
-    }
     let mut e = principal_entry(
         ctx,
         p,
@@ -181,6 +172,13 @@ pub async fn verify_real_name(
         meta,
     );
     e.subject_person = None;
-    ctx.store.append_audit(&e).await?;
-    Ok(())
+    match ctx
+        .store
+        .bind_real_name(&p.account.id, &id, &name, ctx.clock.now(), Some(&e))
+        .await?
+    {
+        Ok(()) => Ok(()),
+        Err(AccountConflict::IdNumber) => refuse(RealNameError::IdNumberTaken).await,
+        Err(other) => Err(StoreError::Database(format!("unexpected conflict {other:?}")).into()),
+    }
 }

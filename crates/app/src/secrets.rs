@@ -183,12 +183,15 @@ const MACHINE_PREFIX: &str = "hmac-sha256$";
 
 /// Whether a machine secret is long enough to be a random token (a chosen word is refused).
 pub fn machine_secret_acceptable(secret: &str) -> bool {
-    secret.chars().count() >= MACHINE_SECRET_MIN_CHARS && secret.chars().count() <= 256 && !secret.contains(char::is_whitespace)
+    secret.chars().count() >= MACHINE_SECRET_MIN_CHARS
+        && secret.chars().count() <= 256
+        && !secret.contains(char::is_whitespace)
 }
 
 fn machine_mac(key: &[u8], secret: &str) -> Hmac<Sha256> {
     // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
     mac.update(secret.as_bytes());
     mac
 }
@@ -199,7 +202,10 @@ pub fn machine_secret_hash(secret: &str) -> String {
     OsRng.fill_bytes(&mut key);
     let tag = machine_mac(&key, secret).finalize().into_bytes();
     let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{MACHINE_PREFIX}{}${hex}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(key))
+    format!(
+        "{MACHINE_PREFIX}{}${hex}",
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(key)
+    )
 }
 
 /// `true` when `secret` matches `stored`, compared in constant time. A `None` stored hash (no such client)

@@ -50,7 +50,7 @@ pub async fn seed(
         password_hash: Some(hash_password(DEMO_PASSWORD).await?),
         created_at: ctx.clock.now(),
     };
-    match ctx.store.create_account(&resident).await? {
+    match ctx.store.create_account(&resident, None).await? {
         Ok(_) | Err(AccountConflict::Username | AccountConflict::Mobile) => {}
         Err(c) => anyhow::bail!("demo resident: {c:?}"),
     }

@@ -36,7 +36,10 @@ async fn open_store(db: &DatabaseConfig) -> anyhow::Result<(Arc<dyn sscard_app::
             Ok(opened) => return Ok(opened),
             Err(StoreError::Unavailable(why)) if started.elapsed() < db.start_wait => {
                 tracing::warn!(cause = %why, retry_in_ms = pause.as_millis() as u64, "database not reachable yet");
-                eprintln!("waiting for the database: {why}; trying again in {} ms", pause.as_millis());
+                eprintln!(
+                    "waiting for the database: {why}; trying again in {} ms",
+                    pause.as_millis()
+                );
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(5));
             }

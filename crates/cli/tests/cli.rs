@@ -344,7 +344,7 @@ async fn ready(base: &str) -> bool {
     false
 }
 
-fn stop(mut child: std::process::Child) -> String {
+fn stop(child: std::process::Child) -> String {
     let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
     let out = child.wait_with_output().unwrap();
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -358,7 +358,11 @@ async fn demo_is_whole(url: &str) {
         assert!(store.client(id).await.unwrap().is_some(), "{id}");
     }
     assert_eq!(
-        store.setting(sscard_app::ports::SETTING_DEMO_DATA).await.unwrap().as_deref(),
+        store
+            .setting(sscard_app::ports::SETTING_DEMO_DATA)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("true")
     );
 }
@@ -378,11 +382,21 @@ async fn three_instances_first_starting_at_once_all_come_up() {
             assert!(!stderr.contains("duplicate key"), "{stderr}");
         }
         demo_is_whole(&url).await;
-        let persons = sscard_storage::connect(&url).await.unwrap().count_persons().await.unwrap();
+        let persons = sscard_storage::connect(&url)
+            .await
+            .unwrap()
+            .count_persons()
+            .await
+            .unwrap();
         let out = sscard().env("DATABASE_URL", &url).arg("seed-demo").output().unwrap();
         assert!(out.status.success());
         assert_eq!(
-            sscard_storage::connect(&url).await.unwrap().count_persons().await.unwrap(),
+            sscard_storage::connect(&url)
+                .await
+                .unwrap()
+                .count_persons()
+                .await
+                .unwrap(),
             persons,
             "loaded once: loading again adds nobody"
         );
@@ -449,7 +463,10 @@ fn start_errors_name_the_place_and_the_cause() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("notes.db") && stderr.contains("not a SQLite database"), "{stderr}");
+    assert!(
+        stderr.contains("notes.db") && stderr.contains("not a SQLite database"),
+        "{stderr}"
+    );
     let out = sscard()
         .env("DATABASE_URL", "postgres://sscard:hunter2secret@127.0.0.1:1/sscard")
         .env("SSCARD_DB_START_WAIT_SECS", "0")

@@ -105,8 +105,7 @@ impl HttpSmsSender {
         let endpoint = url::Url::parse(base)
             .and_then(|b| b.join("v1/messages"))
             .map_err(|e| SendError::Refused(format!("gateway URL: {e}")))?;
-        let client = crate::http_client(SEND_TIMEOUT)
-            .map_err(|e| SendError::Unavailable(e.to_string()))?;
+        let client = crate::http_client(SEND_TIMEOUT).map_err(|e| SendError::Unavailable(e.to_string()))?;
         Ok(HttpSmsSender {
             client,
             endpoint,

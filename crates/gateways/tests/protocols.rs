@@ -161,58 +161,63 @@ both_engines!(two_instances_send_every_message_exactly_once, |db: TestDb| async 
 // what is left of it. Each message must still reach the gateway once: a message's lease is renewed just
 // before its send, and a message claimed by the other instance since is skipped. (The clock is the test's:
 // each answer moves it 3 s, a real 5 ms passes.)
-both_engines!(a_slow_gateway_and_two_instances_send_each_text_once, |db: TestDb| async move {
-    let clock = sscard_testkit::fixed_clock();
-    let one = sscard_testkit::context(db.store().await, clock.clone());
-    let two = sscard_testkit::context(db.store().await, clock.clone());
-    let gw = TestServer::sms_gateway().await;
-    let advance = clock.clone();
-    gw.slow(
-        5,
-        Some(std::sync::Arc::new(move || advance.advance(chrono::Duration::seconds(3)))),
-    );
-    let sender = HttpSmsSender::new(&gw.url, Some(SMS_KEY.into())).unwrap();
-    let n = 60u32;
-    for i in 0..n {
-        one.store
-            .enqueue_sms(&message(&format!("m{i:02}"), &format!("【北京社保卡】进度通知{i}")))
-            .await
-            .unwrap();
-    }
-    // Each instance polls until the outbox is empty, as the delivery job would.
-    let run = |ctx: sscard_app::AppContext, sender: HttpSmsSender| async move {
-        let (mut sent, mut skipped) = (0, 0);
-        while ctx.store.pending_sms().await.unwrap() > 0 {
-            let d = deliver_due(&ctx, &sender).await.unwrap();
-            sent += d.sent;
-            skipped += d.skipped;
-            assert_eq!(d.failed, 0);
-            if d.sent == 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-            }
+both_engines!(
+    a_slow_gateway_and_two_instances_send_each_text_once,
+    |db: TestDb| async move {
+        let clock = sscard_testkit::fixed_clock();
+        let one = sscard_testkit::context(db.store().await, clock.clone());
+        let two = sscard_testkit::context(db.store().await, clock.clone());
+        let gw = TestServer::sms_gateway().await;
+        let advance = clock.clone();
+        gw.slow(
+            5,
+            Some(std::sync::Arc::new(move || {
+                advance.advance(chrono::Duration::seconds(3))
+            })),
+        );
+        let sender = HttpSmsSender::new(&gw.url, Some(SMS_KEY.into())).unwrap();
+        let n = 60u32;
+        for i in 0..n {
+            one.store
+                .enqueue_sms(&message(&format!("m{i:02}"), &format!("【北京社保卡】进度通知{i}")))
+                .await
+                .unwrap();
         }
-        (sent, skipped)
-    };
-    let ((a, skipped_a), (b, skipped_b)) = tokio::join!(run(one, sender.clone()), run(two, sender));
-    let mut ids: Vec<String> = gw
-        .requests()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().to_string())
-        .collect();
-    let received = ids.len();
-    ids.sort();
-    ids.dedup();
-    assert_eq!(
-        (received, ids.len()),
-        (n as usize, n as usize),
-        "each text once (sent by the instances: {a} + {b})"
-    );
-    assert_eq!(a + b, n);
-    assert!(
-        skipped_a + skipped_b > 0,
-        "the lease ran out mid-batch and the other instance took over (else this test proves nothing)"
-    );
-});
+        // Each instance polls until the outbox is empty, as the delivery job would.
+        let run = |ctx: sscard_app::AppContext, sender: HttpSmsSender| async move {
+            let (mut sent, mut skipped) = (0, 0);
+            while ctx.store.pending_sms().await.unwrap() > 0 {
+                let d = deliver_due(&ctx, &sender).await.unwrap();
+                sent += d.sent;
+                skipped += d.skipped;
+                assert_eq!(d.failed, 0);
+                if d.sent == 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
+            }
+            (sent, skipped)
+        };
+        let ((a, skipped_a), (b, skipped_b)) = tokio::join!(run(one, sender.clone()), run(two, sender));
+        let mut ids: Vec<String> = gw
+            .requests()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        let received = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(
+            (received, ids.len()),
+            (n as usize, n as usize),
+            "each text once (sent by the instances: {a} + {b})"
+        );
+        assert_eq!(a + b, n);
+        assert!(
+            skipped_a + skipped_b > 0,
+            "the lease ran out mid-batch and the other instance took over (else this test proves nothing)"
+        );
+    }
+);
 
 #[tokio::test]
 async fn the_file_sink_appends_json_lines() {

@@ -3,6 +3,7 @@
 //! - [`Job`]: one unit of periodic work; [`Runner`] runs each on its own interval until shutdown.
 //! - [`RegistryGauge`]: publishes the size of the insured-person registry as a metric.
 //! - [`SmsDelivery`]: hands the SMS outbox to the configured sender.
+//! - [`Housekeeping`]: deletes what has outlived its use (dead sessions, spent secrets, old counters).
 //!
 //! Jobs must be safe to run on every instance at once (SPEC §11): the ones that claim work will use
 //! `FOR UPDATE SKIP LOCKED` on PostgreSQL through their storage port.
@@ -46,7 +47,11 @@ pub struct Runner {
 impl Runner {
     pub fn standard(sms: Arc<dyn sscard_app::sms::SmsSender>) -> Runner {
         Runner {
-            jobs: vec![Arc::new(RegistryGauge), Arc::new(SmsDelivery { sender: sms })],
+            jobs: vec![
+                Arc::new(RegistryGauge),
+                Arc::new(SmsDelivery { sender: sms }),
+                Arc::new(Housekeeping),
+            ],
         }
     }
 
@@ -99,6 +104,33 @@ impl Job for SmsDelivery {
             .map_err(|e| e.to_string())?;
         metrics::counter!("sscard_sms_sent_total").increment(u64::from(done.sent));
         metrics::counter!("sscard_sms_failed_total").increment(u64::from(done.failed));
+        Ok(())
+    }
+}
+
+/// Deletes what has outlived its use; every instance may run it (each deletion is by age, and idempotent).
+pub struct Housekeeping;
+
+#[async_trait]
+impl Job for Housekeeping {
+    fn name(&self) -> &'static str {
+        "housekeeping"
+    }
+    fn interval(&self) -> Duration {
+        Duration::from_secs(600)
+    }
+    async fn run(&self, ctx: &AppContext) -> Result<(), String> {
+        let p = sscard_app::housekeeping::prune(ctx).await.map_err(|e| e.to_string())?;
+        tracing::info!(
+            sessions = p.sessions,
+            challenges = p.challenges,
+            oidc_flows = p.oidc_flows,
+            rate_events = p.rate_events,
+            replies = p.replies,
+            "housekeeping"
+        );
+        metrics::counter!("sscard_pruned_rows_total")
+            .increment(p.sessions + p.challenges + p.oidc_flows + p.rate_events + p.replies);
         Ok(())
     }
 }

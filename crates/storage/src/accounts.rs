@@ -365,6 +365,21 @@ macro_rules! impl_account_stores {
                 Ok(())
             }
 
+            async fn send_code(&self, c: &sscard_app::ports::Challenge, m: &sscard_app::ports::SmsMessage,
+                audit: &sscard_domain::audit::AuditEntry) -> sscard_app::ports::StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
+                sqlx::query("INSERT INTO challenges (id, kind, bound_to, secret_hash, created_ms, expires_ms, failures) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(&c.id).bind(c.kind.as_str()).bind(&c.bound_to).bind(&c.secret_hash)
+                    .bind($crate::accounts::ms(m.created_at)).bind($crate::accounts::ms(c.expires_at))
+                    .bind(i32::try_from(c.failures).unwrap_or(i32::MAX))
+                    .execute(&mut *tx).await.map_err($crate::db_err)?;
+                Self::enqueue_in(&mut *tx, m, m.created_at).await.map_err($crate::db_err)?;
+                Self::insert_audit(&mut *tx, audit).await.map_err($crate::db_err)?;
+                tx.commit().await.map_err($crate::db_err)?;
+                Ok(())
+            }
+
             async fn claim_sms(&self, limit: u32, now: chrono::DateTime<chrono::FixedOffset>, lease: chrono::Duration)
                 -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::SmsMessage>> {
                 let sql = concat!("UPDATE sms_outbox SET due_ms = $1, attempts = attempts + 1 WHERE id IN \
@@ -407,6 +422,21 @@ macro_rules! impl_account_stores {
         }
 
         impl $store {
+            /// Appends an audit entry on `exec` (a connection or a transaction), so that a change and the
+            /// entry that records it commit together.
+            async fn insert_audit<'c, E>(exec: E, e: &sscard_domain::audit::AuditEntry) -> Result<(), sqlx::Error>
+            where
+                E: sqlx::Executor<'c, Database = $db>,
+            {
+                sqlx::query(&format!("INSERT INTO audit_log ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                        $crate::accounts::AUDIT_COLUMNS))
+                    .bind($crate::accounts::ms(e.at)).bind(&e.actor).bind(e.role.map(|r| r.as_str()))
+                    .bind(e.channel.as_str()).bind(&e.organisation).bind(e.action.as_str()).bind(&e.record)
+                    .bind(&e.subject_person).bind(&e.purpose).bind(e.outcome.as_str()).bind(&e.ip)
+                    .execute(exec).await?;
+                Ok(())
+            }
+
             async fn insert_account<'c, E>(exec: E, new: &sscard_app::ports::NewAccount) -> Result<(), sqlx::Error>
             where
                 E: sqlx::Executor<'c, Database = $db>,
@@ -444,14 +474,20 @@ macro_rules! impl_account_stores {
 
         #[async_trait::async_trait]
         impl sscard_app::ports::AccountStore for $store {
-            async fn create_account(&self, new: &sscard_app::ports::NewAccount)
+            async fn create_account(&self, new: &sscard_app::ports::NewAccount,
+                audit: Option<&sscard_domain::audit::AuditEntry>)
                 -> sscard_app::ports::StoreResult<Result<sscard_domain::account::Account, sscard_app::ports::AccountConflict>> {
-                if let Err(e) = Self::insert_account(&self.pool, new).await {
+                let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
+                if let Err(e) = Self::insert_account(&mut *tx, new).await {
                     return match $crate::accounts::conflict_of(&e) {
                         Some(c) => Ok(Err(c)),
                         None => Err($crate::db_err(e)),
                     };
                 }
+                if let Some(e) = audit {
+                    Self::insert_audit(&mut *tx, e).await.map_err($crate::db_err)?;
+                }
+                tx.commit().await.map_err($crate::db_err)?;
                 let made = self.account(&new.id).await?;
                 made.map(Ok).ok_or_else(|| sscard_app::ports::StoreError::Database("account vanished after insert".into()))
             }
@@ -471,18 +507,24 @@ macro_rules! impl_account_stores {
             }
 
             async fn bind_real_name(&self, account: &str, id_number: &sscard_domain::values::IdNumber,
-                name: &sscard_domain::values::PersonName, at: chrono::DateTime<chrono::FixedOffset>)
+                name: &sscard_domain::values::PersonName, at: chrono::DateTime<chrono::FixedOffset>,
+                audit: Option<&sscard_domain::audit::AuditEntry>)
                 -> sscard_app::ports::StoreResult<Result<(), sscard_app::ports::AccountConflict>> {
+                let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 let r = sqlx::query("UPDATE accounts SET id_number = $1, real_name = $2, real_name_ms = $3 WHERE id = $4")
                     .bind(id_number.as_str()).bind(name.as_str()).bind($crate::accounts::ms(at)).bind(account)
-                    .execute(&self.pool).await;
-                match r {
-                    Ok(_) => Ok(Ok(())),
-                    Err(e) => match $crate::accounts::conflict_of(&e) {
+                    .execute(&mut *tx).await;
+                if let Err(e) = r {
+                    return match $crate::accounts::conflict_of(&e) {
                         Some(c) => Ok(Err(c)),
                         None => Err($crate::db_err(e)),
-                    },
+                    };
                 }
+                if let Some(e) = audit {
+                    Self::insert_audit(&mut *tx, e).await.map_err($crate::db_err)?;
+                }
+                tx.commit().await.map_err($crate::db_err)?;
+                Ok(Ok(()))
             }
 
             async fn account_for_external(&self, provider: &str, subject: &str)
@@ -497,7 +539,8 @@ macro_rules! impl_account_stores {
             }
 
             async fn create_external_account(&self, new: &sscard_app::ports::NewAccount, provider: &str, subject: &str,
-                real_name: Option<(&sscard_domain::values::IdNumber, &sscard_domain::values::PersonName)>)
+                real_name: Option<(&sscard_domain::values::IdNumber, &sscard_domain::values::PersonName)>,
+                audit: Option<&sscard_domain::audit::AuditEntry>)
                 -> sscard_app::ports::StoreResult<Result<sscard_domain::account::Account, sscard_app::ports::AccountConflict>> {
                 let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 let mut result = Self::insert_account(&mut *tx, new).await;
@@ -517,6 +560,9 @@ macro_rules! impl_account_stores {
                         Some(c) => Ok(Err(c)),
                         None => Err($crate::db_err(e)),
                     };
+                }
+                if let Some(e) = audit {
+                    Self::insert_audit(&mut *tx, e).await.map_err($crate::db_err)?;
                 }
                 tx.commit().await.map_err($crate::db_err)?;
                 let made = self.account(&new.id).await?;
@@ -576,13 +622,19 @@ macro_rules! impl_account_stores {
 
         #[async_trait::async_trait]
         impl sscard_app::ports::SessionStore for $store {
-            async fn create_session(&self, s: &sscard_app::ports::SessionRecord) -> sscard_app::ports::StoreResult<()> {
+            async fn create_session(&self, s: &sscard_app::ports::SessionRecord,
+                audit: Option<&sscard_domain::audit::AuditEntry>) -> sscard_app::ports::StoreResult<()> {
+                let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 sqlx::query(&format!("INSERT INTO sessions ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                         $crate::accounts::SESSION_COLUMNS))
                     .bind(&s.id).bind(&s.account).bind(s.kind.as_str()).bind(s.channel.as_str()).bind(&s.client_id)
                     .bind(&s.csrf).bind($crate::accounts::ms(s.created_at)).bind($crate::accounts::ms(s.expires_at))
                     .bind(&s.ip).bind(&s.user_agent)
-                    .execute(&self.pool).await.map_err($crate::db_err)?;
+                    .execute(&mut *tx).await.map_err($crate::db_err)?;
+                if let Some(e) = audit {
+                    Self::insert_audit(&mut *tx, e).await.map_err($crate::db_err)?;
+                }
+                tx.commit().await.map_err($crate::db_err)?;
                 Ok(())
             }
 
@@ -608,18 +660,28 @@ macro_rules! impl_account_stores {
                 row.map($crate::accounts::SessionAccountRow::into_domain).transpose()
             }
 
-            async fn revoke_session(&self, id: &str, at: chrono::DateTime<chrono::FixedOffset>)
-                -> sscard_app::ports::StoreResult<bool> {
+            async fn revoke_session(&self, id: &str, at: chrono::DateTime<chrono::FixedOffset>,
+                audit: Option<&sscard_domain::audit::AuditEntry>) -> sscard_app::ports::StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 let r = sqlx::query("UPDATE sessions SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL")
-                    .bind($crate::accounts::ms(at)).bind(id).execute(&self.pool).await.map_err($crate::db_err)?;
+                    .bind($crate::accounts::ms(at)).bind(id).execute(&mut *tx).await.map_err($crate::db_err)?;
+                if let Some(e) = audit {
+                    Self::insert_audit(&mut *tx, e).await.map_err($crate::db_err)?;
+                }
+                tx.commit().await.map_err($crate::db_err)?;
                 Ok(r.rows_affected() == 1)
             }
 
-            async fn revoke_account_sessions(&self, account: &str, at: chrono::DateTime<chrono::FixedOffset>)
-                -> sscard_app::ports::StoreResult<u64> {
+            async fn revoke_account_sessions(&self, account: &str, at: chrono::DateTime<chrono::FixedOffset>,
+                audit: Option<&sscard_domain::audit::AuditEntry>) -> sscard_app::ports::StoreResult<u64> {
+                let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
                 let r = sqlx::query("UPDATE sessions SET revoked_ms = $1 WHERE account_id = $2 AND revoked_ms IS NULL \
                                      AND expires_ms > $1")
-                    .bind($crate::accounts::ms(at)).bind(account).execute(&self.pool).await.map_err($crate::db_err)?;
+                    .bind($crate::accounts::ms(at)).bind(account).execute(&mut *tx).await.map_err($crate::db_err)?;
+                if let Some(e) = audit {
+                    Self::insert_audit(&mut *tx, e).await.map_err($crate::db_err)?;
+                }
+                tx.commit().await.map_err($crate::db_err)?;
                 Ok(r.rows_affected())
             }
 
@@ -738,12 +800,8 @@ macro_rules! impl_account_stores {
         #[async_trait::async_trait]
         impl sscard_app::ports::AuditStore for $store {
             async fn append_audit(&self, e: &sscard_domain::audit::AuditEntry) -> sscard_app::ports::StoreResult<()> {
-                sqlx::query(&format!("INSERT INTO audit_log ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                        $crate::accounts::AUDIT_COLUMNS))
-                    .bind($crate::accounts::ms(e.at)).bind(&e.actor).bind(e.role.map(|r| r.as_str()))
-                    .bind(e.channel.as_str()).bind(&e.organisation).bind(e.action.as_str()).bind(&e.record)
-                    .bind(&e.subject_person).bind(&e.purpose).bind(e.outcome.as_str()).bind(&e.ip)
-                    .execute(&self.pool).await.map_err($crate::db_err)?;
+                let mut conn = self.pool.acquire().await.map_err($crate::db_err)?;
+                Self::insert_audit(&mut *conn, e).await.map_err($crate::db_err)?;
                 Ok(())
             }
 

@@ -201,7 +201,8 @@ macro_rules! impl_collective_store {
             }
 
             async fn save_collective_settings(&self, s: &sscard_domain::collective::CollectiveSettings,
-                channel: sscard_domain::access::Channel) -> sscard_app::ports::StoreResult<()> {
+                channel: sscard_domain::access::Channel, audit: Option<&sscard_domain::audit::AuditEntry>)
+                -> sscard_app::ports::StoreResult<()> {
                 let snapshot = serde_json::to_string(s)
                     .map_err(|e| sscard_app::ports::StoreError::Database(format!("settings snapshot: {e}")))?;
                 let at = $crate::accounts::ms(s.updated_at);
@@ -226,6 +227,9 @@ macro_rules! impl_collective_store {
                              VALUES ($1, $2, $3, $4, $5)")
                     .bind(s.entity.as_str()).bind(at).bind(&s.updated_by).bind(channel.as_str()).bind(snapshot)
                     .execute(&mut *tx).await.map_err($crate::db_err)?;
+                if let Some(e) = audit {
+                    Self::insert_audit(&mut *tx, e).await.map_err($crate::db_err)?;
+                }
                 tx.commit().await.map_err($crate::db_err)
             }
 

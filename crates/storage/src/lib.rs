@@ -9,6 +9,7 @@
 //! - `collective`: employer collective application: settings and history, the employee list, batch submission.
 //! - [`blobs`]: document bytes in an object store (`object_store`: local directory, or S3-compatible).
 //! - `accounts`: accounts, sessions, one-time secrets, abuse counters, the SMS outbox and the audit log.
+//! - `housekeeping`: deleting what has outlived its use (plain impls per engine, one set of statements).
 //! - `common`: the SQL both engines share (written once, expanded per engine by a macro) and the row codecs.
 //!
 //! The conformance suite in `tests/conformance.rs` runs every storage test against both engines.
@@ -26,6 +27,7 @@ mod collective;
 #[doc(hidden)]
 pub mod bench_support;
 pub mod blobs;
+mod housekeeping;
 pub mod postgres;
 pub mod sqlite;
 

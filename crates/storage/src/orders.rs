@@ -283,7 +283,8 @@ macro_rules! impl_order_store {
             }
 
             async fn collect_card(&self, application: &str, from: sscard_domain::application::ApplicationState,
-                event: &sscard_domain::application::ApplicationEventRecord, card: &str, activate: bool)
+                event: &sscard_domain::application::ApplicationEventRecord, card: &str, activate: bool,
+                audit: Option<&sscard_domain::audit::AuditEntry>)
                 -> sscard_app::ports::StoreResult<bool> {
                 let mut tx = self.pool.begin_with($begin).await.map_err($crate::db_err)?;
                 let r = sqlx::query("UPDATE applications SET state = $1, updated_ms = $2, \
@@ -304,6 +305,9 @@ macro_rules! impl_order_store {
                     sqlx::query("UPDATE cards SET social_security = 'active' WHERE number = $1 \
                                  AND social_security = 'pending_activation'")
                         .bind(card).execute(&mut *tx).await.map_err($crate::db_err)?;
+                }
+                if let Some(e) = audit {
+                    Self::insert_audit(&mut *tx, e).await.map_err($crate::db_err)?;
                 }
                 tx.commit().await.map_err($crate::db_err)?;
                 Ok(true)

@@ -88,7 +88,10 @@ async fn lock_file(db: &Path) -> StoreResult<StartupLock> {
 
 /// What went wrong with a file, in words an operator can act on.
 fn io_cause(e: &std::io::Error, file: &Path) -> String {
-    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     match e.kind() {
         std::io::ErrorKind::NotFound => format!("the directory {} does not exist", dir.display()),
         std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
@@ -108,11 +111,17 @@ fn sqlite_cause(e: &sqlx::Error, file: &Path) -> String {
         .map(|c| c & 0xff);
     match code {
         Some(14) => {
-            let probe = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let probe = file
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             match std::fs::metadata(probe) {
                 Err(err) => io_cause(&err, file),
                 Ok(m) if m.permissions().readonly() => format!("{} is read-only", probe.display()),
-                Ok(_) => format!("cannot open the file (permissions, or {} is read-only)", probe.display()),
+                Ok(_) => format!(
+                    "cannot open the file (permissions, or {} is read-only)",
+                    probe.display()
+                ),
             }
         }
         Some(13) => "the disk is full".to_string(),
@@ -126,7 +135,11 @@ fn sqlite_cause(e: &sqlx::Error, file: &Path) -> String {
 }
 
 fn explain_open_error(file: &Path, e: &sqlx::Error) -> String {
-    format!("cannot open the SQLite database {}: {}", file.display(), sqlite_cause(e, file))
+    format!(
+        "cannot open the SQLite database {}: {}",
+        file.display(),
+        sqlite_cause(e, file)
+    )
 }
 
 fn explain_migrate_error(file: &Path, e: sqlx::migrate::MigrateError) -> String {

@@ -42,22 +42,26 @@ both_engines!(
         let ctx = sscard_testkit::ready_context(&db).await;
         let s = &ctx.store;
         let a = s
-            .create_account(&resident("a1", "alice", "13800000001"))
+            .create_account(&resident("a1", "alice", "13800000001"), None)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(a.role(), Role::Resident);
         assert_eq!(
-            s.create_account(&resident("a2", "alice", "13800000002")).await.unwrap(),
+            s.create_account(&resident("a2", "alice", "13800000002"), None)
+                .await
+                .unwrap(),
             Err(AccountConflict::Username)
         );
         assert_eq!(
-            s.create_account(&resident("a3", "bob", "13800000001")).await.unwrap(),
+            s.create_account(&resident("a3", "bob", "13800000001"), None)
+                .await
+                .unwrap(),
             Err(AccountConflict::Mobile)
         );
         assert_eq!(s.count_accounts().await.unwrap(), 1, "a refused account stores nothing");
         let b = s
-            .create_account(&resident("b1", "bob", "13800000003"))
+            .create_account(&resident("b1", "bob", "13800000003"), None)
             .await
             .unwrap()
             .unwrap();
@@ -78,13 +82,16 @@ both_engines!(
         );
         assert!(s.account_for_login(&by(pid.as_str())).await.unwrap().is_none());
         let name = PersonName::parse("张三").unwrap();
-        s.bind_real_name(&a.id, &pid, &name, now()).await.unwrap().unwrap();
+        s.bind_real_name(&a.id, &pid, &name, now(), None)
+            .await
+            .unwrap()
+            .unwrap();
         let (found, _) = s.account_for_login(&by(pid.as_str())).await.unwrap().unwrap();
         assert!(found.is_real_name_verified());
         assert_eq!(found.real_name, Some(name.clone()));
         // One ID number, one account.
         assert_eq!(
-            s.bind_real_name(&b.id, &pid, &name, now()).await.unwrap(),
+            s.bind_real_name(&b.id, &pid, &name, now(), None).await.unwrap(),
             Err(AccountConflict::IdNumber)
         );
         assert!(!s.account(&b.id).await.unwrap().unwrap().is_real_name_verified());
@@ -100,7 +107,7 @@ both_engines!(external_identities_link_once, |db: TestDb| async move {
     let pid = id(1975, 5, 5, 31);
     let name = PersonName::parse("王五").unwrap();
     let a = s
-        .create_external_account(&new, "gov", "sub-1", Some((&pid, &name)))
+        .create_external_account(&new, "gov", "sub-1", Some((&pid, &name)), None)
         .await
         .unwrap()
         .unwrap();
@@ -111,7 +118,9 @@ both_engines!(external_identities_link_once, |db: TestDb| async move {
     let mut again = new.clone();
     again.id = "e2".into();
     assert_eq!(
-        s.create_external_account(&again, "gov", "sub-1", None).await.unwrap(),
+        s.create_external_account(&again, "gov", "sub-1", None, None)
+            .await
+            .unwrap(),
         Err(AccountConflict::ExternalIdentity)
     );
     assert!(s.account("e2").await.unwrap().is_none(), "the transaction rolled back");
@@ -120,7 +129,7 @@ both_engines!(external_identities_link_once, |db: TestDb| async move {
 both_engines!(sessions_expire_and_revoke, |db: TestDb| async move {
     let ctx = sscard_testkit::ready_context(&db).await;
     let s = &ctx.store;
-    s.create_account(&resident("a1", "alice", "13800000001"))
+    s.create_account(&resident("a1", "alice", "13800000001"), None)
         .await
         .unwrap()
         .unwrap();
@@ -136,8 +145,12 @@ both_engines!(sessions_expire_and_revoke, |db: TestDb| async move {
         ip: Some("127.0.0.1".into()),
         user_agent: None,
     };
-    s.create_session(&session("s1", SessionKind::Cookie)).await.unwrap();
-    s.create_session(&session("s2", SessionKind::Bearer)).await.unwrap();
+    s.create_session(&session("s1", SessionKind::Cookie), None)
+        .await
+        .unwrap();
+    s.create_session(&session("s2", SessionKind::Bearer), None)
+        .await
+        .unwrap();
     assert_eq!(
         s.live_session("s1", now()).await.unwrap().unwrap(),
         session("s1", SessionKind::Cookie)
@@ -150,10 +163,10 @@ both_engines!(sessions_expire_and_revoke, |db: TestDb| async move {
         "expired"
     );
     assert_eq!(s.account_sessions("a1", now()).await.unwrap().len(), 2);
-    assert!(s.revoke_session("s1", now()).await.unwrap());
-    assert!(!s.revoke_session("s1", now()).await.unwrap(), "already revoked");
+    assert!(s.revoke_session("s1", now(), None).await.unwrap());
+    assert!(!s.revoke_session("s1", now(), None).await.unwrap(), "already revoked");
     assert!(s.live_session("s1", now()).await.unwrap().is_none());
-    assert_eq!(s.revoke_account_sessions("a1", now()).await.unwrap(), 1);
+    assert_eq!(s.revoke_account_sessions("a1", now(), None).await.unwrap(), 1);
     assert!(s.live_session("s2", now()).await.unwrap().is_none());
 });
 
@@ -384,4 +397,225 @@ both_engines!(the_audit_log_is_append_only, |db: TestDb| async move {
         }
     }
     assert_eq!(s.recent_audit(None, 10).await.unwrap().len(), 4, "nothing changed");
+});
+
+fn created_entry(account: &str) -> AuditEntry {
+    AuditEntry {
+        record: Some(format!("account:{account}")),
+        ..entry(AuditAction::AccountCreated, Role::Admin, None)
+    }
+}
+
+// A change and the audit entry that records it commit together: both, or (on a conflict) neither.
+both_engines!(an_audited_change_commits_with_its_entry, |db: TestDb| async move {
+    let ctx = sscard_testkit::ready_context(&db).await;
+    let s = &ctx.store;
+    let count = || async { s.recent_audit(None, 1000).await.unwrap().len() };
+    s.create_account(&resident("a1", "alice", "13800000001"), Some(&created_entry("a1")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(count().await, 1);
+    let taken = s
+        .create_account(&resident("a2", "alice", "13800000002"), Some(&created_entry("a2")))
+        .await
+        .unwrap();
+    assert_eq!(taken.err(), Some(AccountConflict::Username));
+    assert_eq!(count().await, 1, "no entry for a change that did not happen");
+    // Real name, session, revocations: each with its entry.
+    let pid = id(1980, 1, 2, 31);
+    let name = PersonName::parse("张三").unwrap();
+    s.bind_real_name(
+        "a1",
+        &pid,
+        &name,
+        now(),
+        Some(&entry(AuditAction::RealNameVerified, Role::Resident, None)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let session = SessionRecord {
+        id: "s1".into(),
+        account: Some("a1".into()),
+        kind: SessionKind::Bearer,
+        channel: Channel::Web,
+        client_id: None,
+        csrf: "c".into(),
+        created_at: now(),
+        expires_at: now() + Duration::hours(2),
+        ip: None,
+        user_agent: None,
+    };
+    s.create_session(
+        &session,
+        Some(&entry(AuditAction::LoginSucceeded, Role::Resident, None)),
+    )
+    .await
+    .unwrap();
+    assert!(s
+        .revoke_session("s1", now(), Some(&entry(AuditAction::Logout, Role::Resident, None)))
+        .await
+        .unwrap());
+    assert_eq!(
+        s.revoke_account_sessions(
+            "a1",
+            now(),
+            Some(&entry(AuditAction::LogoutEverywhere, Role::Resident, None))
+        )
+        .await
+        .unwrap(),
+        0
+    );
+    let actions: Vec<AuditAction> = s
+        .recent_audit(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            AuditAction::LogoutEverywhere,
+            AuditAction::Logout,
+            AuditAction::LoginSucceeded,
+            AuditAction::RealNameVerified,
+            AuditAction::AccountCreated
+        ]
+    );
+});
+
+// A one-time code: the challenge, the text and the audit entry, written together.
+both_engines!(a_code_is_sent_with_its_challenge_and_entry, |db: TestDb| async move {
+    let ctx = sscard_testkit::ready_context(&db).await;
+    let s = &ctx.store;
+    let c = Challenge {
+        id: "ch1".into(),
+        kind: ChallengeKind::SmsCode,
+        bound_to: "mobile:13800000001".into(),
+        secret_hash: "h".into(),
+        expires_at: now() + Duration::minutes(5),
+        failures: 0,
+    };
+    let m = SmsMessage {
+        id: "sms1".into(),
+        mobile: Mobile::parse("13800000001").unwrap(),
+        body: "验证码 123456".into(),
+        created_at: now(),
+        attempts: 0,
+    };
+    s.send_code(&c, &m, &entry(AuditAction::SmsCodeSent, Role::Resident, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.challenge("ch1", now()).await.unwrap().map(|c| c.id),
+        Some("ch1".into())
+    );
+    assert_eq!(s.pending_sms().await.unwrap(), 1);
+    assert_eq!(
+        s.recent_audit(None, 10).await.unwrap()[0].action,
+        AuditAction::SmsCodeSent
+    );
+    // The same challenge again: the whole write fails, and no second text or entry is left behind.
+    let again = SmsMessage { id: "sms2".into(), ..m };
+    assert!(s
+        .send_code(&c, &again, &entry(AuditAction::SmsCodeSent, Role::Resident, None))
+        .await
+        .is_err());
+    assert_eq!(s.pending_sms().await.unwrap(), 1);
+    assert_eq!(s.recent_audit(None, 10).await.unwrap().len(), 1);
+});
+
+// A claimed message's lease is renewed only by the worker whose claim it still is.
+both_engines!(a_lease_is_renewed_only_by_its_claimer, |db: TestDb| async move {
+    let ctx = sscard_testkit::ready_context(&db).await;
+    let s = &ctx.store;
+    s.enqueue_sms(&SmsMessage {
+        id: "m1".into(),
+        mobile: Mobile::parse("13800000001").unwrap(),
+        body: "进度通知".into(),
+        created_at: now(),
+        attempts: 0,
+    })
+    .await
+    .unwrap();
+    let first = s.claim_sms(10, now(), Duration::minutes(2)).await.unwrap();
+    assert_eq!(first[0].attempts, 1);
+    assert!(s.renew_sms("m1", 1, now() + Duration::minutes(3)).await.unwrap());
+    // The renewed lease holds it past the claim's own two minutes.
+    assert!(s
+        .claim_sms(10, now() + Duration::seconds(150), Duration::minutes(2))
+        .await
+        .unwrap()
+        .is_empty());
+    // Once it runs out another worker claims it, and the first one's claim is no longer good.
+    let second = s
+        .claim_sms(10, now() + Duration::minutes(4), Duration::minutes(2))
+        .await
+        .unwrap();
+    assert_eq!(second[0].attempts, 2);
+    assert!(!s.renew_sms("m1", 1, now() + Duration::minutes(5)).await.unwrap());
+    assert!(s.renew_sms("m1", 2, now() + Duration::minutes(5)).await.unwrap());
+    s.mark_sms_sent("m1", now()).await.unwrap();
+    assert!(
+        !s.renew_sms("m1", 2, now() + Duration::minutes(5)).await.unwrap(),
+        "sent: never again"
+    );
+});
+
+// Housekeeping deletes exactly what has outlived its use.
+both_engines!(housekeeping_deletes_only_the_dead, |db: TestDb| async move {
+    let ctx = sscard_testkit::ready_context(&db).await;
+    let s = &ctx.store;
+    s.create_account(&resident("a1", "alice", "13800000001"), None)
+        .await
+        .unwrap()
+        .unwrap();
+    let session = |id: &str, expires| SessionRecord {
+        id: id.into(),
+        account: Some("a1".into()),
+        kind: SessionKind::Cookie,
+        channel: Channel::Web,
+        client_id: None,
+        csrf: "c".into(),
+        created_at: now() - Duration::hours(9),
+        expires_at: expires,
+        ip: None,
+        user_agent: None,
+    };
+    s.create_session(&session("expired", now() - Duration::hours(1)), None)
+        .await
+        .unwrap();
+    s.create_session(&session("revoked", now() + Duration::hours(1)), None)
+        .await
+        .unwrap();
+    s.revoke_session("revoked", now() - Duration::minutes(1), None)
+        .await
+        .unwrap();
+    s.create_session(&session("live", now() + Duration::hours(1)), None)
+        .await
+        .unwrap();
+    s.record_event("login_ip:1.2.3.4", now() - Duration::hours(30))
+        .await
+        .unwrap();
+    s.record_event("login_ip:1.2.3.4", now() - Duration::minutes(5))
+        .await
+        .unwrap();
+    let before = sscard_app::housekeeping::cutoffs(now());
+    let p = s.prune(&before).await.unwrap();
+    assert_eq!((p.sessions, p.rate_events), (2, 1), "{p:?}");
+    assert!(s.live_session("live", now()).await.unwrap().is_some());
+    assert_eq!(
+        s.events_since("login_ip:1.2.3.4", now() - Duration::hours(48))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.prune(&before).await.unwrap(),
+        Pruned::default(),
+        "a second round finds nothing"
+    );
 });

@@ -109,10 +109,7 @@ impl ThrowawayCluster {
     pub fn start_again(&self) {
         let data = self.data().to_string_lossy().to_string();
         let sock = self.dir.path().to_string_lossy().to_string();
-        let opts = format!(
-            "-p {} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
-            self.port
-        );
+        let opts = format!("-p {} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off", self.port);
         let log = self.dir.path().join("log").to_string_lossy().to_string();
         self.run("pg_ctl", &["-D", &data, "-o", &opts, "-l", &log, "-w", "start"]);
     }

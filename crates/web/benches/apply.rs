@@ -69,38 +69,44 @@ async fn residents(ctx: &sscard_app::AppContext, n: usize, offset: usize, attach
     for (i, id) in ids.iter().enumerate() {
         let account = ctx
             .store
-            .create_account(&NewAccount {
-                id: format!("bench-{}", i + offset),
-                kind: AccountKind::Resident,
-                username: Some(Username::parse(&format!("bench{}", i + offset)).unwrap()),
-                mobile: None,
-                display_name: "bench".into(),
-                password_hash: Some(hash.clone()),
-                created_at: now,
-            })
+            .create_account(
+                &NewAccount {
+                    id: format!("bench-{}", i + offset),
+                    kind: AccountKind::Resident,
+                    username: Some(Username::parse(&format!("bench{}", i + offset)).unwrap()),
+                    mobile: None,
+                    display_name: "bench".into(),
+                    password_hash: Some(hash.clone()),
+                    created_at: now,
+                },
+                None,
+            )
             .await
             .unwrap()
             .unwrap();
         ctx.store
-            .bind_real_name(&account.id, id, &PersonName::parse("王伟").unwrap(), now)
+            .bind_real_name(&account.id, id, &PersonName::parse("王伟").unwrap(), now, None)
             .await
             .unwrap()
             .unwrap();
         let account = ctx.store.account(&account.id).await.unwrap().unwrap();
         let secret = format!("bench-token-{}", i + offset);
         ctx.store
-            .create_session(&SessionRecord {
-                id: sscard_app::secrets::sha256_hex(&[&secret]),
-                account: Some(account.id.clone()),
-                kind: SessionKind::Bearer,
-                channel: Channel::Jingtong,
-                client_id: None,
-                csrf: "x".into(),
-                created_at: now,
-                expires_at: now + chrono::Duration::days(1),
-                ip: None,
-                user_agent: None,
-            })
+            .create_session(
+                &SessionRecord {
+                    id: sscard_app::secrets::sha256_hex(&[&secret]),
+                    account: Some(account.id.clone()),
+                    kind: SessionKind::Bearer,
+                    channel: Channel::Jingtong,
+                    client_id: None,
+                    csrf: "x".into(),
+                    created_at: now,
+                    expires_at: now + chrono::Duration::days(1),
+                    ip: None,
+                    user_agent: None,
+                },
+                None,
+            )
             .await
             .unwrap();
         let p = Principal {

@@ -126,7 +126,7 @@ fn main() {
                 display_name: "bench".into(),
                 password_hash: None,
                 created_at: now,
-            })
+            }, None)
             .await
             .unwrap()
             .unwrap();
@@ -140,7 +140,7 @@ fn main() {
                 display_name: "bench".into(),
                 password_hash: None,
                 created_at: now,
-            })
+            }, None)
             .await
             .unwrap()
             .unwrap();
@@ -157,7 +157,7 @@ fn main() {
                 expires_at: now + chrono::Duration::days(1),
                 ip: None,
                 user_agent: None,
-            })
+            }, None)
             .await
             .unwrap();
         ctx.store
@@ -176,6 +176,7 @@ fn main() {
                     updated_by: handler.id.clone(),
                 },
                 Channel::Web,
+                None,
             )
             .await
             .unwrap();

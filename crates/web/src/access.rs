@@ -414,11 +414,7 @@ pub struct ClientAddr(pub std::net::IpAddr);
 /// The client's address: the TCP peer, unless the peer is a trusted proxy, in which case `X-Forwarded-For` is
 /// read from the right (each trusted proxy appended the address it saw) and the first address that is not a
 /// trusted proxy is the client. With no trusted proxy configured, the header is never read.
-pub fn client_ip(
-    peer: std::net::IpAddr,
-    forwarded_for: &[&str],
-    trusted: &[ipnet::IpNet],
-) -> std::net::IpAddr {
+pub fn client_ip(peer: std::net::IpAddr, forwarded_for: &[&str], trusted: &[ipnet::IpNet]) -> std::net::IpAddr {
     let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;

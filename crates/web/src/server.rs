@@ -108,7 +108,10 @@ pub fn build_router(state: AppState) -> Router {
         .route("/metrics", get(crate::api::ops::metrics))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), crate::access::identify))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::access::client_address))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::access::client_address,
+        ))
         // One limit for every body: the tower layer (it refuses an oversized Content-Length before reading);
         // axum's own per-extractor default (2 MB) is switched off so it cannot disagree with the configuration.
         .layer(DefaultBodyLimit::disable())

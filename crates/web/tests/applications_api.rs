@@ -266,14 +266,28 @@ both_engines!(
         let s = Server::start(db, Mode::Demo).await;
         let w = world::seed(&s.ctx).await;
         // Through the web console client: retirees are mailed only (the Jingtong guide also offers pickup).
-        sscard_app::accounts::create_client(&s.ctx, "test-web", "web", Channel::Web, Some("test-web-secret-0123456789abcdef0123"))
-            .await
-            .unwrap();
+        sscard_app::accounts::create_client(
+            &s.ctx,
+            "test-web",
+            "web",
+            Channel::Web,
+            Some("test-web-secret-0123456789abcdef0123"),
+        )
+        .await
+        .unwrap();
         resident_as(&s, "retiree1", &w.retiree.0, &w.retiree.1).await;
         let api = world::api(&s.base);
-        let c = api.captcha_for("test-web", "test-web-secret-0123456789abcdef0123").await;
+        let c = api
+            .captcha_for("test-web", "test-web-secret-0123456789abcdef0123")
+            .await;
         let (st, v) = api
-            .login_with("test-web", "test-web-secret-0123456789abcdef0123", "retiree1", PASSWORD, &c)
+            .login_with(
+                "test-web",
+                "test-web-secret-0123456789abcdef0123",
+                "retiree1",
+                PASSWORD,
+                &c,
+            )
             .await;
         assert_eq!(st, 200, "{v}");
         let c = Caller {

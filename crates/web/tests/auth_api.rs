@@ -80,59 +80,65 @@ async fn behind_proxy(db: TestDb) -> Server {
 
 // Five wrong passwords from one address lock the account at that address only: its owner, elsewhere, logs in.
 // The refusal says when to come back (Retry-After).
-both_engines!(a_strangers_wrong_passwords_lock_only_the_stranger, |db: TestDb| async move {
-    let s = behind_proxy(db).await;
-    world::seed(&s.ctx).await;
-    let stranger = world::api_from(&s.base, "198.51.100.66");
-    let owner = world::api_from(&s.base, "203.0.113.7");
-    for _ in 0..5 {
-        assert_eq!(stranger.login("resident1", "wrong1pass").await.0, 401);
+both_engines!(
+    a_strangers_wrong_passwords_lock_only_the_stranger,
+    |db: TestDb| async move {
+        let s = behind_proxy(db).await;
+        world::seed(&s.ctx).await;
+        let stranger = world::api_from(&s.base, "198.51.100.66");
+        let owner = world::api_from(&s.base, "203.0.113.7");
+        for _ in 0..5 {
+            assert_eq!(stranger.login("resident1", "wrong1pass").await.0, 401);
+        }
+        let c = stranger.captcha().await;
+        let r = stranger
+            .http
+            .post(stranger.url("/api/v1/auth/login"))
+            .basic_auth(world::CLIENT_ID, Some(world::CLIENT_SECRET))
+            .json(&json!({"login": "resident1", "password": PASSWORD, "captcha_id": c, "captcha": TEST_CAPTCHA}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 429);
+        let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((14 * 60..=15 * 60).contains(&retry), "Retry-After {retry}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["code"], "locked");
+        // The owner, from their own address, is not locked out by the stranger.
+        let (st, v) = owner.login("resident1", PASSWORD).await;
+        assert_eq!(st, 200, "{v}");
+        // The slower account-wide limit: thirty failures an hour from any addresses stop every address.
+        for i in 0..25 {
+            let from = world::api_from(&s.base, &format!("192.0.2.{}", i + 1));
+            assert_eq!(from.login("resident1", "wrong1pass").await.0, 401, "failure {i}");
+        }
+        let (st, v) = owner.login("resident1", PASSWORD).await;
+        assert_eq!((st, v["code"].as_str()), (429, Some("locked")), "{v}");
     }
-    let c = stranger.captcha().await;
-    let r = stranger
-        .http
-        .post(stranger.url("/api/v1/auth/login"))
-        .basic_auth(world::CLIENT_ID, Some(world::CLIENT_SECRET))
-        .json(&json!({"login": "resident1", "password": PASSWORD, "captcha_id": c, "captcha": TEST_CAPTCHA}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 429);
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((14 * 60..=15 * 60).contains(&retry), "Retry-After {retry}");
-    let v: Value = r.json().await.unwrap();
-    assert_eq!(v["code"], "locked");
-    // The owner, from their own address, is not locked out by the stranger.
-    let (st, v) = owner.login("resident1", PASSWORD).await;
-    assert_eq!(st, 200, "{v}");
-    // The slower account-wide limit: thirty failures an hour from any addresses stop every address.
-    for i in 0..25 {
-        let from = world::api_from(&s.base, &format!("192.0.2.{}", i + 1));
-        assert_eq!(from.login("resident1", "wrong1pass").await.0, 401, "failure {i}");
-    }
-    let (st, v) = owner.login("resident1", PASSWORD).await;
-    assert_eq!((st, v["code"].as_str()), (429, Some("locked")), "{v}");
-});
+);
 
 // Twenty wrong passwords at once for one account from one address: at most five are even checked, however
 // the requests interleave (each is counted before it is judged).
-both_engines!(a_burst_of_wrong_passwords_gets_no_more_than_five_tries, |db: TestDb| async move {
-    let s = Server::start(db, Mode::Demo).await;
-    world::seed(&s.ctx).await;
-    let api = world::api(&s.base);
-    let mut captchas = Vec::new();
-    for _ in 0..20 {
-        captchas.push(api.captcha().await);
+both_engines!(
+    a_burst_of_wrong_passwords_gets_no_more_than_five_tries,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let api = world::api(&s.base);
+        let mut captchas = Vec::new();
+        for _ in 0..20 {
+            captchas.push(api.captcha().await);
+        }
+        let tries = captchas
+            .iter()
+            .map(|c| api.login_raw("resident1", "wrong1pass", c, TEST_CAPTCHA));
+        let answers = futures::future::join_all(tries).await;
+        let checked = answers.iter().filter(|(st, _)| *st == 401).count();
+        let refused = answers.iter().filter(|(st, _)| *st == 429).count();
+        assert_eq!(checked + refused, 20, "{answers:?}");
+        assert!(checked <= 5, "{checked} wrong passwords were checked");
     }
-    let tries = captchas
-        .iter()
-        .map(|c| api.login_raw("resident1", "wrong1pass", c, TEST_CAPTCHA));
-    let answers = futures::future::join_all(tries).await;
-    let checked = answers.iter().filter(|(st, _)| *st == 401).count();
-    let refused = answers.iter().filter(|(st, _)| *st == 429).count();
-    assert_eq!(checked + refused, 20, "{answers:?}");
-    assert!(checked <= 5, "{checked} wrong passwords were checked");
-});
+);
 
 // A channel client's secret ships inside a public mini-program: five wrong secrets from one address lock
 // nothing: the right secret keeps working, from that address and every other. So does a bank system's.
@@ -168,7 +174,10 @@ both_engines!(wrong_machine_secrets_lock_nobody_out, |db: TestDb| async move {
     let counted = s
         .ctx
         .store
-        .events_since("login_account:client:test-jingtong", s.ctx.clock.now() - chrono::Duration::hours(1))
+        .events_since(
+            "login_account:client:test-jingtong",
+            s.ctx.clock.now() - chrono::Duration::hours(1),
+        )
         .await
         .unwrap();
     assert!(counted.is_empty());

@@ -670,81 +670,98 @@ fn ids_of(v: &Value) -> Vec<String> {
 // The answer to a pull is lost: its orders are leased, not lost. Within the lease nobody else gets them; the
 // same pull asked again with its key answers them again; once the lease runs out unacknowledged they come
 // back; an `accepted` report or an explicit ack takes an order out of the queue for good.
-both_engines!(a_pull_whose_answer_is_lost_gives_its_orders_back, |db: TestDb| async move {
-    let s = Server::start(db, Mode::Demo).await;
-    let w = world::seed(&s.ctx).await;
-    let resident = caller(&s, As::Resident).await;
-    let first = submitted(&resident).await;
-    let order = s.ctx.store.orders_of_application(&first).await.unwrap()[0].id.clone();
-    let bank = caller(&s, As::Role(Role::BankSystem)).await;
+both_engines!(
+    a_pull_whose_answer_is_lost_gives_its_orders_back,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        let resident = caller(&s, As::Resident).await;
+        let first = submitted(&resident).await;
+        let order = s.ctx.store.orders_of_application(&first).await.unwrap()[0].id.clone();
+        let bank = caller(&s, As::Role(Role::BankSystem)).await;
 
-    pull_and_drop_the_answer(&s, &bank.token, Some("pull-1"), &first).await;
-    // Inside the lease, a new pull does not hand it out twice…
-    let (st, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
-    assert_eq!((st, ids_of(&v)), (200, vec![]), "{v}");
-    // …but the same pull asked again with its key answers it again, leased anew.
-    let again = bank
-        .api
-        .http
-        .post(bank.api.url("/api/v1/bank/orders/pull"))
-        .bearer_auth(&bank.token)
-        .header("idempotency-key", "pull-1")
-        .json(&json!({"limit": 10}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 200);
-    let v: Value = again.json().await.unwrap();
-    assert_eq!(ids_of(&v), vec![order.clone()], "{v}");
-    assert_eq!(v[0]["state"], "sent_to_bank");
-    assert!(v[0]["lease_until"].is_string() && v[0]["acknowledged_at"].is_null(), "{v}");
+        pull_and_drop_the_answer(&s, &bank.token, Some("pull-1"), &first).await;
+        // Inside the lease, a new pull does not hand it out twice…
+        let (st, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+        assert_eq!((st, ids_of(&v)), (200, vec![]), "{v}");
+        // …but the same pull asked again with its key answers it again, leased anew.
+        let again = bank
+            .api
+            .http
+            .post(bank.api.url("/api/v1/bank/orders/pull"))
+            .bearer_auth(&bank.token)
+            .header("idempotency-key", "pull-1")
+            .json(&json!({"limit": 10}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 200);
+        let v: Value = again.json().await.unwrap();
+        assert_eq!(ids_of(&v), vec![order.clone()], "{v}");
+        assert_eq!(v[0]["state"], "sent_to_bank");
+        assert!(
+            v[0]["lease_until"].is_string() && v[0]["acknowledged_at"].is_null(),
+            "{v}"
+        );
 
-    // The bank never acknowledges it: when the lease runs out it comes back, once.
-    s.clock.advance(chrono::Duration::minutes(11));
-    let (st, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
-    assert_eq!((st, ids_of(&v)), (200, vec![order.clone()]), "{v}");
-    let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
-    assert_eq!(ids_of(&v), Vec::<String>::new(), "leased again: not twice");
-    // One send_to_bank event, however many times it was handed out.
-    let (_, events) = resident.get(&format!("/api/v1/applications/{first}/events")).await;
-    let sends = events
-        .as_array()
-        .map(|e| e.iter().filter(|e| e["event"] == "send_to_bank").count());
-    assert_eq!(sends, Some(1), "{events}");
+        // The bank never acknowledges it: when the lease runs out it comes back, once.
+        s.clock.advance(chrono::Duration::minutes(11));
+        let (st, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+        assert_eq!((st, ids_of(&v)), (200, vec![order.clone()]), "{v}");
+        let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+        assert_eq!(ids_of(&v), Vec::<String>::new(), "leased again: not twice");
+        // One send_to_bank event, however many times it was handed out.
+        let (_, events) = resident.get(&format!("/api/v1/applications/{first}/events")).await;
+        let sends = events
+            .as_array()
+            .map(|e| e.iter().filter(|e| e["event"] == "send_to_bank").count());
+        assert_eq!(sends, Some(1), "{events}");
 
-    // Accepted: acknowledged, never handed out again.
-    let (st, v) = report(&bank, &order, json!({"status": "accepted"})).await;
-    assert_eq!(st, 200, "{v}");
-    assert!(v["order"]["acknowledged_at"].is_string(), "{v}");
-    s.clock.advance(chrono::Duration::minutes(11));
-    let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
-    assert_eq!(ids_of(&v), Vec::<String>::new(), "{v}");
+        // Accepted: acknowledged, never handed out again.
+        let (st, v) = report(&bank, &order, json!({"status": "accepted"})).await;
+        assert_eq!(st, 200, "{v}");
+        assert!(v["order"]["acknowledged_at"].is_string(), "{v}");
+        s.clock.advance(chrono::Duration::minutes(11));
+        let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+        assert_eq!(ids_of(&v), Vec::<String>::new(), "{v}");
 
-    // An explicit ack does the same for an order the bank has safe but not yet accepted.
-    let other_resident = resident_as(&s, "ackresident", &w.victim.0, &w.victim.1).await;
-    let other = Caller {
-        api: world::api(&s.base),
-        token: other_resident,
-        _s: &s,
-    };
-    let second = submitted(&other).await;
-    let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
-    let second_order = ids_of(&v);
-    assert_eq!(second_order.len(), 1, "{v} ({second})");
-    // Bad input is refused and changes nothing; another bank's system acknowledges nothing of ours.
-    let (st, v) = bank.post("/api/v1/bank/orders/ack", json!({"orders": []})).await;
-    assert_eq!((st, field_codes(&v)), (422, vec![("orders".into(), "ack_out_of_range".into())]));
-    let stranger = bank_system(&s, "bank104ack", "104").await;
-    let (st, v) = stranger.post("/api/v1/bank/orders/ack", json!({"orders": second_order})).await;
-    assert_eq!((st, &v["acknowledged"]), (200, &json!(0)), "{v}");
-    let (st, v) = bank.post("/api/v1/bank/orders/ack", json!({"orders": second_order})).await;
-    assert_eq!((st, &v["acknowledged"]), (200, &json!(1)), "{v}");
-    let (_, v) = bank.post("/api/v1/bank/orders/ack", json!({"orders": second_order})).await;
-    assert_eq!(v["acknowledged"], 0, "twice changes nothing");
-    s.clock.advance(chrono::Duration::minutes(11));
-    let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
-    assert_eq!(ids_of(&v), Vec::<String>::new(), "acknowledged: {v}");
-    // A resident may not acknowledge anything.
-    let (st, _) = resident.post("/api/v1/bank/orders/ack", json!({"orders": second_order})).await;
-    assert_eq!(st, 403);
-});
+        // An explicit ack does the same for an order the bank has safe but not yet accepted.
+        let other_resident = resident_as(&s, "ackresident", &w.victim.0, &w.victim.1).await;
+        let other = Caller {
+            api: world::api(&s.base),
+            token: other_resident,
+            _s: &s,
+        };
+        let second = submitted(&other).await;
+        let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+        let second_order = ids_of(&v);
+        assert_eq!(second_order.len(), 1, "{v} ({second})");
+        // Bad input is refused and changes nothing; another bank's system acknowledges nothing of ours.
+        let (st, v) = bank.post("/api/v1/bank/orders/ack", json!({"orders": []})).await;
+        assert_eq!(
+            (st, field_codes(&v)),
+            (422, vec![("orders".into(), "ack_out_of_range".into())])
+        );
+        let stranger = bank_system(&s, "bank104ack", "104").await;
+        let (st, v) = stranger
+            .post("/api/v1/bank/orders/ack", json!({"orders": second_order}))
+            .await;
+        assert_eq!((st, &v["acknowledged"]), (200, &json!(0)), "{v}");
+        let (st, v) = bank
+            .post("/api/v1/bank/orders/ack", json!({"orders": second_order}))
+            .await;
+        assert_eq!((st, &v["acknowledged"]), (200, &json!(1)), "{v}");
+        let (_, v) = bank
+            .post("/api/v1/bank/orders/ack", json!({"orders": second_order}))
+            .await;
+        assert_eq!(v["acknowledged"], 0, "twice changes nothing");
+        s.clock.advance(chrono::Duration::minutes(11));
+        let (_, v) = bank.post("/api/v1/bank/orders/pull", json!({})).await;
+        assert_eq!(ids_of(&v), Vec::<String>::new(), "acknowledged: {v}");
+        // A resident may not acknowledge anything.
+        let (st, _) = resident
+            .post("/api/v1/bank/orders/ack", json!({"orders": second_order}))
+            .await;
+        assert_eq!(st, 403);
+    }
+);

@@ -142,15 +142,18 @@ async fn a_retiree_applies_in_elderly_mode_by_mail_and_keeps_the_bank() {
     let a = s
         .ctx
         .store
-        .create_account(&NewAccount {
-            id: "retiree-acct".into(),
-            kind: AccountKind::Resident,
-            username: Some(Username::parse("retiree1").unwrap()),
-            mobile: None,
-            display_name: "retiree1".into(),
-            password_hash: Some(hash),
-            created_at: s.ctx.clock.now(),
-        })
+        .create_account(
+            &NewAccount {
+                id: "retiree-acct".into(),
+                kind: AccountKind::Resident,
+                username: Some(Username::parse("retiree1").unwrap()),
+                mobile: None,
+                display_name: "retiree1".into(),
+                password_hash: Some(hash),
+                created_at: s.ctx.clock.now(),
+            },
+            None,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -161,6 +164,7 @@ async fn a_retiree_applies_in_elderly_mode_by_mail_and_keeps_the_bank() {
             &w.retiree.0,
             &PersonName::parse(&w.retiree.1).unwrap(),
             s.ctx.clock.now(),
+            None,
         )
         .await
         .unwrap()

@@ -385,9 +385,15 @@ async fn a_stopped_database_fails_fast_and_honestly_then_recovers() {
     let clock = sscard_testkit::fixed_clock();
     let ctx = sscard_testkit::context(store, clock.clone());
     let secret = "fault-client-secret-0123456789abcdef";
-    sscard_app::accounts::create_client(&ctx, "fault-client", "fault", sscard_domain::access::Channel::Jingtong, Some(secret))
-        .await
-        .unwrap();
+    sscard_app::accounts::create_client(
+        &ctx,
+        "fault-client",
+        "fault",
+        sscard_domain::access::Channel::Jingtong,
+        Some(secret),
+    )
+    .await
+    .unwrap();
     let s = Server::serve(ctx, clock, sscard_web::WebConfig::default()).await;
     // A probe that gives up after one second.
     let probe = reqwest::Client::builder()
@@ -406,7 +412,11 @@ async fn a_stopped_database_fails_fast_and_honestly_then_recovers() {
 
     cluster.stop();
     // Red within the probe's second, as a problem document with a Retry-After.
-    let r = probe.get(s.url("/readyz")).send().await.expect("/readyz answered within 1 s");
+    let r = probe
+        .get(s.url("/readyz"))
+        .send()
+        .await
+        .expect("/readyz answered within 1 s");
     assert_eq!(r.headers()["retry-after"], "5");
     let (status, p) = problem(r).await;
     assert_eq!((status, p["code"].as_str()), (503, Some("database_unavailable")), "{p}");

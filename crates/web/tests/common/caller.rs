@@ -16,21 +16,30 @@ pub async fn resident_as(s: &Server, username: &str, person: &IdNumber, name: &s
     let a = s
         .ctx
         .store
-        .create_account(&NewAccount {
-            id: format!("acct-{username}"),
-            kind: AccountKind::Resident,
-            username: Some(Username::parse(username).unwrap()),
-            mobile: None,
-            display_name: username.into(),
-            password_hash: Some(hash),
-            created_at: s.ctx.clock.now(),
-        })
+        .create_account(
+            &NewAccount {
+                id: format!("acct-{username}"),
+                kind: AccountKind::Resident,
+                username: Some(Username::parse(username).unwrap()),
+                mobile: None,
+                display_name: username.into(),
+                password_hash: Some(hash),
+                created_at: s.ctx.clock.now(),
+            },
+            None,
+        )
         .await
         .unwrap()
         .unwrap();
     s.ctx
         .store
-        .bind_real_name(&a.id, person, &PersonName::parse(name).unwrap(), s.ctx.clock.now())
+        .bind_real_name(
+            &a.id,
+            person,
+            &PersonName::parse(name).unwrap(),
+            s.ctx.clock.now(),
+            None,
+        )
         .await
         .unwrap()
         .unwrap();

@@ -102,21 +102,30 @@ pub async fn seed(ctx: &sscard_app::AppContext) -> World {
     for (i, who) in [As::Resident, As::UnverifiedResident].into_iter().enumerate() {
         let account = ctx
             .store
-            .create_account(&NewAccount {
-                id: format!("resident-{i}"),
-                kind: AccountKind::Resident,
-                username: Some(Username::parse(who.username()).unwrap()),
-                mobile: Some(Mobile::parse(&format!("1380000010{i}")).unwrap()),
-                display_name: who.username().into(),
-                password_hash: Some(hash.clone()),
-                created_at: sscard_domain::clock::Clock::now(ctx.clock.as_ref()),
-            })
+            .create_account(
+                &NewAccount {
+                    id: format!("resident-{i}"),
+                    kind: AccountKind::Resident,
+                    username: Some(Username::parse(who.username()).unwrap()),
+                    mobile: Some(Mobile::parse(&format!("1380000010{i}")).unwrap()),
+                    display_name: who.username().into(),
+                    password_hash: Some(hash.clone()),
+                    created_at: sscard_domain::clock::Clock::now(ctx.clock.as_ref()),
+                },
+                None,
+            )
             .await
             .unwrap()
             .unwrap();
         if who == As::Resident {
             ctx.store
-                .bind_real_name(&account.id, &me.0, &PersonName::parse(&me.1).unwrap(), ctx.clock.now())
+                .bind_real_name(
+                    &account.id,
+                    &me.0,
+                    &PersonName::parse(&me.1).unwrap(),
+                    ctx.clock.now(),
+                    None,
+                )
                 .await
                 .unwrap()
                 .unwrap();

@@ -27,3 +27,9 @@ CREATE TABLE idempotent_replies (
     PRIMARY KEY (scope, actor, key)
 );
 CREATE INDEX idempotent_replies_created ON idempotent_replies (created_ms);
+
+-- Housekeeping deletes by age: each table it prunes is read by time.
+CREATE INDEX sessions_expires ON sessions (expires_ms);
+CREATE INDEX challenges_expires ON challenges (expires_ms);
+CREATE INDEX oidc_flows_expires ON oidc_flows (expires_ms);
+CREATE INDEX rate_events_at ON rate_events (at_ms);

@@ -1,0 +1,59 @@
+//! Housekeeping: deleting what has outlived its use (dead sessions, spent challenges, old rate events and
+//! idempotent replies). The statements are the same on both engines; each engine's impl runs them on its own
+//! pool, each in its own short transaction so no table is locked for long.
+
+use async_trait::async_trait;
+use sscard_app::ports::{HousekeepingStore, PruneBefore, Pruned, StoreResult};
+
+use crate::accounts::ms;
+use crate::db_err;
+use crate::postgres::PgStore;
+use crate::sqlite::SqliteStore;
+
+const SESSIONS: &str = "DELETE FROM sessions WHERE expires_ms < $1 OR revoked_ms < $1";
+const CHALLENGES: &str = "DELETE FROM challenges WHERE expires_ms < $1 OR used_ms < $1";
+const OIDC_FLOWS: &str = "DELETE FROM oidc_flows WHERE expires_ms < $1";
+const RATE_EVENTS: &str = "DELETE FROM rate_events WHERE at_ms < $1";
+const REPLIES: &str = "DELETE FROM idempotent_replies WHERE created_ms < $1";
+
+#[async_trait]
+impl HousekeepingStore for PgStore {
+    async fn prune(&self, before: &PruneBefore) -> StoreResult<Pruned> {
+        let run = |sql: &'static str, at| async move {
+            sqlx::query(sql)
+                .bind(ms(at))
+                .execute(&self.pool)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(db_err)
+        };
+        Ok(Pruned {
+            sessions: run(SESSIONS, before.dead).await?,
+            challenges: run(CHALLENGES, before.dead).await?,
+            oidc_flows: run(OIDC_FLOWS, before.dead).await?,
+            rate_events: run(RATE_EVENTS, before.rate_events).await?,
+            replies: run(REPLIES, before.replies).await?,
+        })
+    }
+}
+
+#[async_trait]
+impl HousekeepingStore for SqliteStore {
+    async fn prune(&self, before: &PruneBefore) -> StoreResult<Pruned> {
+        let run = |sql: &'static str, at| async move {
+            sqlx::query(sql)
+                .bind(ms(at))
+                .execute(&self.pool)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(db_err)
+        };
+        Ok(Pruned {
+            sessions: run(SESSIONS, before.dead).await?,
+            challenges: run(CHALLENGES, before.dead).await?,
+            oidc_flows: run(OIDC_FLOWS, before.dead).await?,
+            rate_events: run(RATE_EVENTS, before.rate_events).await?,
+            replies: run(REPLIES, before.replies).await?,
+        })
+    }
+}
