@@ -553,7 +553,17 @@ pub async fn authenticate_client(
     secret: &str,
     meta: &Meta,
 ) -> Result<ApiClient, AuthError> {
-    let client = ctx.store.client(client_id).await?;
+    let now = ctx.clock.now();
+    let client = match ctx.machines.client(client_id, now) {
+        Some(c) => Some(c),
+        None => {
+            let found = ctx.store.client(client_id).await?;
+            if let Some(c) = &found {
+                ctx.machines.keep_client(c, now);
+            }
+            found
+        }
+    };
     let ok = verify_machine_secret(secret, client.as_ref().map(|c| c.secret_hash.as_str())).await?;
     match client {
         Some(c) if ok => Ok(c),
@@ -579,9 +589,22 @@ pub async fn bank_system_token(
             secret_hash: String::new(),
         },
     };
-    let found = match Username::parse(client_id) {
-        Ok(u) => ctx.store.account_for_login(&LoginIdentifier::Username(u)).await?,
-        Err(_) => None,
+    let now = ctx.clock.now();
+    let found = match ctx.machines.bank_system(client_id, now) {
+        Some(kept) => Some(kept),
+        None => {
+            let read = match Username::parse(client_id) {
+                Ok(u) => ctx.store.account_for_login(&LoginIdentifier::Username(u)).await?,
+                Err(_) => None,
+            };
+            if let Some((a, h)) = read
+                .as_ref()
+                .filter(|(a, _)| matches!(a.kind, AccountKind::BankSystem { .. }))
+            {
+                ctx.machines.keep_bank_system(client_id, a, h.clone(), now);
+            }
+            read
+        }
     };
     let (account, hash) = match found {
         Some((a, h)) if matches!(a.kind, AccountKind::BankSystem { .. }) => (Some(a), h),

@@ -21,6 +21,8 @@ pub struct AppContext {
     pub face: Arc<dyn FaceVerifier>,
     /// Where document bytes live.
     pub blobs: Arc<dyn crate::ports::BlobStore>,
+    /// Machine credentials recently read (one per context: each context has its own store).
+    pub machines: Arc<crate::machines::MachineCache>,
 }
 
 impl std::fmt::Debug for AppContext {

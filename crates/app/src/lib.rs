@@ -12,6 +12,7 @@
 //! - [`realname`]: real-name authentication and the face-verifier port.
 //! - [`people`]: reading a person's record within the reader's reach, and the resident's access log.
 //! - [`accounts`]: the admin's account and API-client management.
+//! - [`machines`]: machine credentials (channel clients, bank systems) through a short-lived cache.
 //! - [`applications`]: applying for one's own card: eligibility, the draft, documents, consents, submission.
 //! - [`minors`]: applying for a child: the guardian finds the child, confirms the relationship, answers the
 //!   ID questions; "my children".
@@ -36,6 +37,7 @@ pub mod external;
 pub mod housekeeping;
 pub mod images;
 pub mod import;
+pub mod machines;
 pub mod minors;
 pub mod people;
 pub mod ports;

@@ -70,6 +70,7 @@ pub async fn context_locked(db: &DatabaseConfig, data_dir: &Path) -> anyhow::Res
             _ => sscard_storage::blobs::ObjectBlobStore::local(&data_dir.join("documents"))
                 .map_err(|e| anyhow::anyhow!("document store: {e}"))?,
         }),
+        machines: Default::default(),
     };
     Ok((ctx, lock))
 }

@@ -624,18 +624,8 @@ macro_rules! impl_account_stores {
         impl sscard_app::ports::SessionStore for $store {
             async fn create_session(&self, s: &sscard_app::ports::SessionRecord,
                 audit: Option<&sscard_domain::audit::AuditEntry>) -> sscard_app::ports::StoreResult<()> {
-                let mut tx = self.pool.begin().await.map_err($crate::db_err)?;
-                sqlx::query(&format!("INSERT INTO sessions ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                        $crate::accounts::SESSION_COLUMNS))
-                    .bind(&s.id).bind(&s.account).bind(s.kind.as_str()).bind(s.channel.as_str()).bind(&s.client_id)
-                    .bind(&s.csrf).bind($crate::accounts::ms(s.created_at)).bind($crate::accounts::ms(s.expires_at))
-                    .bind(&s.ip).bind(&s.user_agent)
-                    .execute(&mut *tx).await.map_err($crate::db_err)?;
-                if let Some(e) = audit {
-                    Self::insert_audit(&mut *tx, e).await.map_err($crate::db_err)?;
-                }
-                tx.commit().await.map_err($crate::db_err)?;
-                Ok(())
+                // Every login and token: the engine's cheapest way to write both together.
+                self.insert_session_audited(s, audit).await.map_err($crate::db_err)
             }
 
             async fn live_session(&self, id: &str, now: chrono::DateTime<chrono::FixedOffset>)

@@ -317,6 +317,58 @@ impl_order_store!(
 impl_collective_store!(PgStore, "IN (SELECT json_array_elements_text({}::json))");
 
 impl PgStore {
+    /// A session and its audit entry in one statement (one round trip, one commit): every login and every
+    /// bank token writes both, so on opening day this is the hottest write. Its commit does not wait for the
+    /// WAL to reach the disk (`synchronous_commit = off` for this one transaction): a crash of the database may
+    /// lose the last fraction of a second of logins, each session with its audit entry (never one without the
+    /// other), and those callers log in again. Nothing else waits on it: any later durable commit flushes it
+    /// too, and every other write the platform makes stays fully durable. (Measured: the flush, not the
+    /// statement, was the cost of a token: 49% of a read's rate with it, 85% without; `docs/performance.md`.)
+    pub(crate) async fn insert_session_audited(
+        &self,
+        s: &sscard_app::ports::SessionRecord,
+        audit: Option<&sscard_domain::audit::AuditEntry>,
+    ) -> Result<(), sqlx::Error> {
+        use crate::accounts::{ms, AUDIT_COLUMNS, SESSION_COLUMNS};
+        let session =
+            format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+        let sql = match audit {
+            Some(_) => format!(
+                "WITH lazy AS (SELECT set_config('synchronous_commit', 'off', true)), s AS ({session}) \
+                 INSERT INTO audit_log ({AUDIT_COLUMNS}) \
+                 SELECT $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21 FROM lazy"
+            ),
+            None => session,
+        };
+        let mut q = sqlx::query(&sql)
+            .bind(&s.id)
+            .bind(&s.account)
+            .bind(s.kind.as_str())
+            .bind(s.channel.as_str())
+            .bind(&s.client_id)
+            .bind(&s.csrf)
+            .bind(ms(s.created_at))
+            .bind(ms(s.expires_at))
+            .bind(&s.ip)
+            .bind(&s.user_agent);
+        if let Some(e) = audit {
+            q = q
+                .bind(ms(e.at))
+                .bind(&e.actor)
+                .bind(e.role.map(|r| r.as_str()))
+                .bind(e.channel.as_str())
+                .bind(&e.organisation)
+                .bind(e.action.as_str())
+                .bind(&e.record)
+                .bind(&e.subject_person)
+                .bind(&e.purpose)
+                .bind(e.outcome.as_str())
+                .bind(&e.ip);
+        }
+        q.execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// The batch in one statement: the update decides, and the events, orders and texts follow only for the
     /// rows it moved. Any row no longer `confirmed` rolls the whole batch back.
     async fn write_batch(&self, b: &sscard_app::ports::Batch) -> StoreResult<sscard_app::ports::BatchWrite> {

@@ -184,6 +184,37 @@ impl_order_store!(
     "IN (SELECT value FROM json_each({}))"
 );
 
+impl SqliteStore {
+    /// A session and its audit entry in one transaction (SQLite is in process: two statements cost little).
+    pub(crate) async fn insert_session_audited(
+        &self,
+        s: &sscard_app::ports::SessionRecord,
+        audit: Option<&sscard_domain::audit::AuditEntry>,
+    ) -> Result<(), sqlx::Error> {
+        use crate::accounts::{ms, SESSION_COLUMNS};
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&format!(
+            "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(&s.id)
+        .bind(&s.account)
+        .bind(s.kind.as_str())
+        .bind(s.channel.as_str())
+        .bind(&s.client_id)
+        .bind(&s.csrf)
+        .bind(ms(s.created_at))
+        .bind(ms(s.expires_at))
+        .bind(&s.ip)
+        .bind(&s.user_agent)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(e) = audit {
+            Self::insert_audit(&mut *tx, e).await?;
+        }
+        tx.commit().await
+    }
+}
+
 impl_collective_store!(SqliteStore, "IN (SELECT value FROM json_each({}))");
 
 impl SqliteStore {

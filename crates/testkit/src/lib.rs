@@ -187,6 +187,7 @@ pub fn context(store: Arc<dyn Store>, clock: FixedClock) -> AppContext {
         secrets: Arc::new(TestSecrets::default()),
         face: Arc::new(sscard_app::realname::DemoFaceVerifier),
         blobs: Arc::new(sscard_storage::blobs::ObjectBlobStore::memory()),
+        machines: Default::default(),
     }
 }
 
