@@ -5,7 +5,8 @@
 //! - [`import`]: CSV imports of the registry, employers, guardianships, branches and outlets (SPEC §4.1–4.3),
 //!   with a per-row report.
 //! - [`reference`]: reference-data queries (code tables, banks, branches, outlets).
-//! - [`secrets`]: random tokens and codes, hashes, Argon2id password hashing (bounded), machine secrets (HMAC).
+//! - [`secrets`]: random tokens and codes, hashes, machine secrets (HMAC).
+//! - [`passwords`]: Argon2id password hashing, bounded in memory and in time.
 //! - [`auth`]: logging in and out (password + captcha, SMS code, registration, client and bank-system
 //!   credentials), sessions and tokens, abuse limits.
 //! - [`external`]: logging in through an external identity provider.
@@ -39,6 +40,7 @@ pub mod images;
 pub mod import;
 pub mod machines;
 pub mod minors;
+pub mod passwords;
 pub mod people;
 pub mod ports;
 pub mod realname;

@@ -12,8 +12,6 @@
 //!   so a keyed hash (HMAC-SHA-256 under a per-record random key) checked in constant time is enough, and costs
 //!   microseconds. Such secrets ship inside public mini-programs: their check must be cheap for anyone to call.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use rand::rngs::OsRng;
@@ -66,116 +64,7 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum PasswordHashError {
-    #[error("hashing failed: {0}")]
-    Hash(String),
-    #[error("the hashing task failed: {0}")]
-    Task(String),
-    /// Every permit is taken and none came free within the wait: try again in `retry_after_secs`.
-    #[error("too many password checks in flight")]
-    Busy { retry_after_secs: u64 },
-}
-
-/// How many Argon2 hashes may run at once in this process, and how long a request waits for a turn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HashingLimits {
-    pub in_flight: usize,
-    pub wait: std::time::Duration,
-}
-
-impl Default for HashingLimits {
-    /// One hash per core (more would only queue on the CPU while holding 19 MiB each), a second's wait.
-    fn default() -> HashingLimits {
-        HashingLimits {
-            in_flight: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
-            wait: std::time::Duration::from_secs(1),
-        }
-    }
-}
-
-/// Turns to hash: memory in use is at most `in_flight` × 19 MiB, whatever the number of requests.
-#[derive(Debug)]
-struct HashGate {
-    permits: tokio::sync::Semaphore,
-    limits: HashingLimits,
-}
-
-impl HashGate {
-    fn new(limits: HashingLimits) -> HashGate {
-        let limits = HashingLimits {
-            in_flight: limits.in_flight.max(1),
-            ..limits
-        };
-        HashGate {
-            permits: tokio::sync::Semaphore::new(limits.in_flight),
-            limits,
-        }
-    }
-
-    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, PasswordHashError> {
-        match tokio::time::timeout(self.limits.wait, self.permits.acquire()).await {
-            Ok(Ok(p)) => Ok(p),
-            Ok(Err(closed)) => Err(PasswordHashError::Task(closed.to_string())),
-            Err(_) => {
-                tracing::warn!("password hashing at its bound; a request was refused with 503");
-                Err(PasswordHashError::Busy { retry_after_secs: 1 })
-            }
-        }
-    }
-}
-
-static HASHING: std::sync::OnceLock<HashGate> = std::sync::OnceLock::new();
-
-/// Sets the process-wide bound; `false` when hashing had already started under another (the first one holds).
-pub fn limit_password_hashing(limits: HashingLimits) -> bool {
-    let wanted = HashGate::new(limits).limits;
-    HASHING.get_or_init(|| HashGate::new(wanted)).limits == wanted
-}
-
-async fn hashing_turn() -> Result<tokio::sync::SemaphorePermit<'static>, PasswordHashError> {
-    HASHING
-        .get_or_init(|| HashGate::new(HashingLimits::default()))
-        .turn()
-        .await
-}
-
-/// Argon2id with the crate's recommended parameters (19 MiB, 2 passes). Runs off the async threads, within
-/// the process-wide bound.
-pub async fn hash_password(password: &str) -> Result<String, PasswordHashError> {
-    let password = password.to_string();
-    let _turn = hashing_turn().await?;
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| PasswordHashError::Hash(e.to_string()))
-    })
-    .await
-    .map_err(|e| PasswordHashError::Task(e.to_string()))?
-}
-
-/// A hash of a password nobody has: verifying against it when an account does not exist takes as long as a
-/// real check, so response time does not tell which accounts exist.
-const DECOY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c3NjYXJkZGVjb3lzYWx0$K6Hc2b3kOlaR2b9xg2QkbdwZQw0TEKbqdGbAPmw1vbI";
-
-/// `true` when `password` matches `hash`; `None` hash checks against a decoy and is always `false`.
-/// A stored hash that does not parse is an error, not a mismatch.
-pub async fn verify_password(password: &str, hash: Option<&str>) -> Result<bool, PasswordHashError> {
-    let password = password.to_string();
-    let real = hash.is_some();
-    let hash = hash.unwrap_or(DECOY_HASH).to_string();
-    let _turn = hashing_turn().await?;
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(|e| PasswordHashError::Hash(e.to_string()))?;
-        let ok = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
-        Ok(ok && real)
-    })
-    .await
-    .map_err(|e| PasswordHashError::Task(e.to_string()))?
-}
+pub use crate::passwords::{hash_password, limit_password_hashing, verify_password, HashingLimits, PasswordHashError};
 
 /// The shortest machine secret accepted: 32 characters of a random token carry at least 190 bits.
 pub const MACHINE_SECRET_MIN_CHARS: usize = 32;
@@ -240,17 +129,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn argon2id_round_trip() {
-        let h = hash_password("secret123").await.unwrap();
-        assert!(h.starts_with("$argon2id$"), "{h}");
-        assert!(verify_password("secret123", Some(&h)).await.unwrap());
-        assert!(!verify_password("secret124", Some(&h)).await.unwrap());
-        assert!(!verify_password("secret123", None).await.unwrap());
-        assert!(verify_password("x", Some("not a hash")).await.is_err());
-    }
-
-    #[tokio::test]
-    async fn machine_secrets_are_keyed_hashes_checked_fast() {
+    async fn machine_secrets_are_keyed_hashes() {
         let secret = OsSecrets.token();
         assert!(machine_secret_acceptable(&secret));
         assert!(!machine_secret_acceptable("demo2026pass"));
@@ -264,22 +143,6 @@ mod tests {
         // A hash stored before machine secrets had their own still verifies.
         let legacy = hash_password(&secret).await.unwrap();
         assert!(verify_machine_secret(&secret, Some(&legacy)).await.unwrap());
-    }
-
-    #[tokio::test]
-    async fn hashing_beyond_the_bound_waits_then_is_refused() {
-        let gate = HashGate::new(HashingLimits {
-            in_flight: 2,
-            wait: std::time::Duration::from_millis(20),
-        });
-        let one = gate.turn().await.unwrap();
-        let _two = gate.turn().await.unwrap();
-        assert!(matches!(
-            gate.turn().await,
-            Err(PasswordHashError::Busy { retry_after_secs: 1 })
-        ));
-        drop(one);
-        assert!(gate.turn().await.is_ok(), "a freed turn is taken again");
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //!   drawing and storing captchas with no credential check, in process (target ≥ 50%);
 //! - **wrong secrets**: the same captcha request with a wrong secret (a stranger hammering a public client id):
 //!   refused, and nothing is locked for the owner;
-//! - the server's **peak RSS** (`VmHWM` of its process) after each phase (target < 300 MB throughout).
+//! - the server's **peak RSS** (`VmHWM` of its process) after each phase (target < 300 MB throughout);
+//! - **password hashing**, in this process: 64 Argon2id checks at once through the bound the server uses, then
+//!   64 at once unbounded as before, each with the process's peak RSS after it.
 //!
 //! `SSCARD_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p sscard --bench opening`
 //! (`SSCARD_BENCH_SECS`, default 8, per phase; `SSCARD_BENCH_CONNECTIONS`, default 64).
@@ -232,5 +234,50 @@ fn main() {
         );
         let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
         let _ = server.wait();
+
+        // Password hashing: 64 logins at once, through the bound, then unbounded as the code used to run them.
+        let me = std::process::id();
+        let hash = sscard_app::secrets::hash_password("bench1pass").await.unwrap();
+        let (before, _) = rss_mb(me);
+        let started = Instant::now();
+        let checks: Vec<_> = (0..conns)
+            .map(|_| {
+                let hash = hash.clone();
+                tokio::spawn(async move { sscard_app::secrets::verify_password("bench1pass", Some(&hash)).await })
+            })
+            .collect();
+        let mut passed = 0;
+        let mut busy = 0;
+        for c in checks {
+            match c.await.unwrap() {
+                Ok(true) => passed += 1,
+                Err(sscard_app::secrets::PasswordHashError::Busy { .. }) => busy += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        let took = started.elapsed();
+        let (bounded, _) = rss_mb(me);
+        println!(
+            "  {conns} password checks at once, bounded: {passed} checked, {busy} refused busy (503) in {:.2} s; \
+             this process's peak {before:.0} → {bounded:.0} MB",
+            took.as_secs_f64()
+        );
+        let checks: Vec<_> = (0..conns)
+            .map(|_| {
+                let hash = hash.clone();
+                tokio::task::spawn_blocking(move || {
+                    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+                    let parsed = PasswordHash::new(&hash).unwrap();
+                    argon2::Argon2::default()
+                        .verify_password(b"bench1pass", &parsed)
+                        .is_ok()
+                })
+            })
+            .collect();
+        for c in checks {
+            assert!(c.await.unwrap());
+        }
+        let (unbounded, _) = rss_mb(me);
+        println!("  {conns} password checks at once, unbounded (as before): this process's peak {unbounded:.0} MB");
     });
 }
