@@ -688,3 +688,99 @@ both_engines!(
         assert_eq!(v.as_array().unwrap().len(), 0, "{v}");
     }
 );
+
+/// A batch submission with an `Idempotency-Key`.
+async fn submit_with_key(h: &Caller<'_>, key: &str, body: &Value) -> (u16, Value) {
+    let r = h
+        .api
+        .http
+        .post(h.api.url("/api/v1/entity/submissions"))
+        .bearer_auth(&h.token)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+// The handler's answer is lost and they send the batch again with the same key: they get the first answer
+// (what was submitted, what was skipped and why), marked replayed, and nothing is submitted twice. Two copies
+// sent at once submit once. A new key is a new batch.
+both_engines!(
+    a_batch_sent_again_with_its_key_answers_the_first_answer,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        let handler = caller(&s, As::Role(Role::EntityHandler)).await;
+        assert_eq!(
+            put_settings(&handler, settings(true, false, &["102-0101"])).await.0,
+            200
+        );
+        let people: Vec<(IdNumber, String)> = (0..3)
+            .map(|i| {
+                (
+                    id(1986, 2, 10 + i, 200 + i as u16),
+                    format!("职工{}", ["子", "丑", "寅"][i as usize]),
+                )
+            })
+            .collect();
+        registry(
+            &s,
+            &people
+                .iter()
+                .map(|(i, n)| employee_row(i, n, &w.entity))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+        let mut apps = Vec::new();
+        for (n, (idn, name)) in people.iter().enumerate() {
+            let e = Caller {
+                api: world::api(&s.base),
+                token: resident_as(&s, &format!("keyemp{n}"), idn, name).await,
+                _s: &s,
+            };
+            let app = complete_draft(&e, "branch_pickup").await;
+            if n < 2 {
+                assert_eq!(confirm(&e, &app).await.0, 200);
+            }
+            apps.push(app);
+        }
+        let body = json!({"applications": apps});
+        // Two copies at once, one key: one batch.
+        let (a, b) = tokio::join!(
+            submit_with_key(&handler, "batch-1", &body),
+            submit_with_key(&handler, "batch-1", &body)
+        );
+        assert_eq!((a.0, b.0), (200, 200), "{a:?} {b:?}");
+        assert_eq!(submitted_ids(&a.1).len(), 2, "{a:?}");
+        assert_eq!(submitted_ids(&a.1), submitted_ids(&b.1), "the same answer: {a:?} {b:?}");
+        assert_eq!(reasons(&a.1), reasons(&b.1));
+        assert!(
+            a.1["replayed"].as_bool().unwrap() ^ b.1["replayed"].as_bool().unwrap(),
+            "one of the two replays"
+        );
+        // Later, the answer lost: the first answer again.
+        let (st, again) = submit_with_key(&handler, "batch-1", &body).await;
+        assert_eq!(st, 200);
+        assert_eq!(again["replayed"], true);
+        assert_eq!(submitted_ids(&again), submitted_ids(&a.1));
+        assert_eq!(reasons(&again), reasons(&a.1), "with the skipped one and its reason");
+        assert_eq!(again["due_on"], a.1["due_on"]);
+        for app in &apps[..2] {
+            assert_eq!(
+                s.ctx.store.orders_of_application(app).await.unwrap().len(),
+                1,
+                "submitted once"
+            );
+        }
+        // A new key is a new batch: nothing left to submit, each already submitted.
+        let (st, fresh) = submit_with_key(&handler, "batch-2", &body).await;
+        assert_eq!((st, fresh["replayed"].as_bool()), (200, Some(false)));
+        assert!(submitted_ids(&fresh).is_empty(), "{fresh}");
+        // Another handler's key is theirs alone: a resident may not submit at all.
+        let resident = caller(&s, As::Resident).await;
+        let (st, _) = submit_with_key(&resident, "batch-1", &body).await;
+        assert_eq!(st, 403);
+    }
+);
