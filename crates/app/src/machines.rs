@@ -20,10 +20,13 @@ use crate::ports::ApiClient;
 /// How long a machine's record is believed without asking the store again.
 pub const TTL: Duration = Duration::seconds(10);
 
+/// A bank system's account, its secret hash, and when it was read.
+type KeptBankSystem = (Account, Option<String>, DateTime<FixedOffset>);
+
 #[derive(Debug, Default)]
 pub struct MachineCache {
     clients: Mutex<HashMap<String, (ApiClient, DateTime<FixedOffset>)>>,
-    bank_systems: Mutex<HashMap<String, (Account, Option<String>, DateTime<FixedOffset>)>>,
+    bank_systems: Mutex<HashMap<String, KeptBankSystem>>,
 }
 
 impl MachineCache {

@@ -245,9 +245,9 @@ fn main() {
                     }),
                 })
                 .collect();
-            let b = sscard_app::ports::Batch { at: now, due_on: now.date_naive(), actor: handler.id.clone(), channel: Channel::Web, items };
+            let b = sscard_app::ports::Batch { at: now, due_on: now.date_naive(), actor: handler.id.clone(), channel: Channel::Web, items, reply: None };
             let t = Instant::now();
-            assert!(ctx.store.submit_batch(&b).await.unwrap());
+            assert_eq!(ctx.store.submit_batch(&b).await.unwrap(), sscard_app::ports::BatchWrite::Written);
             let write = t.elapsed();
             println!("breakdown: load {load:?}, employers {employers:?}, write {write:?}");
             // The whole use case in process (the request without HTTP and JSON).
