@@ -16,44 +16,37 @@ const OIDC_FLOWS: &str = "DELETE FROM oidc_flows WHERE expires_ms < $1";
 const RATE_EVENTS: &str = "DELETE FROM rate_events WHERE at_ms < $1";
 const REPLIES: &str = "DELETE FROM idempotent_replies WHERE created_ms < $1";
 
-#[async_trait]
-impl HousekeepingStore for PgStore {
-    async fn prune(&self, before: &PruneBefore) -> StoreResult<Pruned> {
+/// One round on `$pool`: each table's statement with its cut-off (the engines differ only in the pool's type).
+macro_rules! prune_on {
+    ($pool:expr, $before:expr) => {{
         let run = |sql: &'static str, at| async move {
             sqlx::query(sql)
                 .bind(ms(at))
-                .execute(&self.pool)
+                .execute($pool)
                 .await
                 .map(|r| r.rows_affected())
                 .map_err(db_err)
         };
         Ok(Pruned {
-            sessions: run(SESSIONS, before.dead).await?,
-            challenges: run(CHALLENGES, before.dead).await?,
-            oidc_flows: run(OIDC_FLOWS, before.dead).await?,
-            rate_events: run(RATE_EVENTS, before.rate_events).await?,
-            replies: run(REPLIES, before.replies).await?,
+            sessions: run(SESSIONS, $before.dead).await?,
+            challenges: run(CHALLENGES, $before.dead).await?,
+            oidc_flows: run(OIDC_FLOWS, $before.dead).await?,
+            rate_events: run(RATE_EVENTS, $before.rate_events).await?,
+            replies: run(REPLIES, $before.replies).await?,
         })
+    }};
+}
+
+#[async_trait]
+impl HousekeepingStore for PgStore {
+    async fn prune(&self, before: &PruneBefore) -> StoreResult<Pruned> {
+        prune_on!(&self.pool, before)
     }
 }
 
 #[async_trait]
 impl HousekeepingStore for SqliteStore {
     async fn prune(&self, before: &PruneBefore) -> StoreResult<Pruned> {
-        let run = |sql: &'static str, at| async move {
-            sqlx::query(sql)
-                .bind(ms(at))
-                .execute(&self.pool)
-                .await
-                .map(|r| r.rows_affected())
-                .map_err(db_err)
-        };
-        Ok(Pruned {
-            sessions: run(SESSIONS, before.dead).await?,
-            challenges: run(CHALLENGES, before.dead).await?,
-            oidc_flows: run(OIDC_FLOWS, before.dead).await?,
-            rate_events: run(RATE_EVENTS, before.rate_events).await?,
-            replies: run(REPLIES, before.replies).await?,
-        })
+        prune_on!(&self.pool, before)
     }
 }

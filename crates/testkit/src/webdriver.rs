@@ -121,6 +121,11 @@ impl Driver {
         .await;
     }
 
+    /// Runs `js` in the page (a returned promise is awaited) and answers its value.
+    pub async fn run(&self, js: &str) -> Value {
+        self.script(js).await
+    }
+
     async fn script(&self, js: &str) -> Value {
         self.call(
             reqwest::Method::POST,

@@ -573,3 +573,4 @@ problem-busy-detail = Too many people are signing in at this moment. Please try 
 problem-machine_secret_weak-detail = A machine's secret must be a random token of at least 32 characters, without spaces.
 problem-ack_out_of_range-detail = Acknowledge 1 to 500 orders at a time.
 entity_batch_replayed = This batch had already been submitted (the same form was sent twice). Below is what happened then; nothing more was done now.
+entity_submitted_count_then = Employees submitted then:

@@ -570,3 +570,4 @@ problem-busy-detail = 当前登录的人较多，请几秒钟后再试。
 problem-machine_secret_weak-detail = 系统密钥须为至少 32 个字符的随机串，不含空格。
 problem-ack_out_of_range-detail = 每次可确认1至500个订单。
 entity_batch_replayed = 这批职工申请此前已经提交过（同一表单提交了两次）。以下是当时的提交结果，本次未再提交。
+entity_submitted_count_then = 当时提交的职工人数：
