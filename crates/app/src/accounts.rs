@@ -143,3 +143,12 @@ pub async fn create_client(
     }
     Ok((client, secret))
 }
+
+/// The newest audit entries, of one actor or of everyone (the admin's view, SPEC §9).
+pub async fn audit_log(
+    ctx: &AppContext,
+    actor: Option<&str>,
+    limit: u32,
+) -> Result<Vec<sscard_domain::audit::AuditEntry>, StoreError> {
+    ctx.store.recent_audit(actor, limit).await
+}

@@ -704,3 +704,13 @@ pub async fn logout_everywhere(ctx: &AppContext, p: &Principal, meta: &Meta) -> 
         .revoke_account_sessions(&p.account.id, ctx.clock.now(), Some(&e))
         .await
 }
+
+/// The caller's live sessions and tokens, newest first ("where am I logged in").
+pub async fn my_sessions(ctx: &AppContext, p: &Principal) -> Result<Vec<SessionRecord>, StoreError> {
+    ctx.store.account_sessions(&p.account.id, ctx.clock.now()).await
+}
+
+/// The caller's account as it is stored now (after a change such as real-name authentication).
+pub async fn my_account(ctx: &AppContext, p: &Principal) -> Result<Option<Account>, StoreError> {
+    ctx.store.account(&p.account.id).await
+}

@@ -11,8 +11,8 @@ use sscard_domain::application::{Application, ApplicationState};
 use sscard_domain::card::{Card, FinancialState, SocialSecurityState};
 use sscard_domain::orders::{BankReport, ReportOutcome};
 
-use crate::applications::{fe, FieldError};
 use crate::ports::{OrderPull, ProductionOrder, ReportDetails, ReportWrite, StoreError};
+use crate::records::{fe, FieldError};
 use crate::AppContext;
 
 /// At most this many orders per pull.
@@ -195,7 +195,7 @@ pub async fn report(
         ReportOutcome::AlreadyApplied => return Ok((o, a, false)),
         ReportOutcome::Move(event, to) => (event, to),
     };
-    let record = crate::applications::event_by(
+    let record = crate::records::event_by(
         p,
         ctx.clock.now(),
         event,
@@ -230,7 +230,7 @@ pub async fn report(
             &record,
             &details,
             card.as_ref(),
-            crate::applications::progress_sms(ctx, &a, to, record.note.as_deref()).as_ref(),
+            crate::records::progress_sms(ctx, &a, to, record.note.as_deref()).as_ref(),
         )
         .await?;
     if written == ReportWrite::CardNumberTaken {

@@ -8,22 +8,21 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use serde::Deserialize;
-use sscard_domain::access::Channel;
 use sscard_domain::account::{AccountKind, Principal};
-use sscard_domain::application::{
-    Application, ApplicationEvent, ApplicationForm, ApplicationState, ConsentKind, Route,
-};
+use sscard_domain::application::{Application, ApplicationEvent, ApplicationState, ConsentKind, Route};
 use sscard_domain::audit::{AuditAction, AuditEntry, Outcome};
 use sscard_domain::collective::{judge, AllowedBranch, CollectiveSettings, EmployeeStatus, SkipReason};
 use sscard_domain::policy::PRODUCTION_DAYS;
 use sscard_domain::registry::Entity;
 use sscard_domain::values::{Mobile, PersonName, Uscc};
 
-use crate::applications::{fe, progress_sms, to_act_on, ApplyError, FieldError};
+use crate::applications::to_act_on;
+use crate::employer_settings::open_settings;
 use crate::ports::{
     Batch, BatchItem, BatchWrite, BranchFilter, EmployeeQuery, EmployeeRow, NewOrder, SettingsChange, StoreError,
     StoredReply,
 };
+use crate::records::{fe, progress_sms, ApplyError, FieldError};
 use crate::secrets::new_id;
 use crate::AppContext;
 
@@ -40,35 +39,6 @@ fn entity_of(p: &Principal) -> Result<&Uscc, ApplyError> {
         AccountKind::EntityHandler { entity } => Ok(entity),
         _ => Err(ApplyError::NotFound),
     }
-}
-
-/// The settings of the entity an employee's collective draft belongs to.
-pub(crate) async fn settings_of(ctx: &AppContext, a: &Application) -> Result<CollectiveSettings, ApplyError> {
-    let employer = a.employer.as_ref().ok_or(ApplyError::NotFound)?;
-    ctx.store
-        .collective_settings(employer)
-        .await?
-        .ok_or(ApplyError::CollectiveClosed)
-}
-
-/// The settings of an entity whose collective application is open, or `CollectiveClosed`.
-pub(crate) async fn open_settings(ctx: &AppContext, entity: &Uscc) -> Result<CollectiveSettings, ApplyError> {
-    match ctx.store.collective_settings(entity).await? {
-        Some(s) if s.open => Ok(s),
-        _ => Err(ApplyError::CollectiveClosed),
-    }
-}
-
-/// An employee's form as the entity's settings fill it in: the one collection method or branch allowed.
-pub(crate) fn prefill(mut form: ApplicationForm, s: &CollectiveSettings, channel: Channel) -> ApplicationForm {
-    if let [only] = s.collection_methods(channel).as_slice() {
-        form.collection = Some(*only);
-    }
-    if let [only] = s.branches.as_slice() {
-        form.bank = Some(only.bank.clone());
-        form.branch = Some(only.branch.clone());
-    }
-    form
 }
 
 /// The settings as the handler typed them.
@@ -227,8 +197,8 @@ pub async fn confirm(
         return Err(ApplyError::Invalid(errors));
     }
     let now = ctx.clock.now();
-    let event = crate::applications::event_by(p, now, ApplicationEvent::Confirm, Some(a.state), to, None);
-    let commitment = crate::applications::consent_given(p, &a.person, ConsentKind::Commitment, Some(&a.id), now);
+    let event = crate::records::event_by(p, now, ApplicationEvent::Confirm, Some(a.state), to, None);
+    let commitment = crate::records::consent_given(p, &a.person, ConsentKind::Commitment, Some(&a.id), now);
     if !ctx
         .store
         .transition(&a.id, a.state, &event, None, Some(&commitment), None)
@@ -502,7 +472,7 @@ pub async fn settle_card(
         ApplicationEvent::Collect => "handed to the holder by the entity",
         _ => "returned to the bank by the entity",
     };
-    let record = crate::applications::event_by(p, ctx.clock.now(), event, Some(a.state), to, Some(note.to_string()));
+    let record = crate::records::event_by(p, ctx.clock.now(), event, Some(a.state), to, Some(note.to_string()));
     let notify = progress_sms(ctx, &a, to, None);
     if !ctx
         .store

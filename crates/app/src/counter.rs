@@ -11,8 +11,8 @@ use sscard_domain::card::Card;
 use sscard_domain::counter::{may_collect, Collector};
 use sscard_domain::values::IdNumber;
 
-use crate::applications::{fe, ApplyError};
 use crate::auth::{principal_entry, Meta};
+use crate::records::{fe, ApplyError};
 use crate::AppContext;
 
 /// The bank and branch a clerk works at; anyone else reaches nothing here.
@@ -140,7 +140,7 @@ pub async fn collect(
         Collector::Holder => "collected at the counter by the holder".to_string(),
         Collector::Guardian { id_number } => format!("collected at the counter by guardian {}", id_number.masked()),
     };
-    let event = crate::applications::event_by(
+    let event = crate::records::event_by(
         p,
         ctx.clock.now(),
         ApplicationEvent::Collect,

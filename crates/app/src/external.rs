@@ -119,3 +119,16 @@ pub async fn login_external(
     };
     Ok(login_as(ctx, via, &account, meta).await?)
 }
+
+/// Remembers an authorisation flow just started (state, nonce, PKCE verifier), bound to the browser's session.
+pub async fn begin_flow(ctx: &AppContext, flow: &crate::ports::OidcFlow) -> Result<(), crate::ports::StoreError> {
+    ctx.store.create_oidc_flow(flow).await
+}
+
+/// Takes (spends) the flow a callback's state names, if it is live.
+pub async fn take_flow(
+    ctx: &AppContext,
+    state_hash: &str,
+) -> Result<Option<crate::ports::OidcFlow>, crate::ports::StoreError> {
+    ctx.store.take_oidc_flow(state_hash, ctx.clock.now()).await
+}

@@ -25,6 +25,7 @@
 //! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
 //! - [`sms`]: delivering the SMS outbox through a pluggable sender, exactly once on any number of instances.
 //! - [`housekeeping`]: deleting what has outlived its use (dead sessions, spent secrets, old counters).
+//! - [`health`]: whether the database answers, and whether it holds demo data.
 //! - [`context`]: what every use case needs at hand: the store, the clock, the code tables, the calendar.
 
 pub mod accounts;
@@ -34,7 +35,9 @@ pub mod bank;
 pub mod collective;
 pub mod context;
 pub mod counter;
+pub mod employer_settings;
 pub mod external;
+pub mod health;
 pub mod housekeeping;
 pub mod images;
 pub mod import;
@@ -44,6 +47,7 @@ pub mod passwords;
 pub mod people;
 pub mod ports;
 pub mod realname;
+pub mod records;
 pub mod reference;
 pub mod secrets;
 pub mod sms;

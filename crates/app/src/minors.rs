@@ -12,8 +12,9 @@ use sscard_domain::registry::{Guardianship, InsuredPerson};
 use sscard_domain::security;
 use sscard_domain::values::{IdNumber, PersonName};
 
-use crate::applications::{consent, create_draft, facts_for, fe, may_apply, prefilled, ApplyError, FieldError};
+use crate::applications::{create_draft, facts_for, may_apply, prefilled};
 use crate::auth::{take_quota, Meta};
+use crate::records::{consent, fe, ApplyError, FieldError};
 use crate::AppContext;
 
 /// The child as the guardian typed them.

@@ -92,3 +92,49 @@ pub async fn my_access_log(ctx: &AppContext, p: &Principal, limit: u32) -> Resul
         None => Ok(Vec::new()),
     }
 }
+
+/// The bank branch (`bank/branch`), outlet, employer or bank an access-log entry names, as a resident would
+/// recognise it, with its code beside the name; a code that names nothing known stays as it is.
+pub async fn organisation_label(ctx: &AppContext, code: &str, en: bool) -> Result<String, StoreError> {
+    use sscard_domain::codes::Table;
+    let codes = &ctx.codes;
+    let named = |name: String| format!("{name} ({code})");
+    if let Some((bank, branch)) = code.split_once('/') {
+        let filter = crate::ports::BranchFilter {
+            bank: Some(bank.to_string()),
+            ..Default::default()
+        };
+        let found = ctx
+            .store
+            .branches(&filter)
+            .await?
+            .into_iter()
+            .find(|b| b.code == branch);
+        return Ok(match found {
+            Some(b) => named(format!("{} {}", codes.name(Table::Bank, bank, en), b.name)),
+            None => code.to_string(),
+        });
+    }
+    if let Some(o) = ctx.store.outlets(None).await?.into_iter().find(|o| o.code == code) {
+        return Ok(named(o.name));
+    }
+    if let Ok(uscc) = sscard_domain::values::Uscc::parse(code) {
+        if let Some(e) = ctx.store.entity(&uscc).await? {
+            return Ok(named(e.name));
+        }
+    }
+    if codes.bank(code).is_some() {
+        return Ok(named(codes.name(Table::Bank, code, en)));
+    }
+    Ok(code.to_string())
+}
+
+/// The name the registry holds for a person (empty when the registry no longer lists them).
+pub async fn registry_name(ctx: &AppContext, id: &IdNumber) -> Result<String, StoreError> {
+    Ok(ctx
+        .store
+        .person(id)
+        .await?
+        .map(|p| p.name.as_str().to_string())
+        .unwrap_or_default())
+}

@@ -1,18 +1,11 @@
-//! Application routes and the application state machine (SPEC §5.1, §5.6).
+//! The application state machine (SPEC §5.1, §5.6). The route an application takes is [`crate::route`].
 //!
 //! Transitions are the only way to change a state, and each returns `Result`: an illegal one is refused with
 //! the state it would have needed.
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Route {
-    Personal,
-    Retiree,
-    Minor,
-    Collective,
-}
+pub use crate::route::Route;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -435,22 +428,6 @@ impl ApplicationEvent {
             ApplicationEvent::Resubmit => "resubmit",
             ApplicationEvent::ReturnToBank => "return_to_bank",
         }
-    }
-}
-
-impl Route {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Route::Personal => "personal",
-            Route::Retiree => "retiree",
-            Route::Minor => "minor",
-            Route::Collective => "collective",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Route> {
-        [Route::Personal, Route::Retiree, Route::Minor, Route::Collective]
-            .into_iter()
-            .find(|r| r.as_str() == s)
     }
 }
 

@@ -18,6 +18,7 @@
 //! - [`orders`]: production orders and the bank's reports on them (SPEC §8).
 //! - [`policy`]: route × channel policy tables: collection methods and banks (SPEC §5.2).
 //! - [`documents`]: the rules a card photo and ID images must meet, judged from facts read off their bytes (SPEC §5.4).
+//! - [`route`]: the route an application takes (SPEC §5.1).
 //! - [`application`]: the application state machine (SPEC §5.6).
 
 pub mod access;
@@ -36,5 +37,6 @@ pub mod minor;
 pub mod orders;
 pub mod policy;
 pub mod registry;
+pub mod route;
 pub mod security;
 pub mod values;

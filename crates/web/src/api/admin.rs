@@ -172,7 +172,7 @@ pub async fn audit(
     Query(q): Query<AuditParams>,
 ) -> Result<Json<Vec<AuditView>>, ApiError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let list = state.ctx.store.recent_audit(q.actor.as_deref(), limit).await?;
+    let list = sscard_app::accounts::audit_log(&state.ctx, q.actor.as_deref(), limit).await?;
     let today = state.ctx.clock.now().date_naive();
     Ok(Json(
         list.into_iter()

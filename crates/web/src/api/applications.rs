@@ -158,11 +158,11 @@ pub async fn view(
     a: &Application,
     channel: sscard_domain::access::Channel,
 ) -> Result<ApplicationView, ApiError> {
-    let person = state.ctx.store.person(&a.person).await?;
+    let person = apps::registry_record(&state.ctx, a).await?;
     let mut v = view_of(a, channel, person);
     // A collective application offers what the employer allows (SPEC §6.2).
     if let Some(employer) = &a.employer {
-        if let Some(s) = state.ctx.store.collective_settings(employer).await? {
+        if let Some(s) = sscard_app::employer_settings::of_employer(&state.ctx, employer).await? {
             v.allowed_collection = s
                 .collection_methods(channel)
                 .iter()
@@ -473,23 +473,17 @@ pub async fn set_opening(
     if !["individual", "retiree", "employee", "resident_minor"].contains(&category.as_str()) {
         return Err(ApiError::NotFound);
     }
-    let value = match body.opens_on.as_deref() {
-        None => String::new(),
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| {
-                ApiError::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_fields",
-                    "opens_on",
-                    "date_invalid",
-                )
-            })?
-            .to_string(),
+    let opens_on = match body.opens_on.as_deref() {
+        None => None,
+        Some(d) => Some(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_fields",
+                "opens_on",
+                "date_invalid",
+            )
+        })?),
     };
-    state
-        .ctx
-        .store
-        .set_setting(&apps::opening_setting(&category), &value)
-        .await?;
+    apps::set_opening(&state.ctx, &category, opens_on).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -60,13 +60,7 @@ fn view(card: Card, a: Application, name: String) -> CounterCard {
 }
 
 async fn name_of(state: &AppState, card: &Card) -> Result<String, ApiError> {
-    Ok(state
-        .ctx
-        .store
-        .person(&card.holder)
-        .await?
-        .map(|p| p.name.as_str().to_string())
-        .unwrap_or_default())
+    Ok(sscard_app::people::registry_name(&state.ctx, &card.holder).await?)
 }
 
 /// The holder's cards issued by the clerk's bank. A purpose is required and the read is audited; a holder

@@ -87,11 +87,7 @@ pub struct SessionView {
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = [SessionView]), (status = 401, body = Problem)))]
 pub async fn sessions(State(state): State<AppState>, Authed(p): Authed) -> Result<Json<Vec<SessionView>>, ApiError> {
-    let list = state
-        .ctx
-        .store
-        .account_sessions(&p.account.id, state.ctx.clock.now())
-        .await?;
+    let list = sscard_app::auth::my_sessions(&state.ctx, &p).await?;
     Ok(Json(
         list.into_iter()
             .map(|s| SessionView {
@@ -185,10 +181,7 @@ pub async fn real_name(
             )
         })?;
     sscard_app::realname::verify_real_name(&state.ctx, &p, &body.name, &body.id_number, photo, &meta.0).await?;
-    let account = state
-        .ctx
-        .store
-        .account(&p.account.id)
+    let account = sscard_app::auth::my_account(&state.ctx, &p)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(AccountView::of(&account, p.channel)))

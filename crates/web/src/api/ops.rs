@@ -38,19 +38,20 @@ pub async fn healthz() -> Json<Health> {
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
     // Any failure to answer means "not ready": load balancers need 503 here, whatever the cause, and within
     // their probe's timeout (the pool's own wait for a connection is longer).
-    match tokio::time::timeout(state.config.readiness_timeout, state.ctx.store.ping()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(ApiError::DatabaseUnavailable(e.to_string())),
-        Err(_) => {
-            return Err(ApiError::DatabaseUnavailable(format!(
-                "no answer within {} ms",
-                state.config.readiness_timeout.as_millis()
-            )))
-        }
-    }
+    let database =
+        match tokio::time::timeout(state.config.readiness_timeout, sscard_app::health::database(&state.ctx)).await {
+            Ok(Ok(engine)) => engine,
+            Ok(Err(e)) => return Err(ApiError::DatabaseUnavailable(e.to_string())),
+            Err(_) => {
+                return Err(ApiError::DatabaseUnavailable(format!(
+                    "no answer within {} ms",
+                    state.config.readiness_timeout.as_millis()
+                )))
+            }
+        };
     Ok(Json(Ready {
         status: "ready",
-        database: state.ctx.store.engine(),
+        database,
     }))
 }
 

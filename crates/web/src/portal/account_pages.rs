@@ -510,7 +510,7 @@ pub async fn oidc_start(
         bound_to: page.session.id.clone(),
         expires_at: state.ctx.clock.now() + chrono::Duration::minutes(10),
     };
-    if let Err(e) = state.ctx.store.create_oidc_flow(&flow).await {
+    if let Err(e) = sscard_app::external::begin_flow(&state.ctx, &flow).await {
         return ApiError::from(e).into_response();
     }
     let mut res = Redirect::to(started.authorize_url.as_str()).into_response();
@@ -553,12 +553,7 @@ pub async fn oidc_callback(
     let (Some(code), Some(st)) = (q.code, q.state) else {
         return callback_failed(page, "external_login_failed").await;
     };
-    let flow = match state
-        .ctx
-        .store
-        .take_oidc_flow(&sha256_hex(&[&st]), state.ctx.clock.now())
-        .await
-    {
+    let flow = match sscard_app::external::take_flow(&state.ctx, &sha256_hex(&[&st])).await {
         Ok(Some(f)) if f.provider == provider && f.bound_to == page.session.id => f,
         Ok(_) => return callback_failed(page, "external_login_failed").await,
         Err(e) => return ApiError::from(e).into_response(),
@@ -650,50 +645,13 @@ fn local_time(t: chrono::DateTime<chrono::FixedOffset>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// The bank branch, outlet, bank or employer an access-log entry names, as a resident would recognise it,
-/// with its code kept beside the name. A lookup that fails leaves the code.
-async fn organisation_name(state: &AppState, code: &str, en: bool) -> String {
-    let codes = &state.ctx.codes;
-    let named = |name: String| format!("{name} ({code})");
-    if let Some((bank, branch)) = code.split_once('/') {
-        let filter = sscard_app::ports::BranchFilter {
-            bank: Some(bank.to_string()),
-            ..Default::default()
-        };
-        if let Ok(list) = state.ctx.store.branches(&filter).await {
-            if let Some(b) = list.into_iter().find(|b| b.code == branch) {
-                return named(format!(
-                    "{} {}",
-                    codes.name(sscard_domain::codes::Table::Bank, bank, en),
-                    b.name
-                ));
-            }
-        }
-        return code.to_string();
-    }
-    if let Ok(list) = state.ctx.store.outlets(None).await {
-        if let Some(o) = list.into_iter().find(|o| o.code == code) {
-            return named(o.name);
-        }
-    }
-    if let Ok(uscc) = sscard_domain::values::Uscc::parse(code) {
-        if let Ok(Some(e)) = state.ctx.store.entity(&uscc).await {
-            return named(e.name);
-        }
-    }
-    if codes.bank(code).is_some() {
-        return named(codes.name(sscard_domain::codes::Table::Bank, code, en));
-    }
-    code.to_string()
-}
-
 pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
     let (Some(p), Some(session)) = (caller.principal(), caller.session()) else {
         return Redirect::to("/login").into_response();
     };
     let prefs = Prefs::from_headers(&headers);
-    let now = state.ctx.clock.now();
-    let sessions = match state.ctx.store.account_sessions(&p.account.id, now).await {
+    let _now = state.ctx.clock.now();
+    let sessions = match sscard_app::auth::my_sessions(&state.ctx, p).await {
         Ok(s) => s,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -706,7 +664,11 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri
     for e in &access {
         if let Some(code) = &e.organisation {
             if !names.contains_key(code) {
-                let name = organisation_name(&state, code, prefs.lang == Lang::En).await;
+                let name = match sscard_app::people::organisation_label(&state.ctx, code, prefs.lang == Lang::En).await
+                {
+                    Ok(name) => name,
+                    Err(e) => return ApiError::from(e).into_response(),
+                };
                 names.insert(code.clone(), name);
             }
         }

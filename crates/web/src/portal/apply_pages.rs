@@ -124,9 +124,9 @@ pub async fn start(c: PageCtx, meta: ClientMeta, Form(f): Form<StartForm>) -> Re
         Ok(a) => Redirect::to(&format!("/apply/{}/personal", a.id)).into_response(),
         Err(ApplyError::Ineligible(Ineligible::ApplicationInProgress { .. })) => {
             // Resume it: the open application, wherever it was started.
-            let open = match &c.p.account.id_number {
-                Some(id) => c.state.ctx.store.open_application_of(id).await.ok().flatten(),
-                None => None,
+            let open = match apps::my_open_application(&c.state.ctx, &c.p).await {
+                Ok(open) => open,
+                Err(e) => return ApiError::from(e).into_response(),
             };
             match open {
                 Some(a) if a.state.is_editable() && a.applicant == c.p.account.id => {
@@ -322,7 +322,7 @@ async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut ApplyPage) ->
     let sel = |k: &str| page.values.get(k).cloned();
     // A collective application offers only what the employer allows (SPEC §6.2).
     let employer = match &a.employer {
-        Some(e) => c.state.ctx.store.collective_settings(e).await?,
+        Some(e) => sscard_app::employer_settings::of_employer(&c.state.ctx, e).await?,
         None => None,
     };
     let districts: Vec<sscard_domain::codes::Code> = codes
@@ -370,15 +370,14 @@ async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut ApplyPage) ->
     );
     if let Some(bank) = sel("bank").filter(|b| !b.is_empty()) {
         let no_pickup = c.state.i18n.format(c.prefs.lang, "branch_option_no_pickup", &[]);
-        let branches = c
-            .state
-            .ctx
-            .store
-            .branches(&BranchFilter {
+        let branches = sscard_app::reference::branches(
+            &c.state.ctx,
+            &BranchFilter {
                 bank: Some(bank),
                 ..BranchFilter::default()
-            })
-            .await?;
+            },
+        )
+        .await?;
         options.insert(
             "branch".into(),
             branches
@@ -412,7 +411,7 @@ async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut ApplyPage) ->
             .collect(),
     );
     page.options = options;
-    if let Some(person) = c.state.ctx.store.person(&a.person).await? {
+    if let Some(person) = apps::registry_record(&c.state.ctx, a).await? {
         let id_type = match &a.minor {
             Some(m) => c.m(&format!("id_type-{}", m.id_type.as_str())),
             None => c.m("apply_id_type_resident"),

@@ -58,16 +58,14 @@ async fn find(c: &PageCtx, page: &mut CounterPage, meta: &sscard_app::auth::Meta
         Ok(found) => {
             page.searched = true;
             for (card, a) in found {
-                let name = c
-                    .state
-                    .ctx
-                    .store
-                    .person(&card.holder)
-                    .await
-                    .ok()
-                    .flatten()
-                    .map(|p| p.name.as_str().to_string())
-                    .unwrap_or_default();
+                let name = match sscard_app::people::registry_name(&c.state.ctx, &card.holder).await {
+                    Ok(name) => name,
+                    Err(e) => {
+                        page.problems
+                            .add(&c.state, c.prefs.lang, &ApiError::from(e), "id_number");
+                        return;
+                    }
+                };
                 page.cards.push(CardRow {
                     id_number: card.holder.masked(),
                     branch: a.form.branch.clone().unwrap_or_default(),

@@ -143,20 +143,17 @@ pub async fn dashboard(c: PageCtx, Query(saved): Query<SavedQuery>) -> Response 
         page.open = s.open;
         page.entity_collects = s.entity_collects;
         page.contact_name = s.contact_name.as_str().into();
-        page.branches = branch_names(&c, &s.branches.iter().map(|b| b.branch.clone()).collect::<Vec<_>>()).await;
+        page.branches = match branch_names(&c, &s.branches.iter().map(|b| b.branch.clone()).collect::<Vec<_>>()).await {
+            Ok(names) => names,
+            Err(e) => return e.into_response(),
+        };
     }
     c.show("entity.html", StatusCode::OK, page).await
 }
 
-async fn branch_names(c: &PageCtx, codes: &[String]) -> Vec<String> {
-    let all = c
-        .state
-        .ctx
-        .store
-        .branches(&BranchFilter::default())
-        .await
-        .unwrap_or_default();
-    codes
+async fn branch_names(c: &PageCtx, codes: &[String]) -> Result<Vec<String>, ApiError> {
+    let all = sscard_app::reference::branches(&c.state.ctx, &BranchFilter::default()).await?;
+    Ok(codes
         .iter()
         .map(|code| {
             all.iter()
@@ -164,7 +161,7 @@ async fn branch_names(c: &PageCtx, codes: &[String]) -> Vec<String> {
                 .map(|b| format!("{} {}", bank_name(c, &b.bank), b.name))
                 .unwrap_or_else(|| code.clone())
         })
-        .collect()
+        .collect())
 }
 
 fn bank_name(c: &PageCtx, code: &str) -> String {
@@ -178,7 +175,7 @@ fn bank_name(c: &PageCtx, code: &str) -> String {
 
 /// The settings form, with what was typed (or stored) and every branch as a checkbox.
 async fn settings_form(c: &PageCtx, page: &mut EntityPage, chosen: &[String]) -> Result<(), ApiError> {
-    let all = c.state.ctx.store.branches(&BranchFilter::default()).await?;
+    let all = sscard_app::reference::branches(&c.state.ctx, &BranchFilter::default()).await?;
     page.branch_options = all
         .iter()
         .map(|b| Opt {

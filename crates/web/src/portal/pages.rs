@@ -4,7 +4,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
-use sscard_app::ports::{BranchFilter, SETTING_DEMO_DATA};
+use sscard_app::ports::BranchFilter;
 
 use crate::access::cookie;
 use crate::i18n::Lang;
@@ -42,8 +42,15 @@ async fn is_demo(state: &AppState) -> bool {
     if state.config.mode == Mode::Demo {
         return true;
     }
-    // In production a database that holds demo data must still say so on every page.
-    matches!(state.ctx.store.setting(SETTING_DEMO_DATA).await, Ok(Some(v)) if v == "true")
+    // In production a database that holds demo data must still say so on every page (production refuses
+    // to start on one; this is the belt to that braces). A database that cannot answer is logged, not hidden.
+    match sscard_app::health::holds_demo_data(&state.ctx).await {
+        Ok(demo) => demo,
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the demo-data flag");
+            false
+        }
+    }
 }
 
 pub(crate) async fn render<T: Serialize>(

@@ -2,10 +2,8 @@
 //! authentication by uploading a photo, and sees in the access log who read their data.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::world::{self, As, PASSWORD};
-use common::Server;
+use crate::common::world::{self, As, PASSWORD};
+use crate::common::Server;
 use reqwest::Method;
 use sscard_domain::access::Role;
 use sscard_testkit::browser::artifacts_dir;

@@ -3,11 +3,9 @@
 //! social-security function activated.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::caller::caller;
-use common::world::{self, As, PASSWORD};
-use common::Server;
+use crate::common::caller::caller;
+use crate::common::world::{self, As, PASSWORD};
+use crate::common::Server;
 use serde_json::json;
 use sscard_domain::access::Role;
 use sscard_testkit::browser::artifacts_dir;

@@ -3,10 +3,8 @@
 //! from the table below fails this test until someone decides who may call it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::world::{self, As};
-use common::Server;
+use crate::common::world::{self, As};
+use crate::common::Server;
 use reqwest::Method;
 use serde_json::json;
 use sscard_domain::access::Role::{self, *};

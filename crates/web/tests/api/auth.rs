@@ -2,12 +2,10 @@
 //! registration, tokens and their revocation, real-name authentication against an HTTP face verifier.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::Arc;
 
-use common::world::{self, As, PASSWORD};
-use common::Server;
+use crate::common::world::{self, As, PASSWORD};
+use crate::common::Server;
 use reqwest::Method;
 use serde_json::{json, Value};
 use sscard_domain::access::Role;

@@ -2,10 +2,8 @@
 //! retiree in elderly mode, by mail, who cannot change the bank.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::world::{self, PASSWORD};
-use common::Server;
+use crate::common::world::{self, PASSWORD};
+use crate::common::Server;
 use sscard_app::ports::NewAccount;
 use sscard_domain::account::{AccountKind, Username};
 use sscard_domain::values::PersonName;

@@ -3,12 +3,10 @@
 //! around the 7th and 18th birthdays, wards kept apart, and coming of age.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::caller::{caller, field_codes, resident_as, Caller};
+use crate::common::world::{self, As, World};
+use crate::common::Server;
 use chrono::{Duration, NaiveDate};
-use common::caller::{caller, field_codes, resident_as, Caller};
-use common::world::{self, As, World};
-use common::Server;
 use serde_json::{json, Value};
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::values::IdNumber;

@@ -4,15 +4,13 @@
 //! `SSCARD_REQUIRE_OIDC=1` (CI, after `npm ci`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
-use common::world;
-use common::Server;
+use crate::common::world;
+use crate::common::Server;
 use serde_json::json;
 use sscard_gateways::oidc::{Asserts, OidcProvider, ProviderConfig};
 use sscard_testkit::TestDb;

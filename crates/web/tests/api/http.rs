@@ -1,9 +1,7 @@
 //! The API and portal over real HTTP, on both databases.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{client, json, page, Server};
+use crate::common::{client, json, page, Server};
 use serde_json::Value;
 use sscard_testkit::{both_engines, TestDb};
 use sscard_web::Mode;

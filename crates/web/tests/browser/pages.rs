@@ -2,9 +2,7 @@
 //! Screenshots are saved as test artifacts (`artifacts/`, or `SSCARD_ARTIFACTS`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::Server;
+use crate::common::Server;
 use sscard_testkit::browser::{artifacts_dir, Browser};
 use sscard_testkit::TestDb;
 use sscard_web::Mode;

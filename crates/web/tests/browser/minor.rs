@@ -3,10 +3,8 @@
 //! the register and never typed; each ID type asks for its own documents.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::world::{self, PASSWORD};
-use common::Server;
+use crate::common::world::{self, PASSWORD};
+use crate::common::Server;
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_testkit::browser::artifacts_dir;
 use sscard_testkit::fixtures::{csv, guardianship_row, id, minor_row, GUARDIANSHIP_HEADER, REGISTRY_HEADER};

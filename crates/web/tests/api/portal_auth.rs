@@ -2,10 +2,8 @@
 //! CSRF token, errors appear beside their field, and the account page shows sessions and the access log.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::world::{self, PASSWORD};
-use common::{client, Server};
+use crate::common::world::{self, PASSWORD};
+use crate::common::{client, Server};
 use sscard_testkit::{both_engines, TestDb, TEST_CAPTCHA};
 use sscard_web::Mode;
 

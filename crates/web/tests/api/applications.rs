@@ -1,11 +1,9 @@
 //! Applying for one's own card through the API, on both databases: every rule of SPEC §5.1–5.6.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::caller::{caller, field_codes, resident_as, Caller};
-use common::world::{self, As, PASSWORD};
-use common::Server;
+use crate::common::caller::{caller, field_codes, resident_as, Caller};
+use crate::common::world::{self, As, PASSWORD};
+use crate::common::Server;
 use reqwest::Method;
 use serde_json::{json, Value};
 use sscard_domain::access::{Channel, Role};

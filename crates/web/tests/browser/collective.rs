@@ -4,11 +4,9 @@
 //! shows both submitted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::caller::resident_as;
-use common::world::{self, PASSWORD};
-use common::Server;
+use crate::common::caller::resident_as;
+use crate::common::world::{self, PASSWORD};
+use crate::common::Server;
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::values::Uscc;
 use sscard_testkit::browser::artifacts_dir;

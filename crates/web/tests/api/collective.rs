@@ -4,11 +4,9 @@
 //! counts, filters, search, paging and a CSV export. Entities are kept apart: another's employee is 404.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::caller::{caller, field_codes, resident_as, Caller};
-use common::world::{self, As, PASSWORD};
-use common::Server;
+use crate::common::caller::{caller, field_codes, resident_as, Caller};
+use crate::common::world::{self, As, PASSWORD};
+use crate::common::Server;
 use serde_json::{json, Value};
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::access::Role;

@@ -3,11 +3,9 @@
 //! application, the same report twice changes nothing, one out of order is refused with the states it needed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::caller::{caller, field_codes, resident_as, Caller};
-use common::world::{self, As, MACHINE_SECRET, PASSWORD};
-use common::Server;
+use crate::common::caller::{caller, field_codes, resident_as, Caller};
+use crate::common::world::{self, As, MACHINE_SECRET, PASSWORD};
+use crate::common::Server;
 use serde_json::{json, Value};
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::access::Role;

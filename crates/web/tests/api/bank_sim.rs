@@ -5,11 +5,9 @@
 //! that rejects sends the application back with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::caller::{caller, resident_as, Caller};
-use common::world::{self, As};
-use common::Server;
+use crate::common::caller::{caller, resident_as, Caller};
+use crate::common::world::{self, As};
+use crate::common::Server;
 use serde_json::{json, Value};
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::access::Role;

@@ -1,0 +1,11 @@
+//! The storage conformance suite: every store method against SQLite and against PostgreSQL, one test binary.
+//!
+//! - `reference`: migrations, the registry and reference-data imports, settings.
+//! - `accounts`: accounts, sessions, challenges, rate events, the SMS outbox, OpenID flows, the audit log,
+//!   audited changes, housekeeping.
+//! - `applications`: applications (one open per person, the submission with its event, consent and order) and
+//!   production orders (leased pulls, acknowledgements, reports applied once).
+
+mod accounts;
+mod applications;
+mod reference;

@@ -1,0 +1,24 @@
+//! The API and the portal over real HTTP, on both databases: one test binary, one module per area (so the
+//! suite links once for all of them).
+//!
+//! - `access`: the role × route table, and records outside the caller's reach.
+//! - `auth`: logins, lockouts, captchas, SMS codes, registration, tokens, real-name authentication.
+//! - `applications`, `minors`, `collective`: applying for one's own card, for a child, and as an employer.
+//! - `bank`, `bank_sim`: the bank interface, and the simulated bank end to end.
+//! - `http`: health, readiness (and a stopped database), problems, limits, headers, shutdown.
+//! - `oidc`: logging in through a real OpenID Connect provider.
+//! - `portal_auth`: the portal's doors and redirects.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod access;
+mod applications;
+mod auth;
+mod bank;
+mod bank_sim;
+mod collective;
+mod http;
+mod minors;
+mod oidc;
+mod portal_auth;
