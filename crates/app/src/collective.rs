@@ -7,7 +7,6 @@
 use std::collections::HashSet;
 
 use chrono::Duration;
-use serde::Deserialize;
 use sscard_domain::account::{AccountKind, Principal};
 use sscard_domain::application::{Application, ApplicationEvent, ApplicationState, ConsentKind, Route};
 use sscard_domain::audit::{AuditAction, AuditEntry, Outcome};
@@ -42,18 +41,15 @@ fn entity_of(p: &Principal) -> Result<&Uscc, ApplyError> {
 }
 
 /// The settings as the handler typed them.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct SettingsIn {
     /// Open collective application (是否开通单位集中办卡).
     pub open: bool,
     /// The entity collects the cards for its employees (单位代领).
     pub entity_collects: bool,
-    #[schema(example = "王经办")]
     pub contact_name: String,
-    #[schema(example = "13800138000")]
     pub contact_mobile: String,
     /// Branch codes employees may choose; each names its bank.
-    #[schema(example = json!(["102001"]))]
     pub branches: Vec<String>,
 }
 
@@ -217,13 +213,11 @@ pub async fn confirm(
 }
 
 /// Which confirmed employees the handler submits.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// Application ids from the employee list; ignored when `all_confirmed` is set.
-    #[serde(default)]
     pub applications: Vec<String>,
     /// Every employee confirmed right now.
-    #[serde(default)]
     pub all_confirmed: bool,
 }
 

@@ -3,7 +3,6 @@
 //! for a minor, by a guardian listed in the household register; the social-security function may be activated
 //! at the same time. A clerk reaches only their own bank's cards; anything else is "not found".
 
-use serde::Deserialize;
 use sscard_domain::account::{AccountKind, Principal};
 use sscard_domain::application::{Application, ApplicationEvent, ApplicationState};
 use sscard_domain::audit::{is_read_purpose, AuditAction, Outcome};
@@ -62,17 +61,15 @@ pub async fn find_cards(
 }
 
 /// What the clerk records at the counter.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct CollectIn {
     /// The clerk checked the collector's identity document against the person in front of them.
     pub identity_checked: bool,
     /// `holder`, or `guardian` for a minor's card.
-    #[schema(example = "holder")]
     pub collector: String,
     /// The guardian's ID number, when a guardian collects.
     pub guardian_id_number: Option<String>,
     /// Activate the social-security function now (the holder asked for it at the counter).
-    #[serde(default)]
     pub activate: bool,
 }
 

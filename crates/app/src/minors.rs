@@ -3,7 +3,6 @@
 //! (form, documents, submission, states) in [`crate::applications`]. Also "my children".
 
 use chrono::NaiveDate;
-use serde::Deserialize;
 use sscard_domain::account::Principal;
 use sscard_domain::application::{Application, ConsentKind, Route};
 use sscard_domain::eligibility::Ineligible;
@@ -18,13 +17,11 @@ use crate::records::{consent, fe, ApplyError, FieldError};
 use crate::AppContext;
 
 /// The child as the guardian typed them.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct ChildIn {
     pub name: String,
-    #[schema(example = "110105201505050024")]
     pub id_number: String,
     /// `resident_id` or `household_booklet`.
-    #[schema(example = "resident_id")]
     pub id_type: String,
 }
 
@@ -137,7 +134,7 @@ pub async fn start(
 }
 
 /// The child's ID answers as typed (SPEC §5.3). Absent fields keep their value.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct MinorPatch {
     /// `resident_id` or `household_booklet`.
     pub id_type: Option<String>,

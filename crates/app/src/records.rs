@@ -7,6 +7,7 @@ use sscard_domain::account::{ApplyRefusal, Principal};
 use sscard_domain::application::{
     Application, ApplicationEvent, ApplicationEventRecord, ApplicationState, Consent, ConsentKind,
 };
+
 use sscard_domain::documents::{DocumentError, DocumentKind};
 use sscard_domain::eligibility::Ineligible;
 use sscard_domain::values::IdNumber;
@@ -22,12 +23,14 @@ pub struct FieldError {
     pub field: String,
     pub code: &'static str,
 }
+
 pub(crate) fn fe(field: &str, code: &'static str) -> FieldError {
     FieldError {
         field: field.to_string(),
         code,
     }
 }
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     #[error("not eligible: {0}")]
@@ -65,6 +68,7 @@ pub enum ApplyError {
     #[error(transparent)]
     Blob(#[from] BlobError),
 }
+
 pub(crate) async fn consent(
     ctx: &AppContext,
     p: &Principal,
@@ -76,6 +80,7 @@ pub(crate) async fn consent(
         .record_consent(&consent_given(p, person, kind, application, ctx.clock.now()))
         .await
 }
+
 /// A consent the caller gives at `at`, with the version of the text they were shown (SPEC §5.5).
 pub(crate) fn consent_given(
     p: &Principal,
@@ -94,6 +99,7 @@ pub(crate) fn consent_given(
         at,
     }
 }
+
 /// An application's event done by the caller, on their channel.
 pub(crate) fn event_by(
     p: &Principal,
@@ -113,6 +119,7 @@ pub(crate) fn event_by(
         note,
     }
 }
+
 /// The text message that tells the applicant their application reached `state`, to the card-reserved
 /// mobile; written in the same transaction as the change (SPEC §8). `None` when no message is due.
 pub(crate) fn progress_sms(

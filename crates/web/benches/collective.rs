@@ -253,8 +253,10 @@ fn main() {
             // The whole use case in process (the request without HTTP and JSON).
             reset(&pool, &entity).await;
             let (_, p) = sscard_app::auth::resolve(&ctx, secret, SessionKind::Bearer).await.unwrap().unwrap();
-            let selection: sscard_app::collective::Selection =
-                serde_json::from_value(serde_json::json!({"all_confirmed": true})).unwrap();
+            let selection = sscard_app::collective::Selection {
+                applications: Vec::new(),
+                all_confirmed: true,
+            };
             let t = Instant::now();
             let out = sscard_app::collective::submit(&ctx, &p.unwrap(), &selection, None).await.unwrap();
             assert_eq!(out.submitted.len(), batch);

@@ -62,6 +62,7 @@ pub async fn upload(
     a.updated_at = now;
     Ok(a)
 }
+
 fn decode_permits() -> &'static tokio::sync::Semaphore {
     static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     PERMITS.get_or_init(|| {
@@ -69,10 +70,12 @@ fn decode_permits() -> &'static tokio::sync::Semaphore {
         tokio::sync::Semaphore::new(cores)
     })
 }
+
 fn digest(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
 /// A document's bytes, for whoever may read the application.
 pub async fn document(
     ctx: &AppContext,

@@ -7,6 +7,7 @@ use sscard_domain::account::Principal;
 use sscard_domain::application::{
     Application, ApplicationEvent, ApplicationEventRecord, ApplicationForm, ApplicationState, ConsentKind, Route,
 };
+
 use sscard_domain::codes::CodeTables;
 use sscard_domain::eligibility::Ineligible;
 use sscard_domain::policy::collection_methods;
@@ -27,6 +28,7 @@ fn new_reference(ctx: &AppContext) -> String {
     let tail: String = token.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
     format!("BJ{}{tail}", ctx.clock.now().format("%Y%m%d"))
 }
+
 /// The form as the registry fills it in (SPEC §5.2): editable fields prefilled, a retiree's bank locked.
 pub(crate) fn prefilled(route: Route, person: &InsuredPerson, channel: Channel) -> ApplicationForm {
     let mut form = ApplicationForm {
@@ -53,6 +55,7 @@ pub(crate) fn prefilled(route: Route, person: &InsuredPerson, channel: Channel) 
     }
     form
 }
+
 /// Starts (or resumes) the application: the disclaimer, then the eligibility check, then a draft. When the
 /// person already has an open application, `Err(Ineligible(ApplicationInProgress))` names it.
 pub async fn start(
@@ -78,6 +81,7 @@ pub async fn start(
     }
     create_draft(ctx, p, id, eligible.route, form, None, employer).await
 }
+
 /// Creates the draft with its `start` event. When the person already has an open application (another
 /// channel started one a moment ago: the database's unique index decides), it is named instead.
 pub(crate) async fn create_draft(
@@ -121,6 +125,7 @@ pub(crate) async fn create_draft(
         }
     }
 }
+
 /// The caller's own application (they made it), or "not found" (also for someone else's).
 pub async fn mine(ctx: &AppContext, p: &Principal, id: &str) -> Result<Application, ApplyError> {
     match ctx.store.application(id).await? {
@@ -128,6 +133,7 @@ pub async fn mine(ctx: &AppContext, p: &Principal, id: &str) -> Result<Applicati
         _ => Err(ApplyError::NotFound),
     }
 }
+
 /// The caller's own application, to change it: for a child's, only while the child is under 18 on the day
 /// (SPEC §5.3: at 18 the guardian can start no new business for them).
 pub(crate) async fn to_act_on(ctx: &AppContext, p: &Principal, id: &str) -> Result<Application, ApplyError> {
@@ -137,6 +143,7 @@ pub(crate) async fn to_act_on(ctx: &AppContext, p: &Principal, id: &str) -> Resu
     }
     Ok(a)
 }
+
 /// An application the caller may read: one they made, one whose card is theirs (after real-name
 /// authentication, e.g. a young adult whose guardian applied), or one for a child they are a listed guardian
 /// of. Anything else is "not found", like a missing one.
@@ -165,6 +172,7 @@ pub async fn readable(ctx: &AppContext, p: &Principal, id: &str) -> Result<Appli
     }
     Err(ApplyError::NotFound)
 }
+
 /// 我的办事: what the caller applied for, and (after real-name authentication) what others applied for on
 /// their behalf, newest first.
 pub async fn list_mine(ctx: &AppContext, p: &Principal) -> Result<Vec<Application>, ApplyError> {
@@ -179,6 +187,7 @@ pub async fn list_mine(ctx: &AppContext, p: &Principal) -> Result<Vec<Applicatio
     }
     Ok(out)
 }
+
 pub async fn history(ctx: &AppContext, p: &Principal, id: &str) -> Result<Vec<ApplicationEventRecord>, ApplyError> {
     let a = readable(ctx, p, id).await?;
     Ok(ctx.store.events(&a.id).await?)

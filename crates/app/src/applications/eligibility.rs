@@ -19,6 +19,7 @@ pub struct Eligible {
     pub route: Route,
     pub person: InsuredPerson,
 }
+
 pub(crate) fn may_apply(p: &Principal) -> Result<IdNumber, ApplyError> {
     p.account.may_apply().map_err(ApplyError::MayNotApply)?;
     p.account
@@ -26,11 +27,13 @@ pub(crate) fn may_apply(p: &Principal) -> Result<IdNumber, ApplyError> {
         .clone()
         .ok_or(ApplyError::MayNotApply(ApplyRefusal::RealNameRequired))
 }
+
 /// The setting that holds a category's opening date (`YYYY-MM-DD`); unset means open (normal issuance
 /// since 2026-01-04).
 pub fn opening_setting(category: &str) -> String {
     format!("opening:{category}")
 }
+
 /// What the eligibility check needs besides the registry record of `person` (none for a missing person):
 /// the category's opening date, an open application, a live card.
 pub(crate) async fn facts_for(ctx: &AppContext, person: Option<&InsuredPerson>) -> Result<Facts, StoreError> {
@@ -50,6 +53,7 @@ pub(crate) async fn facts_for(ctx: &AppContext, person: Option<&InsuredPerson>) 
     }
     Ok(facts)
 }
+
 /// SPEC §5.1: after the access-authorisation consent, within the hourly quota.
 pub async fn check_eligibility(
     ctx: &AppContext,

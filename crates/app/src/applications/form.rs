@@ -1,7 +1,6 @@
 //! The form: a patch checked whole (every field, the bank rule, collection methods, branches) before anything
 //! is saved (SPEC §5.2–5.3).
 
-use serde::Deserialize;
 use sscard_domain::account::Principal;
 use sscard_domain::application::{Application, MailDetails, Route};
 use sscard_domain::codes::Table;
@@ -18,8 +17,9 @@ use crate::records::*;
 fn trimmed(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).map(str::to_string)
 }
+
 /// Mail details as typed.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct MailPatch {
     pub recipient: Option<String>,
     pub mobile: Option<String>,
@@ -27,8 +27,9 @@ pub struct MailPatch {
     pub postal_code: Option<String>,
     pub address: Option<String>,
 }
+
 /// The fields a request changes; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default)]
 pub struct FormPatch {
     pub ethnicity: Option<String>,
     pub occupation: Option<String>,
@@ -41,6 +42,7 @@ pub struct FormPatch {
     pub collection: Option<String>,
     pub mail: Option<MailPatch>,
 }
+
 const ADDRESS_MAX: usize = 100;
 fn text(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     let v = value.trim();
@@ -54,6 +56,7 @@ fn text(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String
         Some(v.to_string())
     }
 }
+
 /// Applies a patch to a draft's form, checking every field; nothing is saved unless all pass.
 pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch) -> Result<Application, ApplyError> {
     let mut a = to_act_on(ctx, p, id).await?;
@@ -236,6 +239,7 @@ pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch
     a.updated_at = now;
     Ok(a)
 }
+
 async fn branch_accepts_pickup(ctx: &AppContext, bank: &str, branch: &str) -> Result<bool, ApplyError> {
     let branches = ctx
         .store

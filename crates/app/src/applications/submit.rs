@@ -84,6 +84,7 @@ pub async fn submit(
     done.due_on = Some(submission.due_on);
     Ok(done)
 }
+
 /// What submission (and an employee's confirmation) asks last (SPEC §5.5): the solemn commitment, the
 /// separate explicit confirmation, and nothing missing.
 pub(crate) fn ready_to_send(a: &Application, commitment: bool, confirmed: bool) -> Result<(), ApplyError> {
@@ -99,6 +100,7 @@ pub(crate) fn ready_to_send(a: &Application, commitment: bool, confirmed: bool) 
     }
     Ok(())
 }
+
 async fn replayed(ctx: &AppContext, a: &Application, key: Option<&str>) -> Result<Application, ApplyError> {
     if a.state == ApplicationState::Submitted {
         let stored = ctx.store.submit_key(&a.id).await?;
@@ -109,6 +111,7 @@ async fn replayed(ctx: &AppContext, a: &Application, key: Option<&str>) -> Resul
     }
     Err(ApplyError::NotDraft(a.state))
 }
+
 /// Withdrawal, while allowed (before production, SPEC §5.6).
 pub async fn withdraw(ctx: &AppContext, p: &Principal, id: &str) -> Result<Application, ApplyError> {
     let a = mine(ctx, p, id).await?;

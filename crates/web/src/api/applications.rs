@@ -9,7 +9,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sscard_app::applications::{self as apps, ApplyError, FormPatch};
+use sscard_app::applications::{self as apps, ApplyError};
+
+use super::wire::FormPatch;
 use sscard_domain::application::{Application, ApplicationEventRecord};
 use sscard_domain::documents::{DocumentKind, MAX_DOCUMENT_BYTES};
 use sscard_domain::policy::{bank_rule, collection_methods, BankRule};
@@ -311,7 +313,7 @@ pub async fn update(
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<FormPatch>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let a = apps::update(&state.ctx, &p, &id, &patch).await?;
+    let a = apps::update(&state.ctx, &p, &id, &patch.into()).await?;
     Ok(Json(view(&state, &a, p.channel).await?))
 }
 

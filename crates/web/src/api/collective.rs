@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use sscard_app::collective::{self, BatchLine, Selection, SettingsIn};
+use sscard_app::collective::{self, BatchLine};
+
+use super::wire::{Selection, SettingsIn};
 use sscard_app::ports::{EmployeeQuery, EmployeeRow};
 use sscard_domain::application::ApplicationEvent;
 use sscard_domain::collective::{CollectiveSettings, EmployeeStatus};
@@ -89,7 +91,7 @@ pub async fn put_settings(
     Authed(p): Authed,
     JsonBody(body): JsonBody<SettingsIn>,
 ) -> Result<Json<SettingsView>, ApiError> {
-    let s = collective::save_settings(&state.ctx, &p, &body).await?;
+    let s = collective::save_settings(&state.ctx, &p, &body.into()).await?;
     Ok(Json(settings_view(&s)))
 }
 
@@ -372,7 +374,7 @@ pub async fn submit(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<Selection>,
 ) -> Result<Json<BatchOut>, ApiError> {
-    let out = collective::submit(&state.ctx, &p, &body, key.as_deref()).await?;
+    let out = collective::submit(&state.ctx, &p, &body.into(), key.as_deref()).await?;
     Ok(Json(BatchOut {
         submitted: out.submitted.into_iter().map(line_view).collect(),
         skipped: out.skipped.into_iter().map(line_view).collect(),

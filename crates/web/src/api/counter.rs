@@ -4,7 +4,9 @@
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sscard_app::counter::{self, CollectIn};
+use sscard_app::counter;
+
+use super::wire::CollectIn;
 use sscard_domain::application::Application;
 use sscard_domain::card::Card;
 use utoipa::{IntoParams, ToSchema};
@@ -97,7 +99,7 @@ pub async fn collect(
     Path(number): Path<String>,
     JsonBody(body): JsonBody<CollectIn>,
 ) -> Result<Json<CounterCard>, ApiError> {
-    let (card, a) = counter::collect(&state.ctx, &p, &number, &body, &meta.0).await?;
+    let (card, a) = counter::collect(&state.ctx, &p, &number, &body.into(), &meta.0).await?;
     let name = name_of(&state, &card).await?;
     Ok(Json(view(card, a, name)))
 }

@@ -7,7 +7,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sscard_app::applications::ApplyError;
-use sscard_app::minors::{self, ChildIn, MinorPatch};
+use sscard_app::minors;
+
+use super::wire::{ChildIn, MinorPatch};
 use sscard_domain::codes::Table;
 use utoipa::ToSchema;
 
@@ -78,7 +80,7 @@ pub async fn lookup(
     JsonBody(body): JsonBody<FindChildIn>,
 ) -> Result<Json<ChildFound>, ApiError> {
     let lang = lang(&headers);
-    let found = minors::find_child(&state.ctx, &p, &body.child, body.access_authorisation, &meta.0)
+    let found = minors::find_child(&state.ctx, &p, &body.child.into(), body.access_authorisation, &meta.0)
         .await
         .map_err(|e| refusal(&state, lang, e))?;
     Ok(Json(ChildFound {
@@ -121,7 +123,7 @@ pub async fn start(
         &p,
         body.disclaimer,
         body.access_authorisation,
-        &body.child,
+        &body.child.clone().into(),
         body.relationship.as_deref(),
         &meta.0,
     )
@@ -143,7 +145,7 @@ pub async fn answer(
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<MinorPatch>,
 ) -> Result<Json<ApplicationView>, ApiError> {
-    let a = minors::update(&state.ctx, &p, &id, &patch).await?;
+    let a = minors::update(&state.ctx, &p, &id, &patch.into()).await?;
     Ok(Json(view(&state, &a, p.channel).await?))
 }
 

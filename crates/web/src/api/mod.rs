@@ -12,6 +12,7 @@ pub mod minors;
 pub mod ops;
 pub mod people;
 pub mod reference;
+pub mod wire;
 
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;

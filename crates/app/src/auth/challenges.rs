@@ -1,0 +1,110 @@
+//! Captchas and SMS codes: drawn or sent, each spent by its first use.
+
+use sscard_domain::audit::{sms_code_message, AuditAction, Outcome};
+use sscard_domain::security::{self};
+use sscard_domain::values::Mobile;
+
+use crate::ports::{Challenge, ChallengeKind, SmsMessage};
+
+use crate::secrets::{new_id, sha256_hex};
+use crate::AppContext;
+
+use super::limits::*;
+use super::*;
+
+/// A new captcha bound to `via`; returns its id and the text to draw.
+pub async fn new_captcha(ctx: &AppContext, via: &Via) -> Result<(String, String), AuthError> {
+    let id = new_id();
+    let text = ctx.secrets.captcha_text(security::CAPTCHA_LENGTH);
+    let now = ctx.clock.now();
+    let c = Challenge {
+        id: id.clone(),
+        kind: ChallengeKind::Captcha,
+        bound_to: via.captcha_binding(),
+        secret_hash: sha256_hex(&[&id, &text.to_ascii_uppercase()]),
+        expires_at: now + security::CAPTCHA_TTL,
+        failures: 0,
+    };
+    ctx.store.create_challenge(&c, now).await?;
+    Ok((id, text))
+}
+
+/// Spends a captcha: right or wrong, it cannot be used again.
+pub(super) async fn spend_captcha(ctx: &AppContext, via: &Via, id: &str, answer: &str) -> Result<(), AuthError> {
+    let now = ctx.clock.now();
+    let Some(c) = ctx.store.challenge(id, now).await? else {
+        return Err(AuthError::CaptchaWrong);
+    };
+    if c.kind != ChallengeKind::Captcha || c.bound_to != via.captcha_binding() {
+        return Err(AuthError::CaptchaWrong);
+    }
+    let spent = ctx.store.consume_challenge(id, now).await?;
+    let right = c.secret_hash == sha256_hex(&[id, &answer.trim().to_ascii_uppercase()]);
+    if spent && right {
+        Ok(())
+    } else {
+        Err(AuthError::CaptchaWrong)
+    }
+}
+
+pub(super) fn sms_binding(m: &Mobile) -> String {
+    format!("mobile:{}", m.as_str())
+}
+
+/// Sends a login/registration code to a mobile number, after a captcha, within the hourly quota. The answer
+/// is the same whether or not an account uses the number.
+pub async fn send_sms_code(
+    ctx: &AppContext,
+    via: &Via,
+    captcha: (&str, &str),
+    mobile: &Mobile,
+    meta: &Meta,
+) -> Result<(), AuthError> {
+    spend_captcha(ctx, via, captcha.0, captcha.1).await?;
+    take_quota(ctx, &security::SMS_PER_MOBILE, mobile.as_str()).await?;
+    let now = ctx.clock.now();
+    let id = new_id();
+    let code = ctx.secrets.numeric_code(security::SMS_CODE_LENGTH);
+    let challenge = Challenge {
+        id: id.clone(),
+        kind: ChallengeKind::SmsCode,
+        bound_to: sms_binding(mobile),
+        secret_hash: sha256_hex(&[&id, &code]),
+        expires_at: now + security::SMS_CODE_TTL,
+        failures: 0,
+    };
+    let text = SmsMessage {
+        id: new_id(),
+        mobile: mobile.clone(),
+        body: sms_code_message(&code, security::SMS_CODE_TTL.num_minutes()),
+        created_at: now,
+        attempts: 0,
+    };
+    let mut e = entry(ctx, AuditAction::SmsCodeSent, Outcome::Success, via.channel(), meta);
+    e.record = Some(format!("mobile:{}", mobile.masked()));
+    ctx.store.send_code(&challenge, &text, &e).await?;
+    Ok(())
+}
+
+/// Checks an SMS code; a right one is spent, a wrong one counts, and the third wrong try burns it.
+pub(super) async fn spend_sms_code(ctx: &AppContext, mobile: &Mobile, code: &str) -> Result<(), AuthError> {
+    let now = ctx.clock.now();
+    let Some(c) = ctx
+        .store
+        .latest_challenge(ChallengeKind::SmsCode, &sms_binding(mobile), now)
+        .await?
+    else {
+        return Err(AuthError::CodeWrong);
+    };
+    if c.secret_hash == sha256_hex(&[&c.id, code.trim()]) {
+        return if ctx.store.consume_challenge(&c.id, now).await? {
+            Ok(())
+        } else {
+            Err(AuthError::CodeWrong)
+        };
+    }
+    if ctx.store.fail_challenge(&c.id).await? >= security::SMS_CODE_MAX_TRIES {
+        ctx.store.consume_challenge(&c.id, now).await?;
+    }
+    Err(AuthError::CodeWrong)
+}
