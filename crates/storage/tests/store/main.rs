@@ -5,7 +5,9 @@
 //!   audited changes, housekeeping.
 //! - `applications`: applications (one open per person, the submission with its event, consent and order) and
 //!   production orders (leased pulls, acknowledgements, reports applied once).
+//! - `collective`: an employer's settings and history, the employee list, the batch all-or-nothing.
 
 mod accounts;
 mod applications;
+mod collective;
 mod reference;
