@@ -1,0 +1,114 @@
+//! 我的办事: my applications, my children, one application with its history, withdrawal.
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sscard_app::applications::{self as apps, ApplyError};
+use sscard_domain::application::{Application, ApplicationState};
+
+use super::super::pages::PageCtx;
+use crate::problem::ApiError;
+
+use super::*;
+
+/// One application in a list: its reference (linked), its c.state, its due date.
+pub(super) fn listed(c: &PageCtx, a: &Application) -> Row {
+    Row {
+        key: a.id.clone(),
+        label: a.reference.clone(),
+        value: state_name(c, a.state),
+        change: a.due_on.map(|d| d.to_string()),
+    }
+}
+
+pub(super) fn state_name(c: &PageCtx, s: ApplicationState) -> String {
+    c.m(&format!("state-{}", s.as_str()))
+}
+
+pub async fn my_applications(c: PageCtx) -> Response {
+    let list = match apps::list_mine(&c.state.ctx, &c.p).await {
+        Ok(l) => l,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let page = ApplyPage {
+        applications: list.iter().map(|a| listed(&c, a)).collect(),
+        ..ApplyPage::default()
+    };
+    c.show("applications.html", StatusCode::OK, page).await
+}
+
+/// "My children": each child the household register lists the caller as guardian of, with their
+/// applications and where each stands.
+pub async fn my_children(c: PageCtx) -> Response {
+    let wards = match sscard_app::minors::children(&c.state.ctx, &c.p).await {
+        Ok(w) => w,
+        Err(ApplyError::MayNotApply(_)) => Vec::new(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let page = ApplyPage {
+        verified: c.p.account.is_real_name_verified(),
+        wards: wards
+            .into_iter()
+            .map(|w| WardRow {
+                name: w
+                    .child
+                    .as_ref()
+                    .map(|p| p.name.as_str().to_string())
+                    .unwrap_or_default(),
+                id_number: w.link.child.masked(),
+                relationship: c.state.ctx.codes.name(
+                    sscard_domain::codes::Table::GuardianRelationship,
+                    &w.link.relationship,
+                    c.en(),
+                ),
+                minor: w.minor,
+                applications: w.applications.iter().map(|a| listed(&c, a)).collect(),
+            })
+            .collect(),
+        ..ApplyPage::default()
+    };
+    c.show("children.html", StatusCode::OK, page).await
+}
+
+pub async fn my_application(c: PageCtx, Path(id): Path<String>) -> Response {
+    // Readable also by a listed guardian who did not apply, and by the young adult the card is for.
+    let a = match apps::readable(&c.state.ctx, &c.p, &id).await {
+        Ok(a) => a,
+        Err(ApplyError::NotFound) => return c.not_found().await,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let history = match apps::history(&c.state.ctx, &c.p, &id).await {
+        Ok(h) => h,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut page = ApplyPage {
+        due_on: a.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        can_withdraw: a.applicant == c.p.account.id
+            && a.state
+                .apply(sscard_domain::application::ApplicationEvent::Withdraw)
+                .is_ok(),
+        history: history
+            .into_iter()
+            .map(|e| Row {
+                key: e.event.as_str().into(),
+                label: e.at.format("%Y-%m-%d %H:%M").to_string(),
+                value: state_name(&c, e.to),
+                change: Some(c.m(&format!("channel-{}", e.channel.as_str()))),
+            })
+            .collect(),
+        notice: Some(c.m(&format!("next-{}", a.state.as_str()))),
+        ..ApplyPage::default()
+    };
+    if let Err(e) = fill(&c, &a, "check", &mut page).await {
+        return e.into_response();
+    }
+    page.state = state_name(&c, a.state);
+    c.show("application.html", StatusCode::OK, page).await
+}
+
+pub async fn withdraw(c: PageCtx, Path(id): Path<String>) -> Response {
+    match apps::withdraw(&c.state.ctx, &c.p, &id).await {
+        Ok(a) => Redirect::to(&format!("/applications/{}", a.id)).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}

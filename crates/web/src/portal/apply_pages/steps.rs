@@ -1,0 +1,324 @@
+//! The steps: one question group per page, shown and answered; the next step after each.
+
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use sscard_app::applications::{self as apps, ApplyError, FormPatch, MailPatch};
+use sscard_domain::application::Application;
+use sscard_domain::policy::{bank_rule, BankRule, CollectionMethod};
+
+use super::super::pages::PageCtx;
+use crate::problem::ApiError;
+
+use super::*;
+
+pub(super) const STEPS: [&str; 9] = [
+    "child",
+    "personal",
+    "bank",
+    "branch",
+    "collection",
+    "mail",
+    "documents",
+    "check",
+    "confirm",
+];
+
+/// The page after `step` for this application (the bank pages are skipped when the bank is locked, the mail
+/// page unless the card is mailed).
+pub(super) fn next_step(a: &Application, step: &str) -> &'static str {
+    let locked = bank_rule(a.route) == BankRule::PensionBank;
+    let mailed = a.form.collection == Some(CollectionMethod::BankMail);
+    let mut after = false;
+    for s in STEPS {
+        if after {
+            let skip = (locked && (s == "bank" || s == "branch"))
+                || (s == "mail" && !mailed)
+                || (s == "child" && a.route != sscard_domain::application::Route::Minor);
+            if !skip {
+                return s;
+            }
+        }
+        if s == step {
+            after = true;
+        }
+    }
+    "check"
+}
+
+#[derive(Deserialize, Default)]
+pub struct StepQuery {
+    from: Option<String>,
+}
+
+pub async fn step_page(c: PageCtx, Path((id, step)): Path<(String, String)>, Query(q): Query<StepQuery>) -> Response {
+    show_step(c, id, step, q).await
+}
+
+/// The documents page (its POST is multipart, so it has its own route).
+pub async fn documents_page(c: PageCtx, Path(id): Path<String>, Query(q): Query<StepQuery>) -> Response {
+    show_step(c, id, "documents".into(), q).await
+}
+
+pub(super) async fn show_step(c: PageCtx, id: String, step: String, q: StepQuery) -> Response {
+    if !STEPS.contains(&step.as_str()) && step != "done" {
+        return c.not_found().await;
+    }
+    let a = match own(&c, &id).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if !a.state.is_editable() && step != "done" {
+        return Redirect::to(&format!("/applications/{}", a.id)).into_response();
+    }
+    let mut page = ApplyPage {
+        from_check: q.from.as_deref() == Some("check"),
+        ..ApplyPage::default()
+    };
+    if step == "confirm" {
+        page.idempotency_key = c.state.ctx.secrets.token();
+    }
+    if step == "done" {
+        page.due_on = a.due_on.map(|d| d.to_string()).unwrap_or_default();
+    }
+    if let Err(e) = fill(&c, &a, &step, &mut page).await {
+        return e.into_response();
+    }
+    c.show("apply_step.html", StatusCode::OK, page).await
+}
+
+/// Every field a step page can post; each step reads its own.
+#[derive(Deserialize, Default)]
+pub struct StepForm {
+    ethnicity: Option<String>,
+    occupation: Option<String>,
+    residence_district: Option<String>,
+    residence_address: Option<String>,
+    mobile: Option<String>,
+    bank: Option<String>,
+    branch: Option<String>,
+    collection: Option<String>,
+    #[serde(rename = "mail.recipient")]
+    mail_recipient: Option<String>,
+    #[serde(rename = "mail.mobile")]
+    mail_mobile: Option<String>,
+    #[serde(rename = "mail.district")]
+    mail_district: Option<String>,
+    #[serde(rename = "mail.postal_code")]
+    mail_postal_code: Option<String>,
+    #[serde(rename = "mail.address")]
+    mail_address: Option<String>,
+    commitment: Option<String>,
+    confirm: Option<String>,
+    idempotency_key: Option<String>,
+    from: Option<String>,
+    id_type: Option<String>,
+    id_valid_from: Option<String>,
+    id_valid_until: Option<String>,
+    guardian_is_householder: Option<String>,
+    same_booklet: Option<String>,
+    cartoon_photo: Option<String>,
+}
+
+impl StepForm {
+    fn patch(&self, step: &str) -> Result<FormPatch, Vec<&'static str>> {
+        let given = |v: &Option<String>| v.clone().unwrap_or_default();
+        let mut missing = Vec::new();
+        let mut need = |name: &'static str, v: &Option<String>| {
+            if v.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                missing.push(name);
+            }
+        };
+        let patch = match step {
+            "personal" => {
+                for (n, v) in [
+                    ("ethnicity", &self.ethnicity),
+                    ("occupation", &self.occupation),
+                    ("residence_district", &self.residence_district),
+                    ("residence_address", &self.residence_address),
+                    ("mobile", &self.mobile),
+                ] {
+                    need(n, v);
+                }
+                FormPatch {
+                    ethnicity: Some(given(&self.ethnicity)),
+                    occupation: Some(given(&self.occupation)),
+                    residence_district: Some(given(&self.residence_district)),
+                    residence_address: Some(given(&self.residence_address)),
+                    mobile: Some(given(&self.mobile)),
+                    ..FormPatch::default()
+                }
+            }
+            "bank" => {
+                need("bank", &self.bank);
+                FormPatch {
+                    bank: Some(given(&self.bank)),
+                    ..FormPatch::default()
+                }
+            }
+            "branch" => {
+                need("branch", &self.branch);
+                FormPatch {
+                    branch: Some(given(&self.branch)),
+                    ..FormPatch::default()
+                }
+            }
+            "collection" => {
+                need("collection", &self.collection);
+                FormPatch {
+                    collection: Some(given(&self.collection)),
+                    ..FormPatch::default()
+                }
+            }
+            "mail" => FormPatch {
+                mail: Some(MailPatch {
+                    recipient: self.mail_recipient.clone(),
+                    mobile: self.mail_mobile.clone(),
+                    district: self.mail_district.clone(),
+                    postal_code: self.mail_postal_code.clone(),
+                    address: self.mail_address.clone(),
+                }),
+                ..FormPatch::default()
+            },
+            _ => FormPatch::default(),
+        };
+        if missing.is_empty() {
+            Ok(patch)
+        } else {
+            Err(missing)
+        }
+    }
+}
+
+pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, Form(f): Form<StepForm>) -> Response {
+    let a = match own(&c, &id).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let from_check = f.from.as_deref() == Some("check");
+    let mut page = ApplyPage {
+        from_check,
+        ..ApplyPage::default()
+    };
+    let result: Result<Application, ApplyError> = match step.as_str() {
+        "check" => {
+            if f.commitment.is_none() {
+                Err(ApplyError::ConsentRequired(
+                    sscard_domain::application::ConsentKind::Commitment,
+                ))
+            } else {
+                let missing = a.missing();
+                if missing.is_empty() {
+                    return Redirect::to(&format!("/apply/{}/confirm", a.id)).into_response();
+                }
+                Err(ApplyError::Incomplete(missing))
+            }
+        }
+        // An employee confirms; the employer submits (SPEC §6.2).
+        "confirm" if a.route == sscard_domain::application::Route::Collective => {
+            sscard_app::collective::confirm(&c.state.ctx, &c.p, &a.id, true, f.confirm.is_some()).await
+        }
+        "confirm" => {
+            apps::submit(
+                &c.state.ctx,
+                &c.p,
+                &a.id,
+                true,
+                f.confirm.is_some(),
+                f.idempotency_key.as_deref(),
+            )
+            .await
+        }
+        "child" => {
+            let yes_no = |v: &Option<String>| v.as_deref().map(|v| v == "yes");
+            let patch = sscard_app::minors::MinorPatch {
+                id_type: f.id_type.clone(),
+                id_valid_from: f.id_valid_from.clone().filter(|v| !v.trim().is_empty()),
+                id_valid_until: f.id_valid_until.clone().filter(|v| !v.trim().is_empty()),
+                guardian_is_householder: yes_no(&f.guardian_is_householder),
+                same_booklet: yes_no(&f.same_booklet),
+                cartoon_photo: Some(f.cartoon_photo.is_some()),
+            };
+            sscard_app::minors::update(&c.state.ctx, &c.p, &a.id, &patch).await
+        }
+        s if STEPS.contains(&s) => match f.patch(s) {
+            Ok(patch) => apps::update(&c.state.ctx, &c.p, &a.id, &patch).await,
+            Err(missing) => {
+                page.problems.required(
+                    &c.state,
+                    c.prefs.lang,
+                    &missing.iter().map(|m| (*m, true)).collect::<Vec<_>>(),
+                );
+                Err(ApplyError::Invalid(Vec::new()))
+            }
+        },
+        _ => return ApiError::NotFound.into_response(),
+    };
+    match result {
+        Ok(updated) if step == "confirm" => Redirect::to(&format!("/apply/{}/done", updated.id)).into_response(),
+        Ok(updated) => {
+            let next = if from_check
+                && !(step == "collection"
+                    && updated.form.collection == Some(CollectionMethod::BankMail)
+                    && updated.form.mail.is_none())
+                && step != "bank"
+            {
+                "check"
+            } else {
+                next_step(&updated, &step)
+            };
+            Redirect::to(&format!("/apply/{}/{next}", updated.id)).into_response()
+        }
+        Err(e) => {
+            // What was typed is shown again, beside its error; nothing was stored.
+            let typed = [
+                ("ethnicity", &f.ethnicity),
+                ("occupation", &f.occupation),
+                ("residence_district", &f.residence_district),
+                ("residence_address", &f.residence_address),
+                ("mobile", &f.mobile),
+                ("bank", &f.bank),
+                ("branch", &f.branch),
+                ("collection", &f.collection),
+                ("mail.recipient", &f.mail_recipient),
+                ("mail.mobile", &f.mail_mobile),
+                ("mail.district", &f.mail_district),
+                ("mail.postal_code", &f.mail_postal_code),
+                ("mail.address", &f.mail_address),
+                ("id_type", &f.id_type),
+                ("id_valid_from", &f.id_valid_from),
+                ("id_valid_until", &f.id_valid_until),
+                ("guardian_is_householder", &f.guardian_is_householder),
+                ("same_booklet", &f.same_booklet),
+                ("cartoon_photo", &f.cartoon_photo),
+            ];
+            for (k, v) in typed {
+                if let Some(v) = v {
+                    page.values.insert(k.to_string(), v.clone());
+                }
+            }
+            let status = match &e {
+                ApplyError::Invalid(list) if list.is_empty() => StatusCode::BAD_REQUEST,
+                _ => {
+                    let first = match step.as_str() {
+                        "check" => "commitment",
+                        "confirm" => "confirm",
+                        "personal" => "ethnicity",
+                        "child" => "id_valid_from",
+                        other => other,
+                    };
+                    c.fail(&mut page.problems, e.into(), first)
+                }
+            };
+            if step == "confirm" {
+                page.idempotency_key = c.state.ctx.secrets.token();
+            }
+            if let Err(e) = fill(&c, &a, &step, &mut page).await {
+                return e.into_response();
+            }
+            c.show("apply_step.html", status, page).await
+        }
+    }
+}
