@@ -5,6 +5,7 @@
 //! document is judged before it is stored; state changes are conditional on the state read.
 //!
 //! - [`eligibility`]: who may apply, on which route.
+//! - [`choices`]: what a draft may choose (bank locked, collection methods, the employer's settings), in one answer.
 //! - [`draft`]: starting or resuming a draft, reading and listing applications.
 //! - [`form`]: the form patch.
 //! - [`documents`]: uploading and reading documents.
@@ -13,6 +14,7 @@
 //! The refusals and the records every flow writes are in [`crate::records`]; the employer's settings as they
 //! bear on a draft in [`crate::employer_settings`].
 
+mod choices;
 mod documents;
 mod draft;
 mod eligibility;
@@ -20,6 +22,7 @@ mod form;
 mod submit;
 
 pub use crate::records::{ApplyError, FieldError};
+pub use choices::{draft_view, DraftChoices, DraftView};
 pub use documents::{document, upload};
 pub(crate) use draft::{create_draft, prefilled, to_act_on};
 pub use draft::{history, list_mine, mine, my_open_application, readable, registry_record, start};

@@ -14,7 +14,6 @@ use sscard_app::applications::{self as apps, ApplyError};
 use super::wire::FormPatch;
 use sscard_domain::application::{Application, ApplicationEventRecord};
 use sscard_domain::documents::{DocumentKind, MAX_DOCUMENT_BYTES};
-use sscard_domain::policy::{bank_rule, collection_methods, BankRule};
 use utoipa::ToSchema;
 
 use crate::access::{Authed, ClientMeta, IdempotencyKey};
@@ -160,24 +159,8 @@ pub async fn view(
     a: &Application,
     channel: sscard_domain::access::Channel,
 ) -> Result<ApplicationView, ApiError> {
-    let person = apps::registry_record(&state.ctx, a).await?;
-    let mut v = view_of(a, channel, person);
-    // A collective application offers what the employer allows (SPEC §6.2).
-    if let Some(employer) = &a.employer {
-        if let Some(s) = sscard_app::employer_settings::of_employer(&state.ctx, employer).await? {
-            v.allowed_collection = s
-                .collection_methods(channel)
-                .iter()
-                .map(|m| m.as_str().to_string())
-                .collect();
-            v.employer = Some(EmployerView {
-                uscc: employer.as_str().into(),
-                entity_collects: s.entity_collects,
-                allowed_branches: super::collective::settings_view(&s).branches,
-            });
-        }
-    }
-    Ok(v)
+    let d = apps::draft_view(&state.ctx, a, channel).await?;
+    Ok(view_of(a, d.person, &d.choices))
 }
 
 /// For a collective application: the employer and what it allows.
@@ -190,11 +173,11 @@ pub struct EmployerView {
     pub allowed_branches: Vec<super::collective::BranchView>,
 }
 
-/// The view of an application, with the registry fields when `person` is given.
+/// The view of an application with what it may choose, and the registry fields when `person` is given.
 pub fn view_of(
     a: &Application,
-    channel: sscard_domain::access::Channel,
     person: Option<sscard_domain::registry::InsuredPerson>,
+    choices: &apps::DraftChoices,
 ) -> ApplicationView {
     ApplicationView {
         id: a.id.clone(),
@@ -219,9 +202,10 @@ pub fn view_of(
         mobile: a.form.mobile.as_ref().map(|m| m.as_str().to_string()),
         bank: a.form.bank.clone(),
         branch: a.form.branch.clone(),
-        bank_locked: bank_rule(a.route) == BankRule::PensionBank,
+        bank_locked: choices.bank_locked,
         collection: a.form.collection.map(|c| c.as_str().into()),
-        allowed_collection: collection_methods(a.route, channel)
+        allowed_collection: choices
+            .collection_methods
             .iter()
             .map(|m| m.as_str().to_string())
             .collect(),
@@ -256,7 +240,12 @@ pub fn view_of(
             same_booklet: m.same_booklet,
             cartoon_photo: m.cartoon_photo,
         }),
-        employer: None,
+        // A collective application offers what the employer allows (SPEC §6.2).
+        employer: choices.employer.as_ref().map(|s| EmployerView {
+            uscc: s.entity.as_str().into(),
+            entity_collects: s.entity_collects,
+            allowed_branches: super::collective::settings_view(s).branches,
+        }),
         missing: if a.state.is_editable() { a.missing() } else { Vec::new() },
         created_at: a.created_at.to_rfc3339(),
         submitted_at: a.submitted_at.map(|t| t.to_rfc3339()),
@@ -400,7 +389,9 @@ pub async fn submit(
     JsonBody(body): JsonBody<SubmitIn>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let a = apps::submit(&state.ctx, &p, &id, body.commitment, body.confirm, key.as_deref()).await?;
-    Ok(Json(view_of(&a, p.channel, None)))
+    // The submission's answer leaves out the registry fields and the employer (an employee does not submit).
+    let choices = apps::DraftChoices::of(a.route, p.channel, None);
+    Ok(Json(view_of(&a, None, &choices)))
 }
 
 /// Withdraws the application (allowed before production starts).

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use sscard_app::applications::{self as apps};
 use sscard_app::ports::BranchFilter;
 use sscard_domain::application::Application;
-use sscard_domain::policy::{bank_rule, collection_methods, BankRule};
 
 use super::super::pages::PageCtx;
 use crate::problem::ApiError;
@@ -31,7 +30,8 @@ pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut Ap
     page.step = step.to_string();
     page.state = a.state.as_str().to_string();
     page.route = a.route.as_str().to_string();
-    page.bank_locked = bank_rule(a.route) == BankRule::PensionBank;
+    let draft = apps::draft_view(&c.state.ctx, a, c.p.channel).await?;
+    page.bank_locked = draft.choices.bank_locked;
     let f = &a.form;
     let mut v = |k: &str, val: Option<String>| {
         page.values.entry(k.to_string()).or_insert(val.unwrap_or_default());
@@ -63,10 +63,7 @@ pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut Ap
     page.documents = a.required_documents().iter().map(|k| k.as_str().to_string()).collect();
     let sel = |k: &str| page.values.get(k).cloned();
     // A collective application offers only what the employer allows (SPEC §6.2).
-    let employer = match &a.employer {
-        Some(e) => sscard_app::employer_settings::of_employer(&c.state.ctx, e).await?,
-        None => None,
-    };
+    let employer = draft.choices.employer.as_ref();
     let districts: Vec<sscard_domain::codes::Code> = codes
         .districts
         .iter()
@@ -98,11 +95,7 @@ pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut Ap
         codes
             .banks
             .iter()
-            .filter(|b| {
-                employer
-                    .as_ref()
-                    .is_none_or(|s| s.branches.iter().any(|x| x.bank == b.code))
-            })
+            .filter(|b| employer.is_none_or(|s| s.branches.iter().any(|x| x.bank == b.code)))
             .map(|b| Opt {
                 code: b.code.clone(),
                 name: if en { b.name_en.clone() } else { b.name_zh.clone() },
@@ -124,7 +117,7 @@ pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut Ap
             "branch".into(),
             branches
                 .into_iter()
-                .filter(|b| employer.as_ref().is_none_or(|s| s.allows_branch(&b.bank, &b.code)))
+                .filter(|b| draft.choices.allows_branch(&b.bank, &b.code))
                 .map(|b| Opt {
                     selected: sel("branch").as_deref() == Some(b.code.as_str()),
                     // Said before the method is chosen, so nobody picks a branch they cannot collect from.
@@ -140,10 +133,9 @@ pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut Ap
     }
     options.insert(
         "collection".into(),
-        employer
-            .as_ref()
-            .map(|s| s.collection_methods(c.p.channel))
-            .unwrap_or_else(|| collection_methods(a.route, c.p.channel).to_vec())
+        draft
+            .choices
+            .collection_methods
             .iter()
             .map(|m| Opt {
                 code: m.as_str().to_string(),
@@ -153,7 +145,7 @@ pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut Ap
             .collect(),
     );
     page.options = options;
-    if let Some(person) = apps::registry_record(&c.state.ctx, a).await? {
+    if let Some(person) = &draft.person {
         let id_type = match &a.minor {
             Some(m) => c.m(&format!("id_type-{}", m.id_type.as_str())),
             None => c.m("apply_id_type_resident"),
@@ -198,20 +190,20 @@ pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut Ap
             .collect();
     }
     if step == "check" || step == "confirm" {
-        page.rows = answers(c, a);
+        page.rows = answers(c, a, &draft.choices);
     }
     Ok(())
 }
 
 /// Check your answers: one row per answer, each with its change link.
-pub(super) fn answers(c: &PageCtx, a: &Application) -> Vec<Row> {
+pub(super) fn answers(c: &PageCtx, a: &Application, choices: &apps::DraftChoices) -> Vec<Row> {
     let codes = &c.state.ctx.codes;
     let en = c.en();
     let f = &a.form;
     let name = |t: sscard_domain::codes::Table, v: &Option<String>| {
         v.as_deref().map(|code| codes.name(t, code, en)).unwrap_or_default()
     };
-    let locked = bank_rule(a.route) == BankRule::PensionBank;
+    let locked = choices.bank_locked;
     let change = |step: &str| Some(format!("/apply/{}/{step}?from=check", a.id));
     let mut rows = vec![
         (

@@ -7,7 +7,7 @@ use axum::Form;
 use serde::Deserialize;
 use sscard_app::applications::{self as apps, ApplyError, FormPatch, MailPatch};
 use sscard_domain::application::Application;
-use sscard_domain::policy::{bank_rule, BankRule, CollectionMethod};
+use sscard_domain::policy::CollectionMethod;
 
 use super::super::pages::PageCtx;
 use crate::problem::ApiError;
@@ -28,8 +28,8 @@ pub(super) const STEPS: [&str; 9] = [
 
 /// The page after `step` for this application (the bank pages are skipped when the bank is locked, the mail
 /// page unless the card is mailed).
-pub(super) fn next_step(a: &Application, step: &str) -> &'static str {
-    let locked = bank_rule(a.route) == BankRule::PensionBank;
+pub(super) fn next_step(a: &Application, channel: sscard_domain::access::Channel, step: &str) -> &'static str {
+    let locked = apps::DraftChoices::of(a.route, channel, None).bank_locked;
     let mailed = a.form.collection == Some(CollectionMethod::BankMail);
     let mut after = false;
     for s in STEPS {
@@ -267,7 +267,7 @@ pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, F
             {
                 "check"
             } else {
-                next_step(&updated, &step)
+                next_step(&updated, c.p.channel, &step)
             };
             Redirect::to(&format!("/apply/{}/{next}", updated.id)).into_response()
         }
