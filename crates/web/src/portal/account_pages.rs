@@ -15,7 +15,7 @@ use sscard_app::secrets::sha256_hex;
 use sscard_domain::values::Mobile;
 
 use super::forms::FieldErrors;
-use super::pages::{render, Prefs};
+use super::pages::{render, PageCtx, Prefs};
 use crate::access::{Caller, ClientMeta, SESSION_COOKIE};
 use crate::i18n::Lang;
 use crate::problem::ApiError;
@@ -645,11 +645,10 @@ fn local_time(t: chrono::DateTime<chrono::FixedOffset>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
-pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
-    let (Some(p), Some(session)) = (caller.principal(), caller.session()) else {
-        return Redirect::to("/login").into_response();
-    };
-    let prefs = Prefs::from_headers(&headers);
+/// "My account": sessions, "log out everywhere", who read my data. Signed-out callers are sent to log in
+/// (with this page as `next`) by the page context.
+pub async fn account(c: PageCtx) -> Response {
+    let (state, prefs, uri, p) = (&c.state, c.prefs, &c.uri, &c.p);
     let _now = state.ctx.clock.now();
     let sessions = match sscard_app::auth::my_sessions(&state.ctx, p).await {
         Ok(s) => s,
@@ -674,7 +673,7 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri
         }
     }
     let page = AccountPage {
-        csrf: session.csrf.clone(),
+        csrf: c.csrf.clone(),
         // After real-name authentication the registry name is the one to greet them by.
         display_name: p
             .account
@@ -712,7 +711,7 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri
             })
             .collect(),
     };
-    let mut res = render(&state, prefs, &uri, "account.html", StatusCode::OK, page).await;
+    let mut res = render(state, prefs, uri, "account.html", StatusCode::OK, page).await;
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
@@ -734,30 +733,17 @@ async fn show_real_name(state: &AppState, prefs: Prefs, uri: &Uri, status: Statu
     res
 }
 
-pub async fn real_name_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
-    let (Some(p), Some(session)) = (caller.principal(), caller.session()) else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn real_name_page(c: PageCtx) -> Response {
     let page = RealNamePage {
-        csrf: session.csrf.clone(),
-        verified: p.account.is_real_name_verified(),
+        csrf: c.csrf.clone(),
+        verified: c.p.account.is_real_name_verified(),
         ..RealNamePage::default()
     };
-    show_real_name(&state, Prefs::from_headers(&headers), &uri, StatusCode::OK, page).await
+    show_real_name(&c.state, c.prefs, &c.uri, StatusCode::OK, page).await
 }
 
-pub async fn real_name_submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    caller: Caller,
-    meta: ClientMeta,
-    mut multipart: Multipart,
-) -> Response {
-    let (Some(p), Some(session)) = (caller.principal(), caller.session()) else {
-        return Redirect::to("/login").into_response();
-    };
-    let prefs = Prefs::from_headers(&headers);
+pub async fn real_name_submit(c: PageCtx, meta: ClientMeta, mut multipart: Multipart) -> Response {
+    let (state, prefs, uri, p) = (&c.state, c.prefs, &c.uri, &c.p);
     let (mut name, mut id_number, mut photo) = (String::new(), String::new(), Vec::new());
     loop {
         match multipart.next_field().await {
@@ -778,13 +764,13 @@ pub async fn real_name_submit(
         }
     }
     let mut page = RealNamePage {
-        csrf: session.csrf.clone(),
+        csrf: c.csrf.clone(),
         ..RealNamePage::default()
     };
     page.values.insert("name".into(), name.clone());
     page.values.insert("id_number".into(), id_number.clone());
     page.problems.required(
-        &state,
+        state,
         prefs.lang,
         &[
             ("name", name.is_empty()),
@@ -793,14 +779,14 @@ pub async fn real_name_submit(
         ],
     );
     if !page.problems.is_empty() {
-        return show_real_name(&state, prefs, &uri, StatusCode::BAD_REQUEST, page).await;
+        return show_real_name(state, prefs, uri, StatusCode::BAD_REQUEST, page).await;
     }
     match sscard_app::realname::verify_real_name(&state.ctx, p, &name, &id_number, photo, &meta.0).await {
         Ok(()) => Redirect::to("/account").into_response(),
         Err(e) => {
             let err = ApiError::from(e);
-            page.problems.add(&state, prefs.lang, &err, "name");
-            show_real_name(&state, prefs, &uri, status_of(&err), page).await
+            page.problems.add(state, prefs.lang, &err, "name");
+            show_real_name(state, prefs, uri, status_of(&err), page).await
         }
     }
 }
@@ -814,13 +800,10 @@ struct StaffPage {
     is_bank_clerk: bool,
 }
 
-pub async fn staff_home(State(state): State<AppState>, headers: HeaderMap, uri: Uri, caller: Caller) -> Response {
-    let (Some(p), Some(session)) = (caller.principal(), caller.session()) else {
-        return Redirect::to("/staff/login").into_response();
-    };
-    let prefs = Prefs::from_headers(&headers);
+pub async fn staff_home(c: PageCtx) -> Response {
+    let (state, prefs, uri, p) = (&c.state, c.prefs, &c.uri, &c.p);
     let page = StaffPage {
-        csrf: session.csrf.clone(),
+        csrf: c.csrf.clone(),
         display_name: p.account.display_name.clone(),
         role: state
             .i18n
@@ -828,5 +811,5 @@ pub async fn staff_home(State(state): State<AppState>, headers: HeaderMap, uri: 
         organisation: p.account.kind.organisation().unwrap_or_default(),
         is_bank_clerk: p.role() == sscard_domain::access::Role::BankClerk,
     };
-    render(&state, prefs, &uri, "staff.html", StatusCode::OK, page).await
+    render(state, prefs, uri, "staff.html", StatusCode::OK, page).await
 }
