@@ -1,18 +1,21 @@
 //! sscard storage adapters: one SQLite and one PostgreSQL implementation of every port in
 //! `sscard_app::ports`, each with its own migrations (`migrations/sqlite`, `migrations/postgres`).
 //!
-//! - [`connect`]: opens the database named by a URL (`sqlite:` or `postgres:`), applies migrations.
-//! - `sqlite`: WAL, busy timeout, multi-row upserts.
-//! - `postgres`: `COPY` into a staging table for bulk imports.
+//! - [`open`] / [`connect`]: opens the database named by a URL (`sqlite:` or `postgres:`) under the startup
+//!   lock and applies migrations.
+//! - [`sqlite`]: WAL, busy timeout, multi-row upserts; `sqlite::collective`, the collective store as a plain impl.
+//! - [`postgres`]: `COPY` into a staging table for bulk imports; `postgres::collective`, likewise.
 //! - `applications`: applications, their documents, events and consents.
 //! - `orders`: production orders, bank reports and cards.
-//! - `collective`: employer collective application: settings and history, the employee list, batch submission.
+//! - `collective`: the row codecs and shared SQL of the collective store (its impls are per engine, above).
 //! - [`blobs`]: document bytes in an object store (`object_store`: local directory, or S3-compatible).
 //! - `accounts`: accounts, sessions, one-time secrets, abuse counters, the SMS outbox and the audit log.
 //! - `housekeeping`: deleting what has outlived its use (plain impls per engine, one set of statements).
 //! - `common`: the SQL both engines share (written once, expanded per engine by a macro) and the row codecs.
+//!   The account, application, order and shared stores are still expanded this way; the collective store and
+//!   housekeeping are plain per-engine impls, the shape the rest will take.
 //!
-//! The conformance suite in `tests/conformance.rs` runs every storage test against both engines.
+//! The conformance suite (`tests/store/`) runs every store method against both engines.
 
 #[macro_use]
 mod common;

@@ -1,6 +1,8 @@
 //! PostgreSQL: production. Bulk imports `COPY` new rows straight into the registry and merge rows whose key is
 //! already stored through a transaction-local staging table and `INSERT … ON CONFLICT DO UPDATE`.
 
+mod collective;
+
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -313,8 +315,6 @@ impl_order_store!(
     "BEGIN",
     "IN (SELECT json_array_elements_text({}::json))"
 );
-
-impl_collective_store!(PgStore, "IN (SELECT json_array_elements_text({}::json))");
 
 impl PgStore {
     /// A session and its audit entry in one statement (one round trip, one commit): every login and every

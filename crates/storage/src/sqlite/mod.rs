@@ -1,6 +1,8 @@
 //! SQLite: the embedded default. WAL so readers never wait for the writer; a busy timeout so writers queue
 //! instead of failing; foreign keys on.
 
+mod collective;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -214,8 +216,6 @@ impl SqliteStore {
         tx.commit().await
     }
 }
-
-impl_collective_store!(SqliteStore, "IN (SELECT value FROM json_each({}))");
 
 impl SqliteStore {
     /// The batch as a few set-based statements in one write transaction (taken up front, so nothing
