@@ -2,12 +2,7 @@
 //! implementation of the port. The SQL the engines share and the row codecs are in `crate::collective`; the
 //! batch's write is `PgStore::write_batch` in this engine's module.
 
-use super::PgStore;
-
-/// This engine's `IN` list over a JSON array of strings bound as text, for `placeholder`.
-fn in_json(placeholder: &str) -> String {
-    format!("IN (SELECT json_array_elements_text({placeholder}::json))")
-}
+use super::{in_json, PgStore};
 
 #[async_trait::async_trait]
 impl sscard_app::ports::CollectiveStore for PgStore {

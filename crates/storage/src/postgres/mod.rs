@@ -2,6 +2,7 @@
 //! already stored through a transaction-local staging table and `INSERT … ON CONFLICT DO UPDATE`.
 
 mod collective;
+mod orders;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -309,12 +310,15 @@ impl_application_store!(
     "(SELECT COALESCE(json_agg(json_build_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, 'bytes', d.bytes)), '[]')::text FROM application_documents d WHERE d.application_id = a.id)"
 );
 
-impl_order_store!(
-    PgStore,
-    " FOR UPDATE OF o SKIP LOCKED",
-    "BEGIN",
-    "IN (SELECT json_array_elements_text({}::json))"
-);
+/// How a pull locks the rows it picks and skips those another pull holds (several instances pull at once).
+pub(crate) const PICK_LOCK: &str = " FOR UPDATE OF o SKIP LOCKED";
+/// How a read-then-write transaction starts (row locks do the rest).
+pub(crate) const BEGIN_WRITE: &str = "BEGIN";
+
+/// This engine's `IN` list over a JSON array of strings bound as text, for `placeholder`.
+pub(crate) fn in_json(placeholder: &str) -> String {
+    format!("IN (SELECT json_array_elements_text({placeholder}::json))")
+}
 
 impl PgStore {
     /// A session and its audit entry in one statement (one round trip, one commit): every login and every

@@ -2,12 +2,7 @@
 //! implementation of the port. The SQL the engines share and the row codecs are in `crate::collective`; the
 //! batch's write is `SqliteStore::write_batch` in this engine's module.
 
-use super::SqliteStore;
-
-/// This engine's `IN` list over a JSON array of strings bound as text, for `placeholder`.
-fn in_json(placeholder: &str) -> String {
-    format!("IN (SELECT value FROM json_each({placeholder}))")
-}
+use super::{in_json, SqliteStore};
 
 #[async_trait::async_trait]
 impl sscard_app::ports::CollectiveStore for SqliteStore {

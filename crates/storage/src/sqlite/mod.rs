@@ -2,6 +2,7 @@
 //! instead of failing; foreign keys on.
 
 mod collective;
+mod orders;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -179,12 +180,16 @@ impl_application_store!(
     "(SELECT COALESCE(json_group_array(json_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, 'bytes', d.bytes)), '[]') FROM application_documents d WHERE d.application_id = a.id)"
 );
 
-impl_order_store!(
-    SqliteStore,
-    "",
-    "BEGIN IMMEDIATE",
-    "IN (SELECT value FROM json_each({}))"
-);
+/// SQLite serialises writers: a pull needs no row lock.
+pub(crate) const PICK_LOCK: &str = "";
+/// A read-then-write transaction takes the write lock up front, so a concurrent writer waits for it instead of
+/// failing the lock upgrade half-way.
+pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// This engine's `IN` list over a JSON array of strings bound as text, for `placeholder`.
+pub(crate) fn in_json(placeholder: &str) -> String {
+    format!("IN (SELECT value FROM json_each({placeholder}))")
+}
 
 impl SqliteStore {
     /// A session and its audit entry in one transaction (SQLite is in process: two statements cost little).
