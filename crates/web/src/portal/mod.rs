@@ -112,5 +112,28 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("apply_step.html", include_str!("../../templates/apply_step.html"))?;
     env.add_template("applications.html", include_str!("../../templates/applications.html"))?;
     env.add_template("application.html", include_str!("../../templates/application.html"))?;
+    env.add_template("entity_cards.html", include_str!("../../templates/entity_cards.html"))?;
     Ok(env)
+}
+
+#[cfg(test)]
+mod template_tests {
+    #![allow(clippy::unwrap_used)]
+
+    // Every template in the directory is compiled into the binary: a page whose template is missing fails
+    // only when someone opens it.
+    #[test]
+    fn every_template_file_is_compiled_in() {
+        let env = super::templates().unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().to_string();
+            if name.ends_with(".html") {
+                assert!(
+                    env.get_template(&name).is_ok(),
+                    "{name} is not compiled into the binary"
+                );
+            }
+        }
+    }
 }

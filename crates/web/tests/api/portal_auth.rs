@@ -254,3 +254,26 @@ fn sscard_web_next(next: &str) -> String {
         "/account".to_string()
     }
 }
+
+// Every page of the entity's handler opens (a page whose template was not compiled in answered an error).
+both_engines!(the_handlers_pages_all_open, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    world::seed(&s.ctx).await;
+    let c = client();
+    let r = submit_login(&c, &s, "/login", "handler1").await;
+    let cookie = set_cookie(&r).unwrap();
+    for path in ["/entity", "/entity/collective", "/entity/employees", "/entity/cards"] {
+        let r = c.get(s.url(path)).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let page = c
+        .get(s.url("/entity/cards"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"cards\""), "{page}");
+});
