@@ -3,8 +3,9 @@
 //!
 //! - [`open`] / [`connect`]: opens the database named by a URL (`sqlite:` or `postgres:`) under the startup
 //!   lock and applies migrations.
-//! - [`sqlite`]: WAL, busy timeout, multi-row upserts; `sqlite::{collective, orders}`, those stores as plain impls.
-//! - [`postgres`]: `COPY` into a staging table for bulk imports; `postgres::{collective, orders}`, likewise. Each
+//! - [`sqlite`]: WAL, busy timeout, multi-row upserts; `sqlite::{shared, collective, orders}`, those stores as
+//!   plain impls.
+//! - [`postgres`]: `COPY` into a staging table for bulk imports; `postgres::{shared, collective, orders}`, likewise. Each
 //!   engine names its differences (`PICK_LOCK`, `BEGIN_WRITE`, `in_json`).
 //! - `applications`: applications, their documents, events and consents.
 //! - `orders`: the row codecs and shared columns of production orders, bank reports and cards.
@@ -12,9 +13,9 @@
 //! - [`blobs`]: document bytes in an object store (`object_store`: local directory, or S3-compatible).
 //! - `accounts`: accounts, sessions, one-time secrets, abuse counters, the SMS outbox and the audit log.
 //! - `housekeeping`: deleting what has outlived its use (plain impls per engine, one set of statements).
-//! - `common`: the SQL both engines share (written once, expanded per engine by a macro) and the row codecs.
-//!   The account, application and shared stores are still expanded this way; the collective and order stores
-//!   and housekeeping are plain per-engine impls, the shape the rest will take.
+//! - `common`: the row codecs and the SQL both engines share (registry, reference data, settings, health).
+//!   The account and application stores are still one macro expanded per engine; the others (shared,
+//!   collective, orders, housekeeping) are plain per-engine impls, the shape the rest will take.
 //!
 //! The conformance suite (`tests/store/`) runs every store method against both engines.
 

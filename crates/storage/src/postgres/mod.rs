@@ -3,6 +3,7 @@
 
 mod collective;
 mod orders;
+mod shared;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -298,8 +299,6 @@ impl ImportSession for PgImport {
         self.tx.commit().await.map_err(db_err)
     }
 }
-
-impl_shared_store!(PgStore, Postgres);
 
 // Several servers may share one database: a worker skips the messages another has locked.
 impl_account_stores!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");

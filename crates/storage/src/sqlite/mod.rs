@@ -3,6 +3,7 @@
 
 mod collective;
 mod orders;
+mod shared;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -168,8 +169,6 @@ impl ImportSession for SqliteImport {
         self.tx.commit().await.map_err(db_err)
     }
 }
-
-impl_shared_store!(SqliteStore, Sqlite);
 
 // SQLite runs one writer at a time: the claiming UPDATE is atomic on its own.
 impl_account_stores!(SqliteStore, Sqlite, "");
