@@ -1,19 +1,19 @@
 //! Baselines for the import benchmark (`benches/import.rs`): the fastest plain bulk load each engine offers,
 //! of the same rows, through the same driver.
 
+use crate::DbResult;
 use sqlx::{PgPool, SqlitePool};
 use sscard_app::ports::StoreError;
 use sscard_domain::registry::InsuredPerson;
 
 use crate::common::{PersonRow, PERSON_COLUMNS};
-use crate::db_err;
 
 /// SQLite baseline: one transaction, one prepared single-row INSERT executed per row.
 pub async fn sqlite_prepared_insert(pool: &SqlitePool, rows: &[InsuredPerson]) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO registry_persons ({PERSON_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
     );
-    let mut tx = pool.begin().await.map_err(db_err)?;
+    let mut tx = pool.begin().await.db()?;
     for p in rows {
         let r = PersonRow::from_domain(p);
         sqlx::query(&sql)
@@ -37,9 +37,9 @@ pub async fn sqlite_prepared_insert(pool: &SqlitePool, rows: &[InsuredPerson]) -
             .bind(r.legacy_cards)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            .db()?;
     }
-    tx.commit().await.map_err(db_err)
+    tx.commit().await.db()
 }
 
 /// The rows in COPY text format (prepared before the timed part of the baseline).
@@ -53,14 +53,14 @@ pub fn copy_text(rows: &[InsuredPerson]) -> Vec<u8> {
 
 /// PostgreSQL baseline: `COPY registry_persons FROM STDIN` of prepared text, in one transaction.
 pub async fn pg_copy(pool: &PgPool, text: &[u8]) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await.map_err(db_err)?;
+    let mut tx = pool.begin().await.db()?;
     let mut copy = (*tx)
         .copy_in_raw(&format!("COPY registry_persons ({PERSON_COLUMNS}) FROM STDIN"))
         .await
-        .map_err(db_err)?;
+        .db()?;
     for chunk in text.chunks(1 << 20) {
-        copy.send(chunk).await.map_err(db_err)?;
+        copy.send(chunk).await.db()?;
     }
-    copy.finish().await.map_err(db_err)?;
-    tx.commit().await.map_err(db_err)
+    copy.finish().await.db()?;
+    tx.commit().await.db()
 }

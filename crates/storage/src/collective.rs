@@ -26,7 +26,7 @@ macro_rules! remember_reply {
         .bind(&$reply.body)
         .execute(&mut *$conn)
         .await
-        .map_err($crate::db_err)?
+        .db()?
         .rows_affected()
             == 1
     };

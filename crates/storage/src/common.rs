@@ -283,7 +283,7 @@ macro_rules! write_rows {
             qb.push($cols).push(") ");
             qb.push_values(chunk, |mut $b, $r| $push);
             qb.push($tail);
-            qb.build().execute(&mut **$tx).await.map_err($crate::db_err)?;
+            qb.build().execute(&mut **$tx).await.db()?;
         }
     }};
 }

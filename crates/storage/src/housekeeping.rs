@@ -2,11 +2,11 @@
 //! idempotent replies). The statements are the same on both engines; each engine's impl runs them on its own
 //! pool, each in its own short transaction so no table is locked for long.
 
+use crate::DbResult;
 use async_trait::async_trait;
 use sscard_app::ports::{HousekeepingStore, PruneBefore, Pruned, StoreResult};
 
 use crate::accounts::ms;
-use crate::db_err;
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
 
@@ -25,7 +25,7 @@ macro_rules! prune_on {
                 .execute($pool)
                 .await
                 .map(|r| r.rows_affected())
-                .map_err(db_err)
+                .db()
         };
         Ok(Pruned {
             sessions: run(SESSIONS, $before.dead).await?,

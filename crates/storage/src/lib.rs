@@ -3,27 +3,22 @@
 //!
 //! - [`open`] / [`connect`]: opens the database named by a URL (`sqlite:` or `postgres:`) under the startup
 //!   lock and applies migrations.
-//! - [`sqlite`]: WAL, busy timeout, multi-row upserts; `sqlite::{shared, collective, orders}`, those stores as
-//!   plain impls.
-//! - [`postgres`]: `COPY` into a staging table for bulk imports; `postgres::{shared, collective, orders}`, likewise. Each
-//!   engine names its differences (`PICK_LOCK`, `BEGIN_WRITE`, `in_json`).
-//! - `applications`: applications, their documents, events and consents.
-//! - `orders`: the row codecs and shared columns of production orders, bank reports and cards.
-//! - `collective`: the row codecs and shared SQL of the collective store (its impls are per engine, above).
+//! - [`sqlite`], [`postgres`]: one module per engine, and in each a plain `impl Port for …Store` per aggregate:
+//!   `accounts` (accounts, API clients), `sessions` (sessions, challenges, abuse counters, OpenID flows),
+//!   `outbox` (SMS), `audit`, `applications`, `orders`, `collective`, `shared` (registry, reference data,
+//!   settings, health). Each engine's `mod.rs` names its differences (`PICK_LOCK`, `CLAIM_LOCK`, `BEGIN_WRITE`,
+//!   `DOCS_JSON`, `in_json`); SQLite adds WAL and a busy timeout, PostgreSQL `COPY` for bulk imports.
+//! - `accounts`, `applications`, `orders`, `collective`, `common`: the row codecs, column lists and SQL text
+//!   both engines share (no I/O of their own).
 //! - [`blobs`]: document bytes in an object store (`object_store`: local directory, or S3-compatible).
-//! - `accounts`: accounts, sessions, one-time secrets, abuse counters, the SMS outbox and the audit log.
-//! - `housekeeping`: deleting what has outlived its use (plain impls per engine, one set of statements).
-//! - `common`: the row codecs and the SQL both engines share (registry, reference data, settings, health).
-//!   The account and application stores are still one macro expanded per engine; the others (shared,
-//!   collective, orders, housekeeping) are plain per-engine impls, the shape the rest will take.
+//! - `housekeeping`: deleting what has outlived its use (one set of statements, run on either engine).
+//! - [`DbResult::db`]: the one way a database error becomes a `StoreError`.
 //!
 //! The conformance suite (`tests/store/`) runs every store method against both engines.
 
 #[macro_use]
 mod common;
-#[macro_use]
 mod accounts;
-#[macro_use]
 mod applications;
 #[macro_use]
 mod orders;
@@ -110,6 +105,17 @@ pub async fn open(url: &str, options: ConnectOptions) -> Result<(Arc<dyn Store>,
 /// Opens the database and applies any pending migrations (the startup lock is released at once).
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     Ok(open(url, ConnectOptions::default()).await?.0)
+}
+
+/// `.db()?`: the one way this crate turns a database error into the ports' [`StoreError`].
+pub(crate) trait DbResult<T> {
+    fn db(self) -> Result<T, StoreError>;
+}
+
+impl<T> DbResult<T> for Result<T, sqlx::Error> {
+    fn db(self) -> Result<T, StoreError> {
+        self.map_err(db_err)
+    }
 }
 
 pub(crate) fn db_err(e: sqlx::Error) -> StoreError {

@@ -90,7 +90,7 @@ macro_rules! orders_in {
                     .bind(id)
                     .fetch_one(&mut *$tx)
                     .await
-                    .map_err($crate::db_err)?;
+                    .db()?;
             out.push(row.into_domain()?);
         }
         out

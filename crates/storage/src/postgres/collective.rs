@@ -3,6 +3,7 @@
 //! batch's write is `PgStore::write_batch` in this engine's module.
 
 use super::{in_json, PgStore};
+use crate::DbResult;
 
 #[async_trait::async_trait]
 impl sscard_app::ports::CollectiveStore for PgStore {
@@ -17,14 +18,14 @@ impl sscard_app::ports::CollectiveStore for PgStore {
         .bind(entity.as_str())
         .fetch_optional(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         let Some(row) = row else { return Ok(None) };
         let branches: Vec<(String, String)> =
             sqlx::query_as("SELECT bank, branch FROM collective_branches WHERE uscc = $1 ORDER BY bank, branch")
                 .bind(entity.as_str())
                 .fetch_all(&self.pool)
                 .await
-                .map_err(crate::db_err)?;
+                .db()?;
         row.into_domain(branches).map(Some)
     }
 
@@ -37,7 +38,7 @@ impl sscard_app::ports::CollectiveStore for PgStore {
         let snapshot = serde_json::to_string(s)
             .map_err(|e| sscard_app::ports::StoreError::Database(format!("settings snapshot: {e}")))?;
         let at = crate::accounts::ms(s.updated_at);
-        let mut tx = self.pool.begin().await.map_err(crate::db_err)?;
+        let mut tx = self.pool.begin().await.db()?;
         sqlx::query(
             "INSERT INTO collective_settings (uscc, is_open, entity_collects, contact_name, \
                      contact_mobile, updated_ms, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -55,12 +56,12 @@ impl sscard_app::ports::CollectiveStore for PgStore {
         .bind(&s.updated_by)
         .execute(&mut *tx)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         sqlx::query("DELETE FROM collective_branches WHERE uscc = $1")
             .bind(s.entity.as_str())
             .execute(&mut *tx)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         for b in &s.branches {
             sqlx::query("INSERT INTO collective_branches (uscc, bank, branch) VALUES ($1, $2, $3)")
                 .bind(s.entity.as_str())
@@ -68,7 +69,7 @@ impl sscard_app::ports::CollectiveStore for PgStore {
                 .bind(&b.branch)
                 .execute(&mut *tx)
                 .await
-                .map_err(crate::db_err)?;
+                .db()?;
         }
         sqlx::query(
             "INSERT INTO collective_settings_history (uscc, at_ms, actor, channel, settings) \
@@ -81,11 +82,11 @@ impl sscard_app::ports::CollectiveStore for PgStore {
         .bind(snapshot)
         .execute(&mut *tx)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         if let Some(e) = audit {
-            Self::insert_audit(&mut *tx, e).await.map_err(crate::db_err)?;
+            Self::insert_audit(&mut *tx, e).await.db()?;
         }
-        tx.commit().await.map_err(crate::db_err)
+        tx.commit().await.db()
     }
 
     async fn collective_history(
@@ -98,7 +99,7 @@ impl sscard_app::ports::CollectiveStore for PgStore {
         .bind(entity.as_str())
         .fetch_all(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         rows.into_iter()
             .map(|(at, actor, channel, settings)| {
                 Ok(sscard_app::ports::SettingsChange {
@@ -165,7 +166,7 @@ impl sscard_app::ports::CollectiveStore for PgStore {
             .bind(search.unwrap_or_default().to_ascii_uppercase())
             .fetch_all(&self.pool)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         rows.into_iter()
             .map(crate::collective::EmployeeDbRow::into_domain)
             .collect()
@@ -187,7 +188,7 @@ impl sscard_app::ports::CollectiveStore for PgStore {
             .bind(entity.as_str())
             .fetch_all(&self.pool)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         crate::collective::counts(rows)
     }
 
@@ -223,8 +224,8 @@ impl sscard_app::ports::CollectiveStore for PgStore {
             rows_q = rows_q.bind(list.as_str());
             docs_q = docs_q.bind(list.as_str());
         }
-        let rows = rows_q.fetch_all(&self.pool).await.map_err(crate::db_err)?;
-        let docs = docs_q.fetch_all(&self.pool).await.map_err(crate::db_err)?;
+        let rows = rows_q.fetch_all(&self.pool).await.db()?;
+        let docs = docs_q.fetch_all(&self.pool).await.db()?;
         crate::collective::with_documents(rows, docs)
     }
 
@@ -243,7 +244,7 @@ impl sscard_app::ports::CollectiveStore for PgStore {
         .bind(json)
         .fetch_all(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         rows.into_iter()
             .map(|(id, u)| {
                 Ok((
@@ -271,7 +272,7 @@ impl sscard_app::ports::CollectiveStore for PgStore {
             .bind(entity.as_str())
             .fetch_all(&self.pool)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         // When each was delivered, and to whom it belongs, in one query beside the rows.
         let delivered: std::collections::HashMap<String, (i64, String)> = sqlx::query_as::<_, (String, i64, String)>(
             "SELECT e.application_id, MAX(e.at_ms), COALESCE(MAX(p.name), '') FROM application_events e \
@@ -283,7 +284,7 @@ impl sscard_app::ports::CollectiveStore for PgStore {
         .bind(entity.as_str())
         .fetch_all(&self.pool)
         .await
-        .map_err(crate::db_err)?
+        .db()?
         .into_iter()
         .map(|(id, ms, name)| (id, (ms, name)))
         .collect();
@@ -307,7 +308,7 @@ impl sscard_app::ports::CollectiveStore for PgStore {
             // Nothing to write but the reply.
             return match &batch.reply {
                 Some(r) => {
-                    let mut conn = self.pool.acquire().await.map_err(crate::db_err)?;
+                    let mut conn = self.pool.acquire().await.db()?;
                     Ok(if remember_reply!(conn, r, batch.at) {
                         sscard_app::ports::BatchWrite::Written
                     } else {
@@ -332,6 +333,6 @@ impl sscard_app::ports::CollectiveStore for PgStore {
             .bind(key)
             .fetch_optional(&self.pool)
             .await
-            .map_err(crate::db_err)
+            .db()
     }
 }

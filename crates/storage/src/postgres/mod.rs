@@ -1,10 +1,16 @@
 //! PostgreSQL: production. Bulk imports `COPY` new rows straight into the registry and merge rows whose key is
 //! already stored through a transaction-local staging table and `INSERT … ON CONFLICT DO UPDATE`.
 
+mod accounts;
+mod applications;
+mod audit;
 mod collective;
 mod orders;
+mod outbox;
+mod sessions;
 mod shared;
 
+use crate::DbResult;
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -15,7 +21,7 @@ use chrono::{Datelike, NaiveDate};
 use sscard_domain::registry::InsuredPerson;
 
 use crate::common::{membership_columns, PERSON_COLUMNS, PERSON_UPSERT_TAIL};
-use crate::{db_err, migrate_err, ConnectOptions, StartupLock};
+use crate::{migrate_err, ConnectOptions, StartupLock};
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -67,7 +73,7 @@ impl PgStore {
             .bind(STARTUP_LOCK_KEY)
             .execute(&mut conn)
             .await
-            .map_err(db_err)?;
+            .db()?;
         sqlx::migrate!("migrations/postgres")
             .run(&mut conn)
             .await
@@ -84,13 +90,13 @@ impl PgStore {
     }
 
     async fn begin_import_session(&self) -> StoreResult<Box<dyn ImportSession>> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.pool.begin().await.db()?;
         // Two imports at once would both COPY the same new keys; the second is refused with a clear word.
         let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
             .bind(IMPORT_LOCK_KEY)
             .fetch_one(&mut *tx)
             .await
-            .map_err(db_err)?;
+            .db()?;
         if !ours {
             return Err(StoreError::Busy(
                 "another import is running on this database; try again when it has finished".into(),
@@ -99,7 +105,7 @@ impl PgStore {
         let registry_was_empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM registry_persons)")
             .fetch_one(&mut *tx)
             .await
-            .map_err(db_err)?;
+            .db()?;
         Ok(Box::new(PgImport {
             tx,
             staged: 0,
@@ -226,7 +232,7 @@ impl PgImport {
                 .bind(&keys)
                 .fetch_all(&mut *self.tx)
                 .await
-                .map_err(db_err)?
+                .db()?
         };
         let existing: std::collections::HashSet<String> = existing.into_iter().collect();
         let (updates, inserts): (Vec<_>, Vec<_>) = rows.iter().partition(|p| existing.contains(p.id_number.as_str()));
@@ -240,7 +246,7 @@ impl PgImport {
                 )
                 .execute(&mut *self.tx)
                 .await
-                .map_err(db_err)?;
+                .db()?;
                 self.staging_created = true;
             }
             self.copy_into("registry_import", &updates).await?;
@@ -260,9 +266,9 @@ impl PgImport {
         let mut copy = (*self.tx)
             .copy_in_raw(&format!("COPY {table} ({PERSON_COLUMNS}) FROM STDIN"))
             .await
-            .map_err(db_err)?;
-        copy.send(self.buffer.as_slice()).await.map_err(db_err)?;
-        copy.finish().await.map_err(db_err)?;
+            .db()?;
+        copy.send(self.buffer.as_slice()).await.db()?;
+        copy.finish().await.db()?;
         Ok(())
     }
 
@@ -273,11 +279,11 @@ impl PgImport {
         let sql = format!(
             "INSERT INTO registry_persons ({PERSON_COLUMNS}) SELECT {PERSON_COLUMNS} FROM registry_import{PERSON_UPSERT_TAIL}"
         );
-        sqlx::query(&sql).execute(&mut *self.tx).await.map_err(db_err)?;
+        sqlx::query(&sql).execute(&mut *self.tx).await.db()?;
         sqlx::query("TRUNCATE registry_import")
             .execute(&mut *self.tx)
             .await
-            .map_err(db_err)?;
+            .db()?;
         self.staged = 0;
         Ok(())
     }
@@ -296,23 +302,22 @@ impl ImportSession for PgImport {
 
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
         self.merge().await?;
-        self.tx.commit().await.map_err(db_err)
+        self.tx.commit().await.db()
     }
 }
-
-// Several servers may share one database: a worker skips the messages another has locked.
-impl_account_stores!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
-
-impl_application_store!(
-    PgStore, Postgres,
-    true,
-    "(SELECT COALESCE(json_agg(json_build_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, 'bytes', d.bytes)), '[]')::text FROM application_documents d WHERE d.application_id = a.id)"
-);
 
 /// How a pull locks the rows it picks and skips those another pull holds (several instances pull at once).
 pub(crate) const PICK_LOCK: &str = " FOR UPDATE OF o SKIP LOCKED";
 /// How a read-then-write transaction starts (row locks do the rest).
 pub(crate) const BEGIN_WRITE: &str = "BEGIN";
+
+/// How an outbox claim locks the messages it picks. Several servers may share one database: a worker skips the messages another has locked.
+pub(crate) const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
+/// An application's documents as a JSON array of `{kind, hash, media_type, bytes}` (one query reads an
+/// application with its documents).
+pub(crate) const DOCS_JSON: &str =
+    "(SELECT COALESCE(json_agg(json_build_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, \
+     'bytes', d.bytes)), '[]')::text FROM application_documents d WHERE d.application_id = a.id)";
 
 /// This engine's `IN` list over a JSON array of strings bound as text, for `placeholder`.
 pub(crate) fn in_json(placeholder: &str) -> String {
@@ -377,7 +382,7 @@ impl PgStore {
     async fn write_batch(&self, b: &sscard_app::ports::Batch) -> StoreResult<sscard_app::ports::BatchWrite> {
         use sscard_domain::application::{ApplicationEvent, ApplicationState};
         let at = crate::accounts::ms(b.at);
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.pool.begin().await.db()?;
         let n: i64 = sqlx::query_scalar(
             "WITH input AS (SELECT * FROM json_to_recordset($1::json) \
                AS t(id text, order_id text, bank text, sms_id text, mobile text, body text)), \
@@ -403,18 +408,18 @@ impl PgStore {
         .bind(ApplicationEvent::EmployerSubmit.as_str())
         .fetch_one(&mut *tx)
         .await
-        .map_err(db_err)?;
+        .db()?;
         if usize::try_from(n).ok() != Some(b.items.len()) {
-            tx.rollback().await.map_err(db_err)?;
+            tx.rollback().await.db()?;
             return Ok(sscard_app::ports::BatchWrite::StateChanged);
         }
         if let Some(r) = &b.reply {
             if !remember_reply!(tx, r, b.at) {
-                tx.rollback().await.map_err(db_err)?;
+                tx.rollback().await.db()?;
                 return Ok(sscard_app::ports::BatchWrite::KeyUsed);
             }
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await.db()?;
         Ok(sscard_app::ports::BatchWrite::Written)
     }
 }

@@ -1,10 +1,16 @@
 //! SQLite: the embedded default. WAL so readers never wait for the writer; a busy timeout so writers queue
 //! instead of failing; foreign keys on.
 
+mod accounts;
+mod applications;
+mod audit;
 mod collective;
 mod orders;
+mod outbox;
+mod sessions;
 mod shared;
 
+use crate::DbResult;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -14,7 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use sscard_app::ports::{ImportBatch, ImportSession, StoreError, StoreResult};
 
-use crate::{db_err, migrate_err, ConnectOptions, StartupLock};
+use crate::{migrate_err, ConnectOptions, StartupLock};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -64,7 +70,7 @@ impl SqliteStore {
 
     async fn begin_import_session(&self) -> StoreResult<Box<dyn ImportSession>> {
         // IMMEDIATE takes the write lock up front, so the import never fails half-way on a lock upgrade.
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.db()?;
         Ok(Box::new(SqliteImport { tx }))
     }
 }
@@ -166,24 +172,23 @@ impl ImportSession for SqliteImport {
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
-        self.tx.commit().await.map_err(db_err)
+        self.tx.commit().await.db()
     }
 }
-
-// SQLite runs one writer at a time: the claiming UPDATE is atomic on its own.
-impl_account_stores!(SqliteStore, Sqlite, "");
-
-impl_application_store!(
-    SqliteStore, Sqlite,
-    false,
-    "(SELECT COALESCE(json_group_array(json_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, 'bytes', d.bytes)), '[]') FROM application_documents d WHERE d.application_id = a.id)"
-);
 
 /// SQLite serialises writers: a pull needs no row lock.
 pub(crate) const PICK_LOCK: &str = "";
 /// A read-then-write transaction takes the write lock up front, so a concurrent writer waits for it instead of
 /// failing the lock upgrade half-way.
 pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// How an outbox claim locks the messages it picks. SQLite runs one writer at a time: the claiming UPDATE is atomic on its own.
+pub(crate) const CLAIM_LOCK: &str = "";
+/// An application's documents as a JSON array of `{kind, hash, media_type, bytes}` (one query reads an
+/// application with its documents).
+pub(crate) const DOCS_JSON: &str =
+    "(SELECT COALESCE(json_group_array(json_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, \
+     'bytes', d.bytes)), '[]') FROM application_documents d WHERE d.application_id = a.id)";
 
 /// This engine's `IN` list over a JSON array of strings bound as text, for `placeholder`.
 pub(crate) fn in_json(placeholder: &str) -> String {
@@ -228,7 +233,7 @@ impl SqliteStore {
         use sscard_domain::application::{ApplicationEvent, ApplicationState};
         let at = crate::accounts::ms(b.at);
         let json = crate::collective::batch_json(b);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.db()?;
         let moved = sqlx::query(
             "UPDATE applications SET state = $1, updated_ms = $2, submitted_ms = $2, due_on = $3 \
              WHERE state = $4 AND id IN (SELECT json_extract(value, '$.id') FROM json_each($5))",
@@ -240,9 +245,9 @@ impl SqliteStore {
         .bind(&json)
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
+        .db()?;
         if usize::try_from(moved.rows_affected()).ok() != Some(b.items.len()) {
-            tx.rollback().await.map_err(db_err)?;
+            tx.rollback().await.db()?;
             return Ok(sscard_app::ports::BatchWrite::StateChanged);
         }
         sqlx::query(
@@ -258,7 +263,7 @@ impl SqliteStore {
         .bind(&json)
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
+        .db()?;
         sqlx::query(
             "UPDATE production_orders SET superseded = 1 WHERE NOT superseded \
              AND application_id IN (SELECT json_extract(value, '$.id') FROM json_each($1))",
@@ -266,7 +271,7 @@ impl SqliteStore {
         .bind(&json)
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
+        .db()?;
         sqlx::query(
             "INSERT INTO production_orders (id, application_id, bank, created_ms) \
              SELECT json_extract(value, '$.order_id'), json_extract(value, '$.id'), json_extract(value, '$.bank'), $1 \
@@ -276,7 +281,7 @@ impl SqliteStore {
         .bind(&json)
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
+        .db()?;
         sqlx::query(
             "INSERT INTO sms_outbox (id, mobile, body, created_ms, attempts, due_ms) \
              SELECT json_extract(value, '$.sms_id'), json_extract(value, '$.mobile'), json_extract(value, '$.body'), \
@@ -286,14 +291,14 @@ impl SqliteStore {
         .bind(&json)
         .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
+        .db()?;
         if let Some(r) = &b.reply {
             if !remember_reply!(tx, r, b.at) {
-                tx.rollback().await.map_err(db_err)?;
+                tx.rollback().await.db()?;
                 return Ok(sscard_app::ports::BatchWrite::KeyUsed);
             }
         }
-        tx.commit().await.map_err(db_err)?;
+        tx.commit().await.db()?;
         Ok(sscard_app::ports::BatchWrite::Written)
     }
 }

@@ -2,6 +2,7 @@
 //! a plain implementation of the port. Row codecs and the shared order columns are in `crate::orders`.
 
 use super::{in_json, SqliteStore, BEGIN_WRITE, PICK_LOCK};
+use crate::DbResult;
 
 #[async_trait::async_trait]
 impl sscard_app::ports::OrderStore for SqliteStore {
@@ -9,7 +10,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         &self,
         pull: &sscard_app::ports::OrderPull,
     ) -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::ProductionOrder>> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(crate::db_err)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.db()?;
         let now = crate::accounts::ms(pull.at);
         let lease = crate::accounts::ms(pull.lease_until);
         // The same pull again (its answer was lost): the same orders, the unacknowledged ones re-leased.
@@ -23,7 +24,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
             .bind(&pull.bank)
             .fetch_all(&mut *tx)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
             if !again.is_empty() {
                 for id in &again {
                     sqlx::query("UPDATE production_orders SET lease_ms = $1 WHERE id = $2 AND acked_ms IS NULL")
@@ -31,10 +32,10 @@ impl sscard_app::ports::OrderStore for SqliteStore {
                         .bind(id)
                         .execute(&mut *tx)
                         .await
-                        .map_err(crate::db_err)?;
+                        .db()?;
                 }
                 let out = orders_in!(tx, again);
-                tx.commit().await.map_err(crate::db_err)?;
+                tx.commit().await.db()?;
                 return Ok(out);
             }
         }
@@ -51,7 +52,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         .bind(limit)
         .fetch_all(&mut *tx)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         let mut ids = Vec::with_capacity(pull.limit as usize);
         for order in expired {
             sqlx::query("UPDATE production_orders SET lease_ms = $1, pulled_by = $2, pull_key = $3 WHERE id = $4")
@@ -61,7 +62,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
                 .bind(&order)
                 .execute(&mut *tx)
                 .await
-                .map_err(crate::db_err)?;
+                .db()?;
             ids.push(order);
         }
         let room = limit - ids.len() as i64;
@@ -77,7 +78,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
                 .bind(room)
                 .fetch_all(&mut *tx)
                 .await
-                .map_err(crate::db_err)?;
+                .db()?;
             for (order, application) in picked {
                 let r = sqlx::query(
                     "UPDATE applications SET state = 'sent_to_bank', updated_ms = $1 \
@@ -87,7 +88,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
                 .bind(&application)
                 .execute(&mut *tx)
                 .await
-                .map_err(crate::db_err)?;
+                .db()?;
                 if r.rows_affected() != 1 {
                     continue;
                 }
@@ -101,7 +102,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
                 .bind(&pull.actor)
                 .execute(&mut *tx)
                 .await
-                .map_err(crate::db_err)?;
+                .db()?;
                 sqlx::query(
                     "UPDATE production_orders SET pulled_ms = $1, lease_ms = $2, pulled_by = $3, \
                              pull_key = $4 WHERE id = $5",
@@ -113,12 +114,12 @@ impl sscard_app::ports::OrderStore for SqliteStore {
                 .bind(&order)
                 .execute(&mut *tx)
                 .await
-                .map_err(crate::db_err)?;
+                .db()?;
                 ids.push(order);
             }
         }
         let out = orders_in!(tx, ids);
-        tx.commit().await.map_err(crate::db_err)?;
+        tx.commit().await.db()?;
         Ok(out)
     }
 
@@ -128,7 +129,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         orders: &[String],
         at: chrono::DateTime<chrono::FixedOffset>,
     ) -> sscard_app::ports::StoreResult<u64> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(crate::db_err)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.db()?;
         let mut n = 0;
         for id in orders {
             n += sqlx::query(
@@ -140,10 +141,10 @@ impl sscard_app::ports::OrderStore for SqliteStore {
             .bind(bank)
             .execute(&mut *tx)
             .await
-            .map_err(crate::db_err)?
+            .db()?
             .rows_affected();
         }
-        tx.commit().await.map_err(crate::db_err)?;
+        tx.commit().await.db()?;
         Ok(n)
     }
 
@@ -153,7 +154,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(crate::db_err)?;
+                .db()?;
         row.map(crate::orders::OrderRow::into_domain).transpose()
     }
 
@@ -168,7 +169,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         .bind(application)
         .fetch_all(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         rows.into_iter().map(crate::orders::OrderRow::into_domain).collect()
     }
 
@@ -182,13 +183,13 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         notify: Option<&sscard_app::ports::SmsMessage>,
     ) -> sscard_app::ports::StoreResult<sscard_app::ports::ReportWrite> {
         use sscard_app::ports::ReportWrite;
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(crate::db_err)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.db()?;
         let application: Option<String> =
             sqlx::query_scalar("SELECT application_id FROM production_orders WHERE id = $1")
                 .bind(order)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(crate::db_err)?;
+                .db()?;
         let Some(application) = application else {
             return Ok(ReportWrite::StateChanged);
         };
@@ -203,13 +204,11 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         .bind(from.as_str())
         .execute(&mut *tx)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         if r.rows_affected() != 1 {
             return Ok(ReportWrite::StateChanged);
         }
-        Self::insert_event(&mut *tx, &application, event)
-            .await
-            .map_err(crate::db_err)?;
+        Self::insert_event(&mut *tx, &application, event).await.db()?;
         if let Some(c) = card {
             let inserted = sqlx::query(
                 "INSERT INTO cards (number, holder_id, generation, bank, branch, masked_account, \
@@ -241,7 +240,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
             .bind(order)
             .execute(&mut *tx)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         sqlx::query(
             "UPDATE production_orders SET card_number = COALESCE($1, card_number), \
                      masked_account = COALESCE($2, masked_account), tracking_number = COALESCE($3, tracking_number), \
@@ -254,11 +253,11 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         .bind(order)
         .execute(&mut *tx)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         if let Some(m) = notify {
-            Self::enqueue_in(&mut *tx, m, event.at).await.map_err(crate::db_err)?;
+            Self::enqueue_in(&mut *tx, m, event.at).await.db()?;
         }
-        tx.commit().await.map_err(crate::db_err)?;
+        tx.commit().await.db()?;
         Ok(ReportWrite::Done)
     }
 
@@ -273,7 +272,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         .bind(holder.as_str())
         .fetch_all(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         rows.into_iter().map(crate::orders::CardRow::into_domain).collect()
     }
 
@@ -291,11 +290,8 @@ impl sscard_app::ports::OrderStore for SqliteStore {
             "SELECT {}, '[]' AS docs FROM applications a WHERE a.id IN {of_orders}",
             crate::applications::APPLICATION_COLUMNS
         );
-        let rows: Vec<crate::applications::ApplicationRow> = sqlx::query_as(&sql)
-            .bind(&json)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(crate::db_err)?;
+        let rows: Vec<crate::applications::ApplicationRow> =
+            sqlx::query_as(&sql).bind(&json).fetch_all(&self.pool).await.db()?;
         let docs: Vec<(String, String, String, String, i64)> = sqlx::query_as(&format!(
             "SELECT d.application_id, d.kind, d.hash, d.media_type, d.bytes FROM application_documents d \
              WHERE d.application_id IN {of_orders}"
@@ -303,7 +299,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         .bind(&json)
         .fetch_all(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         crate::collective::with_documents(rows, docs)
     }
 
@@ -315,7 +311,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         .bind(number)
         .fetch_optional(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         row.map(crate::orders::CardRow::into_domain).transpose()
     }
 
@@ -328,7 +324,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         activate: bool,
         audit: Option<&sscard_domain::audit::AuditEntry>,
     ) -> sscard_app::ports::StoreResult<bool> {
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(crate::db_err)?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.db()?;
         let r = sqlx::query(
             "UPDATE applications SET state = $1, updated_ms = $2, \
                              open_person = CASE WHEN $1 IN ('collected', 'withdrawn') THEN NULL ELSE open_person END \
@@ -340,7 +336,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         .bind(from.as_str())
         .execute(&mut *tx)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         if r.rows_affected() != 1 {
             return Ok(false);
         }
@@ -358,7 +354,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         .bind(&event.note)
         .execute(&mut *tx)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         if activate {
             sqlx::query(
                 "UPDATE cards SET social_security = 'active' WHERE number = $1 \
@@ -367,12 +363,12 @@ impl sscard_app::ports::OrderStore for SqliteStore {
             .bind(card)
             .execute(&mut *tx)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         }
         if let Some(e) = audit {
-            Self::insert_audit(&mut *tx, e).await.map_err(crate::db_err)?;
+            Self::insert_audit(&mut *tx, e).await.db()?;
         }
-        tx.commit().await.map_err(crate::db_err)?;
+        tx.commit().await.db()?;
         Ok(true)
     }
 
@@ -391,7 +387,7 @@ impl sscard_app::ports::OrderStore for SqliteStore {
         .bind(today)
         .fetch_all(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         rows.into_iter()
             .map(|(bank, district, n, oldest_due)| {
                 Ok(sscard_app::ports::SlaRow {

@@ -1,6 +1,7 @@
 //! SQLite: the registry, reference-data, settings and health stores, a plain implementation of each port.
 //! The row codecs and the SQL the engines share are in `crate::common`.
 
+use crate::DbResult;
 use sqlx::Sqlite;
 
 use super::SqliteStore;
@@ -23,7 +24,7 @@ impl sscard_app::ports::RegistryStore for SqliteStore {
             .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         row.map(crate::common::PersonRow::into_domain).transpose()
     }
 
@@ -36,7 +37,7 @@ impl sscard_app::ports::RegistryStore for SqliteStore {
                 .bind(uscc.as_str())
                 .fetch_optional(&self.pool)
                 .await
-                .map_err(crate::db_err)?;
+                .db()?;
         row.map(crate::common::EntityRow::into_domain).transpose()
     }
 
@@ -51,7 +52,7 @@ impl sscard_app::ports::RegistryStore for SqliteStore {
         .bind(guardian.as_str())
         .fetch_all(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         rows.into_iter()
             .map(crate::common::GuardianshipRow::into_domain)
             .collect()
@@ -61,7 +62,7 @@ impl sscard_app::ports::RegistryStore for SqliteStore {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registry_persons")
             .fetch_one(&self.pool)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -69,7 +70,7 @@ impl sscard_app::ports::RegistryStore for SqliteStore {
         let rows: Vec<String> = sqlx::query_scalar("SELECT uscc FROM entities")
             .fetch_all(&self.pool)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         Ok(rows.into_iter().collect())
     }
 
@@ -77,7 +78,7 @@ impl sscard_app::ports::RegistryStore for SqliteStore {
         let rows: Vec<(String, String)> = sqlx::query_as("SELECT code, bank FROM branches")
             .fetch_all(&self.pool)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         Ok(rows.into_iter().collect())
     }
 }
@@ -102,7 +103,7 @@ impl sscard_app::ports::ReferenceStore for SqliteStore {
             " ON CONFLICT (code) DO UPDATE SET short = excluded.short, name_zh = excluded.name_zh, \
                   name_en = excluded.name_en",
         );
-        qb.build().execute(&self.pool).await.map_err(crate::db_err)?;
+        qb.build().execute(&self.pool).await.db()?;
         Ok(())
     }
 
@@ -112,7 +113,7 @@ impl sscard_app::ports::ReferenceStore for SqliteStore {
             .bind(bank)
             .execute(&self.pool)
             .await
-            .map_err(crate::db_err)?;
+            .db()?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -122,7 +123,7 @@ impl sscard_app::ports::ReferenceStore for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -143,8 +144,7 @@ impl sscard_app::ports::ReferenceStore for SqliteStore {
             qb.push(" AND accepts_pickup = ").push_bind(p);
         }
         qb.push(" ORDER BY bank, district, code");
-        let rows: Vec<crate::common::BranchRow> =
-            qb.build_query_as().fetch_all(&self.pool).await.map_err(crate::db_err)?;
+        let rows: Vec<crate::common::BranchRow> = qb.build_query_as().fetch_all(&self.pool).await.db()?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -157,8 +157,7 @@ impl sscard_app::ports::ReferenceStore for SqliteStore {
             qb.push(" WHERE district = ").push_bind(d.to_string());
         }
         qb.push(" ORDER BY district, code");
-        let rows: Vec<crate::common::OutletRow> =
-            qb.build_query_as().fetch_all(&self.pool).await.map_err(crate::db_err)?;
+        let rows: Vec<crate::common::OutletRow> = qb.build_query_as().fetch_all(&self.pool).await.db()?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 }
@@ -170,7 +169,7 @@ impl sscard_app::ports::SettingsStore for SqliteStore {
             .bind(key)
             .fetch_optional(&self.pool)
             .await
-            .map_err(crate::db_err)
+            .db()
     }
 
     async fn set_setting(&self, key: &str, value: &str) -> sscard_app::ports::StoreResult<()> {
@@ -182,7 +181,7 @@ impl sscard_app::ports::SettingsStore for SqliteStore {
         .bind(value)
         .execute(&self.pool)
         .await
-        .map_err(crate::db_err)?;
+        .db()?;
         Ok(())
     }
 }
@@ -190,10 +189,7 @@ impl sscard_app::ports::SettingsStore for SqliteStore {
 #[async_trait::async_trait]
 impl sscard_app::ports::HealthStore for SqliteStore {
     async fn ping(&self) -> sscard_app::ports::StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(crate::db_err)?;
+        sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
         Ok(())
     }
     fn engine(&self) -> &'static str {

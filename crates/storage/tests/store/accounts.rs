@@ -168,6 +168,62 @@ both_engines!(sessions_expire_and_revoke, |db: TestDb| async move {
     assert!(s.live_session("s1", now()).await.unwrap().is_none());
     assert_eq!(s.revoke_account_sessions("a1", now(), None).await.unwrap(), 1);
     assert!(s.live_session("s2", now()).await.unwrap().is_none());
+    // The session with its account in one read; an anonymous one has none; an expired one is not found.
+    s.create_session(&session("s3", SessionKind::Cookie), None)
+        .await
+        .unwrap();
+    let (found, account) = s.live_session_with_account("s3", now()).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id.as_str(), account.map(|a| a.id)),
+        ("s3", Some("a1".to_string()))
+    );
+    let anonymous = SessionRecord {
+        account: None,
+        ..session("s4", SessionKind::Cookie)
+    };
+    s.create_session(&anonymous, None).await.unwrap();
+    let (found, account) = s.live_session_with_account("s4", now()).await.unwrap().unwrap();
+    assert_eq!((found.account, account), (None, None));
+    assert!(s
+        .live_session_with_account("s3", now() + Duration::hours(2))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s.live_session_with_account("nope", now()).await.unwrap().is_none());
+});
+
+// A client id is registered once and read back whole; an external identity links to one account once (an
+// entity's handlers are in `collective`).
+both_engines!(clients_and_external_links, |db: TestDb| async move {
+    let ctx = sscard_testkit::ready_context(&db).await;
+    let s = &ctx.store;
+    let client = ApiClient {
+        client_id: "conformance-client".into(),
+        name: "Conformance".into(),
+        channel: Channel::Jingtong,
+        secret_hash: "hmac-sha256$k$t".into(),
+    };
+    assert!(s.create_client(&client, now()).await.unwrap());
+    assert!(!s.create_client(&client, now()).await.unwrap(), "the id is taken");
+    assert_eq!(s.client("conformance-client").await.unwrap(), Some(client));
+    assert!(s.client("no-such-client").await.unwrap().is_none());
+
+    s.create_account(&resident("r1", "resident1", "13800000012"), None)
+        .await
+        .unwrap()
+        .unwrap();
+    s.create_account(&resident("h1", "other1", "13800000011"), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.link_external("gov", "sub-9", "r1", now()).await.unwrap(), Ok(()));
+    assert_eq!(s.account_for_external("gov", "sub-9").await.unwrap().unwrap().id, "r1");
+    assert_eq!(
+        s.link_external("gov", "sub-9", "h1", now()).await.unwrap(),
+        Err(AccountConflict::ExternalIdentity),
+        "one subject, one account"
+    );
+    assert_eq!(s.account_for_external("gov", "sub-9").await.unwrap().unwrap().id, "r1");
 });
 
 both_engines!(challenges_are_spent_once_even_concurrently, |db: TestDb| async move {

@@ -348,3 +348,271 @@ both_engines!(
         assert_eq!(orders.len(), 6);
     }
 );
+
+fn report(event_kind: ApplicationEvent, from: ApplicationState, to: ApplicationState) -> ApplicationEventRecord {
+    event("bank", event_kind, Some(from), to)
+}
+
+// A card reported produced is found by number and by holder, collected once (activated when asked, the
+// application closed), after which the person has a collected card; an order still in the bank's hands past its
+// due date shows in the SLA report, and a collected one does not.
+both_engines!(
+    a_produced_card_is_collected_once_and_late_orders_are_reported,
+    |db: TestDb| async move {
+        let ctx = sscard_testkit::ready_context(&db).await;
+        let s = ctx.store.as_ref();
+        let (holder, late) = (id(1975, 3, 4, 91), id(1976, 4, 5, 92));
+        let order = submitted(s, "c1", &holder, "carol").await;
+        let late_order = submitted(s, "c2", &late, "dave").await;
+        let pull = OrderPull {
+            bank: "102".into(),
+            limit: 10,
+            at: now(),
+            actor: "bank".into(),
+            lease_until: now() + Duration::minutes(10),
+            key: None,
+        };
+        assert_eq!(s.pull_orders(&pull).await.unwrap().len(), 2);
+        let mut both = s
+            .order_applications(&[order.clone(), late_order.clone()])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect::<Vec<_>>();
+        both.sort();
+        assert_eq!(both, vec!["c1".to_string(), "c2".to_string()]);
+        let accept = report(
+            ApplicationEvent::BankAccept,
+            ApplicationState::SentToBank,
+            ApplicationState::InProduction,
+        );
+        for o in [&order, &late_order] {
+            let w = s
+                .apply_report(
+                    o,
+                    ApplicationState::SentToBank,
+                    &accept,
+                    &ReportDetails::default(),
+                    None,
+                    None,
+                )
+                .await
+                .unwrap();
+            assert_eq!(w, ReportWrite::Done);
+        }
+        let card = sscard_domain::card::Card {
+            number: "BJ0000001".into(),
+            holder: holder.clone(),
+            generation: 3,
+            bank: "102".into(),
+            branch: Some("102-0101".into()),
+            masked_account: "6217********0001".into(),
+            issued_on: now().date_naive(),
+            application: "c1".into(),
+            social_security: sscard_domain::card::SocialSecurityState::PendingActivation,
+            financial: sscard_domain::card::FinancialState::Inactive,
+        };
+        let details = ReportDetails {
+            card_number: Some(card.number.clone()),
+            masked_account: Some(card.masked_account.clone()),
+            ..ReportDetails::default()
+        };
+        let produce = report(
+            ApplicationEvent::Produce,
+            ApplicationState::InProduction,
+            ApplicationState::Produced,
+        );
+        let w = s
+            .apply_report(
+                &order,
+                ApplicationState::InProduction,
+                &produce,
+                &details,
+                Some(&card),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(w, ReportWrite::Done);
+        let stored = s.order(&order).await.unwrap().unwrap();
+        assert_eq!(stored.card_number.as_deref(), Some("BJ0000001"));
+        assert!(stored.acknowledged_at.is_some(), "a report acknowledges");
+        assert!(s.order("no-such-order").await.unwrap().is_none());
+        assert_eq!(s.card("BJ0000001").await.unwrap(), Some(card.clone()));
+        assert_eq!(s.cards_of(&holder).await.unwrap(), vec![card.clone()]);
+        assert!(s.cards_of(&late).await.unwrap().is_empty());
+        let ready = report(
+            ApplicationEvent::ReadyForPickup,
+            ApplicationState::Produced,
+            ApplicationState::ReadyForPickup,
+        );
+        let w = s
+            .apply_report(
+                &order,
+                ApplicationState::Produced,
+                &ready,
+                &ReportDetails::default(),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(w, ReportWrite::Done);
+        assert!(!s.has_collected_card(&holder).await.unwrap());
+        let collect = event(
+            "clerk",
+            ApplicationEvent::Collect,
+            Some(ApplicationState::ReadyForPickup),
+            ApplicationState::Collected,
+        );
+        let (first, second) = (
+            s.collect_card(
+                "c1",
+                ApplicationState::ReadyForPickup,
+                &collect,
+                &card.number,
+                true,
+                None,
+            )
+            .await
+            .unwrap(),
+            s.collect_card(
+                "c1",
+                ApplicationState::ReadyForPickup,
+                &collect,
+                &card.number,
+                true,
+                None,
+            )
+            .await
+            .unwrap(),
+        );
+        assert_eq!((first, second), (true, false), "collected once");
+        let collected = s.card("BJ0000001").await.unwrap().unwrap();
+        assert_eq!(
+            collected.social_security,
+            sscard_domain::card::SocialSecurityState::Active
+        );
+        assert!(s.has_collected_card(&holder).await.unwrap());
+        assert!(
+            s.open_application_of(&holder).await.unwrap().is_none(),
+            "no longer open"
+        );
+        let about = s.applications_about(&holder).await.unwrap();
+        assert_eq!(
+            about.iter().map(|a| a.state).collect::<Vec<_>>(),
+            vec![ApplicationState::Collected]
+        );
+        // The SLA report: due in 30 days; a day after, only the order still in production is late.
+        let due = (now() + Duration::days(30)).date_naive();
+        assert!(
+            s.overdue_orders(due).await.unwrap().is_empty(),
+            "not late on its due date"
+        );
+        let rows = s.overdue_orders(due + Duration::days(1)).await.unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(
+            (rows[0].bank.as_str(), rows[0].overdue, rows[0].oldest_due),
+            ("102", 1, due)
+        );
+    }
+);
+
+// A minor's answers are saved while editable and drop the documents they no longer ask for; consents are
+// recorded and the newest of a kind since a time is found.
+both_engines!(
+    a_minors_answers_drop_unasked_documents_and_consents_are_found,
+    |db: TestDb| async move {
+        let ctx = sscard_testkit::ready_context(&db).await;
+        let s = ctx.store.as_ref();
+        let (guardian, child) = (id(1985, 1, 2, 93), id(2015, 6, 7, 94));
+        account(s, "erin").await;
+        let mut a = draft("m1", &child, "erin");
+        a.route = Route::Minor;
+        let minor = sscard_domain::minor::MinorDetails {
+            guardian: guardian.clone(),
+            relationship: "parent".into(),
+            id_type: sscard_domain::minor::ChildIdType::HouseholdBooklet,
+            id_valid_from: None,
+            id_valid_until: None,
+            guardian_is_householder: Some(true),
+            same_booklet: Some(false),
+            cartoon_photo: false,
+        };
+        a.minor = Some(minor.clone());
+        let start = event("erin", ApplicationEvent::Start, None, ApplicationState::Draft);
+        s.create_application(&a, &start).await.unwrap().unwrap();
+        let doc = DocumentRef {
+            hash: "cd".repeat(32),
+            media_type: "image/jpeg".into(),
+            bytes: 99,
+        };
+        for kind in [DocumentKind::CardPhoto, DocumentKind::BookletFirstPage] {
+            assert!(s.set_document("m1", kind, &doc, now()).await.unwrap());
+        }
+        let changed = sscard_domain::minor::MinorDetails {
+            same_booklet: Some(true),
+            cartoon_photo: true,
+            ..minor.clone()
+        };
+        assert!(s
+            .save_minor("m1", &changed, &[DocumentKind::CardPhoto], now())
+            .await
+            .unwrap());
+        let stored = s.application("m1").await.unwrap().unwrap();
+        assert_eq!(stored.minor, Some(changed.clone()));
+        assert_eq!(
+            stored.documents.keys().copied().collect::<Vec<_>>(),
+            vec![DocumentKind::CardPhoto],
+            "the booklet page it no longer asks for is gone"
+        );
+        assert_eq!(s.applications_about(&child).await.unwrap().len(), 1);
+        assert!(s.applications_about(&guardian).await.unwrap().is_empty());
+        // Not a draft any more: nothing saved.
+        let withdraw = event(
+            "erin",
+            ApplicationEvent::Withdraw,
+            Some(ApplicationState::Draft),
+            ApplicationState::Withdrawn,
+        );
+        assert!(s
+            .transition("m1", ApplicationState::Draft, &withdraw, None, None, None)
+            .await
+            .unwrap());
+        assert!(!s.save_minor("m1", &minor, &[], now()).await.unwrap());
+        assert_eq!(s.application("m1").await.unwrap().unwrap().minor, Some(changed));
+        // Consents: the newest of a kind since a time.
+        let consent = |at, version: &str| Consent {
+            account: "erin".into(),
+            person: guardian.clone(),
+            application: None,
+            kind: ConsentKind::AccessAuthorisation,
+            text_version: version.into(),
+            channel: Channel::Web,
+            at,
+        };
+        s.record_consent(&consent(now() - Duration::days(2), "v1"))
+            .await
+            .unwrap();
+        s.record_consent(&consent(now() - Duration::hours(1), "v2"))
+            .await
+            .unwrap();
+        let newest = s
+            .latest_consent("erin", ConsentKind::AccessAuthorisation, now() - Duration::days(1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(newest.text_version, "v2");
+        assert!(s
+            .latest_consent("erin", ConsentKind::AccessAuthorisation, now() - Duration::minutes(1))
+            .await
+            .unwrap()
+            .is_none());
+        assert!(s
+            .latest_consent("erin", ConsentKind::Commitment, now() - Duration::days(3))
+            .await
+            .unwrap()
+            .is_none());
+    }
+);

@@ -268,6 +268,12 @@ both_engines!(
                 body: "{\"first\":true}".into(),
             }),
         };
+        let confirmed_ones = s.collective_applications(&entity, None).await.unwrap();
+        assert_eq!(
+            confirmed_ones.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+            vec!["c0", "c1"],
+            "the confirmed ones, by person"
+        );
         // c2 is still a draft: the whole batch is refused and nothing is written.
         let w = s
             .submit_batch(&batch(vec![item(0), item(1), item(2)], Some("k1")))
@@ -310,6 +316,43 @@ both_engines!(
         assert_eq!(
             s.submit_batch(&batch(vec![], Some("k1"))).await.unwrap(),
             BatchWrite::KeyUsed
+        );
+        // The entity's applications: the confirmed ones (none is left), or the ones asked for; the registry's
+        // employer of each person; the entity's handlers.
+        assert!(s.collective_applications(&entity, None).await.unwrap().is_empty());
+        let asked = s
+            .collective_applications(&entity, Some(&["c1".to_string(), "elsewhere".to_string()]))
+            .await
+            .unwrap();
+        assert_eq!(asked.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), vec!["c1"]);
+        let employers = s.employers_of(&people).await.unwrap();
+        assert_eq!(employers.len(), 3);
+        assert!(employers.values().all(|u| u == &entity));
+        let stranger = id(1999, 9, 9, 999);
+        assert!(s.employers_of(&[stranger]).await.unwrap().is_empty());
+        let handlers = s.entity_handlers(&entity).await.unwrap();
+        assert_eq!(
+            handlers.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+            vec!["handler"]
+        );
+        // A card delivered to the entity is listed with when it arrived and the holder's registry name.
+        assert!(s.cards_at_entity(&entity).await.unwrap().is_empty());
+        let delivered = ApplicationEventRecord {
+            event: ApplicationEvent::DeliverToEntity,
+            from: Some(ApplicationState::Submitted),
+            to: ApplicationState::DeliveredToEntity,
+            actor: "bank".into(),
+            ..start.clone()
+        };
+        assert!(s
+            .transition("c0", ApplicationState::Submitted, &delivered, None, None, None)
+            .await
+            .unwrap());
+        let held = s.cards_at_entity(&entity).await.unwrap();
+        assert_eq!(held.len(), 1);
+        assert_eq!(
+            (held[0].0.id.as_str(), held[0].1, held[0].2.as_str()),
+            ("c0", now(), "职工甲")
         );
     }
 );

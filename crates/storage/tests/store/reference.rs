@@ -244,6 +244,11 @@ both_engines!(branches_filter_by_bank_district_and_pickup, |db: TestDb| async mo
     let report = import_csv(&ctx, ImportKind::Branches, bad.as_bytes()).await.unwrap();
     assert_eq!(report.rejected_rows[0].column, Some("bank"));
     assert_eq!(ctx.store.branches(&BranchFilter::default()).await.unwrap().len(), 3);
+    // Every branch's bank, by branch code.
+    let banks = ctx.store.branch_banks().await.unwrap();
+    assert_eq!(banks.len(), 3);
+    assert_eq!(banks.get("102-0105").map(String::as_str), Some("102"));
+    assert!(!banks.contains_key("X-1"));
 });
 
 both_engines!(outlets_import_and_filter, |db: TestDb| async move {
