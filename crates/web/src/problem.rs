@@ -6,7 +6,7 @@
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -322,7 +322,20 @@ pub async fn render_problems(
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let page = (!is_api).then(|| {
+        (
+            crate::portal::pages::Prefs::from_headers(req.headers()),
+            req.uri().clone(),
+        )
+    });
     let mut res = next.run(req).await;
+    if let Some(crate::portal::pages::PageFailure(err)) = res.extensions_mut().remove() {
+        let (prefs, uri) = page.unwrap_or((
+            crate::portal::pages::Prefs::from_headers(&HeaderMap::new()),
+            Uri::default(),
+        ));
+        return crate::portal::pages::failure_page(&state, prefs, &uri, &err, request_id).await;
+    }
     let err = match res.extensions_mut().remove::<ApiError>() {
         Some(e) => e,
         // The framework's own refusals (404, 405, 413, 504…) come without a body or as plain text.

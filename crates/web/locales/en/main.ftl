@@ -42,6 +42,7 @@ not_found_body = The page you asked for does not exist. Check the address, or go
 forbidden_title = Not allowed
 forbidden_body = Your account may not open this page. Log in with another account, or go back to the home page.
 error_title = Something went wrong
+error_reference = Reference for the hotline:
 error_body = The service could not complete your request. Please try again later.
 error_summary_title = There is a problem
 

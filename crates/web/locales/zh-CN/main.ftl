@@ -39,6 +39,7 @@ not_found_body = 您要找的页面不存在。请检查网址，或返回首页
 forbidden_title = 无权访问
 forbidden_body = 您的账户不能打开此页面。请使用其他账户登录，或返回首页。
 error_title = 出现错误
+error_reference = 咨询热线时请提供此编号：
 error_body = 服务暂时无法完成您的请求，请稍后再试。
 error_summary_title = 出现问题
 

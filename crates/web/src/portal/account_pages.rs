@@ -15,7 +15,7 @@ use sscard_app::secrets::sha256_hex;
 use sscard_domain::values::Mobile;
 
 use super::forms::FieldErrors;
-use super::pages::{render, PageCtx, Prefs};
+use super::pages::{render, PageCtx, PageError, PageResult, Prefs};
 use crate::access::{Caller, ClientMeta, SESSION_COOKIE};
 use crate::i18n::Lang;
 use crate::problem::ApiError;
@@ -121,7 +121,7 @@ impl Page<'_> {
                 session,
                 cookie,
             }),
-            Err(e) => Err(e.into_response()),
+            Err(e) => Err(PageError::from(e).into_response()),
         }
     }
 
@@ -154,9 +154,9 @@ impl Page<'_> {
                         form.captcha_id = id;
                         form.captcha_img = img;
                     }
-                    Err(e) => return e.into_response(),
+                    Err(e) => return PageError::from(e).into_response(),
                 },
-                Err(e) => return ApiError::from(e).into_response(),
+                Err(e) => return PageError::from(e).into_response(),
             }
         }
         let mut res = render(self.state, self.prefs, self.uri, template, status, form).await;
@@ -511,7 +511,7 @@ pub async fn oidc_start(
         expires_at: state.ctx.clock.now() + chrono::Duration::minutes(10),
     };
     if let Err(e) = sscard_app::external::begin_flow(&state.ctx, &flow).await {
-        return ApiError::from(e).into_response();
+        return PageError::from(e).into_response();
     }
     let mut res = Redirect::to(started.authorize_url.as_str()).into_response();
     if let Some(c) = page.cookie {
@@ -556,7 +556,7 @@ pub async fn oidc_callback(
     let flow = match sscard_app::external::take_flow(&state.ctx, &sha256_hex(&[&st])).await {
         Ok(Some(f)) if f.provider == provider && f.bound_to == page.session.id => f,
         Ok(_) => return callback_failed(page, "external_login_failed").await,
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(e) => return PageError::from(e).into_response(),
     };
     let Some(p) = state.oidc.iter().find(|p| p.config.id == provider).cloned() else {
         return callback_failed(page, "external_login_failed").await;
@@ -586,7 +586,7 @@ pub async fn oidc_callback(
 /// After logging out (here or everywhere): the cookie cleared, and on to `to`.
 fn signed_out<T>(result: Result<T, sscard_app::ports::StoreError>, to: &str) -> Response {
     if let Err(e) = result {
-        return ApiError::from(e).into_response();
+        return PageError::from(e).into_response();
     }
     let mut res = Redirect::to(to).into_response();
     res.headers_mut().append(header::SET_COOKIE, clear_cookie());
@@ -647,27 +647,17 @@ fn local_time(t: chrono::DateTime<chrono::FixedOffset>) -> String {
 
 /// "My account": sessions, "log out everywhere", who read my data. Signed-out callers are sent to log in
 /// (with this page as `next`) by the page context.
-pub async fn account(c: PageCtx) -> Response {
+pub async fn account(c: PageCtx) -> PageResult {
     let (state, prefs, uri, p) = (&c.state, c.prefs, &c.uri, &c.p);
     let _now = state.ctx.clock.now();
-    let sessions = match sscard_app::auth::my_sessions(&state.ctx, p).await {
-        Ok(s) => s,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let access = match sscard_app::people::my_access_log(&state.ctx, p, 100).await {
-        Ok(a) => a,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
+    let sessions = sscard_app::auth::my_sessions(&state.ctx, p).await?;
+    let access = sscard_app::people::my_access_log(&state.ctx, p, 100).await?;
     let msg = |id: &str| state.i18n.format(prefs.lang, id, &[]);
     let mut names = BTreeMap::new();
     for e in &access {
         if let Some(code) = &e.organisation {
             if !names.contains_key(code) {
-                let name = match sscard_app::people::organisation_label(&state.ctx, code, prefs.lang == Lang::En).await
-                {
-                    Ok(name) => name,
-                    Err(e) => return ApiError::from(e).into_response(),
-                };
+                let name = sscard_app::people::organisation_label(&state.ctx, code, prefs.lang == Lang::En).await?;
                 names.insert(code.clone(), name);
             }
         }
@@ -714,7 +704,7 @@ pub async fn account(c: PageCtx) -> Response {
     let mut res = render(state, prefs, uri, "account.html", StatusCode::OK, page).await;
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    Ok(res)
 }
 
 #[derive(Serialize, Default)]
@@ -742,7 +732,7 @@ pub async fn real_name_page(c: PageCtx) -> Response {
     show_real_name(&c.state, c.prefs, &c.uri, StatusCode::OK, page).await
 }
 
-pub async fn real_name_submit(c: PageCtx, meta: ClientMeta, mut multipart: Multipart) -> Response {
+pub async fn real_name_submit(c: PageCtx, meta: ClientMeta, mut multipart: Multipart) -> PageResult {
     let (state, prefs, uri, p) = (&c.state, c.prefs, &c.uri, &c.p);
     let (mut name, mut id_number, mut photo) = (String::new(), String::new(), Vec::new());
     loop {
@@ -750,7 +740,7 @@ pub async fn real_name_submit(c: PageCtx, meta: ClientMeta, mut multipart: Multi
             Ok(Some(field)) => {
                 let field_name = field.name().unwrap_or("").to_string();
                 let Ok(bytes) = field.bytes().await else {
-                    return ApiError::PayloadTooLarge.into_response();
+                    return Err(ApiError::PayloadTooLarge.into());
                 };
                 match field_name.as_str() {
                     "name" => name = String::from_utf8_lossy(&bytes).trim().to_string(),
@@ -760,7 +750,7 @@ pub async fn real_name_submit(c: PageCtx, meta: ClientMeta, mut multipart: Multi
                 }
             }
             Ok(None) => break,
-            Err(_) => return ApiError::BadRequest.into_response(),
+            Err(_) => return Err(ApiError::BadRequest.into()),
         }
     }
     let mut page = RealNamePage {
@@ -779,14 +769,14 @@ pub async fn real_name_submit(c: PageCtx, meta: ClientMeta, mut multipart: Multi
         ],
     );
     if !page.problems.is_empty() {
-        return show_real_name(state, prefs, uri, StatusCode::BAD_REQUEST, page).await;
+        return Ok(show_real_name(state, prefs, uri, StatusCode::BAD_REQUEST, page).await);
     }
     match sscard_app::realname::verify_real_name(&state.ctx, p, &name, &id_number, photo, &meta.0).await {
-        Ok(()) => Redirect::to("/account").into_response(),
+        Ok(()) => Ok(Redirect::to("/account").into_response()),
         Err(e) => {
             let err = ApiError::from(e);
             page.problems.add(state, prefs.lang, &err, "name");
-            show_real_name(state, prefs, uri, status_of(&err), page).await
+            Ok(show_real_name(state, prefs, uri, status_of(&err), page).await)
         }
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sscard_app::counter::{self, CollectIn};
 
 use super::forms::FieldErrors;
-use super::pages::{CsrfPage, PageCtx};
+use super::pages::{CsrfPage, PageCtx, PageError, PageResult};
 use crate::access::ClientMeta;
 use crate::problem::ApiError;
 
@@ -53,19 +53,13 @@ pub struct FindForm {
 }
 
 /// Fills the page with the holder's cards (the read is audited by the use case).
-async fn find(c: &PageCtx, page: &mut CounterPage, meta: &sscard_app::auth::Meta) {
+/// A refusal (a malformed ID number, no purpose) goes beside the field; a failure is the 500 page.
+async fn find(c: &PageCtx, page: &mut CounterPage, meta: &sscard_app::auth::Meta) -> Result<(), PageError> {
     match counter::find_cards(&c.state.ctx, &c.p, &page.id_number, Some(page.purpose.as_str()), meta).await {
         Ok(found) => {
             page.searched = true;
             for (card, a) in found {
-                let name = match sscard_app::people::registry_name(&c.state.ctx, &card.holder).await {
-                    Ok(name) => name,
-                    Err(e) => {
-                        page.problems
-                            .add(&c.state, c.prefs.lang, &ApiError::from(e), "id_number");
-                        return;
-                    }
-                };
+                let name = sscard_app::people::registry_name(&c.state.ctx, &card.holder).await?;
                 page.cards.push(CardRow {
                     id_number: card.holder.masked(),
                     branch: a.form.branch.clone().unwrap_or_default(),
@@ -80,10 +74,14 @@ async fn find(c: &PageCtx, page: &mut CounterPage, meta: &sscard_app::auth::Meta
             }
         }
         Err(e) => {
-            page.problems
-                .add(&c.state, c.prefs.lang, &ApiError::from(e), "id_number");
+            let err = ApiError::from(e);
+            if err.status().is_server_error() {
+                return Err(err.into());
+            }
+            page.problems.add(&c.state, c.prefs.lang, &err, "id_number");
         }
     }
+    Ok(())
 }
 
 pub async fn counter_page(c: PageCtx) -> Response {
@@ -96,23 +94,23 @@ pub async fn counter_page(c: PageCtx) -> Response {
 
 /// The search is a POST, so the holder's ID number never lands in a URL (the counter PC's history, a proxy's
 /// log); the answer is the page itself.
-pub async fn search(c: PageCtx, meta: ClientMeta, axum::Form(f): axum::Form<FindForm>) -> Response {
+pub async fn search(c: PageCtx, meta: ClientMeta, axum::Form(f): axum::Form<FindForm>) -> PageResult {
     let mut page = CounterPage {
         id_number: f.id_number.unwrap_or_default().trim().to_string(),
         purpose: f.purpose.unwrap_or_default(),
         ..CounterPage::default()
     };
-    find(&c, &mut page, &meta.0).await;
+    find(&c, &mut page, &meta.0).await?;
     let status = if page.problems.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    c.show("counter.html", status, page).await
+    Ok(c.show("counter.html", status, page).await)
 }
 
 /// Records a pickup, then shows the holder's cards again.
-pub async fn collect(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, body: Bytes) -> Response {
+pub async fn collect(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, body: Bytes) -> PageResult {
     let f: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let input = CollectIn {
@@ -131,10 +129,10 @@ pub async fn collect(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, b
                 notice: Some(c.m("counter_done")),
                 ..CounterPage::default()
             };
-            find(&c, &mut page, &meta.0).await;
-            c.show("counter.html", StatusCode::OK, page).await
+            find(&c, &mut page, &meta.0).await?;
+            Ok(c.show("counter.html", StatusCode::OK, page).await)
         }
-        Err(sscard_app::applications::ApplyError::NotFound) => c.not_found().await,
+        Err(e @ sscard_app::applications::ApplyError::NotFound) => Err(e.into()),
         Err(e) => {
             let mut page = CounterPage {
                 id_number,
@@ -142,8 +140,8 @@ pub async fn collect(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, b
                 ..CounterPage::default()
             };
             let status = c.fail(&mut page.problems, ApiError::from(e), "collector");
-            find(&c, &mut page, &meta.0).await;
-            c.show("counter.html", status, page).await
+            find(&c, &mut page, &meta.0).await?;
+            Ok(c.show("counter.html", status, page).await)
         }
     }
 }

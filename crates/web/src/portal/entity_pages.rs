@@ -15,7 +15,7 @@ use sscard_app::ports::BranchFilter;
 use sscard_domain::collective::EmployeeStatus;
 
 use super::forms::FieldErrors;
-use super::pages::{CsrfPage, PageCtx};
+use super::pages::{CsrfPage, PageCtx, PageError, PageResult};
 use crate::api::collective::{csv_of, employee_query, EmployeeParams};
 use crate::problem::ApiError;
 
@@ -114,15 +114,9 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
-pub async fn dashboard(c: PageCtx, Query(saved): Query<SavedQuery>) -> Response {
-    let view = match collective::view(&c.state.ctx, &c.p).await {
-        Ok(v) => v,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let counts = match collective::counts(&c.state.ctx, &c.p).await {
-        Ok(v) => v,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
+pub async fn dashboard(c: PageCtx, Query(saved): Query<SavedQuery>) -> PageResult {
+    let view = collective::view(&c.state.ctx, &c.p).await?;
+    let counts = collective::counts(&c.state.ctx, &c.p).await?;
     let mut page = EntityPage {
         entity_name: view.entity.name.clone(),
         uscc: view.entity.uscc.as_str().into(),
@@ -143,12 +137,9 @@ pub async fn dashboard(c: PageCtx, Query(saved): Query<SavedQuery>) -> Response 
         page.open = s.open;
         page.entity_collects = s.entity_collects;
         page.contact_name = s.contact_name.as_str().into();
-        page.branches = match branch_names(&c, &s.branches.iter().map(|b| b.branch.clone()).collect::<Vec<_>>()).await {
-            Ok(names) => names,
-            Err(e) => return e.into_response(),
-        };
+        page.branches = branch_names(&c, &s.branches.iter().map(|b| b.branch.clone()).collect::<Vec<_>>()).await?;
     }
-    c.show("entity.html", StatusCode::OK, page).await
+    Ok(c.show("entity.html", StatusCode::OK, page).await)
 }
 
 async fn branch_names(c: &PageCtx, codes: &[String]) -> Result<Vec<String>, ApiError> {
@@ -187,11 +178,8 @@ async fn settings_form(c: &PageCtx, page: &mut EntityPage, chosen: &[String]) ->
     Ok(())
 }
 
-pub async fn settings_page(c: PageCtx) -> Response {
-    let view = match collective::view(&c.state.ctx, &c.p).await {
-        Ok(v) => v,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
+pub async fn settings_page(c: PageCtx) -> PageResult {
+    let view = collective::view(&c.state.ctx, &c.p).await?;
     let mut page = EntityPage {
         entity_name: view.entity.name.clone(),
         uscc: view.entity.uscc.as_str().into(),
@@ -207,10 +195,8 @@ pub async fn settings_page(c: PageCtx) -> Response {
             .insert("contact_mobile".into(), s.contact_mobile.as_str().into());
         chosen = s.branches.iter().map(|b| b.branch.clone()).collect();
     }
-    if let Err(e) = settings_form(&c, &mut page, &chosen).await {
-        return e.into_response();
-    }
-    c.show("entity_settings.html", StatusCode::OK, page).await
+    settings_form(&c, &mut page, &chosen).await?;
+    Ok(c.show("entity_settings.html", StatusCode::OK, page).await)
 }
 
 fn yes_no(b: bool) -> String {
@@ -234,7 +220,7 @@ fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn settings_submit(c: PageCtx, body: Bytes) -> Response {
+pub async fn settings_submit(c: PageCtx, body: Bytes) -> PageResult {
     let f = fields(&body);
     let open = first(&f, "open");
     let collects = first(&f, "entity_collects");
@@ -262,7 +248,7 @@ pub async fn settings_submit(c: PageCtx, body: Bytes) -> Response {
             .and(Err(ApplyError::Invalid(Vec::new())))
     };
     match result {
-        Ok(()) => Redirect::to("/entity?saved=1").into_response(),
+        Ok(()) => Ok(Redirect::to("/entity?saved=1").into_response()),
         Err(e) => {
             if !matches!(&e, ApplyError::Invalid(list) if list.is_empty()) {
                 page.problems.add(&c.state, c.prefs.lang, &ApiError::from(e), "open");
@@ -277,20 +263,17 @@ pub async fn settings_submit(c: PageCtx, body: Bytes) -> Response {
                     page.values.insert(k.into(), v);
                 }
             }
-            if let Ok(v) = collective::view(&c.state.ctx, &c.p).await {
-                page.entity_name = v.entity.name;
-                page.uscc = v.entity.uscc.as_str().into();
-            }
-            if let Err(e) = settings_form(&c, &mut page, &branches).await {
-                return e.into_response();
-            }
-            c.show("entity_settings.html", StatusCode::BAD_REQUEST, page).await
+            let v = collective::view(&c.state.ctx, &c.p).await?;
+            page.entity_name = v.entity.name;
+            page.uscc = v.entity.uscc.as_str().into();
+            settings_form(&c, &mut page, &branches).await?;
+            Ok(c.show("entity_settings.html", StatusCode::BAD_REQUEST, page).await)
         }
     }
 }
 
 /// 职工申请情况查询 and 职工申请信息提交: the list with filters and paging; confirmed rows can be selected.
-pub async fn employees_page(c: PageCtx, Query(params): Query<EmployeeParams>) -> Response {
+pub async fn employees_page(c: PageCtx, Query(params): Query<EmployeeParams>) -> PageResult {
     let mut page = EntityPage::default();
     let q = match employee_query(&params) {
         Ok(q) => q,
@@ -314,10 +297,7 @@ pub async fn employees_page(c: PageCtx, Query(params): Query<EmployeeParams>) ->
         .collect();
     page.values.insert("q".into(), params.q.clone().unwrap_or_default());
     page.batch_key = c.state.ctx.secrets.token();
-    let rows = match collective::employees(&c.state.ctx, &c.p, q).await {
-        Ok(r) => r,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
+    let rows = collective::employees(&c.state.ctx, &c.p, q).await?;
     page.next = rows.last().filter(|_| rows.len() == limit).map(|r| {
         use base64::Engine as _;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r.person.as_str())
@@ -344,26 +324,21 @@ pub async fn employees_page(c: PageCtx, Query(params): Query<EmployeeParams>) ->
     } else {
         StatusCode::BAD_REQUEST
     };
-    c.show("entity_employees.html", status, page).await
+    Ok(c.show("entity_employees.html", status, page).await)
 }
 
-pub async fn export(c: PageCtx, Query(params): Query<EmployeeParams>) -> Response {
-    let q = match employee_query(&params) {
-        Ok(q) => q,
-        Err(e) => return e.into_response(),
-    };
-    match collective::all_employees(&c.state.ctx, &c.p, q).await {
-        Ok(rows) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"employees.csv\""),
-                (header::CACHE_CONTROL, "private, no-store"),
-            ],
-            csv_of(&rows),
-        )
-            .into_response(),
-        Err(e) => ApiError::from(e).into_response(),
-    }
+pub async fn export(c: PageCtx, Query(params): Query<EmployeeParams>) -> PageResult {
+    let q = employee_query(&params)?;
+    let rows = collective::all_employees(&c.state.ctx, &c.p, q).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"employees.csv\""),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        csv_of(&rows),
+    )
+        .into_response())
 }
 
 /// Submits the selected employees (or every confirmed one) and shows what was submitted and skipped.
@@ -400,18 +375,14 @@ pub async fn submit(c: PageCtx, body: Bytes) -> Response {
 }
 
 /// 单位代领: the cards the entity holds, each to hand out or return to the bank within 30 days.
-pub async fn cards_page(c: PageCtx) -> Response {
+pub async fn cards_page(c: PageCtx) -> PageResult {
     let mut page = EntityPage::default();
-    if let Err(r) = held(&c, &mut page).await {
-        return r;
-    }
-    c.show("entity_cards.html", StatusCode::OK, page).await
+    held(&c, &mut page).await?;
+    Ok(c.show("entity_cards.html", StatusCode::OK, page).await)
 }
 
-async fn held(c: &PageCtx, page: &mut EntityPage) -> Result<(), Response> {
-    let cards = collective::held_cards(&c.state.ctx, &c.p)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
+async fn held(c: &PageCtx, page: &mut EntityPage) -> Result<(), PageError> {
+    let cards = collective::held_cards(&c.state.ctx, &c.p).await?;
     for h in cards {
         page.held.push(HeldRow {
             application: h.application.id.clone(),
@@ -427,22 +398,23 @@ async fn held(c: &PageCtx, page: &mut EntityPage) -> Result<(), Response> {
 }
 
 /// Records a hand-out (`handover`) or a return to the bank (`return`), then shows the list again.
-pub async fn settle(c: PageCtx, axum::extract::Path((id, action)): axum::extract::Path<(String, String)>) -> Response {
+pub async fn settle(
+    c: PageCtx,
+    axum::extract::Path((id, action)): axum::extract::Path<(String, String)>,
+) -> PageResult {
     let event = match action.as_str() {
         "handover" => sscard_domain::application::ApplicationEvent::Collect,
         "return" => sscard_domain::application::ApplicationEvent::ReturnToBank,
-        _ => return c.not_found().await,
+        _ => return Err(ApiError::NotFound.into()),
     };
     match collective::settle_card(&c.state.ctx, &c.p, &id, event).await {
-        Ok(_) => Redirect::to(&format!("/entity/cards?done={action}")).into_response(),
-        Err(ApplyError::NotFound) => c.not_found().await,
+        Ok(_) => Ok(Redirect::to(&format!("/entity/cards?done={action}")).into_response()),
+        Err(e @ ApplyError::NotFound) => Err(e.into()),
         Err(e) => {
             let mut page = EntityPage::default();
             page.problems.add(&c.state, c.prefs.lang, &ApiError::from(e), "cards");
-            if let Err(r) = held(&c, &mut page).await {
-                return r;
-            }
-            c.show("entity_cards.html", StatusCode::CONFLICT, page).await
+            held(&c, &mut page).await?;
+            Ok(c.show("entity_cards.html", StatusCode::CONFLICT, page).await)
         }
     }
 }

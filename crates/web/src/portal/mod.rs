@@ -7,7 +7,7 @@ mod assets;
 mod counter_pages;
 mod entity_pages;
 mod forms;
-mod pages;
+pub(crate) mod pages;
 
 use axum::routing::{get, post};
 use axum::Router;

@@ -233,6 +233,68 @@ pub async fn preferences(State(state): State<AppState>, Query(p): Query<PrefPara
 struct ErrorPage {
     title: String,
     body: String,
+    /// What exactly was refused (a client error's problem detail).
+    detail: Option<String>,
+    /// A server error's request id, for the hotline to find the log line.
+    request_id: Option<String>,
+}
+
+/// Why a page could not be shown. A handler returns it with `?`; [`crate::problem::render_problems`] renders it
+/// as the portal's error page (never a JSON problem): 404 and 403 as those pages, another refusal with its
+/// detail, a failure (a store that did not answer) as a 500 page with the request id — never an empty list.
+pub(crate) struct PageError(pub(crate) crate::problem::ApiError);
+
+/// A page handler's answer.
+pub(crate) type PageResult = Result<Response, PageError>;
+
+impl<E: Into<crate::problem::ApiError>> From<E> for PageError {
+    fn from(e: E) -> PageError {
+        PageError(e.into())
+    }
+}
+
+/// The mark a [`PageError`] leaves on its response for the middleware that renders it.
+#[derive(Clone)]
+pub(crate) struct PageFailure(pub(crate) crate::problem::ApiError);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if self.0.status().is_server_error() {
+            tracing::error!(code = self.0.code(), error = ?self.0, "page failed");
+        }
+        let mut res = self.0.status().into_response();
+        res.extensions_mut().insert(PageFailure(self.0));
+        res
+    }
+}
+
+/// The error page for a [`PageError`].
+pub(crate) async fn failure_page(
+    state: &AppState,
+    prefs: Prefs,
+    uri: &Uri,
+    err: &crate::problem::ApiError,
+    request_id: Option<String>,
+) -> Response {
+    let status = err.status();
+    if status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN {
+        return error_page(state, prefs, uri, status).await;
+    }
+    let server = status.is_server_error();
+    let detail = (!server).then(|| crate::problem::problem_body(state, prefs.lang, err, "", None).detail);
+    let page = ErrorPage {
+        title: state.i18n.format(prefs.lang, "error_title", &[]),
+        body: state.i18n.format(prefs.lang, "error_body", &[]),
+        detail,
+        request_id: if server { request_id } else { None },
+    };
+    let mut res = render(state, prefs, uri, "error.html", status, page).await;
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(secs) = err.retry_after() {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res
 }
 
 async fn error_page(state: &AppState, prefs: Prefs, uri: &Uri, status: StatusCode) -> Response {
@@ -244,6 +306,8 @@ async fn error_page(state: &AppState, prefs: Prefs, uri: &Uri, status: StatusCod
     let page = ErrorPage {
         title: state.i18n.format(prefs.lang, t, &[]),
         body: state.i18n.format(prefs.lang, b, &[]),
+        detail: None,
+        request_id: None,
     };
     render(state, prefs, uri, "error.html", status, page).await
 }
@@ -275,7 +339,6 @@ pub(crate) struct PageCtx {
     pub state: AppState,
     pub prefs: Prefs,
     pub uri: Uri,
-    pub headers: HeaderMap,
     pub p: sscard_domain::account::Principal,
     pub csrf: String,
 }
@@ -293,7 +356,6 @@ impl axum::extract::FromRequestParts<AppState> for PageCtx {
             state: state.clone(),
             prefs: Prefs::from_headers(&parts.headers),
             uri: parts.uri.clone(),
-            headers: parts.headers.clone(),
             p: who.principal,
             csrf: who.csrf,
         })
@@ -301,11 +363,6 @@ impl axum::extract::FromRequestParts<AppState> for PageCtx {
 }
 
 impl PageCtx {
-    /// The "page not found" answer, as for a record outside the caller's reach.
-    pub async fn not_found(&self) -> Response {
-        not_found_page(State(self.state.clone()), self.headers.clone(), self.uri.clone()).await
-    }
-
     pub fn en(&self) -> bool {
         self.prefs.lang == Lang::En
     }

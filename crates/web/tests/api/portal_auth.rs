@@ -277,3 +277,45 @@ both_engines!(the_handlers_pages_all_open, |db: TestDb| async move {
         .unwrap();
     assert!(page.contains("id=\"cards\""), "{page}");
 });
+
+// A page whose read fails is the portal's 500 page (HTML, with the request id to quote to the hotline), never
+// a JSON problem and never an empty list; a record outside the caller's reach is the 404 page; a refusal is a
+// page with its reason.
+both_engines!(
+    a_failed_read_is_a_500_page_with_the_request_id,
+    |db: TestDb| async move {
+        let (url, kind) = (db.url.clone(), db.kind);
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let c = client();
+        let r = submit_login(&c, &s, "/login", "resident1").await;
+        let cookie = set_cookie(&r).unwrap();
+        let get = |path: &str| c.get(s.url(path)).header("cookie", &cookie).send();
+        assert_eq!(get("/applications").await.unwrap().status(), 200);
+        let r = get("/applications/no-such-application").await.unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+
+        // The documents table goes away under the running server.
+        let rename = "ALTER TABLE application_documents RENAME TO application_documents_gone";
+        match kind {
+            sscard_testkit::EngineKind::Sqlite => {
+                let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+                    .await
+                    .unwrap();
+                sqlx::Executor::execute(&mut conn, rename).await.unwrap();
+            }
+            sscard_testkit::EngineKind::Postgres => {
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.unwrap();
+                sqlx::Executor::execute(&mut conn, rename).await.unwrap();
+            }
+        }
+        let r = get("/applications").await.unwrap();
+        assert_eq!(r.status(), 500);
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+        let body = r.text().await.unwrap();
+        assert!(body.contains(&id), "the page names its request id {id}: {body}");
+        assert!(!body.contains("\"code\""), "not a problem document: {body}");
+    }
+);

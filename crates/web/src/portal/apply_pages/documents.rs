@@ -2,28 +2,28 @@
 
 use axum::extract::{Multipart, Path};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use sscard_app::applications::{self as apps, ApplyError};
 use sscard_domain::documents::DocumentKind;
 
-use super::super::pages::PageCtx;
+use super::super::pages::{PageCtx, PageResult};
 use crate::problem::ApiError;
 
 use super::*;
 
 /// The documents page posts a multipart form: each file chosen is judged and attached on its own.
-pub async fn documents_submit(c: PageCtx, Path(id): Path<String>, mut multipart: Multipart) -> Response {
-    let mut page = ApplyPage::default();
+pub async fn documents_submit(c: PageCtx, Path(id): Path<String>, mut multipart: Multipart) -> PageResult {
+    let mut page = StepPage::default();
     let mut from_check = false;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(_) => return ApiError::PayloadTooLarge.into_response(),
+            Err(_) => return Err(ApiError::PayloadTooLarge.into()),
         };
         let name = field.name().unwrap_or("").to_string();
         let Ok(bytes) = field.bytes().await else {
-            return ApiError::PayloadTooLarge.into_response();
+            return Err(ApiError::PayloadTooLarge.into());
         };
         if name == "from" {
             from_check = bytes.as_ref() == b"check";
@@ -49,13 +49,10 @@ pub async fn documents_submit(c: PageCtx, Path(id): Path<String>, mut multipart:
                 page.problems
                     .add(&c.state, c.prefs.lang, &ApiError::from(e), kind.as_str());
             }
-            Err(e) => return ApiError::from(e).into_response(),
+            Err(e) => return Err(e.into()),
         }
     }
-    let a = match own(&c, &id).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let a = own(&c, &id).await?;
     if page.problems.is_empty() {
         let missing: Vec<DocumentKind> = a
             .required_documents()
@@ -64,7 +61,7 @@ pub async fn documents_submit(c: PageCtx, Path(id): Path<String>, mut multipart:
             .collect();
         if missing.is_empty() {
             let _ = from_check;
-            return Redirect::to(&format!("/apply/{}/check", a.id)).into_response();
+            return Ok(Redirect::to(&format!("/apply/{}/check", a.id)).into_response());
         }
         page.problems.required(
             &c.state,
@@ -72,10 +69,8 @@ pub async fn documents_submit(c: PageCtx, Path(id): Path<String>, mut multipart:
             &missing.iter().map(|k| (k.as_str(), true)).collect::<Vec<_>>(),
         );
     }
-    if let Err(e) = fill(&c, &a, "documents", &mut page).await {
-        return e.into_response();
-    }
-    c.show("apply_step.html", StatusCode::BAD_REQUEST, page).await
+    fill(&c, &a, "documents", &mut page.form).await?;
+    Ok(c.show("apply_step.html", StatusCode::BAD_REQUEST, page).await)
 }
 
 // ---- 我的办事 ----

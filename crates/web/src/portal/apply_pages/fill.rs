@@ -22,7 +22,7 @@ pub(super) fn names_of(codes: &[sscard_domain::codes::Code], en: bool, selected:
         .collect()
 }
 
-pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut ApplyPage) -> Result<(), ApiError> {
+pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut Filled) -> Result<(), ApiError> {
     let codes = &c.state.ctx.codes;
     let en = c.en();
     page.id = a.id.clone();

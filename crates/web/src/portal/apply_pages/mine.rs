@@ -2,12 +2,11 @@
 
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use sscard_app::applications::{self as apps, ApplyError};
 use sscard_domain::application::{Application, ApplicationState};
 
-use super::super::pages::PageCtx;
-use crate::problem::ApiError;
+use super::super::pages::{PageCtx, PageResult};
 
 use super::*;
 
@@ -25,27 +24,24 @@ pub(super) fn state_name(c: &PageCtx, s: ApplicationState) -> String {
     c.m(&format!("state-{}", s.as_str()))
 }
 
-pub async fn my_applications(c: PageCtx) -> Response {
-    let list = match apps::list_mine(&c.state.ctx, &c.p).await {
-        Ok(l) => l,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let page = ApplyPage {
+pub async fn my_applications(c: PageCtx) -> PageResult {
+    let list = apps::list_mine(&c.state.ctx, &c.p).await?;
+    let page = ApplicationsPage {
         applications: list.iter().map(|a| listed(&c, a)).collect(),
-        ..ApplyPage::default()
+        ..ApplicationsPage::default()
     };
-    c.show("applications.html", StatusCode::OK, page).await
+    Ok(c.show("applications.html", StatusCode::OK, page).await)
 }
 
 /// "My children": each child the household register lists the caller as guardian of, with their
 /// applications and where each stands.
-pub async fn my_children(c: PageCtx) -> Response {
+pub async fn my_children(c: PageCtx) -> PageResult {
     let wards = match sscard_app::minors::children(&c.state.ctx, &c.p).await {
         Ok(w) => w,
         Err(ApplyError::MayNotApply(_)) => Vec::new(),
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(e) => return Err(e.into()),
     };
-    let page = ApplyPage {
+    let page = ChildrenPage {
         verified: c.p.account.is_real_name_verified(),
         wards: wards
             .into_iter()
@@ -65,23 +61,16 @@ pub async fn my_children(c: PageCtx) -> Response {
                 applications: w.applications.iter().map(|a| listed(&c, a)).collect(),
             })
             .collect(),
-        ..ApplyPage::default()
+        ..ChildrenPage::default()
     };
-    c.show("children.html", StatusCode::OK, page).await
+    Ok(c.show("children.html", StatusCode::OK, page).await)
 }
 
-pub async fn my_application(c: PageCtx, Path(id): Path<String>) -> Response {
+pub async fn my_application(c: PageCtx, Path(id): Path<String>) -> PageResult {
     // Readable also by a listed guardian who did not apply, and by the young adult the card is for.
-    let a = match apps::readable(&c.state.ctx, &c.p, &id).await {
-        Ok(a) => a,
-        Err(ApplyError::NotFound) => return c.not_found().await,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let history = match apps::history(&c.state.ctx, &c.p, &id).await {
-        Ok(h) => h,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let mut page = ApplyPage {
+    let a = apps::readable(&c.state.ctx, &c.p, &id).await?;
+    let history = apps::history(&c.state.ctx, &c.p, &id).await?;
+    let mut page = ApplicationPage {
         due_on: a.due_on.map(|d| d.to_string()).unwrap_or_default(),
         can_withdraw: a.applicant == c.p.account.id
             && a.state
@@ -97,18 +86,14 @@ pub async fn my_application(c: PageCtx, Path(id): Path<String>) -> Response {
             })
             .collect(),
         notice: Some(c.m(&format!("next-{}", a.state.as_str()))),
-        ..ApplyPage::default()
+        ..ApplicationPage::default()
     };
-    if let Err(e) = fill(&c, &a, "check", &mut page).await {
-        return e.into_response();
-    }
-    page.state = state_name(&c, a.state);
-    c.show("application.html", StatusCode::OK, page).await
+    fill(&c, &a, "check", &mut page.form).await?;
+    page.form.state = state_name(&c, a.state);
+    Ok(c.show("application.html", StatusCode::OK, page).await)
 }
 
-pub async fn withdraw(c: PageCtx, Path(id): Path<String>) -> Response {
-    match apps::withdraw(&c.state.ctx, &c.p, &id).await {
-        Ok(a) => Redirect::to(&format!("/applications/{}", a.id)).into_response(),
-        Err(e) => ApiError::from(e).into_response(),
-    }
+pub async fn withdraw(c: PageCtx, Path(id): Path<String>) -> PageResult {
+    let a = apps::withdraw(&c.state.ctx, &c.p, &id).await?;
+    Ok(Redirect::to(&format!("/applications/{}", a.id)).into_response())
 }

@@ -9,14 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use sscard_app::applications::{self as apps, ApplyError};
+use sscard_app::applications as apps;
 use sscard_domain::application::Application;
 
 use super::forms::FieldErrors;
-use super::pages::{CsrfPage, PageCtx};
-use crate::problem::ApiError;
+use super::pages::{CsrfPage, PageCtx, PageError};
 
 mod documents;
 mod fill;
@@ -45,37 +43,85 @@ struct Row {
     change: Option<String>,
 }
 
+/// An application as its pages show it (what [`fill`] sets): shared by the step pages and the application page.
 #[derive(Serialize, Default)]
-struct ApplyPage {
-    csrf: String,
+struct Filled {
     id: String,
     reference: String,
     step: String,
     state: String,
     route: String,
     values: BTreeMap<String, String>,
-    #[serde(flatten)]
-    problems: FieldErrors,
     options: BTreeMap<String, Vec<Opt>>,
     /// Registry fields, shown and not editable.
     fixed: Vec<Row>,
     /// Check your answers.
     rows: Vec<Row>,
     bank_locked: bool,
-    verified: bool,
-    idempotency_key: String,
-    due_on: String,
-    from_check: bool,
-    notice: Option<String>,
-    applications: Vec<Row>,
-    history: Vec<Row>,
-    can_withdraw: bool,
     /// The documents this application needs, in the order asked (SPEC §5.4).
     documents: Vec<String>,
     /// A child's application: the default cartoon photo may be chosen today.
     cartoon_allowed: bool,
-    /// My children: each ward and their applications.
+}
+
+/// `apply_step.html`: one question group, the documents, check your answers, the confirmation, done.
+#[derive(Serialize, Default)]
+struct StepPage {
+    csrf: String,
+    #[serde(flatten)]
+    form: Filled,
+    #[serde(flatten)]
+    problems: FieldErrors,
+    idempotency_key: String,
+    due_on: String,
+    from_check: bool,
+}
+
+/// `application.html`: one application, where it stands, what comes next, and its history.
+#[derive(Serialize, Default)]
+struct ApplicationPage {
+    csrf: String,
+    #[serde(flatten)]
+    form: Filled,
+    due_on: String,
+    notice: Option<String>,
+    history: Vec<Row>,
+    can_withdraw: bool,
+}
+
+/// `applications.html`: 我的办事.
+#[derive(Serialize, Default)]
+struct ApplicationsPage {
+    csrf: String,
+    applications: Vec<Row>,
+}
+
+/// `children.html`: each ward and their applications.
+#[derive(Serialize, Default)]
+struct ChildrenPage {
+    csrf: String,
+    verified: bool,
     wards: Vec<WardRow>,
+}
+
+/// `apply_start.html`: the disclaimer and the access authorisation.
+#[derive(Serialize, Default)]
+struct StartPage {
+    csrf: String,
+    verified: bool,
+    #[serde(flatten)]
+    problems: FieldErrors,
+}
+
+/// `apply_child.html`: the child, and the relationship to confirm.
+#[derive(Serialize, Default)]
+struct ChildStartPage {
+    csrf: String,
+    verified: bool,
+    notice: Option<String>,
+    values: BTreeMap<String, String>,
+    #[serde(flatten)]
+    problems: FieldErrors,
 }
 
 #[derive(Serialize, Clone)]
@@ -89,19 +135,28 @@ struct WardRow {
     applications: Vec<Row>,
 }
 
-impl CsrfPage for ApplyPage {
-    fn set_csrf(&mut self, csrf: String) {
-        self.csrf = csrf;
-    }
+macro_rules! csrf_pages {
+    ($($page:ty),*) => {
+        $(impl CsrfPage for $page {
+            fn set_csrf(&mut self, csrf: String) {
+                self.csrf = csrf;
+            }
+        })*
+    };
 }
 
-/// The caller's own application, or the page to answer with instead (404 for anyone else's).
-async fn own(c: &PageCtx, id: &str) -> Result<Application, Response> {
-    match apps::mine(&c.state.ctx, &c.p, id).await {
-        Ok(a) => Ok(a),
-        Err(ApplyError::NotFound) => Err(c.not_found().await),
-        Err(e) => Err(ApiError::from(e).into_response()),
-    }
+csrf_pages!(
+    StepPage,
+    ApplicationPage,
+    ApplicationsPage,
+    ChildrenPage,
+    StartPage,
+    ChildStartPage
+);
+
+/// The caller's own application (404 for anyone else's).
+async fn own(c: &PageCtx, id: &str) -> Result<Application, PageError> {
+    Ok(apps::mine(&c.state.ctx, &c.p, id).await?)
 }
 
 // ---- start ----

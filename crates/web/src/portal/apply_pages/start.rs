@@ -7,16 +7,15 @@ use serde::Deserialize;
 use sscard_app::applications::{self as apps, ApplyError};
 use sscard_domain::eligibility::Ineligible;
 
-use super::super::pages::PageCtx;
+use super::super::pages::{PageCtx, PageResult};
 use crate::access::ClientMeta;
-use crate::problem::ApiError;
 
 use super::*;
 
 pub async fn start_page(c: PageCtx) -> Response {
-    let page = ApplyPage {
+    let page = StartPage {
         verified: c.p.account.is_real_name_verified(),
-        ..ApplyPage::default()
+        ..StartPage::default()
     };
     c.show("apply_start.html", StatusCode::OK, page).await
 }
@@ -27,7 +26,7 @@ pub struct StartForm {
     access_authorisation: Option<String>,
 }
 
-pub async fn start(c: PageCtx, meta: ClientMeta, Form(f): Form<StartForm>) -> Response {
+pub async fn start(c: PageCtx, meta: ClientMeta, Form(f): Form<StartForm>) -> PageResult {
     let result = apps::start(
         &c.state.ctx,
         &c.p,
@@ -37,14 +36,11 @@ pub async fn start(c: PageCtx, meta: ClientMeta, Form(f): Form<StartForm>) -> Re
     )
     .await;
     match result {
-        Ok(a) => Redirect::to(&format!("/apply/{}/personal", a.id)).into_response(),
+        Ok(a) => Ok(Redirect::to(&format!("/apply/{}/personal", a.id)).into_response()),
         Err(ApplyError::Ineligible(Ineligible::ApplicationInProgress { .. })) => {
             // Resume it: the open application, wherever it was started.
-            let open = match apps::my_open_application(&c.state.ctx, &c.p).await {
-                Ok(open) => open,
-                Err(e) => return ApiError::from(e).into_response(),
-            };
-            match open {
+            let open = apps::my_open_application(&c.state.ctx, &c.p).await?;
+            Ok(match open {
                 Some(a) if a.state.is_editable() && a.applicant == c.p.account.id => {
                     Redirect::to(&format!("/apply/{}/check", a.id)).into_response()
                 }
@@ -52,15 +48,15 @@ pub async fn start(c: PageCtx, meta: ClientMeta, Form(f): Form<StartForm>) -> Re
                     Redirect::to(&format!("/applications/{}", a.id)).into_response()
                 }
                 _ => Redirect::to("/applications").into_response(),
-            }
+            })
         }
         Err(e) => {
-            let mut page = ApplyPage {
+            let mut page = StartPage {
                 verified: c.p.account.is_real_name_verified(),
-                ..ApplyPage::default()
+                ..StartPage::default()
             };
             let status = c.fail(&mut page.problems, e.into(), "disclaimer");
-            c.show("apply_start.html", status, page).await
+            Ok(c.show("apply_start.html", status, page).await)
         }
     }
 }
@@ -68,9 +64,9 @@ pub async fn start(c: PageCtx, meta: ClientMeta, Form(f): Form<StartForm>) -> Re
 // ---- applying for a child ----
 
 pub async fn child_start_page(c: PageCtx) -> Response {
-    let mut page = ApplyPage {
+    let mut page = ChildStartPage {
         verified: c.p.account.is_real_name_verified(),
-        ..ApplyPage::default()
+        ..ChildStartPage::default()
     };
     page.values.insert("child_id_type".into(), "resident_id".into());
     c.show("apply_child.html", StatusCode::OK, page).await
@@ -105,9 +101,9 @@ pub async fn child_start(c: PageCtx, meta: ClientMeta, Form(f): Form<ChildStartF
         &meta.0,
     )
     .await;
-    let mut page = ApplyPage {
+    let mut page = ChildStartPage {
         verified: c.p.account.is_real_name_verified(),
-        ..ApplyPage::default()
+        ..ChildStartPage::default()
     };
     for (k, v) in [
         ("child_name", &f.child_name),

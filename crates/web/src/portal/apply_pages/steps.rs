@@ -2,14 +2,14 @@
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use serde::Deserialize;
 use sscard_app::applications::{self as apps, ApplyError, FormPatch, MailPatch};
 use sscard_domain::application::Application;
 use sscard_domain::policy::CollectionMethod;
 
-use super::super::pages::PageCtx;
+use super::super::pages::{PageCtx, PageResult};
 use crate::problem::ApiError;
 
 use super::*;
@@ -53,29 +53,26 @@ pub struct StepQuery {
     from: Option<String>,
 }
 
-pub async fn step_page(c: PageCtx, Path((id, step)): Path<(String, String)>, Query(q): Query<StepQuery>) -> Response {
+pub async fn step_page(c: PageCtx, Path((id, step)): Path<(String, String)>, Query(q): Query<StepQuery>) -> PageResult {
     show_step(c, id, step, q).await
 }
 
 /// The documents page (its POST is multipart, so it has its own route).
-pub async fn documents_page(c: PageCtx, Path(id): Path<String>, Query(q): Query<StepQuery>) -> Response {
+pub async fn documents_page(c: PageCtx, Path(id): Path<String>, Query(q): Query<StepQuery>) -> PageResult {
     show_step(c, id, "documents".into(), q).await
 }
 
-pub(super) async fn show_step(c: PageCtx, id: String, step: String, q: StepQuery) -> Response {
+pub(super) async fn show_step(c: PageCtx, id: String, step: String, q: StepQuery) -> PageResult {
     if !STEPS.contains(&step.as_str()) && step != "done" {
-        return c.not_found().await;
+        return Err(ApiError::NotFound.into());
     }
-    let a = match own(&c, &id).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let a = own(&c, &id).await?;
     if !a.state.is_editable() && step != "done" {
-        return Redirect::to(&format!("/applications/{}", a.id)).into_response();
+        return Ok(Redirect::to(&format!("/applications/{}", a.id)).into_response());
     }
-    let mut page = ApplyPage {
+    let mut page = StepPage {
         from_check: q.from.as_deref() == Some("check"),
-        ..ApplyPage::default()
+        ..StepPage::default()
     };
     if step == "confirm" {
         page.idempotency_key = c.state.ctx.secrets.token();
@@ -83,10 +80,8 @@ pub(super) async fn show_step(c: PageCtx, id: String, step: String, q: StepQuery
     if step == "done" {
         page.due_on = a.due_on.map(|d| d.to_string()).unwrap_or_default();
     }
-    if let Err(e) = fill(&c, &a, &step, &mut page).await {
-        return e.into_response();
-    }
-    c.show("apply_step.html", StatusCode::OK, page).await
+    fill(&c, &a, &step, &mut page.form).await?;
+    Ok(c.show("apply_step.html", StatusCode::OK, page).await)
 }
 
 /// Every field a step page can post; each step reads its own.
@@ -192,15 +187,12 @@ impl StepForm {
     }
 }
 
-pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, Form(f): Form<StepForm>) -> Response {
-    let a = match own(&c, &id).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, Form(f): Form<StepForm>) -> PageResult {
+    let a = own(&c, &id).await?;
     let from_check = f.from.as_deref() == Some("check");
-    let mut page = ApplyPage {
+    let mut page = StepPage {
         from_check,
-        ..ApplyPage::default()
+        ..StepPage::default()
     };
     let result: Result<Application, ApplyError> = match step.as_str() {
         "check" => {
@@ -211,7 +203,7 @@ pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, F
             } else {
                 let missing = a.missing();
                 if missing.is_empty() {
-                    return Redirect::to(&format!("/apply/{}/confirm", a.id)).into_response();
+                    return Ok(Redirect::to(&format!("/apply/{}/confirm", a.id)).into_response());
                 }
                 Err(ApplyError::Incomplete(missing))
             }
@@ -254,10 +246,10 @@ pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, F
                 Err(ApplyError::Invalid(Vec::new()))
             }
         },
-        _ => return ApiError::NotFound.into_response(),
+        _ => return Err(ApiError::NotFound.into()),
     };
     match result {
-        Ok(updated) if step == "confirm" => Redirect::to(&format!("/apply/{}/done", updated.id)).into_response(),
+        Ok(updated) if step == "confirm" => Ok(Redirect::to(&format!("/apply/{}/done", updated.id)).into_response()),
         Ok(updated) => {
             let next = if from_check
                 && !(step == "collection"
@@ -269,7 +261,7 @@ pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, F
             } else {
                 next_step(&updated, c.p.channel, &step)
             };
-            Redirect::to(&format!("/apply/{}/{next}", updated.id)).into_response()
+            Ok(Redirect::to(&format!("/apply/{}/{next}", updated.id)).into_response())
         }
         Err(e) => {
             // What was typed is shown again, beside its error; nothing was stored.
@@ -296,7 +288,7 @@ pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, F
             ];
             for (k, v) in typed {
                 if let Some(v) = v {
-                    page.values.insert(k.to_string(), v.clone());
+                    page.form.values.insert(k.to_string(), v.clone());
                 }
             }
             let status = match &e {
@@ -315,10 +307,8 @@ pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, F
             if step == "confirm" {
                 page.idempotency_key = c.state.ctx.secrets.token();
             }
-            if let Err(e) = fill(&c, &a, &step, &mut page).await {
-                return e.into_response();
-            }
-            c.show("apply_step.html", status, page).await
+            fill(&c, &a, &step, &mut page.form).await?;
+            Ok(c.show("apply_step.html", status, page).await)
         }
     }
 }
