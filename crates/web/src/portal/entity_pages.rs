@@ -63,42 +63,82 @@ struct BatchLineRow {
     reason: String,
 }
 
+/// `entity.html`: the entity, its settings, and how many employees are in each status.
 #[derive(Serialize, Default)]
-struct EntityPage {
+struct DashboardPage {
     csrf: String,
     entity_name: String,
     uscc: String,
-    open: bool,
     configured: bool,
+    open: bool,
     entity_collects: bool,
     contact_name: String,
     branches: Vec<String>,
     counts: Vec<CountRow>,
     total: u64,
+    notice: Option<String>,
+}
+
+/// `entity_settings.html`: the settings form, every branch a checkbox.
+#[derive(Serialize, Default)]
+struct SettingsPage {
+    csrf: String,
+    entity_name: String,
+    uscc: String,
     values: BTreeMap<String, String>,
     branch_options: Vec<Opt>,
+    #[serde(flatten)]
+    problems: FieldErrors,
+}
+
+/// `entity_employees.html`: the employee list with its filters, paging and selection.
+#[derive(Serialize, Default)]
+struct EmployeesPage {
+    csrf: String,
+    values: BTreeMap<String, String>,
     #[serde(flatten)]
     problems: FieldErrors,
     statuses: Vec<Opt>,
     employees: Vec<EmployeeLine>,
     next: Option<String>,
     query: String,
-    submitted: Vec<BatchLineRow>,
-    skipped: Vec<BatchLineRow>,
-    due_on: String,
-    notice: Option<String>,
-    held: Vec<HeldRow>,
     /// The submission form's idempotency key: the same form sent twice (a double click, a retry after a lost
     /// answer) submits once and shows the first answer.
     batch_key: String,
+}
+
+/// `entity_submitted.html`: what a batch submitted and what it skipped.
+#[derive(Serialize, Default)]
+struct SubmittedPage {
+    csrf: String,
+    #[serde(flatten)]
+    problems: FieldErrors,
+    submitted: Vec<BatchLineRow>,
+    skipped: Vec<BatchLineRow>,
+    due_on: String,
     replayed: bool,
 }
 
-impl CsrfPage for EntityPage {
-    fn set_csrf(&mut self, csrf: String) {
-        self.csrf = csrf;
-    }
+/// `entity_cards.html`: the cards the entity holds.
+#[derive(Serialize, Default)]
+struct CardsPage {
+    csrf: String,
+    #[serde(flatten)]
+    problems: FieldErrors,
+    held: Vec<HeldRow>,
 }
+
+macro_rules! csrf_pages {
+    ($($page:ty),*) => {
+        $(impl CsrfPage for $page {
+            fn set_csrf(&mut self, csrf: String) {
+                self.csrf = csrf;
+            }
+        })*
+    };
+}
+
+csrf_pages!(DashboardPage, SettingsPage, EmployeesPage, SubmittedPage, CardsPage);
 
 /// The name of an employee's status in the caller's language.
 fn status_name(c: &PageCtx, s: EmployeeStatus) -> String {
@@ -117,7 +157,7 @@ pub struct SavedQuery {
 pub async fn dashboard(c: PageCtx, Query(saved): Query<SavedQuery>) -> PageResult {
     let view = collective::view(&c.state.ctx, &c.p).await?;
     let counts = collective::counts(&c.state.ctx, &c.p).await?;
-    let mut page = EntityPage {
+    let mut page = DashboardPage {
         entity_name: view.entity.name.clone(),
         uscc: view.entity.uscc.as_str().into(),
         total: counts.iter().map(|(_, n)| n).sum(),
@@ -130,7 +170,7 @@ pub async fn dashboard(c: PageCtx, Query(saved): Query<SavedQuery>) -> PageResul
             })
             .collect(),
         notice: saved.saved.map(|_| c.m("entity_saved")),
-        ..EntityPage::default()
+        ..DashboardPage::default()
     };
     if let Some(s) = &view.settings {
         page.configured = true;
@@ -165,7 +205,7 @@ fn bank_name(c: &PageCtx, code: &str) -> String {
 }
 
 /// The settings form, with what was typed (or stored) and every branch as a checkbox.
-async fn settings_form(c: &PageCtx, page: &mut EntityPage, chosen: &[String]) -> Result<(), ApiError> {
+async fn settings_form(c: &PageCtx, page: &mut SettingsPage, chosen: &[String]) -> Result<(), ApiError> {
     let all = sscard_app::reference::branches(&c.state.ctx, &BranchFilter::default()).await?;
     page.branch_options = all
         .iter()
@@ -180,10 +220,10 @@ async fn settings_form(c: &PageCtx, page: &mut EntityPage, chosen: &[String]) ->
 
 pub async fn settings_page(c: PageCtx) -> PageResult {
     let view = collective::view(&c.state.ctx, &c.p).await?;
-    let mut page = EntityPage {
+    let mut page = SettingsPage {
         entity_name: view.entity.name.clone(),
         uscc: view.entity.uscc.as_str().into(),
-        ..EntityPage::default()
+        ..SettingsPage::default()
     };
     let mut chosen = Vec::new();
     if let Some(s) = &view.settings {
@@ -225,7 +265,7 @@ pub async fn settings_submit(c: PageCtx, body: Bytes) -> PageResult {
     let open = first(&f, "open");
     let collects = first(&f, "entity_collects");
     let branches = all(&f, "branches");
-    let mut page = EntityPage::default();
+    let mut page = SettingsPage::default();
     // Both questions must be answered: no default is assumed for the employer.
     page.problems.required(
         &c.state,
@@ -274,7 +314,7 @@ pub async fn settings_submit(c: PageCtx, body: Bytes) -> PageResult {
 
 /// 职工申请情况查询 and 职工申请信息提交: the list with filters and paging; confirmed rows can be selected.
 pub async fn employees_page(c: PageCtx, Query(params): Query<EmployeeParams>) -> PageResult {
-    let mut page = EntityPage::default();
+    let mut page = EmployeesPage::default();
     let q = match employee_query(&params) {
         Ok(q) => q,
         Err(e) => {
@@ -349,7 +389,7 @@ pub async fn submit(c: PageCtx, body: Bytes) -> Response {
         all_confirmed: first(&f, "all_confirmed").is_some(),
     };
     let key = first(&f, "batch_key").filter(|k| !k.is_empty());
-    let mut page = EntityPage::default();
+    let mut page = SubmittedPage::default();
     match collective::submit(&c.state.ctx, &c.p, &selection, key.as_deref()).await {
         Ok(out) => {
             let row = |l: sscard_app::collective::BatchLine| BatchLineRow {
@@ -376,12 +416,12 @@ pub async fn submit(c: PageCtx, body: Bytes) -> Response {
 
 /// 单位代领: the cards the entity holds, each to hand out or return to the bank within 30 days.
 pub async fn cards_page(c: PageCtx) -> PageResult {
-    let mut page = EntityPage::default();
+    let mut page = CardsPage::default();
     held(&c, &mut page).await?;
     Ok(c.show("entity_cards.html", StatusCode::OK, page).await)
 }
 
-async fn held(c: &PageCtx, page: &mut EntityPage) -> Result<(), PageError> {
+async fn held(c: &PageCtx, page: &mut CardsPage) -> Result<(), PageError> {
     let cards = collective::held_cards(&c.state.ctx, &c.p).await?;
     for h in cards {
         page.held.push(HeldRow {
@@ -411,7 +451,7 @@ pub async fn settle(
         Ok(_) => Ok(Redirect::to(&format!("/entity/cards?done={action}")).into_response()),
         Err(e @ ApplyError::NotFound) => Err(e.into()),
         Err(e) => {
-            let mut page = EntityPage::default();
+            let mut page = CardsPage::default();
             page.problems.add(&c.state, c.prefs.lang, &ApiError::from(e), "cards");
             held(&c, &mut page).await?;
             Ok(c.show("entity_cards.html", StatusCode::CONFLICT, page).await)

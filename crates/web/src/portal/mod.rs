@@ -7,6 +7,7 @@ mod assets;
 mod counter_pages;
 mod entity_pages;
 mod forms;
+mod login_pages;
 pub(crate) mod pages;
 
 use axum::routing::{get, post};
@@ -22,20 +23,17 @@ pub fn router() -> Router<AppState> {
         .route("/branches", get(pages::branches))
         .route("/preferences", get(pages::preferences))
         .route("/assets/{file}", get(assets::asset))
-        .route(
-            "/login",
-            get(account_pages::login_page).post(account_pages::login_submit),
-        )
+        .route("/login", get(login_pages::login_page).post(login_pages::login_submit))
         .route(
             "/staff/login",
-            get(account_pages::login_page).post(account_pages::login_submit),
+            get(login_pages::login_page).post(login_pages::login_submit),
         )
-        .route("/login/sms", get(account_pages::sms_page).post(account_pages::use_code))
-        .route("/login/sms/code", post(account_pages::send_code))
-        .route("/register", get(account_pages::sms_page).post(account_pages::use_code))
-        .route("/register/code", post(account_pages::send_code))
-        .route("/login/oidc/{provider}", get(account_pages::oidc_start))
-        .route("/login/oidc/{provider}/callback", get(account_pages::oidc_callback))
+        .route("/login/sms", get(login_pages::sms_page).post(login_pages::use_code))
+        .route("/login/sms/code", post(login_pages::send_code))
+        .route("/register", get(login_pages::sms_page).post(login_pages::use_code))
+        .route("/register/code", post(login_pages::send_code))
+        .route("/login/oidc/{provider}", get(login_pages::oidc_start))
+        .route("/login/oidc/{provider}/callback", get(login_pages::oidc_callback))
         .route("/logout", post(account_pages::logout))
         .route("/account", get(account_pages::account))
         .route("/account/sessions/revoke-all", post(account_pages::revoke_all))

@@ -1,0 +1,65 @@
+//! The registry, its imports, reference data (banks, branches, outlets) and settings.
+
+use async_trait::async_trait;
+use sscard_domain::registry::{Bank, Branch, Entity, Guardianship, InsuredPerson, Outlet};
+use sscard_domain::values::{IdNumber, Uscc};
+use std::collections::{HashMap, HashSet};
+
+use super::*;
+
+/// One batch of validated import rows.
+#[derive(Debug, Clone)]
+pub enum ImportBatch {
+    Persons(Vec<InsuredPerson>),
+    Entities(Vec<Entity>),
+    Guardianships(Vec<Guardianship>),
+    Branches(Vec<Branch>),
+    Outlets(Vec<Outlet>),
+}
+
+/// An import in progress: batches are written inside one transaction, made visible by `commit`.
+/// Dropping a session without committing stores nothing.
+#[async_trait]
+pub trait ImportSession: Send {
+    /// Inserts new rows and updates existing ones by key (a re-import never duplicates). Within one session
+    /// each key is written at most once: the import use case refuses a key repeated within a file.
+    async fn write(&mut self, batch: &ImportBatch) -> StoreResult<()>;
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait RegistryStore: Send + Sync {
+    async fn begin_import(&self) -> StoreResult<Box<dyn ImportSession>>;
+    async fn person(&self, id: &IdNumber) -> StoreResult<Option<InsuredPerson>>;
+    async fn entity(&self, uscc: &Uscc) -> StoreResult<Option<Entity>>;
+    async fn guardianships_of_guardian(&self, guardian: &IdNumber) -> StoreResult<Vec<Guardianship>>;
+    async fn count_persons(&self) -> StoreResult<u64>;
+    /// Every known employer, for checking employee rows during an import.
+    async fn entity_usccs(&self) -> StoreResult<HashSet<String>>;
+    /// Branch code → bank code, for checking retirees' pension branches during an import.
+    async fn branch_banks(&self) -> StoreResult<HashMap<String, String>>;
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BranchFilter {
+    pub bank: Option<String>,
+    pub district: Option<String>,
+    pub accepts_pickup: Option<bool>,
+}
+
+#[async_trait]
+pub trait ReferenceStore: Send + Sync {
+    /// Adds the banks that are missing; keeps what the bureau configured for the others.
+    async fn ensure_banks(&self, banks: &[Bank]) -> StoreResult<()>;
+    async fn set_bank_online_replacement(&self, bank: &str, supported: bool) -> StoreResult<bool>;
+    async fn banks(&self) -> StoreResult<Vec<Bank>>;
+    async fn branches(&self, filter: &BranchFilter) -> StoreResult<Vec<Branch>>;
+    async fn outlets(&self, district: Option<&str>) -> StoreResult<Vec<Outlet>>;
+}
+
+/// Small key/value settings kept in the database (e.g. whether it holds demo data).
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+}
