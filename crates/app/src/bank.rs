@@ -219,6 +219,9 @@ pub async fn report(
             application: a.id.clone(),
             social_security: SocialSecurityState::PendingActivation,
             financial: FinancialState::Inactive,
+            loss_until: None,
+            transport: sscard_domain::card::Transport::default(),
+            park_pass_year: None,
         }),
         _ => None,
     };

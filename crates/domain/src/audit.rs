@@ -20,12 +20,14 @@ pub enum AuditAction {
     TokenIssued,
     /// A staff member (or system) read a person's personal data.
     PersonRead,
-    /// A state change of a record (applications, cards: later issues).
+    /// A state change of a record (applications, cards).
     StateChanged,
+    /// A wrong service password for a card, on any channel (five lock it).
+    CardPasswordFailed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 12] = [
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -37,6 +39,7 @@ impl AuditAction {
         AuditAction::TokenIssued,
         AuditAction::PersonRead,
         AuditAction::StateChanged,
+        AuditAction::CardPasswordFailed,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -51,6 +54,7 @@ impl AuditAction {
             AuditAction::TokenIssued => "token_issued",
             AuditAction::PersonRead => "person_read",
             AuditAction::StateChanged => "state_changed",
+            AuditAction::CardPasswordFailed => "card_password_failed",
         }
     }
     pub fn parse(s: &str) -> Option<AuditAction> {

@@ -20,6 +20,7 @@
 mod common;
 mod accounts;
 mod applications;
+mod cards;
 #[macro_use]
 mod orders;
 #[macro_use]

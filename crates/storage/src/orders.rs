@@ -53,7 +53,15 @@ pub(crate) struct CardRow {
     pub application_id: String,
     pub social_security: String,
     pub financial: String,
+    pub loss_until_ms: Option<i64>,
+    pub transport_enabled: bool,
+    pub transport_balance_fen: i64,
+    pub park_pass_year: Option<i32>,
 }
+
+/// A card's columns, in [`CardRow`]'s order.
+pub(crate) const CARD_COLUMNS: &str = "number, holder_id, generation, bank, branch, masked_account, issued_on, \
+    application_id, social_security, financial, loss_until_ms, transport_enabled, transport_balance_fen, park_pass_year";
 
 impl CardRow {
     pub fn into_domain(self) -> Result<Card, StoreError> {
@@ -70,6 +78,16 @@ impl CardRow {
             masked_account: self.masked_account,
             issued_on: self.issued_on,
             application: self.application_id,
+            loss_until: self.loss_until_ms.map(from_ms).transpose()?,
+            transport: sscard_domain::card::Transport {
+                enabled: self.transport_enabled,
+                balance_fen: self.transport_balance_fen,
+            },
+            park_pass_year: self
+                .park_pass_year
+                .map(u16::try_from)
+                .transpose()
+                .map_err(|e| corrupt("park_pass_year", &e.to_string()))?,
         })
     }
 }

@@ -5,11 +5,13 @@
 //! - `accounts`: accounts, clients, sessions, challenges, limits, OpenID flows, the SMS outbox, the audit log.
 //! - `applications`: applications and document bytes.
 //! - `orders`: production orders, bank reports, cards.
+//! - `cards`: the card's life after hand-over: changes with their records, releases, the service password.
 //! - `collective`: the employer's collective application.
 //! - `housekeeping`: pruning.
 
 mod accounts;
 mod applications;
+mod cards;
 mod collective;
 mod housekeeping;
 mod orders;
@@ -17,6 +19,7 @@ mod reference;
 
 pub use accounts::*;
 pub use applications::*;
+pub use cards::*;
 pub use collective::*;
 pub use housekeeping::*;
 pub use orders::*;
@@ -64,6 +67,7 @@ pub trait Store:
     + OidcFlowStore
     + ApplicationStore
     + OrderStore
+    + CardStore
     + CollectiveStore
     + HousekeepingStore
 {
@@ -84,6 +88,7 @@ impl<T> Store for T where
         + OidcFlowStore
         + ApplicationStore
         + OrderStore
+        + CardStore
         + CollectiveStore
         + HousekeepingStore
 {

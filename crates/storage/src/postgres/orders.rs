@@ -265,10 +265,10 @@ impl sscard_app::ports::OrderStore for PgStore {
         &self,
         holder: &sscard_domain::values::IdNumber,
     ) -> sscard_app::ports::StoreResult<Vec<sscard_domain::card::Card>> {
-        let rows: Vec<crate::orders::CardRow> = sqlx::query_as(
-            "SELECT number, holder_id, generation, bank, branch, masked_account, issued_on, application_id, \
-             social_security, financial FROM cards WHERE holder_id = $1 ORDER BY issued_on DESC, number",
-        )
+        let rows: Vec<crate::orders::CardRow> = sqlx::query_as(&format!(
+            "SELECT {} FROM cards WHERE holder_id = $1 ORDER BY issued_on DESC, number",
+            crate::orders::CARD_COLUMNS
+        ))
         .bind(holder.as_str())
         .fetch_all(&self.pool)
         .await
@@ -304,10 +304,10 @@ impl sscard_app::ports::OrderStore for PgStore {
     }
 
     async fn card(&self, number: &str) -> sscard_app::ports::StoreResult<Option<sscard_domain::card::Card>> {
-        let row: Option<crate::orders::CardRow> = sqlx::query_as(
-            "SELECT number, holder_id, generation, bank, branch, masked_account, issued_on, application_id, \
-             social_security, financial FROM cards WHERE number = $1",
-        )
+        let row: Option<crate::orders::CardRow> = sqlx::query_as(&format!(
+            "SELECT {} FROM cards WHERE number = $1",
+            crate::orders::CARD_COLUMNS
+        ))
         .bind(number)
         .fetch_optional(&self.pool)
         .await

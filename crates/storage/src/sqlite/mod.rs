@@ -4,6 +4,7 @@
 mod accounts;
 mod applications;
 mod audit;
+mod cards;
 mod collective;
 mod orders;
 mod outbox;
@@ -189,6 +190,9 @@ pub(crate) const CLAIM_LOCK: &str = "";
 pub(crate) const DOCS_JSON: &str =
     "(SELECT COALESCE(json_group_array(json_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, \
      'bytes', d.bytes)), '[]') FROM application_documents d WHERE d.application_id = a.id)";
+
+/// A new random id in SQL (the release job texts many holders in one statement).
+pub(crate) const NEW_ID: &str = "lower(hex(randomblob(16)))";
 
 /// This engine's `IN` list over a JSON array of strings bound as text, for `placeholder`.
 pub(crate) fn in_json(placeholder: &str) -> String {

@@ -17,7 +17,7 @@ use sscard_domain::values::{IdNumber, Mobile};
 use sscard_testkit::fixtures::*;
 use sscard_testkit::{both_engines, TestDb};
 
-fn now() -> chrono::DateTime<chrono::FixedOffset> {
+pub(crate) fn now() -> chrono::DateTime<chrono::FixedOffset> {
     sscard_domain::clock::Clock::now(&sscard_testkit::fixed_clock())
 }
 
@@ -59,7 +59,7 @@ fn draft(id: &str, person: &IdNumber, applicant: &str) -> Application {
     }
 }
 
-fn event(
+pub(crate) fn event(
     by: &str,
     event: ApplicationEvent,
     from: Option<ApplicationState>,
@@ -91,7 +91,7 @@ fn complete_form() -> ApplicationForm {
 }
 
 /// A draft of `person` by a new account `applicant`, completed and submitted with its order.
-async fn submitted(s: &dyn Store, app: &str, person: &IdNumber, applicant: &str) -> String {
+pub(crate) async fn submitted(s: &dyn Store, app: &str, person: &IdNumber, applicant: &str) -> String {
     account(s, applicant).await;
     let start = event(applicant, ApplicationEvent::Start, None, ApplicationState::Draft);
     s.create_application(&draft(app, person, applicant), &start)
@@ -412,6 +412,9 @@ both_engines!(
             application: "c1".into(),
             social_security: sscard_domain::card::SocialSecurityState::PendingActivation,
             financial: sscard_domain::card::FinancialState::Inactive,
+            loss_until: None,
+            transport: sscard_domain::card::Transport::default(),
+            park_pass_year: None,
         };
         let details = ReportDetails {
             card_number: Some(card.number.clone()),

@@ -5,9 +5,11 @@
 //!   audited changes, housekeeping.
 //! - `applications`: applications (one open per person, the submission with its event, consent and order) and
 //!   production orders (leased pulls, acknowledgements, reports applied once).
+//! - `cards`: the card's changes with their records, the release of due losses, the service password's tries.
 //! - `collective`: an employer's settings and history, the employee list, the batch all-or-nothing.
 
 mod accounts;
 mod applications;
+mod cards;
 mod collective;
 mod reference;

@@ -1,7 +1,17 @@
 //! The card (SPEC §7.1): created when the bank reports it produced, with its social-security function
 //! pending activation and its financial function inactive. The services of §7.2 move these states.
+//!
+//! - [`channels`]: which channel may do what (SPEC §7.4) as data, and the refusal naming where instead.
+//! - [`lifecycle`]: what each service does to the two functions; the 15-day temporary loss.
+//! - [`password`]: the service password (six digits, the initial value, the lock).
+//! - [`transition`]: the append-only record of every change.
 
-use chrono::NaiveDate;
+pub mod channels;
+pub mod lifecycle;
+pub mod password;
+pub mod transition;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use crate::values::IdNumber;
@@ -84,11 +94,54 @@ pub struct Card {
     pub application: String,
     pub social_security: SocialSecurityState,
     pub financial: FinancialState,
+    /// When a temporary loss of the social-security function ends by itself (set while it is `temp_loss`).
+    pub loss_until: Option<DateTime<FixedOffset>>,
+    /// The transport function (a top-up is the bank's; SPEC §7.1).
+    pub transport: Transport,
+    /// The park pass's year, when one is loaded.
+    pub park_pass_year: Option<u16>,
+}
+
+/// The transport function: enabled, and its balance in fen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Transport {
+    pub enabled: bool,
+    pub balance_fen: i64,
+}
+
+/// A first- or second-generation card the registry lists for a holder (SPEC §7.1). Its medical-settlement
+/// function ends when the holder's new card is activated (Q24).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LegacyCardStatus {
+    pub generation: u8,
+    pub bank: String,
+    /// When its medical-settlement function ended (the new card's activation); `None` while it still works.
+    pub medical_ended_at: Option<DateTime<FixedOffset>>,
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A third-generation card in these states (tests of this module's children).
+    pub(crate) fn card(ss: SocialSecurityState, fin: FinancialState) -> Card {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap_or_default();
+        Card {
+            number: "BJ0000001".into(),
+            holder: IdNumber::parse("110105198001020118", today).unwrap_or_else(|e| panic!("{e}")),
+            generation: 3,
+            bank: "102".into(),
+            branch: Some("102-0101".into()),
+            masked_account: "6217********0001".into(),
+            issued_on: today,
+            application: "a1".into(),
+            social_security: ss,
+            financial: fin,
+            loss_until: None,
+            transport: Transport::default(),
+            park_pass_year: None,
+        }
+    }
 
     #[test]
     fn states_read_back_from_their_names() {

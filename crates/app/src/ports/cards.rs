@@ -1,0 +1,77 @@
+//! The card's life after hand-over (SPEC §7): each change written with its transition record, the text to the
+//! holder, the issuing bank's event and the audit entry, all or nothing; the release of expired temporary losses
+//! in batches; the service password's hash and wrong tries.
+
+use async_trait::async_trait;
+use chrono::{DateTime, FixedOffset};
+use sscard_domain::audit::AuditEntry;
+use sscard_domain::card::transition::CardTransition;
+use sscard_domain::values::IdNumber;
+
+use super::*;
+
+/// One change to a card and everything that goes with it.
+#[derive(Debug, Clone)]
+pub struct CardWrite {
+    /// The record; its `social_security` and `financial` pairs are the condition (the card must still be in the
+    /// `from` states) and the change.
+    pub transition: CardTransition,
+    /// The card's temporary-loss end after the change (set by a loss, cleared otherwise).
+    pub loss_until: Option<DateTime<FixedOffset>>,
+    /// A new service-password hash (a change or a reset): stored, and the wrong tries forgotten.
+    pub password_hash: Option<String>,
+    /// The issuing bank hears of it: the financial function moved (an event id, the bank).
+    pub bank_event: Option<(String, String)>,
+    pub notify: Option<SmsMessage>,
+    /// The activation of a new card ends the medical function of the holder's legacy cards (Q24).
+    pub ends_legacy_medical: bool,
+    pub audit: Option<AuditEntry>,
+}
+
+/// What became of a [`CardWrite`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardWriteOutcome {
+    Done,
+    /// The card was no longer in the `from` states: nothing written.
+    StateChanged,
+    /// The request key was used on this card already: nothing written (answer what it did).
+    KeyUsed,
+}
+
+/// One round of the release job: at most `limit` cards whose temporary loss ended by `now`, each released with
+/// a system transition and a text `text_before` + the card number's last four + `text_after`.
+#[derive(Debug, Clone)]
+pub struct ReleaseBatch {
+    pub now: DateTime<FixedOffset>,
+    pub limit: u32,
+    pub text_before: String,
+    pub text_after: String,
+}
+
+/// A card's service password as stored: its hash (`None`: still the initial value) and the wrong tries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardSecret {
+    pub hash: Option<String>,
+    pub failures: u32,
+}
+
+#[async_trait]
+pub trait CardStore: Send + Sync {
+    /// Writes the change if the card is still in the transition's `from` states, with its record, password,
+    /// bank event, text, legacy-card end and audit entry, in one transaction.
+    async fn write_card_change(&self, w: &CardWrite) -> StoreResult<CardWriteOutcome>;
+    /// The card's transitions, oldest first.
+    async fn card_transitions(&self, number: &str) -> StoreResult<Vec<CardTransition>>;
+    /// The transition made under this request key on this card, if any.
+    async fn card_transition_by_key(&self, number: &str, key: &str) -> StoreResult<Option<CardTransition>>;
+    /// Releases up to `limit` due temporary losses (each exactly once, whatever else runs at the same time:
+    /// PostgreSQL skips rows another instance has locked); how many it released.
+    async fn release_due_losses(&self, batch: &ReleaseBatch) -> StoreResult<u64>;
+    /// When the medical function of `holder`'s legacy cards ended, if it has.
+    async fn legacy_medical_ended(&self, holder: &IdNumber) -> StoreResult<Option<DateTime<FixedOffset>>>;
+    async fn card_secret(&self, number: &str) -> StoreResult<Option<CardSecret>>;
+    /// Counts a wrong try (whatever the channel) and records it in the audit log; the count after it.
+    async fn record_password_failure(&self, number: &str, audit: &AuditEntry) -> StoreResult<u32>;
+    /// A right password forgets the wrong tries before it (unless the password is locked).
+    async fn clear_password_failures(&self, number: &str, below: u32) -> StoreResult<()>;
+}

@@ -1,0 +1,203 @@
+//! PostgreSQL: the card store (changes with their records, the release of expired losses, the service password), a
+//! plain implementation of the port. The transition codec and the shared SQL are in `crate::cards`.
+
+use super::{PgStore, BEGIN_WRITE, CLAIM_LOCK, NEW_ID};
+use crate::accounts::{from_ms, ms};
+use crate::cards::{
+    TransitionRow, TransitionValues, INSERT_BANK_EVENT, INSERT_TRANSITION, TRANSITION_COLUMNS, UPDATE_CARD,
+};
+use crate::DbResult;
+use sscard_app::ports::{CardSecret, CardWrite, CardWriteOutcome, ReleaseBatch, StoreResult};
+use sscard_domain::card::transition::CardTransition;
+
+#[async_trait::async_trait]
+impl sscard_app::ports::CardStore for PgStore {
+    async fn write_card_change(&self, w: &CardWrite) -> StoreResult<CardWriteOutcome> {
+        let t = &w.transition;
+        let v = TransitionValues::of(t);
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.db()?;
+        if let Some(key) = &v.key {
+            let used: Option<i64> =
+                sqlx::query_scalar("SELECT seq FROM card_transitions WHERE card_number = $1 AND request_key = $2")
+                    .bind(&v.card)
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .db()?;
+            if used.is_some() {
+                return Ok(CardWriteOutcome::KeyUsed);
+            }
+        }
+        let r = sqlx::query(UPDATE_CARD)
+            .bind(v.ss.1)
+            .bind(v.fin.1)
+            .bind(w.loss_until.map(ms))
+            .bind(&w.password_hash)
+            .bind(&v.card)
+            .bind(v.ss.0)
+            .bind(v.fin.0)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        if r.rows_affected() != 1 {
+            return Ok(CardWriteOutcome::StateChanged);
+        }
+        let seq: i64 = sqlx::query_scalar(&format!("{INSERT_TRANSITION} RETURNING seq"))
+            .bind(&v.card)
+            .bind(v.at_ms)
+            .bind(v.service)
+            .bind(v.ss.0)
+            .bind(v.ss.1)
+            .bind(v.fin.0)
+            .bind(v.fin.1)
+            .bind(v.reason)
+            .bind(&v.reason_text)
+            .bind(v.channel)
+            .bind(v.role)
+            .bind(&v.actor)
+            .bind(v.acting)
+            .bind(&v.agent)
+            .bind(&v.place)
+            .bind(&v.key)
+            .fetch_one(&mut *tx)
+            .await
+            .db()?;
+        if let Some((id, bank)) = &w.bank_event {
+            sqlx::query(INSERT_BANK_EVENT)
+                .bind(id)
+                .bind(&v.card)
+                .bind(bank)
+                .bind(seq)
+                .bind(v.service)
+                .bind(v.fin.0)
+                .bind(v.fin.1)
+                .bind(v.at_ms)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        if let Some(m) = &w.notify {
+            Self::enqueue_in(&mut *tx, m, t.at).await.db()?;
+        }
+        if w.ends_legacy_medical {
+            sqlx::query(
+                "INSERT INTO legacy_medical_ended (holder_id, ended_ms, by_card) \
+                 SELECT holder_id, $1, number FROM cards WHERE number = $2 ON CONFLICT (holder_id) DO NOTHING",
+            )
+            .bind(v.at_ms)
+            .bind(&v.card)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        }
+        if let Some(a) = &w.audit {
+            Self::insert_audit(&mut *tx, a).await.db()?;
+        }
+        tx.commit().await.db()?;
+        Ok(CardWriteOutcome::Done)
+    }
+
+    async fn card_transitions(&self, number: &str) -> StoreResult<Vec<CardTransition>> {
+        let rows: Vec<TransitionRow> = sqlx::query_as(&format!(
+            "SELECT {TRANSITION_COLUMNS} FROM card_transitions WHERE card_number = $1 ORDER BY seq"
+        ))
+        .bind(number)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.into_iter().map(TransitionRow::into_domain).collect()
+    }
+
+    async fn card_transition_by_key(&self, number: &str, key: &str) -> StoreResult<Option<CardTransition>> {
+        let row: Option<TransitionRow> = sqlx::query_as(&format!(
+            "SELECT {TRANSITION_COLUMNS} FROM card_transitions WHERE card_number = $1 AND request_key = $2"
+        ))
+        .bind(number)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .db()?;
+        row.map(TransitionRow::into_domain).transpose()
+    }
+
+    async fn release_due_losses(&self, batch: &ReleaseBatch) -> StoreResult<u64> {
+        // One statement: the due cards are locked as they are picked and those another instance holds are
+        // skipped, so two jobs at once release each card once; its record and its text go with it.
+        let n: i64 = sqlx::query_scalar(&format!(
+            "WITH due AS (SELECT number FROM cards WHERE social_security = 'temp_loss' AND loss_until_ms <= $1 \
+               ORDER BY loss_until_ms, number LIMIT $2{CLAIM_LOCK}), \
+             u AS (UPDATE cards c SET social_security = 'active', loss_until_ms = NULL FROM due \
+               WHERE c.number = due.number RETURNING c.number, c.financial, c.application_id, c.holder_id), \
+             t AS (INSERT INTO card_transitions ({TRANSITION_COLUMNS}) SELECT number, $1, 'release', 'temp_loss', \
+               'active', financial, financial, 'loss_expired', NULL, NULL, NULL, 'system', 'self', NULL, NULL, NULL \
+               FROM u RETURNING 1), \
+             m AS (INSERT INTO sms_outbox (id, mobile, body, created_ms, attempts, due_ms) \
+               SELECT {NEW_ID}, COALESCE(a.mobile, p.mobile), $3 || right(u.number, 4) || $4, $1, 0, $1 \
+               FROM u JOIN applications a ON a.id = u.application_id \
+               LEFT JOIN registry_persons p ON p.id_number = u.holder_id \
+               WHERE COALESCE(a.mobile, p.mobile) IS NOT NULL RETURNING 1) \
+             SELECT COUNT(*) FROM u"
+        ))
+        .bind(ms(batch.now))
+        .bind(i64::from(batch.limit))
+        .bind(&batch.text_before)
+        .bind(&batch.text_after)
+        .fetch_one(&self.pool)
+        .await
+        .db()?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn legacy_medical_ended(
+        &self,
+        holder: &sscard_domain::values::IdNumber,
+    ) -> StoreResult<Option<chrono::DateTime<chrono::FixedOffset>>> {
+        let at: Option<i64> = sqlx::query_scalar("SELECT ended_ms FROM legacy_medical_ended WHERE holder_id = $1")
+            .bind(holder.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .db()?;
+        at.map(from_ms).transpose()
+    }
+
+    async fn card_secret(&self, number: &str) -> StoreResult<Option<CardSecret>> {
+        let row: Option<(Option<String>, i64)> =
+            sqlx::query_as("SELECT password_hash, password_failures FROM cards WHERE number = $1")
+                .bind(number)
+                .fetch_optional(&self.pool)
+                .await
+                .db()?;
+        Ok(row.map(|(hash, failures)| CardSecret {
+            hash,
+            failures: u32::try_from(failures).unwrap_or(u32::MAX),
+        }))
+    }
+
+    async fn record_password_failure(
+        &self,
+        number: &str,
+        audit: &sscard_domain::audit::AuditEntry,
+    ) -> StoreResult<u32> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.db()?;
+        let n: i64 = sqlx::query_scalar(
+            "UPDATE cards SET password_failures = password_failures + 1 WHERE number = $1 RETURNING password_failures",
+        )
+        .bind(number)
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+        Self::insert_audit(&mut *tx, audit).await.db()?;
+        tx.commit().await.db()?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn clear_password_failures(&self, number: &str, below: u32) -> StoreResult<()> {
+        sqlx::query("UPDATE cards SET password_failures = 0 WHERE number = $1 AND password_failures < $2")
+            .bind(number)
+            .bind(i64::from(below))
+            .execute(&self.pool)
+            .await
+            .db()?;
+        Ok(())
+    }
+}
