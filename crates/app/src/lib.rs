@@ -21,6 +21,8 @@
 //!   batch submission, the employee list (SPEC §6).
 //! - [`bank`]: the bank interface: pulling production orders (leased until acknowledged) and reporting on
 //!   them (SPEC §8).
+//! - [`cards`]: the card's life after hand-over: services on the channels that may do them, the service
+//!   password, the holder's view, the release of expired temporary losses.
 //! - [`counter`]: card pickup at a bank counter: find the holder's cards (audited), record the collection.
 //! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
 //! - [`sms`]: delivering the SMS outbox through a pluggable sender, exactly once on any number of instances.
@@ -32,6 +34,7 @@ pub mod accounts;
 pub mod applications;
 pub mod auth;
 pub mod bank;
+pub mod cards;
 pub mod collective;
 pub mod context;
 pub mod counter;

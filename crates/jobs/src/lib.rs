@@ -4,8 +4,9 @@
 //! - [`RegistryGauge`]: publishes the size of the insured-person registry as a metric.
 //! - [`SmsDelivery`]: hands the SMS outbox to the configured sender.
 //! - [`Housekeeping`]: deletes what has outlived its use (dead sessions, spent secrets, old counters).
+//! - [`CardReleases`]: ends temporary losses whose 15 days have run out.
 //!
-//! Jobs must be safe to run on every instance at once (SPEC §11): the ones that claim work will use
+//! Jobs must be safe to run on every instance at once (SPEC §11): the ones that claim work use
 //! `FOR UPDATE SKIP LOCKED` on PostgreSQL through their storage port.
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ impl Runner {
                 Arc::new(RegistryGauge),
                 Arc::new(SmsDelivery { sender: sms }),
                 Arc::new(Housekeeping),
+                Arc::new(CardReleases),
             ],
         }
     }
@@ -131,6 +133,31 @@ impl Job for Housekeeping {
         );
         metrics::counter!("sscard_pruned_rows_total")
             .increment(p.sessions + p.challenges + p.oidc_flows + p.rate_events + p.replies);
+        Ok(())
+    }
+}
+
+/// Ends temporary losses whose 15 days have run out (SPEC §7.2): each card once, with a system record and a text
+/// to the holder, in batches of a thousand; several instances may run it at once (PostgreSQL skips the cards
+/// another has locked). A card is read as released from the minute it is due whether or not this has run.
+pub struct CardReleases;
+
+#[async_trait]
+impl Job for CardReleases {
+    fn name(&self) -> &'static str {
+        "card_releases"
+    }
+    fn interval(&self) -> Duration {
+        Duration::from_secs(60)
+    }
+    async fn run(&self, ctx: &AppContext) -> Result<(), String> {
+        let n = sscard_app::cards::release::release_due(ctx, 100)
+            .await
+            .map_err(|e| e.to_string())?;
+        if n > 0 {
+            tracing::info!(released = n, "expired temporary losses released");
+        }
+        metrics::counter!("sscard_card_losses_released_total").increment(n);
         Ok(())
     }
 }

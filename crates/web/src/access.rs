@@ -78,6 +78,7 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/reference/banks", Access::Public),
     (Method::GET, "/api/v1/reference/branches", Access::Public),
     (Method::GET, "/api/v1/reference/outlets", Access::Public),
+    (Method::GET, "/api/v1/reference/services", Access::Public),
     // Logging in: public, but the channel client authenticates itself (HTTP Basic) inside each.
     (Method::POST, "/api/v1/auth/captchas", Access::Public),
     (Method::POST, "/api/v1/auth/login", Access::Public),
@@ -137,6 +138,32 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/children/applications", Access::Roles(RESIDENT)),
     (Method::GET, "/api/v1/children", Access::Roles(RESIDENT)),
     (Method::GET, "/api/v1/me/cards", Access::Roles(RESIDENT)),
+    (Method::GET, "/api/v1/me/cards/{number}", Access::Roles(RESIDENT)),
+    (
+        Method::POST,
+        "/api/v1/me/cards/{number}/activation",
+        Access::Roles(RESIDENT),
+    ),
+    (
+        Method::POST,
+        "/api/v1/me/cards/{number}/temporary-loss",
+        Access::Roles(RESIDENT),
+    ),
+    (
+        Method::PUT,
+        "/api/v1/me/cards/{number}/password",
+        Access::Roles(RESIDENT),
+    ),
+    (
+        Method::POST,
+        "/api/v1/me/cards/{number}/password/reset-code",
+        Access::Roles(RESIDENT),
+    ),
+    (
+        Method::POST,
+        "/api/v1/me/cards/{number}/password/reset",
+        Access::Roles(RESIDENT),
+    ),
     (
         Method::POST,
         "/api/v1/applications/{id}/confirm",

@@ -35,6 +35,10 @@ pub struct Problem {
     /// Field-level errors, when the request had fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// For a service refused on this channel: the channels (SPEC §2 codes) where it can be done instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(example = json!(["district_outlet", "bank_outlet"]))]
+    pub channels: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -84,6 +88,8 @@ pub enum ApiError {
         args: Vec<(&'static str, String)>,
         /// Seconds until a retry may succeed (`Retry-After`), for a refusal that passes with time.
         retry_after: Option<u64>,
+        /// Where the refused service can be done instead (channel codes).
+        channels: Vec<&'static str>,
     },
 }
 
@@ -115,6 +121,22 @@ impl ApiError {
             fields: Vec::new(),
             args: Vec::new(),
             retry_after: None,
+            channels: Vec::new(),
+        }
+    }
+
+    /// Names the channels where the refused service can be done instead.
+    pub fn with_channels(mut self, list: Vec<&'static str>) -> ApiError {
+        if let ApiError::Rule { channels, .. } = &mut self {
+            *channels = list;
+        }
+        self
+    }
+
+    fn channels(&self) -> Vec<String> {
+        match self {
+            ApiError::Rule { channels, .. } => channels.iter().map(|c| c.to_string()).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -304,6 +326,7 @@ pub fn problem_body(
                 message: state.i18n.format(lang, &format!("problem-{c}-detail"), &args),
             })
             .collect(),
+        channels: err.channels(),
     }
 }
 

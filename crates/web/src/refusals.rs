@@ -249,3 +249,58 @@ pub fn document_error(field: &str, d: sscard_domain::documents::DocumentError) -
         D::Grayscale | D::Undecodable => err,
     }
 }
+
+impl From<sscard_app::cards::CardError> for ApiError {
+    fn from(e: sscard_app::cards::CardError) -> ApiError {
+        use sscard_app::cards::CardError as C;
+        use sscard_domain::card::lifecycle::CardRefusal;
+        match e {
+            C::NotFound => ApiError::NotFound,
+            // Not a matter of who you are but of where: the refusal names where it can be done instead.
+            C::WrongChannel(w) => ApiError::rule(StatusCode::FORBIDDEN, "wrong_channel")
+                .with_arg("service", w.service.as_str().into())
+                .with_arg("channel", w.channel.as_str().into())
+                .with_channels(w.alternatives.iter().map(|c| c.as_str()).collect()),
+            C::Refused(r) => {
+                let err = ApiError::rule(StatusCode::CONFLICT, r.code());
+                match r {
+                    CardRefusal::NotActive(state) => err.with_arg("state", state.as_str().into()),
+                    _ => err,
+                }
+            }
+            C::Invalid(fields) => {
+                let mut err = ApiError::rule(UNPROCESSABLE, "invalid_fields");
+                for f in fields {
+                    err = err.with_field(&f.field, f.code);
+                }
+                err
+            }
+            C::Password(p) => ApiError::field(UNPROCESSABLE, "invalid_fields", "new", p.code()),
+            C::WrongPassword { remaining } => ApiError::field(
+                StatusCode::UNAUTHORIZED,
+                "service_password_wrong",
+                "password",
+                "service_password_wrong",
+            )
+            .with_arg("remaining", remaining.to_string()),
+            C::PasswordLocked => ApiError::field(
+                StatusCode::LOCKED,
+                "service_password_locked",
+                "password",
+                "service_password_locked",
+            ),
+            C::PasswordChangeRequired => ApiError::rule(StatusCode::FORBIDDEN, "service_password_initial"),
+            C::FinancialMobile => ApiError::field(
+                StatusCode::FORBIDDEN,
+                "financial_mobile_at_bank",
+                "financial_mobile",
+                "financial_mobile_at_bank",
+            )
+            .with_channels(vec![sscard_domain::access::Channel::BankOutlet.as_str()]),
+            C::StateChanged => ApiError::rule(StatusCode::CONFLICT, "card_state_changed"),
+            C::Auth(a) => a.into(),
+            C::Hash(h) => h.into(),
+            C::Store(s) => s.into(),
+        }
+    }
+}

@@ -23,7 +23,7 @@ use super::*;
 use crate::records::*;
 
 /// A reference a person can read out on the phone: date and eight characters.
-fn new_reference(ctx: &AppContext) -> String {
+pub(crate) fn new_reference(ctx: &AppContext) -> String {
     let token = ctx.secrets.token().to_ascii_uppercase();
     let tail: String = token.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
     format!("BJ{}{tail}", ctx.clock.now().format("%Y%m%d"))

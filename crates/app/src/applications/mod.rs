@@ -24,7 +24,7 @@ mod submit;
 pub use crate::records::{ApplyError, FieldError};
 pub use choices::{draft_view, DraftChoices, DraftView};
 pub use documents::{document, upload};
-pub(crate) use draft::{create_draft, prefilled, to_act_on};
+pub(crate) use draft::{create_draft, new_reference, prefilled, to_act_on};
 pub use draft::{history, list_mine, mine, my_open_application, readable, registry_record, start};
 pub use eligibility::{check_eligibility, opening_setting, set_opening, Eligible};
 pub(crate) use eligibility::{facts_for, may_apply};

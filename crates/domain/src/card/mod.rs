@@ -5,10 +5,12 @@
 //! - [`lifecycle`]: what each service does to the two functions; the 15-day temporary loss.
 //! - [`password`]: the service password (six digits, the initial value, the lock).
 //! - [`transition`]: the append-only record of every change.
+//! - [`texts`]: what the holder is told of each change.
 
 pub mod channels;
 pub mod lifecycle;
 pub mod password;
+pub mod texts;
 pub mod transition;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};

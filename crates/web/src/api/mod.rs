@@ -5,6 +5,7 @@ pub mod admin;
 pub mod applications;
 pub mod auth;
 pub mod bank;
+pub mod cards;
 pub mod collective;
 pub mod counter;
 pub mod me;
@@ -126,6 +127,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(bank::get_order))
         .routes(routes!(bank::report))
         .routes(routes!(bank::my_cards))
+        .routes(routes!(cards::services))
+        .routes(routes!(cards::card))
+        .routes(routes!(cards::activate))
+        .routes(routes!(cards::temporary_loss))
+        .routes(routes!(cards::change_password))
+        .routes(routes!(cards::reset_code))
+        .routes(routes!(cards::reset_password))
 }
 
 /// The OpenAPI document of every API route.

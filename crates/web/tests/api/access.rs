@@ -36,6 +36,7 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::GET, "/api/v1/reference/banks", Expect::Public),
         (Method::GET, "/api/v1/reference/branches", Expect::Public),
         (Method::GET, "/api/v1/reference/outlets", Expect::Public),
+        (Method::GET, "/api/v1/reference/services", Expect::Public),
         (Method::POST, "/api/v1/auth/captchas", Expect::Public),
         (Method::POST, "/api/v1/auth/login", Expect::Public),
         (Method::POST, "/api/v1/auth/sms-codes", Expect::Public),
@@ -118,6 +119,37 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         ),
         (Method::GET, "/api/v1/children", Expect::Roles(&[Resident])),
         (Method::GET, "/api/v1/me/cards", Expect::Roles(&[Resident])),
+        // A card that is not the caller's is "not found", like one that does not exist.
+        (
+            Method::GET,
+            "/api/v1/me/cards/{number}",
+            Expect::Records(&[Resident], &[]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/cards/{number}/activation",
+            Expect::Roles(&[Resident]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/cards/{number}/temporary-loss",
+            Expect::Roles(&[Resident]),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/me/cards/{number}/password",
+            Expect::Roles(&[Resident]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/cards/{number}/password/reset-code",
+            Expect::Roles(&[Resident]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/cards/{number}/password/reset",
+            Expect::Roles(&[Resident]),
+        ),
         (
             Method::POST,
             "/api/v1/applications/{id}/confirm",

@@ -1,0 +1,128 @@
+//! The card's life after hand-over (SPEC §7): who may act on a card, the services, the service password, the
+//! holder's view, and the release of expired temporary losses.
+//!
+//! - [`services`]: one service on one card (activation, temporary loss, …): the channel matrix, the card's
+//!   transition, the record, the text, the bank's event, all in one write; the same request key answers the same.
+//! - [`password`]: the service password: change, reset after identity is verified again, verification (five
+//!   wrong tries across all channels lock it).
+//! - [`status`]: the read model of "my card" and of a status query: each function in plain states, what can be
+//!   done here and where else, the timeline.
+//! - [`release`]: the release job's use case: due losses in batches, each released once.
+
+pub mod demo;
+pub mod password;
+pub mod release;
+pub mod services;
+pub mod status;
+
+use sscard_domain::account::Principal;
+use sscard_domain::card::channels::{Acting, WrongChannel};
+use sscard_domain::card::lifecycle::CardRefusal;
+use sscard_domain::card::password::PasswordError;
+use sscard_domain::card::transition::Actor;
+use sscard_domain::card::Card;
+use sscard_domain::minor::is_minor;
+use sscard_domain::values::{IdNumber, Mobile};
+
+use crate::ports::StoreError;
+use crate::records::FieldError;
+use crate::secrets::PasswordHashError;
+use crate::AppContext;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CardError {
+    /// No such card, or not one this caller may act on (the same answer: nothing leaks).
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    WrongChannel(WrongChannel),
+    #[error("{0}")]
+    Refused(CardRefusal),
+    #[error("invalid fields: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Password(PasswordError),
+    #[error("wrong service password ({remaining} tries left)")]
+    WrongPassword { remaining: u32 },
+    #[error("the service password is locked after five wrong tries: reset it")]
+    PasswordLocked,
+    #[error("the initial service password must be changed first")]
+    PasswordChangeRequired,
+    /// The reserved mobile of the financial account is changed at the issuing bank only.
+    #[error("the financial account's reserved mobile is changed at the issuing bank")]
+    FinancialMobile,
+    /// The card changed while this request was deciding (another channel, the release job): nothing written.
+    #[error("the card changed meanwhile; read it again")]
+    StateChanged,
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+    #[error(transparent)]
+    Hash(#[from] PasswordHashError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<WrongChannel> for CardError {
+    fn from(e: WrongChannel) -> CardError {
+        CardError::WrongChannel(e)
+    }
+}
+
+impl From<CardRefusal> for CardError {
+    fn from(e: CardRefusal) -> CardError {
+        CardError::Refused(e)
+    }
+}
+
+/// Who the signed-in person is to this card: the holder, or a guardian listed in the household register of a
+/// holder under 18 (guardians act for minors in everything). Anyone else: "not found".
+pub(crate) async fn actor_for(ctx: &AppContext, p: &Principal, card: &Card) -> Result<Actor, CardError> {
+    let me = p.account.id_number.as_ref().ok_or(CardError::NotFound)?;
+    let role = Some(p.role());
+    if me == &card.holder {
+        return Ok(Actor {
+            role,
+            account: p.account.id.clone(),
+            acting: Acting::Holder,
+            agent: None,
+        });
+    }
+    let today = ctx.clock.now().date_naive();
+    if is_minor(&card.holder, today) && is_guardian(ctx, me, &card.holder).await? {
+        return Ok(Actor {
+            role,
+            account: p.account.id.clone(),
+            acting: Acting::Guardian,
+            agent: Some(me.clone()),
+        });
+    }
+    Err(CardError::NotFound)
+}
+
+async fn is_guardian(ctx: &AppContext, guardian: &IdNumber, child: &IdNumber) -> Result<bool, StoreError> {
+    Ok(ctx
+        .store
+        .guardianships_of_guardian(guardian)
+        .await?
+        .iter()
+        .any(|g| &g.child == child))
+}
+
+/// The card by number, as it stands now (a temporary loss past its end reads released).
+pub(crate) async fn card_now(ctx: &AppContext, number: &str) -> Result<Card, CardError> {
+    let card = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
+    Ok(card.at(ctx.clock.now()))
+}
+
+/// Where the holder is texted: the mobile of the card's application, else the registry's.
+pub(crate) async fn holder_mobile(ctx: &AppContext, card: &Card) -> Result<Option<Mobile>, StoreError> {
+    if let Some(m) = ctx
+        .store
+        .application(&card.application)
+        .await?
+        .and_then(|a| a.form.mobile)
+    {
+        return Ok(Some(m));
+    }
+    Ok(ctx.store.person(&card.holder).await?.and_then(|p| p.mobile))
+}

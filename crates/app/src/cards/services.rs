@@ -1,0 +1,211 @@
+//! One service on one card, by the holder or a guardian, on the caller's channel: the channel matrix decides
+//! whether it may be done here (a refusal names where instead), the card decides whether it can be done now,
+//! and the change is written whole (state, record, text to the holder, the issuing bank's event, audit entry).
+//! A request key makes a retry answer what the first request did.
+
+use sscard_domain::account::Principal;
+use sscard_domain::audit::{AuditAction, Outcome};
+use sscard_domain::card::channels::{check, Service};
+use sscard_domain::card::lifecycle::{Change, Reason};
+use sscard_domain::card::texts::change_message;
+use sscard_domain::card::transition::{Actor, CardTransition, ReasonText};
+use sscard_domain::card::Card;
+
+use super::status::{view, CardView};
+use super::{actor_for, holder_mobile, CardError};
+use crate::auth::{principal_entry, Meta};
+use crate::ports::{CardWrite, CardWriteOutcome, SmsMessage};
+use crate::records::fe;
+use crate::secrets::new_id;
+use crate::AppContext;
+
+/// What the caller asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceRequest {
+    /// A reason code (`lost`, `stolen`, `other`… for a loss); the service's default when absent.
+    pub reason: Option<String>,
+    /// Free text, required with the reason `other`.
+    pub reason_text: Option<String>,
+    /// The request's idempotency key.
+    pub key: Option<String>,
+}
+
+/// The services a holder or guardian performs through this module.
+const ONLINE_CHANGES: [Service; 2] = [Service::Activation, Service::TemporaryLoss];
+
+fn reason_of(service: Service, req: &ServiceRequest) -> Result<(Reason, Option<ReasonText>), CardError> {
+    let bad = |code| CardError::Invalid(vec![fe("reason", code)]);
+    let reason = match req.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None if service == Service::TemporaryLoss => Reason::Lost,
+        None => Reason::Requested,
+        Some(code) => Reason::parse(code).ok_or_else(|| bad("invalid_choice"))?,
+    };
+    if service == Service::TemporaryLoss && !reason.for_loss() {
+        return Err(bad("invalid_choice"));
+    }
+    if service != Service::TemporaryLoss && reason != Reason::Requested {
+        return Err(bad("invalid_choice"));
+    }
+    let text = match (
+        reason,
+        req.reason_text.as_deref().map(str::trim).filter(|t| !t.is_empty()),
+    ) {
+        (Reason::Other, Some(t)) => {
+            Some(ReasonText::parse(t).map_err(|_| CardError::Invalid(vec![fe("reason_text", "reason_text_invalid")]))?)
+        }
+        (Reason::Other, None) => return Err(CardError::Invalid(vec![fe("reason_text", "reason_text_required")])),
+        (_, _) => None,
+    };
+    Ok((reason, text))
+}
+
+fn parse_key(key: Option<&str>) -> Result<Option<String>, CardError> {
+    match key.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(k) if k.len() <= 100 && k.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(k.to_string())),
+        Some(_) => Err(CardError::Invalid(vec![fe(
+            "idempotency_key",
+            "idempotency_key_invalid",
+        )])),
+    }
+}
+
+/// Makes a temporary loss that has run out durable before anything else is decided on the card (the release
+/// job may not have come by yet); a race with the job is harmless: one of the two writes it.
+pub(crate) async fn settle_expired(ctx: &AppContext, card: &Card) -> Result<(), CardError> {
+    let now = ctx.clock.now();
+    if let Some(change) = card.expired_loss(now) {
+        let t = CardTransition::of(
+            &card.number,
+            &change,
+            now,
+            Reason::LossExpired,
+            None,
+            None,
+            Actor::system(),
+            None,
+            None,
+        );
+        let w = CardWrite {
+            transition: t,
+            loss_until: None,
+            password_hash: None,
+            bank_event: None,
+            notify: None,
+            ends_legacy_medical: false,
+            audit: None,
+        };
+        ctx.store.write_card_change(&w).await?;
+    }
+    Ok(())
+}
+
+/// The text to the holder about `change`.
+pub(crate) async fn notice(
+    ctx: &AppContext,
+    card: &Card,
+    t: &CardTransition,
+    loss_until: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Result<Option<SmsMessage>, CardError> {
+    let Some(channel) = t.channel else {
+        return Ok(None);
+    };
+    Ok(holder_mobile(ctx, card).await?.map(|mobile| SmsMessage {
+        id: new_id(),
+        mobile,
+        body: change_message(
+            &card.number,
+            t.service,
+            t.at,
+            channel,
+            t.actor.acting,
+            t.actor.role,
+            loss_until,
+        ),
+        created_at: t.at,
+        attempts: 0,
+    }))
+}
+
+/// The write of `change`, with everything that goes with it.
+pub(crate) async fn write_for(
+    ctx: &AppContext,
+    card: &Card,
+    change: &Change,
+    t: CardTransition,
+    password_hash: Option<String>,
+    audit: sscard_domain::audit::AuditEntry,
+) -> Result<CardWrite, CardError> {
+    let notify = notice(ctx, card, &t, change.loss_until).await?;
+    Ok(CardWrite {
+        loss_until: change.loss_until,
+        password_hash,
+        bank_event: change.touches_financial().then(|| (new_id(), card.bank.clone())),
+        notify,
+        // Q24: the new card's activation ends the medical function of the holder's legacy cards.
+        ends_legacy_medical: card.generation == 3
+            && change.social_security.0 == sscard_domain::card::SocialSecurityState::PendingActivation
+            && change.social_security.1 == sscard_domain::card::SocialSecurityState::Active,
+        audit: Some(audit),
+        transition: t,
+    })
+}
+
+/// Does `service` on card `number` for the signed-in holder or guardian, on their channel.
+pub async fn perform(
+    ctx: &AppContext,
+    p: &Principal,
+    number: &str,
+    service: Service,
+    req: &ServiceRequest,
+    meta: &Meta,
+) -> Result<CardView, CardError> {
+    if !ONLINE_CHANGES.contains(&service) {
+        return Err(CardError::NotFound);
+    }
+    let stored = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
+    let actor = actor_for(ctx, p, &stored).await?;
+    check(service, p.channel, actor.acting)?;
+    let key = parse_key(req.key.as_deref())?;
+    let (reason, reason_text) = reason_of(service, req)?;
+    if let Some(k) = &key {
+        if let Some(done) = ctx.store.card_transition_by_key(number, k).await? {
+            if done.service != service {
+                return Err(CardError::Invalid(vec![fe(
+                    "idempotency_key",
+                    "idempotency_key_reused",
+                )]));
+            }
+            return view(ctx, p, number).await;
+        }
+    }
+    settle_expired(ctx, &stored).await?;
+    let card = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
+    let now = ctx.clock.now();
+    let change = card.change(service, now)?;
+    let t = CardTransition::of(
+        number,
+        &change,
+        now,
+        reason,
+        reason_text,
+        Some(p.channel),
+        actor.clone(),
+        None,
+        key,
+    );
+    let mut audit = principal_entry(
+        ctx,
+        p,
+        AuditAction::StateChanged,
+        Outcome::Success,
+        Some(format!("card:{number}:{}", service.as_str())),
+        meta,
+    );
+    audit.subject_person = Some(card.holder.as_str().to_string());
+    let w = write_for(ctx, &card, &change, t, None, audit).await?;
+    match ctx.store.write_card_change(&w).await? {
+        CardWriteOutcome::Done | CardWriteOutcome::KeyUsed => view(ctx, p, number).await,
+        CardWriteOutcome::StateChanged => Err(CardError::StateChanged),
+    }
+}

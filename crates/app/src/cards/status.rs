@@ -1,0 +1,166 @@
+//! The read model of a card for the person who may act on it ("my card", a status query): each function's
+//! state as of now, what can be done on this channel now, where else the rest can be done, the timeline of
+//! changes, the automatic release time during a temporary loss, and the holder's legacy cards.
+
+use sscard_domain::access::Channel;
+use sscard_domain::account::Principal;
+use sscard_domain::application::Application;
+use sscard_domain::card::channels::{cell, check, Acting, Service};
+use sscard_domain::card::password::{PasswordState, MAX_FAILURES};
+use sscard_domain::card::transition::CardTransition;
+use sscard_domain::card::{Card, LegacyCardStatus};
+
+use super::{actor_for, CardError};
+use crate::AppContext;
+
+/// A service not offered here, and the channels that offer it to this person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Elsewhere {
+    pub service: Service,
+    pub channels: Vec<Channel>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CardView {
+    /// As it stands now (a temporary loss past its end reads released).
+    pub card: Card,
+    pub acting: Acting,
+    pub password: PasswordState,
+    /// What this person can do on this channel now.
+    pub here: Vec<Service>,
+    /// What the card allows now but this channel does not, with where.
+    pub elsewhere: Vec<Elsewhere>,
+    /// Oldest first.
+    pub transitions: Vec<CardTransition>,
+    pub legacy: Vec<LegacyCardStatus>,
+}
+
+/// The services of the card's life a card view lists, in the order a holder reads them.
+const LISTED: [Service; 11] = [
+    Service::Activation,
+    Service::TemporaryLoss,
+    Service::Release,
+    Service::FormalLoss,
+    Service::FinancialActivation,
+    Service::Replacement,
+    Service::PasswordChange,
+    Service::PasswordReset,
+    Service::InfoChange,
+    Service::StatusQuery,
+    Service::Cancellation,
+];
+
+/// Whether the card, as it stands, can take `service` at all (wherever it is done).
+fn possible(card: &Card, service: Service, now: chrono::DateTime<chrono::FixedOffset>) -> bool {
+    let cancelled = card.social_security == sscard_domain::card::SocialSecurityState::Cancelled;
+    match service {
+        Service::StatusQuery => true,
+        Service::PasswordChange | Service::PasswordReset | Service::InfoChange | Service::Replacement => !cancelled,
+        s => card.change(s, now).is_ok(),
+    }
+}
+
+/// The view of `card` for someone acting as `acting` on `channel`.
+pub(crate) async fn view_of(
+    ctx: &AppContext,
+    card: Card,
+    acting: Acting,
+    channel: Channel,
+) -> Result<CardView, CardError> {
+    let now = ctx.clock.now();
+    let card = card.at(now);
+    let secret = ctx.store.card_secret(&card.number).await?.ok_or(CardError::NotFound)?;
+    let password = match (&secret.hash, secret.failures >= MAX_FAILURES) {
+        (_, true) => PasswordState::Locked,
+        (None, false) => PasswordState::Initial,
+        (Some(_), false) => PasswordState::Set,
+    };
+    let mut here = Vec::new();
+    let mut elsewhere = Vec::new();
+    for s in LISTED {
+        if !possible(&card, s, now) {
+            continue;
+        }
+        match check(s, channel, acting) {
+            Ok(_) => here.push(s),
+            Err(e) if !e.alternatives.is_empty() => elsewhere.push(Elsewhere {
+                service: s,
+                channels: e.alternatives,
+            }),
+            Err(_) => {}
+        }
+    }
+    let ended = ctx.store.legacy_medical_ended(&card.holder).await?;
+    let legacy = ctx
+        .store
+        .person(&card.holder)
+        .await?
+        .map(|p| p.legacy_cards)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| LegacyCardStatus {
+            generation: l.generation,
+            bank: l.bank,
+            medical_ended_at: ended,
+        })
+        .collect();
+    let transitions = ctx.store.card_transitions(&card.number).await?;
+    Ok(CardView {
+        card,
+        acting,
+        password,
+        here,
+        elsewhere,
+        transitions,
+        legacy,
+    })
+}
+
+/// One card for the signed-in holder or guardian.
+pub async fn view(ctx: &AppContext, p: &Principal, number: &str) -> Result<CardView, CardError> {
+    let card = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
+    let actor = actor_for(ctx, p, &card).await?;
+    view_of(ctx, card, actor.acting, p.channel).await
+}
+
+/// "My card": the holder's own cards, then those of the minors they are a listed guardian of; and the
+/// applications still on their way to a card (the production progress).
+#[derive(Debug, Clone, Default)]
+pub struct MyCards {
+    pub cards: Vec<CardView>,
+    pub in_progress: Vec<Application>,
+}
+
+pub async fn my_cards(ctx: &AppContext, p: &Principal) -> Result<MyCards, CardError> {
+    let Some(me) = p.account.id_number.clone() else {
+        return Ok(MyCards::default());
+    };
+    let today = ctx.clock.now().date_naive();
+    let mut out = MyCards::default();
+    for card in ctx.store.cards_of(&me).await? {
+        out.cards.push(view_of(ctx, card, Acting::Holder, p.channel).await?);
+    }
+    let mut people = vec![me.clone()];
+    for g in ctx.store.guardianships_of_guardian(&me).await? {
+        if !sscard_domain::minor::is_minor(&g.child, today) {
+            continue;
+        }
+        for card in ctx.store.cards_of(&g.child).await? {
+            out.cards.push(view_of(ctx, card, Acting::Guardian, p.channel).await?);
+        }
+        people.push(g.child);
+    }
+    for person in &people {
+        for a in ctx.store.applications_about(person).await? {
+            if a.state.is_open() && a.state != sscard_domain::application::ApplicationState::Draft {
+                out.in_progress.push(a);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `acting` may use `service` on `channel` (for pages that show a form only where it can be sent).
+pub fn offered(service: Service, channel: Channel, acting: Acting) -> bool {
+    cell(service, channel, acting).allowed
+}

@@ -1,0 +1,316 @@
+//! The card's life over the API (SPEC §7): the channel matrix as published data, one card's state and history
+//! for its holder (or a minor's guardian), and the online services: activation, temporary loss, the service
+//! password. Every refusal names its code; a refusal of the channel names where instead (`channels`).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sscard_app::cards::{self, services::ServiceRequest, status::CardView};
+use sscard_domain::card::channels::{matrix, Service};
+use utoipa::ToSchema;
+
+use crate::access::{Authed, ClientMeta, IdempotencyKey};
+use crate::problem::{ApiError, JsonBody, Problem};
+use crate::state::AppState;
+
+/// One cell of the SPEC §7.4 table.
+#[derive(Serialize, ToSchema)]
+pub struct ServiceCell {
+    #[schema(example = "temporary_loss")]
+    pub service: &'static str,
+    /// A SPEC §2 channel code.
+    #[schema(example = "hotline")]
+    pub channel: &'static str,
+    /// `self`, `guardian` or `proxy`.
+    #[schema(example = "self")]
+    pub acting: &'static str,
+    pub allowed: bool,
+    /// Condition codes (`issuing_bank`, `service_password`, …) the service checks itself.
+    #[schema(example = json!(["service_password"]))]
+    pub conditions: Vec<&'static str>,
+}
+
+/// Which channel may do what, for whom (SPEC §7.4): one row per service × channel × acting. The portal's
+/// "where can I do this" page is drawn from the same table.
+#[utoipa::path(get, path = "/api/v1/reference/services", tag = "reference",
+    responses((status = 200, body = [ServiceCell])))]
+pub async fn services() -> Json<Vec<ServiceCell>> {
+    Json(
+        matrix()
+            .into_iter()
+            .map(|c| ServiceCell {
+                service: c.service.as_str(),
+                channel: c.channel.as_str(),
+                acting: c.acting.as_str(),
+                allowed: c.allowed,
+                conditions: c.conditions.iter().map(|x| x.as_str()).collect(),
+            })
+            .collect(),
+    )
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TransitionView {
+    pub at: String,
+    #[schema(example = "temporary_loss")]
+    pub service: &'static str,
+    pub social_security_from: &'static str,
+    pub social_security_to: &'static str,
+    pub financial_from: &'static str,
+    pub financial_to: &'static str,
+    #[schema(example = "lost")]
+    pub reason: &'static str,
+    pub reason_text: Option<String>,
+    /// `null` for the system's own change (an expired temporary loss).
+    pub channel: Option<&'static str>,
+    /// The role of who did it (`null`: the system).
+    pub role: Option<&'static str>,
+    /// `self`, `guardian` or `proxy`.
+    pub acting: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ElsewhereView {
+    pub service: &'static str,
+    pub channels: Vec<&'static str>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LegacyCardView {
+    pub generation: u8,
+    pub bank: String,
+    /// When its medical-settlement function ended (the new card's activation).
+    pub medical_ended_at: Option<String>,
+}
+
+/// One card as its holder (or a minor's guardian) sees it, as of now.
+#[derive(Serialize, ToSchema)]
+pub struct CardDetail {
+    pub number: String,
+    /// Masked.
+    pub holder_id_number: String,
+    pub generation: u8,
+    pub bank: String,
+    pub branch: Option<String>,
+    pub masked_account: String,
+    pub issued_on: String,
+    #[schema(example = "temp_loss")]
+    pub social_security: &'static str,
+    #[schema(example = "loss")]
+    pub financial: &'static str,
+    /// During a temporary loss: when the social-security side ends by itself (Asia/Shanghai, RFC 3339).
+    pub loss_until: Option<String>,
+    pub transport_enabled: bool,
+    pub transport_balance_fen: i64,
+    pub park_pass_year: Option<u16>,
+    /// `initial`, `set` or `locked`.
+    pub service_password: &'static str,
+    /// How the caller stands to the card: `self` or `guardian`.
+    pub acting: &'static str,
+    /// What the caller can do on this channel now.
+    pub available_here: Vec<&'static str>,
+    /// What the card allows now but only elsewhere, with where.
+    pub elsewhere: Vec<ElsewhereView>,
+    pub transitions: Vec<TransitionView>,
+    pub legacy_cards: Vec<LegacyCardView>,
+}
+
+impl CardDetail {
+    pub fn of(v: &CardView) -> CardDetail {
+        let c = &v.card;
+        CardDetail {
+            number: c.number.clone(),
+            holder_id_number: c.holder.masked(),
+            generation: c.generation,
+            bank: c.bank.clone(),
+            branch: c.branch.clone(),
+            masked_account: c.masked_account.clone(),
+            issued_on: c.issued_on.to_string(),
+            social_security: c.social_security.as_str(),
+            financial: c.financial.as_str(),
+            loss_until: c.loss_until.map(|t| t.to_rfc3339()),
+            transport_enabled: c.transport.enabled,
+            transport_balance_fen: c.transport.balance_fen,
+            park_pass_year: c.park_pass_year,
+            service_password: v.password.as_str(),
+            acting: v.acting.as_str(),
+            available_here: v.here.iter().map(|s| s.as_str()).collect(),
+            elsewhere: v
+                .elsewhere
+                .iter()
+                .map(|e| ElsewhereView {
+                    service: e.service.as_str(),
+                    channels: e.channels.iter().map(|c| c.as_str()).collect(),
+                })
+                .collect(),
+            transitions: v
+                .transitions
+                .iter()
+                .map(|t| TransitionView {
+                    at: t.at.to_rfc3339(),
+                    service: t.service.as_str(),
+                    social_security_from: t.social_security.0.as_str(),
+                    social_security_to: t.social_security.1.as_str(),
+                    financial_from: t.financial.0.as_str(),
+                    financial_to: t.financial.1.as_str(),
+                    reason: t.reason.as_str(),
+                    reason_text: t.reason_text.as_ref().map(|r| r.as_str().to_string()),
+                    channel: t.channel.map(|c| c.as_str()),
+                    role: t.actor.role.map(|r| r.as_str()),
+                    acting: t.actor.acting.as_str(),
+                })
+                .collect(),
+            legacy_cards: v
+                .legacy
+                .iter()
+                .map(|l| LegacyCardView {
+                    generation: l.generation,
+                    bank: l.bank.clone(),
+                    medical_ended_at: l.medical_ended_at.map(|t| t.to_rfc3339()),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One of the caller's cards (or a card of a minor they are guardian of): states, what can be done here and
+/// where else, the history of changes.
+#[utoipa::path(get, path = "/api/v1/me/cards/{number}", tag = "cards", security(("bearer" = [])),
+    params(("number" = String, Path)),
+    responses((status = 200, body = CardDetail), (status = 404, body = Problem)))]
+pub async fn card(
+    State(state): State<AppState>,
+    Authed(p): Authed,
+    Path(number): Path<String>,
+) -> Result<Json<CardDetail>, ApiError> {
+    let v = cards::status::view(&state.ctx, &p, &number).await?;
+    Ok(Json(CardDetail::of(&v)))
+}
+
+/// Activates the card's social-security function (a mailed card; SPEC §7.2). The holder's legacy cards'
+/// medical settlement ends (Q24). Send an `Idempotency-Key`: a retry answers the same.
+#[utoipa::path(post, path = "/api/v1/me/cards/{number}/activation", tag = "cards", security(("bearer" = [])),
+    params(("number" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = CardDetail), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem)))]
+pub async fn activate(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    Path(number): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+) -> Result<Json<CardDetail>, ApiError> {
+    let req = ServiceRequest {
+        key,
+        ..ServiceRequest::default()
+    };
+    let v = cards::services::perform(&state.ctx, &p, &number, Service::Activation, &req, &meta.0).await?;
+    Ok(Json(CardDetail::of(&v)))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct LossIn {
+    /// `lost` (the default), `stolen` or `other`.
+    pub reason: Option<String>,
+    /// Required with `other`: what happened (at most 200 characters).
+    pub reason_text: Option<String>,
+}
+
+/// Reports the card lost (临时挂失): medical and financial use are suspended at once; the social-security side
+/// ends by itself 15 days later (`loss_until`), the financial one when the issuing bank lifts it. The issuing
+/// bank is told through the bank interface. Send an `Idempotency-Key`: a retry answers the same.
+#[utoipa::path(post, path = "/api/v1/me/cards/{number}/temporary-loss", tag = "cards", security(("bearer" = [])),
+    params(("number" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = LossIn,
+    responses((status = 200, body = CardDetail), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn temporary_loss(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    Path(number): Path<String>,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(body): JsonBody<LossIn>,
+) -> Result<Json<CardDetail>, ApiError> {
+    let req = ServiceRequest {
+        reason: body.reason,
+        reason_text: body.reason_text,
+        key,
+    };
+    let v = cards::services::perform(&state.ctx, &p, &number, Service::TemporaryLoss, &req, &meta.0).await?;
+    Ok(Json(CardDetail::of(&v)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChangeIn {
+    /// The current service password (the initial value until it is first changed).
+    pub old: String,
+    /// Six digits; not the initial value, not six equal or consecutive digits.
+    pub new: String,
+}
+
+/// Changes the service password with the current one. A wrong current password counts towards the lock
+/// (five wrong tries on any channel).
+#[utoipa::path(put, path = "/api/v1/me/cards/{number}/password", tag = "cards", security(("bearer" = [])),
+    params(("number" = String, Path)), request_body = PasswordChangeIn,
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem), (status = 423, body = Problem)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    Path(number): Path<String>,
+    JsonBody(body): JsonBody<PasswordChangeIn>,
+) -> Result<StatusCode, ApiError> {
+    cards::password::change(&state.ctx, &p, &number, &body.old, &body.new, &meta.0).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Texts a one-time code to the mobile on record for the card, for a password reset.
+#[utoipa::path(post, path = "/api/v1/me/cards/{number}/password/reset-code", tag = "cards", security(("bearer" = [])),
+    params(("number" = String, Path)),
+    responses((status = 202), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn reset_code(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    Path(number): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    cards::password::send_reset_code(&state.ctx, &p, &number, &meta.0).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordResetIn {
+    /// The code texted by `reset-code`.
+    pub code: String,
+    /// A photo of the face of the person acting, taken now (JPEG or PNG), base64: the real-name face check.
+    pub photo: String,
+    pub new: String,
+}
+
+/// Resets the service password (a locked one too) after identity is verified again: the texted code and the
+/// face check.
+#[utoipa::path(post, path = "/api/v1/me/cards/{number}/password/reset", tag = "cards", security(("bearer" = [])),
+    params(("number" = String, Path)), request_body = PasswordResetIn,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    Path(number): Path<String>,
+    JsonBody(body): JsonBody<PasswordResetIn>,
+) -> Result<StatusCode, ApiError> {
+    let photo = base64::engine::general_purpose::STANDARD
+        .decode(body.photo.trim())
+        .unwrap_or_default();
+    let input = cards::password::ResetIn {
+        code: body.code,
+        photo,
+        new: body.new,
+    };
+    cards::password::reset(&state.ctx, &p, &number, &input, &meta.0).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
