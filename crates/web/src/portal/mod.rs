@@ -4,6 +4,7 @@
 mod account_pages;
 mod apply_pages;
 mod assets;
+mod card_pages;
 mod counter_pages;
 mod entity_pages;
 mod forms;
@@ -74,6 +75,19 @@ pub fn router() -> Router<AppState> {
         .route("/entity/submissions", post(entity_pages::submit))
         .route("/entity/cards", get(entity_pages::cards_page))
         .route("/entity/cards/{id}/{action}", post(entity_pages::settle))
+        .route("/services", get(card_pages::services_page))
+        .route("/cards", get(card_pages::my_cards))
+        .route("/cards/{number}/activation", post(card_pages::activate))
+        .route(
+            "/cards/{number}/loss",
+            get(card_pages::loss_page).post(card_pages::loss_submit),
+        )
+        .route(
+            "/cards/{number}/password",
+            get(card_pages::password_page).post(card_pages::password_submit),
+        )
+        .route("/cards/{number}/password/reset-code", post(card_pages::reset_code))
+        .route("/cards/{number}/password/reset", post(card_pages::reset_submit))
 }
 
 /// Templates compiled into the binary.
@@ -111,6 +125,10 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("applications.html", include_str!("../../templates/applications.html"))?;
     env.add_template("application.html", include_str!("../../templates/application.html"))?;
     env.add_template("entity_cards.html", include_str!("../../templates/entity_cards.html"))?;
+    env.add_template("cards.html", include_str!("../../templates/cards.html"))?;
+    env.add_template("card_loss.html", include_str!("../../templates/card_loss.html"))?;
+    env.add_template("card_password.html", include_str!("../../templates/card_password.html"))?;
+    env.add_template("services.html", include_str!("../../templates/services.html"))?;
     Ok(env)
 }
 

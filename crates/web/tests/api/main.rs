@@ -9,6 +9,7 @@
 //! - `http`: health, readiness (and a stopped database), problems, limits, headers, shutdown.
 //! - `oidc`: logging in through a real OpenID Connect provider.
 //! - `portal_auth`: the portal's doors and redirects.
+//! - `portal_cards`: 我的社保卡 and 办事渠道 over HTTP.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -24,3 +25,4 @@ mod http;
 mod minors;
 mod oidc;
 mod portal_auth;
+mod portal_cards;

@@ -1,0 +1,568 @@
+//! 我的社保卡 (my card) and 办事渠道 (where can I do this): each card with its functions' states in plain words,
+//! what can be done here (activation, a loss report, the service password) and where else, the history of
+//! changes, the automatic release time of a temporary loss; and the SPEC §7.4 table, drawn from the same data
+//! as the API's. Everything works without JavaScript; every rule is the use case's.
+
+use axum::extract::{Multipart, Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::{Deserialize, Serialize};
+use sscard_app::cards::{self, services::ServiceRequest, status::CardView};
+use sscard_domain::access::Channel;
+use sscard_domain::card::channels::{cell, Acting, Service};
+use sscard_domain::card::lifecycle::Reason;
+use sscard_domain::card::SocialSecurityState;
+
+use super::forms::FieldErrors;
+use super::pages::{CsrfPage, PageCtx, PageResult};
+use crate::access::ClientMeta;
+use crate::problem::ApiError;
+
+#[derive(Serialize, Clone)]
+struct Row {
+    key: String,
+    label: String,
+    value: String,
+    change: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Action {
+    code: &'static str,
+    name: String,
+    href: String,
+    /// A button posting at once (activation); otherwise a link to its own page.
+    post: bool,
+}
+
+#[derive(Serialize)]
+struct CardBlock {
+    number: String,
+    title: String,
+    holder: String,
+    for_child: bool,
+    ss_code: &'static str,
+    ss_name: String,
+    fin_code: &'static str,
+    fin_name: String,
+    password_name: String,
+    loss_until: Option<String>,
+    fin_loss_note: bool,
+    here: Vec<Action>,
+    elsewhere: Vec<Row>,
+    legacy: Vec<Row>,
+    timeline: Vec<Row>,
+    /// The activation button's request key: a double click activates once.
+    key: String,
+}
+
+/// `cards.html`.
+#[derive(Serialize, Default)]
+struct CardsPage {
+    csrf: String,
+    cards: Vec<CardBlock>,
+    in_progress: Vec<Row>,
+    notice: Option<String>,
+    #[serde(flatten)]
+    problems: FieldErrors,
+}
+
+#[derive(Serialize)]
+struct ReasonOpt {
+    code: &'static str,
+    name: String,
+    selected: bool,
+}
+
+/// `card_loss.html`.
+#[derive(Serialize, Default)]
+struct LossPage {
+    csrf: String,
+    number: String,
+    title: String,
+    key: String,
+    reasons: Vec<ReasonOpt>,
+    values: std::collections::BTreeMap<String, String>,
+    #[serde(flatten)]
+    problems: FieldErrors,
+}
+
+/// `card_password.html`.
+#[derive(Serialize, Default)]
+struct PasswordPage {
+    csrf: String,
+    number: String,
+    title: String,
+    can_change: bool,
+    can_reset: bool,
+    notice: Option<String>,
+    #[serde(flatten)]
+    problems: FieldErrors,
+}
+
+macro_rules! csrf_pages {
+    ($($page:ty),*) => {
+        $(impl CsrfPage for $page {
+            fn set_csrf(&mut self, csrf: String) {
+                self.csrf = csrf;
+            }
+        })*
+    };
+}
+
+csrf_pages!(CardsPage, LossPage, PasswordPage);
+
+fn tail(number: &str) -> &str {
+    number.get(number.len().saturating_sub(4)..).unwrap_or(number)
+}
+
+fn title(c: &PageCtx, v: &CardView) -> String {
+    let bank = c
+        .state
+        .ctx
+        .codes
+        .bank(&v.card.bank)
+        .map(|b| if c.en() { b.name_en.clone() } else { b.name_zh.clone() })
+        .unwrap_or_else(|| v.card.bank.clone());
+    format!("{bank} ···· {}", tail(&v.card.number))
+}
+
+fn when(t: chrono::DateTime<chrono::FixedOffset>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn channel_name(c: &PageCtx, ch: Channel) -> String {
+    c.m(&format!("channel-{}", ch.as_str()))
+}
+
+fn block(c: &PageCtx, v: &CardView) -> CardBlock {
+    let number = v.card.number.clone();
+    let here = v
+        .here
+        .iter()
+        .filter_map(|s| {
+            let (href, post) = match s {
+                Service::Activation => (format!("/cards/{number}/activation"), true),
+                Service::TemporaryLoss => (format!("/cards/{number}/loss"), false),
+                Service::PasswordChange | Service::PasswordReset => (format!("/cards/{number}/password"), false),
+                _ => return None,
+            };
+            Some(Action {
+                code: s.as_str(),
+                name: c.m(&format!("service-{}", s.as_str())),
+                href,
+                post,
+            })
+        })
+        .collect();
+    let elsewhere = v
+        .elsewhere
+        .iter()
+        .map(|e| Row {
+            key: e.service.as_str().into(),
+            label: c.m(&format!("service-{}", e.service.as_str())),
+            value: e
+                .channels
+                .iter()
+                .map(|ch| channel_name(c, *ch))
+                .collect::<Vec<_>>()
+                .join(if c.en() { ", " } else { "、" }),
+            change: None,
+        })
+        .collect();
+    let legacy = v
+        .legacy
+        .iter()
+        .map(|l| Row {
+            key: l.bank.clone(),
+            label: format!("{} ({})", l.bank, l.generation),
+            value: match l.medical_ended_at {
+                Some(t) => c.state.i18n.format(
+                    c.prefs.lang,
+                    "mycard_legacy_ended",
+                    &[("date", t.date_naive().to_string())],
+                ),
+                None => c.m("mycard_legacy_working"),
+            },
+            change: None,
+        })
+        .collect();
+    let timeline = v
+        .transitions
+        .iter()
+        .rev()
+        .map(|t| Row {
+            key: when(t.at),
+            label: format!(
+                "{} · {}",
+                c.m(&format!("service-{}", t.service.as_str())),
+                c.m(&format!("reason-{}", t.reason.as_str()))
+            ),
+            value: match t.channel {
+                Some(ch) => channel_name(c, ch),
+                None => c.m("mycard_by_system"),
+            },
+            change: None,
+        })
+        .collect();
+    let card = &v.card;
+    CardBlock {
+        title: title(c, v),
+        holder: card.holder.masked(),
+        for_child: v.acting == Acting::Guardian,
+        ss_code: card.social_security.as_str(),
+        ss_name: c.m(&format!("card_ss-{}", card.social_security.as_str())),
+        fin_code: card.financial.as_str(),
+        fin_name: c.m(&format!("card_fin-{}", card.financial.as_str())),
+        password_name: c.m(&format!("password-{}", v.password.as_str())),
+        loss_until: card
+            .loss_until
+            .filter(|_| card.social_security == SocialSecurityState::TempLoss)
+            .map(|u| {
+                c.state
+                    .i18n
+                    .format(c.prefs.lang, "mycard_loss_until", &[("until", when(u))])
+            }),
+        fin_loss_note: card.financial == sscard_domain::card::FinancialState::Loss,
+        here,
+        elsewhere,
+        legacy,
+        timeline,
+        key: c.state.ctx.secrets.token(),
+        number,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn cards_page(c: &PageCtx, notice: Option<String>, problems: FieldErrors, status: StatusCode) -> PageResult {
+    let mine = cards::status::my_cards(&c.state.ctx, &c.p).await?;
+    let page = CardsPage {
+        cards: mine.cards.iter().map(|v| block(c, v)).collect(),
+        in_progress: mine
+            .in_progress
+            .iter()
+            .map(|a| Row {
+                key: a.id.clone(),
+                label: a.reference.clone(),
+                value: c.m(&format!("state-{}", a.state.as_str())),
+                change: a.due_on.map(|d| d.to_string()),
+            })
+            .collect(),
+        notice,
+        problems,
+        ..CardsPage::default()
+    };
+    Ok(c.show("cards.html", status, page).await)
+}
+
+/// 我的社保卡.
+pub async fn my_cards(c: PageCtx, Query(q): Query<DoneQuery>) -> PageResult {
+    let notice = match q.done.as_deref() {
+        Some("activation") => Some(c.m("mycard_activated")),
+        Some("password") => Some(c.m("mycard_password_changed")),
+        Some(_) => Some(c.m("mycard_done")),
+        None => None,
+    };
+    cards_page(&c, notice, FieldErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct KeyForm {
+    idempotency_key: Option<String>,
+}
+
+/// A refusal the page can show (the channel, the card's state, a field): beside the form; anything else is the
+/// error page.
+fn shown(e: cards::CardError) -> Result<ApiError, ApiError> {
+    use cards::CardError as C;
+    match e {
+        C::WrongChannel(_)
+        | C::Refused(_)
+        | C::Invalid(_)
+        | C::Password(_)
+        | C::WrongPassword { .. }
+        | C::PasswordLocked
+        | C::StateChanged => Ok(e.into()),
+        other => Err(other.into()),
+    }
+}
+
+pub async fn activate(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, Form(f): Form<KeyForm>) -> PageResult {
+    let req = ServiceRequest {
+        key: f.idempotency_key,
+        ..ServiceRequest::default()
+    };
+    match cards::services::perform(&c.state.ctx, &c.p, &number, Service::Activation, &req, &meta.0).await {
+        Ok(_) => Ok(Redirect::to("/cards?done=activation").into_response()),
+        Err(e) => {
+            let err = shown(e)?;
+            let mut problems = FieldErrors::default();
+            let status = c.fail(&mut problems, err, &format!("activation-{number}"));
+            cards_page(&c, None, problems, status).await
+        }
+    }
+}
+
+fn reasons(c: &PageCtx, selected: Option<&str>) -> Vec<ReasonOpt> {
+    [Reason::Lost, Reason::Stolen, Reason::Other]
+        .into_iter()
+        .map(|r| ReasonOpt {
+            code: r.as_str(),
+            name: c.m(&format!("reason-{}", r.as_str())),
+            selected: selected.unwrap_or("lost") == r.as_str(),
+        })
+        .collect()
+}
+
+async fn loss_form(c: &PageCtx, number: &str, page: LossPage, status: StatusCode) -> PageResult {
+    let v = cards::status::view(&c.state.ctx, &c.p, number).await?;
+    let page = LossPage {
+        number: number.to_string(),
+        title: title(c, &v),
+        key: c.state.ctx.secrets.token(),
+        ..page
+    };
+    Ok(c.show("card_loss.html", status, page).await)
+}
+
+pub async fn loss_page(c: PageCtx, Path(number): Path<String>) -> PageResult {
+    let page = LossPage {
+        reasons: reasons(&c, None),
+        ..LossPage::default()
+    };
+    loss_form(&c, &number, page, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct LossForm {
+    reason: Option<String>,
+    reason_text: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+pub async fn loss_submit(
+    c: PageCtx,
+    meta: ClientMeta,
+    Path(number): Path<String>,
+    Form(f): Form<LossForm>,
+) -> PageResult {
+    let req = ServiceRequest {
+        reason: f.reason.clone(),
+        reason_text: f.reason_text.clone(),
+        key: f.idempotency_key.clone(),
+    };
+    match cards::services::perform(&c.state.ctx, &c.p, &number, Service::TemporaryLoss, &req, &meta.0).await {
+        Ok(_) => Ok(Redirect::to(&format!("/cards?done=temporary_loss#card-{number}")).into_response()),
+        Err(e) => {
+            let err = shown(e)?;
+            let mut page = LossPage {
+                reasons: reasons(&c, f.reason.as_deref()),
+                ..LossPage::default()
+            };
+            page.values
+                .insert("reason_text".into(), f.reason_text.unwrap_or_default());
+            let status = c.fail(&mut page.problems, err, "reason");
+            loss_form(&c, &number, page, status).await
+        }
+    }
+}
+
+async fn password_form(c: &PageCtx, number: &str, page: PasswordPage, status: StatusCode) -> PageResult {
+    let v = cards::status::view(&c.state.ctx, &c.p, number).await?;
+    let page = PasswordPage {
+        number: number.to_string(),
+        title: title(c, &v),
+        can_change: cell(Service::PasswordChange, c.p.channel, v.acting).allowed,
+        can_reset: cell(Service::PasswordReset, c.p.channel, v.acting).allowed,
+        ..page
+    };
+    Ok(c.show("card_password.html", status, page).await)
+}
+
+pub async fn password_page(c: PageCtx, Path(number): Path<String>) -> PageResult {
+    password_form(&c, &number, PasswordPage::default(), StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct PasswordForm {
+    old: Option<String>,
+    new: Option<String>,
+}
+
+pub async fn password_submit(
+    c: PageCtx,
+    meta: ClientMeta,
+    Path(number): Path<String>,
+    Form(f): Form<PasswordForm>,
+) -> PageResult {
+    let (old, new) = (f.old.unwrap_or_default(), f.new.unwrap_or_default());
+    let mut page = PasswordPage::default();
+    page.problems.required(
+        &c.state,
+        c.prefs.lang,
+        &[("old", old.trim().is_empty()), ("new", new.trim().is_empty())],
+    );
+    if !page.problems.is_empty() {
+        return password_form(&c, &number, page, StatusCode::BAD_REQUEST).await;
+    }
+    match cards::password::change(&c.state.ctx, &c.p, &number, &old, &new, &meta.0).await {
+        Ok(()) => Ok(Redirect::to("/cards?done=password").into_response()),
+        Err(e) => {
+            let err = shown(e)?;
+            let status = c.fail(&mut page.problems, err, "old");
+            password_form(&c, &number, page, status).await
+        }
+    }
+}
+
+pub async fn reset_code(c: PageCtx, meta: ClientMeta, Path(number): Path<String>) -> PageResult {
+    let mut page = PasswordPage::default();
+    let status = match cards::password::send_reset_code(&c.state.ctx, &c.p, &number, &meta.0).await {
+        Ok(()) => {
+            page.notice = Some(c.m("mycard_code_sent"));
+            StatusCode::OK
+        }
+        Err(cards::CardError::Auth(a)) => c.fail(&mut page.problems, a.into(), "code"),
+        Err(e) => {
+            let err = shown(e)?;
+            c.fail(&mut page.problems, err, "code")
+        }
+    };
+    password_form(&c, &number, page, status).await
+}
+
+pub async fn reset_submit(
+    c: PageCtx,
+    meta: ClientMeta,
+    Path(number): Path<String>,
+    mut multipart: Multipart,
+) -> PageResult {
+    let mut input = cards::password::ResetIn::default();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return Err(ApiError::PayloadTooLarge.into()),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let Ok(bytes) = field.bytes().await else {
+            return Err(ApiError::PayloadTooLarge.into());
+        };
+        match name.as_str() {
+            "code" => input.code = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "reset_new" => input.new = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "photo" => input.photo = bytes.to_vec(),
+            _ => {}
+        }
+    }
+    match cards::password::reset(&c.state.ctx, &c.p, &number, &input, &meta.0).await {
+        Ok(()) => Ok(Redirect::to("/cards?done=password").into_response()),
+        Err(e) => {
+            let mut page = PasswordPage::default();
+            let err = match e {
+                cards::CardError::Invalid(mut fields) => {
+                    // The new password's field on this form is `reset_new`.
+                    for f in &mut fields {
+                        if f.field == "new" {
+                            f.field = "reset_new".into();
+                        }
+                    }
+                    cards::CardError::Invalid(fields).into()
+                }
+                cards::CardError::Auth(a) => a.into(),
+                other => shown(other)?,
+            };
+            let status = c.fail(&mut page.problems, err, "code");
+            password_form(&c, &number, page, status).await
+        }
+    }
+}
+
+// ---- 办事渠道 ----
+
+#[derive(Serialize)]
+struct ServiceCellView {
+    allowed: bool,
+    /// ✓ with its conditions in brackets, or —.
+    text: String,
+}
+
+#[derive(Serialize)]
+struct ChannelRow {
+    channel: String,
+    cells: Vec<ServiceCellView>,
+}
+
+#[derive(Serialize)]
+struct ServiceTable {
+    code: &'static str,
+    name: String,
+    rows: Vec<ChannelRow>,
+}
+
+/// `services.html`: public.
+#[derive(Serialize)]
+struct ServicesPage {
+    acting: Vec<String>,
+    services: Vec<ServiceTable>,
+}
+
+/// 办事渠道: the SPEC §7.4 table, service by service, drawn from the domain's matrix.
+pub async fn services_page(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let prefs = super::pages::Prefs::from_headers(&headers);
+    let m = |id: &str| state.i18n.format(prefs.lang, id, &[]);
+    let (sep, open, close) = if prefs.lang == crate::i18n::Lang::En {
+        (", ", "(", ")")
+    } else {
+        ("、", "（", "）")
+    };
+    let page = ServicesPage {
+        acting: Acting::ALL
+            .iter()
+            .map(|a| m(&format!("acting-{}", a.as_str())))
+            .collect(),
+        services: Service::ALL
+            .into_iter()
+            .map(|s| ServiceTable {
+                code: s.as_str(),
+                name: m(&format!("service-{}", s.as_str())),
+                rows: Channel::ALL
+                    .into_iter()
+                    .map(|ch| ChannelRow {
+                        channel: m(&format!("channel-{}", ch.as_str())),
+                        cells: Acting::ALL
+                            .into_iter()
+                            .map(|a| {
+                                let x = cell(s, ch, a);
+                                let conditions: Vec<String> = x
+                                    .conditions
+                                    .iter()
+                                    .map(|k| m(&format!("condition-{}", k.as_str())))
+                                    .collect();
+                                let text = match (x.allowed, conditions.is_empty()) {
+                                    (false, _) => "—".to_string(),
+                                    (true, true) => "✓".to_string(),
+                                    (true, false) => format!("✓ {open}{}{close}", conditions.join(sep)),
+                                };
+                                ServiceCellView {
+                                    allowed: x.allowed,
+                                    text,
+                                }
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    super::pages::render(&state, prefs, &uri, "services.html", StatusCode::OK, page).await
+}

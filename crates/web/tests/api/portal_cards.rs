@@ -1,0 +1,189 @@
+//! 我的社保卡 and 办事渠道 in the portal over HTTP, on both databases: the card's states in plain words, a
+//! button that activates once, a loss report whose refusal sits beside its field and stores nothing, the
+//! release time shown, another person's card not found, the channel table drawn from the SPEC's.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sscard_app::cards::demo::{issue, DemoCard};
+use sscard_domain::card::SocialSecurityState as S;
+use sscard_domain::values::Mobile;
+use sscard_testkit::fixtures::id;
+use sscard_testkit::{both_engines, TestDb, TEST_CAPTCHA};
+use sscard_web::Mode;
+
+use crate::common::caller::resident_as;
+use crate::common::world::{self, PASSWORD};
+use crate::common::{client, Server};
+
+fn set_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("sscard_session="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} in {page}")) + marker.len();
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+/// Logs `user` in at the residents' door; the session cookie.
+async fn portal_login(c: &reqwest::Client, s: &Server, user: &str) -> String {
+    let r = c.get(s.url("/login")).send().await.unwrap();
+    let cookie = set_cookie(&r).unwrap();
+    let page = r.text().await.unwrap();
+    let r = c
+        .post(s.url("/login"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", hidden(&page, "csrf")),
+            ("login", user.into()),
+            ("password", PASSWORD.into()),
+            ("captcha_id", hidden(&page, "captcha_id")),
+            ("captcha", TEST_CAPTCHA.into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    set_cookie(&r).unwrap()
+}
+
+async fn card(s: &Server, number: &str, holder: &sscard_domain::values::IdNumber, applicant: &str, ss: S) {
+    issue(
+        &s.ctx,
+        &DemoCard {
+            number: number.into(),
+            holder: holder.clone(),
+            applicant: applicant.into(),
+            mobile: Mobile::parse("13900000002").unwrap(),
+            bank: "102".into(),
+            branch: "102-0101".into(),
+            social_security: ss,
+            financial_active: false,
+            loss_until: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+both_engines!(
+    my_card_activates_once_and_reports_a_loss_with_its_release_time,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let person = id(1972, 4, 5, 71);
+        resident_as(&s, "portalholder", &person, "持卡人").await;
+        card(&s, "BJP0000001", &person, "acct-portalholder", S::PendingActivation).await;
+        let c = client();
+        // The portal's language is a cookie.
+        let cookie = format!("{}; lang=en", portal_login(&c, &s, "portalholder").await);
+        let get = |path: &str| {
+            c.get(s.url(path))
+                .header("cookie", &cookie)
+                .header("accept-language", "en")
+                .send()
+        };
+
+        let page = get("/cards").await.unwrap().text().await.unwrap();
+        assert!(
+            page.contains(r#"id="ss-BJP0000001" data-state="pending_activation""#),
+            "{page}"
+        );
+        assert!(page.contains(r#"id="activation-BJP0000001""#), "{page}");
+        let csrf = hidden(&page, "csrf");
+        let key = hidden(&page, "idempotency_key");
+        // Two clicks of the same button: one activation.
+        for _ in 0..2 {
+            let r = c
+                .post(s.url("/cards/BJP0000001/activation"))
+                .header("cookie", &cookie)
+                .form(&[("csrf", csrf.as_str()), ("idempotency_key", key.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303);
+        }
+        let records = s.ctx.store.card_transitions("BJP0000001").await.unwrap();
+        assert_eq!(
+            records.iter().filter(|t| t.service.as_str() == "activation").count(),
+            1,
+            "{records:?}"
+        );
+        let page = get("/cards?done=activation").await.unwrap().text().await.unwrap();
+        assert!(page.contains(r#"data-state="active""#), "{page}");
+
+        // The loss page: `other` without a word is refused beside its field, and nothing is stored.
+        let page = get("/cards/BJP0000001/loss").await.unwrap().text().await.unwrap();
+        let form = |reason: &str, text: &str| {
+            vec![
+                ("csrf".to_string(), csrf.clone()),
+                ("idempotency_key".to_string(), hidden(&page, "idempotency_key")),
+                ("reason".to_string(), reason.to_string()),
+                ("reason_text".to_string(), text.to_string()),
+            ]
+        };
+        let r = c
+            .post(s.url("/cards/BJP0000001/loss"))
+            .header("cookie", &cookie)
+            .header("accept-language", "en")
+            .form(&form("other", ""))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let refused = r.text().await.unwrap();
+        assert!(refused.contains(r#"id="reason_text-error""#), "{refused}");
+        assert!(refused.contains("Say what happened."), "{refused}");
+        assert_eq!(
+            s.ctx.store.card("BJP0000001").await.unwrap().unwrap().social_security,
+            S::Active
+        );
+        let r = c
+            .post(s.url("/cards/BJP0000001/loss"))
+            .header("cookie", &cookie)
+            .form(&form("lost", ""))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let page = get("/cards?done=temporary_loss").await.unwrap().text().await.unwrap();
+        assert!(page.contains(r#"id="loss-until-BJP0000001""#), "{page}");
+        assert!(
+            page.contains("2026-12-06 10:00"),
+            "15 days from 2026-11-21 10:00: {page}"
+        );
+
+        // Someone else's card: the 404 page.
+        let other = id(1973, 5, 6, 72);
+        card(&s, "BJP0000002", &other, "acct-portalholder", S::Active).await;
+        let r = get("/cards/BJP0000002/loss").await.unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    }
+);
+
+both_engines!(where_can_i_do_this_is_drawn_from_the_table, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let c = client();
+    let page = c
+        .get(s.url("/services"))
+        .header("cookie", "lang=en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"id="service-temporary_loss""#), "{page}");
+    assert!(page.contains("after the service password"), "{page}");
+    let allowed = page.matches(r#"data-allowed="true""#).count();
+    let expected = sscard_domain::card::channels::matrix()
+        .iter()
+        .filter(|c| c.allowed)
+        .count();
+    assert_eq!(allowed, expected);
+});
