@@ -246,6 +246,7 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
     };
 
     let mut count = std::collections::BTreeMap::<&str, u32>::new();
+    let mut card_holders = Vec::new();
     // Individuals aged 18–59, some with second-generation cards.
     for i in 0..60u32 {
         let (id, name) = row(
@@ -263,6 +264,8 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
         }
         if first_individual.is_none() {
             first_individual = Some((id.clone(), name.clone()));
+        } else if (10..15).contains(&i) {
+            card_holders.push((id.clone(), name.clone()));
         }
     }
     // Retirees aged 60–95, paid through a branch of their pension bank.
@@ -356,6 +359,7 @@ pub async fn seed(ctx: &AppContext) -> anyhow::Result<Seeded> {
     let (person, person_name) = first_individual.context("no individual in the demo data")?;
     let outlet = format!("D-{}", codes.districts[0].code);
     lines.extend(crate::demo_accounts::seed(ctx, &usccs[0], &bank, &branch, &outlet, &person, &person_name).await?);
+    lines.extend(crate::demo_cards::seed(ctx, &card_holders, &bank, &branch).await?);
     // Only now is the set whole: a start that finds the flag still "seeding" runs the load again to the end.
     ctx.store.set_setting(SETTING_DEMO_DATA, "true").await?;
     Ok(Seeded { lines })

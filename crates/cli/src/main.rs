@@ -6,6 +6,7 @@
 
 mod demo;
 mod demo_accounts;
+mod demo_cards;
 mod startup;
 
 use std::path::PathBuf;

@@ -350,10 +350,24 @@ fn stop(child: std::process::Child) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// The demo set is whole: seven accounts, four API clients, and the flag that says it is done.
+/// The demo set is whole: seven accounts and five card holders, four API clients, a card in each state of its
+/// social-security function, and the flag that says it is done.
 async fn demo_is_whole(url: &str) {
     let store = sscard_storage::connect(url).await.unwrap();
-    assert_eq!(store.count_accounts().await.unwrap(), 7);
+    assert_eq!(store.count_accounts().await.unwrap(), 12);
+    let mut states = Vec::new();
+    for n in ["BJDEMO0001", "BJDEMO0002", "BJDEMO0003", "BJDEMO0004", "BJDEMO0005"] {
+        let card = store
+            .card(n)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no demo card {n}"));
+        states.push(card.social_security.as_str());
+    }
+    assert_eq!(
+        states,
+        vec!["pending_activation", "active", "temp_loss", "formal_loss", "cancelled"]
+    );
     for id in ["demo-jingtong", "demo-minsheng", "demo-wechat", "demo-console"] {
         assert!(store.client(id).await.unwrap().is_some(), "{id}");
     }
