@@ -31,12 +31,14 @@ pub enum DocumentKind {
     /// 户主本人页, and its back.
     BookletHouseholderPage,
     BookletHouseholderPageBack,
+    /// A holder's written authorisation of a proxy (SPEC §7.2, Q37): a scan or photo of the signed paper.
+    ProxyAuthorisation,
 }
 
 impl DocumentKind {
     /// What every route but the minor's needs (SPEC §5.4).
     pub const OWN: [DocumentKind; 3] = [DocumentKind::CardPhoto, DocumentKind::IdFront, DocumentKind::IdBack];
-    pub const ALL: [DocumentKind; 11] = [
+    pub const ALL: [DocumentKind; 12] = [
         DocumentKind::CardPhoto,
         DocumentKind::IdFront,
         DocumentKind::IdBack,
@@ -48,6 +50,7 @@ impl DocumentKind {
         DocumentKind::BookletChildPageBack,
         DocumentKind::BookletHouseholderPage,
         DocumentKind::BookletHouseholderPageBack,
+        DocumentKind::ProxyAuthorisation,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -62,6 +65,7 @@ impl DocumentKind {
             DocumentKind::BookletChildPageBack => "booklet_child_page_back",
             DocumentKind::BookletHouseholderPage => "booklet_householder_page",
             DocumentKind::BookletHouseholderPageBack => "booklet_householder_page_back",
+            DocumentKind::ProxyAuthorisation => "proxy_authorisation",
         }
     }
     pub fn parse(s: &str) -> Option<DocumentKind> {

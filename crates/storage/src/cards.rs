@@ -125,3 +125,43 @@ impl TransitionRow {
         })
     }
 }
+
+pub(crate) const PROXY_COLUMNS: &str =
+    "id, holder_id, proxy_id, services, valid_until, document_hash, created_ms, created_by";
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ProxyRow {
+    pub id: String,
+    pub holder_id: String,
+    pub proxy_id: String,
+    pub services: String,
+    pub valid_until: chrono::NaiveDate,
+    pub document_hash: String,
+    pub created_ms: i64,
+    pub created_by: String,
+}
+
+impl ProxyRow {
+    pub fn into_domain(self) -> Result<sscard_domain::card::proxy::ProxyAuthorisation, StoreError> {
+        let services = self
+            .services
+            .split(',')
+            .map(|s| Service::parse(s).ok_or_else(|| corrupt("services", s)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(sscard_domain::card::proxy::ProxyAuthorisation {
+            holder: stored_id(&self.holder_id)?,
+            proxy: stored_id(&self.proxy_id)?,
+            services,
+            created_at: from_ms(self.created_ms)?,
+            id: self.id,
+            valid_until: self.valid_until,
+            document_hash: self.document_hash,
+            created_by: self.created_by,
+        })
+    }
+}
+
+/// An authorisation's services as stored.
+pub(crate) fn services_text(a: &sscard_domain::card::proxy::ProxyAuthorisation) -> String {
+    a.services.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+}

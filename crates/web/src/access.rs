@@ -164,6 +164,18 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
         "/api/v1/me/cards/{number}/password/reset",
         Access::Roles(RESIDENT),
     ),
+    (Method::POST, "/api/v1/me/proxy-authorisations", Access::Roles(RESIDENT)),
+    (Method::GET, "/api/v1/me/proxy-authorisations", Access::Roles(RESIDENT)),
+    (
+        Method::POST,
+        "/api/v1/hotline/searches",
+        Access::Roles(&[Role::HotlineAgent]),
+    ),
+    (
+        Method::POST,
+        "/api/v1/hotline/cards/{number}/services/{service}",
+        Access::Roles(&[Role::HotlineAgent]),
+    ),
     (
         Method::POST,
         "/api/v1/applications/{id}/confirm",

@@ -298,6 +298,8 @@ impl From<sscard_app::cards::CardError> for ApiError {
             )
             .with_channels(vec![sscard_domain::access::Channel::BankOutlet.as_str()]),
             C::StateChanged => ApiError::rule(StatusCode::CONFLICT, "card_state_changed"),
+            C::NotAuthorised(service) => ApiError::rule(StatusCode::FORBIDDEN, "proxy_not_authorised")
+                .with_arg("service", service.as_str().into()),
             C::Auth(a) => a.into(),
             C::Hash(h) => h.into(),
             C::Store(s) => s.into(),

@@ -28,32 +28,7 @@ pub async fn upload(
     if !a.required_documents().contains(&kind) {
         return Err(ApplyError::DocumentNotRequired(kind));
     }
-    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
-        return Err(ApplyError::Document(DocumentError::TooLarge {
-            bytes: bytes.len() as u64,
-            max: MAX_DOCUMENT_BYTES,
-        }));
-    }
-    // At most one decode per core at a time: more would only trade CPU for task switching and memory.
-    let permit = decode_permits()
-        .acquire()
-        .await
-        .map_err(|e| StoreError::Database(format!("decode permits: {e}")))?;
-    let (bytes, judged) = tokio::task::spawn_blocking(move || {
-        let judged = crate::images::inspect(kind, &bytes);
-        (bytes, judged)
-    })
-    .await
-    .map_err(|e| StoreError::Database(format!("inspection task: {e}")))?;
-    drop(permit);
-    let facts = judged.map_err(ApplyError::Document)?;
-    let hash = digest(&bytes);
-    let doc = DocumentRef {
-        hash: hash.clone(),
-        media_type: facts.format.media_type().to_string(),
-        bytes: facts.bytes,
-    };
-    ctx.blobs.put(&hash, bytes).await?;
+    let doc = judged(ctx, kind, bytes).await?;
     let now = ctx.clock.now();
     if !ctx.store.set_document(&a.id, kind, &doc, now).await? {
         return Err(ApplyError::NotDraft(ApplicationState::Submitted));
@@ -61,6 +36,37 @@ pub async fn upload(
     a.documents.insert(kind, doc);
     a.updated_at = now;
     Ok(a)
+}
+
+/// Judges a document from its bytes (at most one decode per core at a time: more would only trade CPU for task
+/// switching and memory) and keeps the bytes in the document store; its reference.
+pub(crate) async fn judged(ctx: &AppContext, kind: DocumentKind, bytes: Vec<u8>) -> Result<DocumentRef, ApplyError> {
+    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(ApplyError::Document(DocumentError::TooLarge {
+            bytes: bytes.len() as u64,
+            max: MAX_DOCUMENT_BYTES,
+        }));
+    }
+    let permit = decode_permits()
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Database(format!("decode permits: {e}")))?;
+    let (bytes, verdict) = tokio::task::spawn_blocking(move || {
+        let verdict = crate::images::inspect(kind, &bytes);
+        (bytes, verdict)
+    })
+    .await
+    .map_err(|e| StoreError::Database(format!("inspection task: {e}")))?;
+    drop(permit);
+    let facts = verdict.map_err(ApplyError::Document)?;
+    let hash = digest(&bytes);
+    let doc = DocumentRef {
+        hash: hash.clone(),
+        media_type: facts.format.media_type().to_string(),
+        bytes: facts.bytes,
+    };
+    ctx.blobs.put(&hash, bytes).await?;
+    Ok(doc)
 }
 
 fn decode_permits() -> &'static tokio::sync::Semaphore {

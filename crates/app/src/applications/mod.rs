@@ -23,6 +23,7 @@ mod submit;
 
 pub use crate::records::{ApplyError, FieldError};
 pub use choices::{draft_view, DraftChoices, DraftView};
+pub(crate) use documents::judged;
 pub use documents::{document, upload};
 pub(crate) use draft::{create_draft, new_reference, prefilled, to_act_on};
 pub use draft::{history, list_mine, mine, my_open_application, readable, registry_record, start};

@@ -3,14 +3,19 @@
 //!
 //! - [`services`]: one service on one card (activation, temporary loss, …): the channel matrix, the card's
 //!   transition, the record, the text, the bank's event, all in one write; the same request key answers the same.
+//! - [`hotline`]: the 96066 hotline: find by ID number (audited), verify with the service password, then a
+//!   temporary loss or a status query only.
 //! - [`password`]: the service password: change, reset after identity is verified again, verification (five
 //!   wrong tries across all channels lock it).
 //! - [`status`]: the read model of "my card" and of a status query: each function in plain states, what can be
 //!   done here and where else, the timeline.
+//! - [`proxies`]: a holder's written authorisation of a proxy, and what it lets the proxy do.
 //! - [`release`]: the release job's use case: due losses in batches, each released once.
 
 pub mod demo;
+pub mod hotline;
 pub mod password;
+pub mod proxies;
 pub mod release;
 pub mod services;
 pub mod status;
@@ -51,6 +56,9 @@ pub enum CardError {
     /// The reserved mobile of the financial account is changed at the issuing bank only.
     #[error("the financial account's reserved mobile is changed at the issuing bank")]
     FinancialMobile,
+    /// A proxy whose authorisation does not cover this service (or has run out).
+    #[error("the authorisation does not cover {}", .0.as_str())]
+    NotAuthorised(sscard_domain::card::channels::Service),
     /// The card changed while this request was deciding (another channel, the release job): nothing written.
     #[error("the card changed meanwhile; read it again")]
     StateChanged,
@@ -74,8 +82,9 @@ impl From<CardRefusal> for CardError {
     }
 }
 
-/// Who the signed-in person is to this card: the holder, or a guardian listed in the household register of a
-/// holder under 18 (guardians act for minors in everything). Anyone else: "not found".
+/// Who the signed-in person is to this card: the holder, a guardian listed in the household register of a
+/// holder under 18 (guardians act for minors in everything), or a proxy the holder authorised in writing.
+/// Anyone else: "not found".
 pub(crate) async fn actor_for(ctx: &AppContext, p: &Principal, card: &Card) -> Result<Actor, CardError> {
     let me = p.account.id_number.as_ref().ok_or(CardError::NotFound)?;
     let role = Some(p.role());
@@ -96,7 +105,7 @@ pub(crate) async fn actor_for(ctx: &AppContext, p: &Principal, card: &Card) -> R
             agent: Some(me.clone()),
         });
     }
-    Err(CardError::NotFound)
+    proxies::proxy_for(ctx, p, card).await?.ok_or(CardError::NotFound)
 }
 
 async fn is_guardian(ctx: &AppContext, guardian: &IdNumber, child: &IdNumber) -> Result<bool, StoreError> {

@@ -121,6 +121,7 @@ pub async fn change(
     let card = super::card_now(ctx, number).await?;
     let actor = actor_for(ctx, p, &card).await?;
     check(Service::PasswordChange, p.channel, actor.acting)?;
+    super::proxies::covers(ctx, &card, &actor, Service::PasswordChange).await?;
     let new = ServicePassword::parse_new(new, &card.holder).map_err(CardError::Password)?;
     verify(ctx, &card, old, &failed_entry(ctx, p, &card, meta)).await?;
     store_new(ctx, p, &card, actor, Service::PasswordChange, &new, meta).await

@@ -166,6 +166,23 @@ pub async fn perform(
     let stored = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
     let actor = actor_for(ctx, p, &stored).await?;
     check(service, p.channel, actor.acting)?;
+    super::proxies::covers(ctx, &stored, &actor, service).await?;
+    change_card(ctx, p, &stored, service, actor, req, meta).await?;
+    view(ctx, p, number).await
+}
+
+/// Makes the change of `service` on `stored` for `actor` (who may do it on `p`'s channel: the caller checked),
+/// with its record, text, bank event and audit entry; a repeated request key answers what the first did.
+pub(crate) async fn change_card(
+    ctx: &AppContext,
+    p: &Principal,
+    stored: &Card,
+    service: Service,
+    actor: Actor,
+    req: &ServiceRequest,
+    meta: &Meta,
+) -> Result<(), CardError> {
+    let number = stored.number.as_str();
     let key = parse_key(req.key.as_deref())?;
     let (reason, reason_text) = reason_of(service, req)?;
     if let Some(k) = &key {
@@ -176,10 +193,10 @@ pub async fn perform(
                     "idempotency_key_reused",
                 )]));
             }
-            return view(ctx, p, number).await;
+            return Ok(());
         }
     }
-    settle_expired(ctx, &stored).await?;
+    settle_expired(ctx, stored).await?;
     let card = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
     let now = ctx.clock.now();
     let change = card.change(service, now)?;
@@ -190,7 +207,7 @@ pub async fn perform(
         reason,
         reason_text,
         Some(p.channel),
-        actor.clone(),
+        actor,
         None,
         key,
     );
@@ -205,7 +222,7 @@ pub async fn perform(
     audit.subject_person = Some(card.holder.as_str().to_string());
     let w = write_for(ctx, &card, &change, t, None, audit).await?;
     match ctx.store.write_card_change(&w).await? {
-        CardWriteOutcome::Done | CardWriteOutcome::KeyUsed => view(ctx, p, number).await,
+        CardWriteOutcome::Done | CardWriteOutcome::KeyUsed => Ok(()),
         CardWriteOutcome::StateChanged => Err(CardError::StateChanged),
     }
 }

@@ -116,11 +116,28 @@ pub(crate) async fn view_of(
     })
 }
 
-/// One card for the signed-in holder or guardian.
+/// One card for the signed-in holder, guardian or proxy (a status query: a proxy's authorisation must cover it).
 pub async fn view(ctx: &AppContext, p: &Principal, number: &str) -> Result<CardView, CardError> {
     let card = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
     let actor = actor_for(ctx, p, &card).await?;
-    view_of(ctx, card, actor.acting, p.channel).await
+    check(Service::StatusQuery, p.channel, actor.acting)?;
+    super::proxies::covers(ctx, &card, &actor, Service::StatusQuery).await?;
+    let mut v = view_of(ctx, card, actor.acting, p.channel).await?;
+    limit_to_authorisation(ctx, p, &mut v).await?;
+    Ok(v)
+}
+
+/// A proxy is offered only what their authorisations for this holder cover.
+async fn limit_to_authorisation(ctx: &AppContext, p: &Principal, v: &mut CardView) -> Result<(), CardError> {
+    if v.acting != Acting::Proxy {
+        return Ok(());
+    }
+    let today = ctx.clock.now().date_naive();
+    let auths = super::proxies::mine(ctx, p).await?;
+    let covered = |s: &Service| auths.iter().any(|a| a.holder == v.card.holder && a.covers(*s, today));
+    v.here.retain(covered);
+    v.elsewhere.retain(|e| covered(&e.service));
+    Ok(())
 }
 
 /// "My card": the holder's own cards, then those of the minors they are a listed guardian of; and the
@@ -149,6 +166,20 @@ pub async fn my_cards(ctx: &AppContext, p: &Principal) -> Result<MyCards, CardEr
             out.cards.push(view_of(ctx, card, Acting::Guardian, p.channel).await?);
         }
         people.push(g.child);
+    }
+    // The cards of holders who authorised this resident as their proxy.
+    let today_auths = super::proxies::mine(ctx, p).await?;
+    let mut seen = Vec::new();
+    for a in &today_auths {
+        if seen.contains(&a.holder) || people.contains(&a.holder) {
+            continue;
+        }
+        seen.push(a.holder.clone());
+        for card in ctx.store.cards_of(&a.holder).await? {
+            let mut v = view_of(ctx, card, Acting::Proxy, p.channel).await?;
+            limit_to_authorisation(ctx, p, &mut v).await?;
+            out.cards.push(v);
+        }
     }
     for person in &people {
         for a in ctx.store.applications_about(person).await? {

@@ -3,8 +3,9 @@
 //! in batches; the service password's hash and wrong tries.
 
 use async_trait::async_trait;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use sscard_domain::audit::AuditEntry;
+use sscard_domain::card::proxy::ProxyAuthorisation;
 use sscard_domain::card::transition::CardTransition;
 use sscard_domain::values::IdNumber;
 
@@ -74,4 +75,9 @@ pub trait CardStore: Send + Sync {
     async fn record_password_failure(&self, number: &str, audit: &AuditEntry) -> StoreResult<u32>;
     /// A right password forgets the wrong tries before it (unless the password is locked).
     async fn clear_password_failures(&self, number: &str, below: u32) -> StoreResult<()>;
+    /// Records a holder's authorisation of a proxy, with its audit entry.
+    async fn create_proxy_authorisation(&self, a: &ProxyAuthorisation, audit: &AuditEntry) -> StoreResult<()>;
+    /// The authorisations naming `proxy` that are still valid on `today`, newest first.
+    async fn proxy_authorisations_of(&self, proxy: &IdNumber, today: NaiveDate)
+        -> StoreResult<Vec<ProxyAuthorisation>>;
 }

@@ -4,12 +4,14 @@
 //! - [`channels`]: which channel may do what (SPEC §7.4) as data, and the refusal naming where instead.
 //! - [`lifecycle`]: what each service does to the two functions; the 15-day temporary loss.
 //! - [`password`]: the service password (six digits, the initial value, the lock).
+//! - [`proxy`]: what a holder may delegate to a proxy, and for how long.
 //! - [`transition`]: the append-only record of every change.
 //! - [`texts`]: what the holder is told of each change.
 
 pub mod channels;
 pub mod lifecycle;
 pub mod password;
+pub mod proxy;
 pub mod texts;
 pub mod transition;
 

@@ -67,3 +67,17 @@ CREATE TABLE card_bank_events (
     acked_ms BIGINT
 );
 CREATE INDEX card_bank_events_queue ON card_bank_events (bank, created_ms) WHERE acked_ms IS NULL;
+
+-- A holder's written authorisation of a proxy (Q37): which services, until which day, the scanned paper.
+CREATE TABLE proxy_authorisations (
+    id TEXT PRIMARY KEY,
+    holder_id TEXT NOT NULL,
+    proxy_id TEXT NOT NULL,
+    -- Service codes, comma-separated.
+    services TEXT NOT NULL,
+    valid_until DATE NOT NULL,
+    document_hash TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX proxy_authorisations_proxy ON proxy_authorisations (proxy_id, valid_until);

@@ -4,7 +4,8 @@
 use super::{in_json, SqliteStore, BEGIN_WRITE, NEW_ID};
 use crate::accounts::{from_ms, ms};
 use crate::cards::{
-    TransitionRow, TransitionValues, INSERT_BANK_EVENT, INSERT_TRANSITION, TRANSITION_COLUMNS, UPDATE_CARD,
+    services_text, ProxyRow, TransitionRow, TransitionValues, INSERT_BANK_EVENT, INSERT_TRANSITION, PROXY_COLUMNS,
+    TRANSITION_COLUMNS, UPDATE_CARD,
 };
 use crate::DbResult;
 use sscard_app::ports::{CardSecret, CardWrite, CardWriteOutcome, ReleaseBatch, StoreResult};
@@ -227,5 +228,47 @@ impl sscard_app::ports::CardStore for SqliteStore {
             .await
             .db()?;
         Ok(())
+    }
+
+    async fn create_proxy_authorisation(
+        &self,
+        a: &sscard_domain::card::proxy::ProxyAuthorisation,
+        audit: &sscard_domain::audit::AuditEntry,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.db()?;
+        sqlx::query(&format!(
+            "INSERT INTO proxy_authorisations ({PROXY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        ))
+        .bind(&a.id)
+        .bind(a.holder.as_str())
+        .bind(a.proxy.as_str())
+        .bind(services_text(a))
+        .bind(a.valid_until)
+        .bind(&a.document_hash)
+        .bind(ms(a.created_at))
+        .bind(&a.created_by)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+        Self::insert_audit(&mut *tx, audit).await.db()?;
+        tx.commit().await.db()?;
+        Ok(())
+    }
+
+    async fn proxy_authorisations_of(
+        &self,
+        proxy: &sscard_domain::values::IdNumber,
+        today: chrono::NaiveDate,
+    ) -> StoreResult<Vec<sscard_domain::card::proxy::ProxyAuthorisation>> {
+        let rows: Vec<ProxyRow> = sqlx::query_as(&format!(
+            "SELECT {PROXY_COLUMNS} FROM proxy_authorisations WHERE proxy_id = $1 AND valid_until >= $2 \
+             ORDER BY created_ms DESC, id"
+        ))
+        .bind(proxy.as_str())
+        .bind(today)
+        .fetch_all(&self.pool)
+        .await
+        .db()?;
+        rows.into_iter().map(ProxyRow::into_domain).collect()
     }
 }

@@ -314,3 +314,70 @@ pub async fn reset_password(
     cards::password::reset(&state.ctx, &p, &number, &input, &meta.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProxyIn {
+    /// The holder's ID number and name, as in the registry.
+    pub holder_id_number: String,
+    pub holder_name: String,
+    /// Of `activation`, `temporary_loss`, `password_change`, `status_query`.
+    pub services: Vec<String>,
+    /// The last day it may be used (`YYYY-MM-DD`, at most a year ahead).
+    pub valid_until: String,
+    /// The signed authorisation, scanned or photographed (JPEG or PNG), base64.
+    pub document: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProxyView {
+    pub id: String,
+    /// Masked.
+    pub holder_id_number: String,
+    pub services: Vec<&'static str>,
+    pub valid_until: String,
+}
+
+fn proxy_view(a: &sscard_domain::card::proxy::ProxyAuthorisation) -> ProxyView {
+    ProxyView {
+        id: a.id.clone(),
+        holder_id_number: a.holder.masked(),
+        services: a.services.iter().map(|s| s.as_str()).collect(),
+        valid_until: a.valid_until.to_string(),
+    }
+}
+
+/// Records a holder's written authorisation naming the caller as their proxy (Q37). The caller may then do
+/// those services on the holder's cards (they appear in `GET /api/v1/me/cards/{number}` for them).
+#[utoipa::path(post, path = "/api/v1/me/proxy-authorisations", tag = "cards", security(("bearer" = [])),
+    request_body = ProxyIn,
+    responses((status = 201, body = ProxyView), (status = 422, body = Problem)))]
+pub async fn authorise_proxy(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    JsonBody(body): JsonBody<ProxyIn>,
+) -> Result<(StatusCode, Json<ProxyView>), ApiError> {
+    let document = base64::engine::general_purpose::STANDARD
+        .decode(body.document.trim())
+        .unwrap_or_default();
+    let input = cards::proxies::ProxyIn {
+        holder_id_number: body.holder_id_number,
+        holder_name: body.holder_name,
+        services: body.services,
+        valid_until: body.valid_until,
+        document,
+    };
+    let a = cards::proxies::authorise(&state.ctx, &p, &input, &meta.0).await?;
+    Ok((StatusCode::CREATED, Json(proxy_view(&a))))
+}
+
+/// The authorisations naming the caller as proxy that are valid today.
+#[utoipa::path(get, path = "/api/v1/me/proxy-authorisations", tag = "cards", security(("bearer" = [])),
+    responses((status = 200, body = [ProxyView])))]
+pub async fn my_proxy_authorisations(
+    State(state): State<AppState>,
+    Authed(p): Authed,
+) -> Result<Json<Vec<ProxyView>>, ApiError> {
+    let list = cards::proxies::mine(&state.ctx, &p).await?;
+    Ok(Json(list.iter().map(proxy_view).collect()))
+}

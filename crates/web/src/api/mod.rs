@@ -8,6 +8,7 @@ pub mod bank;
 pub mod cards;
 pub mod collective;
 pub mod counter;
+pub mod hotline;
 pub mod me;
 pub mod minors;
 pub mod ops;
@@ -134,6 +135,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cards::change_password))
         .routes(routes!(cards::reset_code))
         .routes(routes!(cards::reset_password))
+        .routes(routes!(cards::authorise_proxy, cards::my_proxy_authorisations))
+        .routes(routes!(hotline::search))
+        .routes(routes!(hotline::service))
 }
 
 /// The OpenAPI document of every API route.

@@ -287,6 +287,8 @@ fn shown(e: cards::CardError) -> Result<ApiError, ApiError> {
         | C::Password(_)
         | C::WrongPassword { .. }
         | C::PasswordLocked
+        | C::PasswordChangeRequired
+        | C::NotAuthorised(_)
         | C::StateChanged => Ok(e.into()),
         other => Err(other.into()),
     }

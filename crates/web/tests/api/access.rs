@@ -152,6 +152,22 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         ),
         (
             Method::POST,
+            "/api/v1/me/proxy-authorisations",
+            Expect::Roles(&[Resident]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/me/proxy-authorisations",
+            Expect::Roles(&[Resident]),
+        ),
+        (Method::POST, "/api/v1/hotline/searches", Expect::Roles(&[HotlineAgent])),
+        (
+            Method::POST,
+            "/api/v1/hotline/cards/{number}/services/{service}",
+            Expect::Roles(&[HotlineAgent]),
+        ),
+        (
+            Method::POST,
             "/api/v1/applications/{id}/confirm",
             Expect::Roles(&[Resident]),
         ),

@@ -1,0 +1,148 @@
+//! The 96066 hotline (role `hotline_agent`, channel `hotline`): the agent finds the caller's cards by ID number
+//! with a stated purpose (audited: it shows in the holder's "who read my data"), verifies the caller with the
+//! card's service password, then does a temporary loss or a status query, and nothing else: every other service
+//! is refused naming the channels that offer it. A wrong password counts towards the lock like anywhere else.
+
+use sscard_domain::access::{Channel, Role};
+use sscard_domain::account::Principal;
+use sscard_domain::audit::{is_read_purpose, AuditAction, AuditEntry, Outcome};
+use sscard_domain::card::channels::{check, Acting, Service};
+use sscard_domain::card::transition::Actor;
+use sscard_domain::card::Card;
+use sscard_domain::values::IdNumber;
+
+use super::services::{change_card, ServiceRequest};
+use super::status::{view_of, CardView};
+use super::{password, CardError};
+use crate::auth::{principal_entry, Meta};
+use crate::records::fe;
+use crate::AppContext;
+
+fn agent(p: &Principal) -> Result<(), CardError> {
+    if p.role() == Role::HotlineAgent && p.channel == Channel::Hotline {
+        Ok(())
+    } else {
+        Err(CardError::NotFound)
+    }
+}
+
+/// A card as the agent first sees it: enough to tell the caller's cards apart, nothing of their state.
+#[derive(Debug, Clone)]
+pub struct FoundCard {
+    pub number: String,
+    pub bank: String,
+    pub issued_on: chrono::NaiveDate,
+}
+
+/// The cards of `id_number`, read for `purpose` (audited).
+pub async fn find(
+    ctx: &AppContext,
+    p: &Principal,
+    id_number: &str,
+    purpose: Option<&str>,
+    meta: &Meta,
+) -> Result<Vec<FoundCard>, CardError> {
+    agent(p)?;
+    let today = ctx.clock.now().date_naive();
+    let holder = IdNumber::parse(id_number, today)
+        .map_err(|_| CardError::Invalid(vec![fe("id_number", "id_number_invalid")]))?;
+    if !purpose.is_some_and(is_read_purpose) {
+        return Err(CardError::Invalid(vec![fe("purpose", "purpose_required")]));
+    }
+    let mut e = principal_entry(
+        ctx,
+        p,
+        AuditAction::PersonRead,
+        Outcome::Success,
+        Some(format!("cards:{}", holder.masked())),
+        meta,
+    );
+    e.subject_person = Some(holder.as_str().to_string());
+    e.purpose = purpose.map(str::to_string);
+    ctx.store.append_audit(&e).await?;
+    Ok(ctx
+        .store
+        .cards_of(&holder)
+        .await?
+        .into_iter()
+        .map(|c| FoundCard {
+            number: c.number,
+            bank: c.bank,
+            issued_on: c.issued_on,
+        })
+        .collect())
+}
+
+fn failed(ctx: &AppContext, p: &Principal, card: &Card, meta: &Meta) -> AuditEntry {
+    let mut e = principal_entry(
+        ctx,
+        p,
+        AuditAction::CardPasswordFailed,
+        Outcome::Failure,
+        Some(format!("card:{}", card.number)),
+        meta,
+    );
+    e.subject_person = Some(card.holder.as_str().to_string());
+    e
+}
+
+/// The card, once `service` is one the hotline offers and the caller's password is right. The initial password
+/// verifies but must be changed first (Q16), online or at an outlet.
+async fn verified(
+    ctx: &AppContext,
+    p: &Principal,
+    number: &str,
+    service: Service,
+    password: &str,
+    meta: &Meta,
+) -> Result<Card, CardError> {
+    agent(p)?;
+    check(service, p.channel, Acting::Holder)?;
+    let card = super::card_now(ctx, number).await?;
+    let initial = password::verify(ctx, &card, password, &failed(ctx, p, &card, meta)).await?;
+    if initial {
+        return Err(CardError::PasswordChangeRequired);
+    }
+    Ok(card)
+}
+
+/// A status query by telephone.
+pub async fn status(
+    ctx: &AppContext,
+    p: &Principal,
+    number: &str,
+    password: &str,
+    meta: &Meta,
+) -> Result<CardView, CardError> {
+    let card = verified(ctx, p, number, Service::StatusQuery, password, meta).await?;
+    view_of(ctx, card, Acting::Holder, p.channel).await
+}
+
+/// A temporary loss by telephone, recorded as the agent's on the holder's behalf.
+pub async fn report_loss(
+    ctx: &AppContext,
+    p: &Principal,
+    number: &str,
+    password: &str,
+    req: &ServiceRequest,
+    meta: &Meta,
+) -> Result<CardView, CardError> {
+    let card = verified(ctx, p, number, Service::TemporaryLoss, password, meta).await?;
+    let actor = Actor {
+        role: Some(p.role()),
+        account: p.account.id.clone(),
+        acting: Acting::Holder,
+        agent: None,
+    };
+    change_card(ctx, p, &card, Service::TemporaryLoss, actor, req, meta).await?;
+    let card = super::card_now(ctx, number).await?;
+    view_of(ctx, card, Acting::Holder, p.channel).await
+}
+
+/// Any other service asked of the hotline: refused, naming where it can be done.
+pub fn other(p: &Principal, service: Service) -> Result<(), CardError> {
+    agent(p)?;
+    check(service, p.channel, Acting::Holder)?;
+    // Offered by telephone but not through this call (the two above are the only ones).
+    Err(CardError::NotFound)
+}
