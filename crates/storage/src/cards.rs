@@ -165,3 +165,35 @@ impl ProxyRow {
 pub(crate) fn services_text(a: &sscard_domain::card::proxy::ProxyAuthorisation) -> String {
     a.services.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
 }
+
+/// Each given field replaces the one on record; a field not given keeps it.
+pub(crate) const UPSERT_INFO: &str =
+    "INSERT INTO card_holder_info (card_number, address, occupation, mobile, updated_ms) \
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (card_number) DO UPDATE SET \
+    address = COALESCE(excluded.address, card_holder_info.address), \
+    occupation = COALESCE(excluded.occupation, card_holder_info.occupation), \
+    mobile = COALESCE(excluded.mobile, card_holder_info.mobile), updated_ms = excluded.updated_ms";
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct InfoRow {
+    pub address: Option<String>,
+    pub occupation: Option<String>,
+    pub mobile: Option<String>,
+}
+
+impl InfoRow {
+    pub fn into_domain(self) -> Result<sscard_domain::card::info::HolderInfo, StoreError> {
+        use sscard_domain::card::info::{Address, HolderInfo};
+        Ok(HolderInfo {
+            address: self
+                .address
+                .map(|a| Address::parse(&a).map_err(|_| corrupt("address", &a)))
+                .transpose()?,
+            occupation: self.occupation,
+            mobile: self
+                .mobile
+                .map(|m| sscard_domain::values::Mobile::parse(&m).map_err(|_| corrupt("mobile", &m)))
+                .transpose()?,
+        })
+    }
+}

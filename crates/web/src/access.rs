@@ -165,6 +165,12 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
         Access::Roles(RESIDENT),
     ),
     (Method::POST, "/api/v1/me/proxy-authorisations", Access::Roles(RESIDENT)),
+    (Method::PATCH, "/api/v1/me/cards/{number}/info", Access::Roles(RESIDENT)),
+    (
+        Method::POST,
+        "/api/v1/me/cards/{number}/services/{service}",
+        Access::Roles(RESIDENT),
+    ),
     (Method::GET, "/api/v1/me/proxy-authorisations", Access::Roles(RESIDENT)),
     (
         Method::POST,

@@ -86,6 +86,7 @@ async fn step(
         bank_event: None,
         notify: None,
         ends_legacy_medical: service == Service::Activation,
+        info: None,
         audit: None,
     };
     ctx.store.write_card_change(&w).await?;

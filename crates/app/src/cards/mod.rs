@@ -5,6 +5,7 @@
 //!   transition, the record, the text, the bank's event, all in one write; the same request key answers the same.
 //! - [`hotline`]: the 96066 hotline: find by ID number (audited), verify with the service password, then a
 //!   temporary loss or a status query only.
+//! - [`info`]: the holder's non-key information (address, occupation, mobile; not the bank's mobile).
 //! - [`password`]: the service password: change, reset after identity is verified again, verification (five
 //!   wrong tries across all channels lock it).
 //! - [`status`]: the read model of "my card" and of a status query: each function in plain states, what can be
@@ -14,6 +15,7 @@
 
 pub mod demo;
 pub mod hotline;
+pub mod info;
 pub mod password;
 pub mod proxies;
 pub mod release;
@@ -123,8 +125,12 @@ pub(crate) async fn card_now(ctx: &AppContext, number: &str) -> Result<Card, Car
     Ok(card.at(ctx.clock.now()))
 }
 
-/// Where the holder is texted: the mobile of the card's application, else the registry's.
+/// Where the holder is texted: the mobile they last gave for this card, else the application's, else the
+/// registry's.
 pub(crate) async fn holder_mobile(ctx: &AppContext, card: &Card) -> Result<Option<Mobile>, StoreError> {
+    if let Some(m) = ctx.store.holder_info(&card.number).await?.mobile {
+        return Ok(Some(m));
+    }
     if let Some(m) = ctx
         .store
         .application(&card.application)

@@ -93,6 +93,7 @@ pub(crate) async fn settle_expired(ctx: &AppContext, card: &Card) -> Result<(), 
             bank_event: None,
             notify: None,
             ends_legacy_medical: false,
+            info: None,
             audit: None,
         };
         ctx.store.write_card_change(&w).await?;
@@ -147,6 +148,7 @@ pub(crate) async fn write_for(
             && change.social_security.0 == sscard_domain::card::SocialSecurityState::PendingActivation
             && change.social_security.1 == sscard_domain::card::SocialSecurityState::Active,
         audit: Some(audit),
+        info: None,
         transition: t,
     })
 }
@@ -225,4 +227,14 @@ pub(crate) async fn change_card(
         CardWriteOutcome::Done | CardWriteOutcome::KeyUsed => Ok(()),
         CardWriteOutcome::StateChanged => Err(CardError::StateChanged),
     }
+}
+
+/// A service this person cannot do through their own channel (counter services, the bank's): refused naming
+/// where it can be done. Not a card of theirs: "not found" first, as everywhere.
+pub async fn not_here(ctx: &AppContext, p: &Principal, number: &str, service: Service) -> Result<(), CardError> {
+    let stored = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
+    let actor = actor_for(ctx, p, &stored).await?;
+    check(service, p.channel, actor.acting)?;
+    // The matrix allows it here, but it is done at a counter (a later part of the card's life).
+    Err(CardError::NotFound)
 }

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use sscard_domain::audit::AuditEntry;
+use sscard_domain::card::info::HolderInfo;
 use sscard_domain::card::proxy::ProxyAuthorisation;
 use sscard_domain::card::transition::CardTransition;
 use sscard_domain::values::IdNumber;
@@ -26,6 +27,8 @@ pub struct CardWrite {
     pub notify: Option<SmsMessage>,
     /// The activation of a new card ends the medical function of the holder's legacy cards (Q24).
     pub ends_legacy_medical: bool,
+    /// Non-key information changed (Q31): each given field replaces the one on record.
+    pub info: Option<HolderInfo>,
     pub audit: Option<AuditEntry>,
 }
 
@@ -75,6 +78,8 @@ pub trait CardStore: Send + Sync {
     async fn record_password_failure(&self, number: &str, audit: &AuditEntry) -> StoreResult<u32>;
     /// A right password forgets the wrong tries before it (unless the password is locked).
     async fn clear_password_failures(&self, number: &str, below: u32) -> StoreResult<()>;
+    /// The non-key information changed on this card since issue (what was never changed is `None`).
+    async fn holder_info(&self, number: &str) -> StoreResult<HolderInfo>;
     /// Records a holder's authorisation of a proxy, with its audit entry.
     async fn create_proxy_authorisation(&self, a: &ProxyAuthorisation, audit: &AuditEntry) -> StoreResult<()>;
     /// The authorisations naming `proxy` that are still valid on `today`, newest first.

@@ -2,6 +2,7 @@
 //! pending activation and its financial function inactive. The services of §7.2 move these states.
 //!
 //! - [`channels`]: which channel may do what (SPEC §7.4) as data, and the refusal naming where instead.
+//! - [`info`]: the holder's non-key information (address, occupation, mobile).
 //! - [`lifecycle`]: what each service does to the two functions; the 15-day temporary loss.
 //! - [`password`]: the service password (six digits, the initial value, the lock).
 //! - [`proxy`]: what a holder may delegate to a proxy, and for how long.
@@ -9,6 +10,7 @@
 //! - [`texts`]: what the holder is told of each change.
 
 pub mod channels;
+pub mod info;
 pub mod lifecycle;
 pub mod password;
 pub mod proxy;

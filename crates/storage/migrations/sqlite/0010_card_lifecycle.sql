@@ -82,3 +82,12 @@ CREATE TABLE proxy_authorisations (
     created_by TEXT NOT NULL
 );
 CREATE INDEX proxy_authorisations_proxy ON proxy_authorisations (proxy_id, valid_until);
+
+-- Non-key information changed after issue (Q31); a column left NULL keeps the application's value.
+CREATE TABLE card_holder_info (
+    card_number TEXT PRIMARY KEY REFERENCES cards(number),
+    address TEXT,
+    occupation TEXT,
+    mobile TEXT,
+    updated_ms BIGINT NOT NULL
+);

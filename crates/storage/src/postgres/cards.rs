@@ -4,8 +4,8 @@
 use super::{PgStore, BEGIN_WRITE, CLAIM_LOCK, NEW_ID};
 use crate::accounts::{from_ms, ms};
 use crate::cards::{
-    services_text, ProxyRow, TransitionRow, TransitionValues, INSERT_BANK_EVENT, INSERT_TRANSITION, PROXY_COLUMNS,
-    TRANSITION_COLUMNS, UPDATE_CARD,
+    services_text, InfoRow, ProxyRow, TransitionRow, TransitionValues, INSERT_BANK_EVENT, INSERT_TRANSITION,
+    PROXY_COLUMNS, TRANSITION_COLUMNS, UPDATE_CARD, UPSERT_INFO,
 };
 use crate::DbResult;
 use sscard_app::ports::{CardSecret, CardWrite, CardWriteOutcome, ReleaseBatch, StoreResult};
@@ -90,6 +90,17 @@ impl sscard_app::ports::CardStore for PgStore {
             .execute(&mut *tx)
             .await
             .db()?;
+        }
+        if let Some(info) = &w.info {
+            sqlx::query(UPSERT_INFO)
+                .bind(&v.card)
+                .bind(info.address.as_ref().map(|a| a.as_str().to_string()))
+                .bind(&info.occupation)
+                .bind(info.mobile.as_ref().map(|m| m.as_str().to_string()))
+                .bind(v.at_ms)
+                .execute(&mut *tx)
+                .await
+                .db()?;
         }
         if let Some(a) = &w.audit {
             Self::insert_audit(&mut *tx, a).await.db()?;
@@ -200,6 +211,16 @@ impl sscard_app::ports::CardStore for PgStore {
             .await
             .db()?;
         Ok(())
+    }
+
+    async fn holder_info(&self, number: &str) -> StoreResult<sscard_domain::card::info::HolderInfo> {
+        let row: Option<InfoRow> =
+            sqlx::query_as("SELECT address, occupation, mobile FROM card_holder_info WHERE card_number = $1")
+                .bind(number)
+                .fetch_optional(&self.pool)
+                .await
+                .db()?;
+        row.map(InfoRow::into_domain).transpose().map(Option::unwrap_or_default)
     }
 
     async fn create_proxy_authorisation(

@@ -117,6 +117,7 @@ fn write(
         bank_event: None,
         notify: None,
         ends_legacy_medical: false,
+        info: None,
         audit: None,
     }
 }

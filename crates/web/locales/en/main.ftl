@@ -720,3 +720,5 @@ hotline_password = The caller's service password
 hotline_status = Check the state
 hotline_loss = Report it lost
 hotline_no_cards = No card for this ID number.
+problem-address_invalid-detail = Enter the address in at most 100 characters.
+problem-nothing_to_change-detail = Enter what you want to change.

@@ -717,3 +717,5 @@ hotline_password = 来电人的服务密码
 hotline_status = 查询状态
 hotline_loss = 临时挂失
 hotline_no_cards = 此身份证号码下没有社保卡。
+problem-address_invalid-detail = 地址最多100个字。
+problem-nothing_to_change-detail = 请填写要变更的信息。

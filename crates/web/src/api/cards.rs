@@ -381,3 +381,120 @@ pub async fn my_proxy_authorisations(
     let list = cards::proxies::mine(&state.ctx, &p).await?;
     Ok(Json(list.iter().map(proxy_view).collect()))
 }
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct InfoIn {
+    pub address: Option<String>,
+    /// An occupation code (`GET /api/v1/reference/occupations`).
+    pub occupation: Option<String>,
+    pub mobile: Option<String>,
+    /// The bank account's reserved mobile: refused here (`financial_mobile_at_bank`, with the channel).
+    pub financial_mobile: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InfoView {
+    pub address: Option<String>,
+    pub occupation: Option<String>,
+    /// Masked.
+    pub mobile: Option<String>,
+}
+
+fn info_in(body: InfoIn) -> cards::info::InfoIn {
+    cards::info::InfoIn {
+        address: body.address,
+        occupation: body.occupation,
+        mobile: body.mobile,
+        financial_mobile: body.financial_mobile,
+    }
+}
+
+/// Changes the holder's non-key information on record for the card (Q31): address, occupation, mobile. The
+/// holder is texted at the number on record before the change.
+#[utoipa::path(patch, path = "/api/v1/me/cards/{number}/info", tag = "cards", security(("bearer" = [])),
+    params(("number" = String, Path)), request_body = InfoIn,
+    responses((status = 200, body = InfoView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn change_info(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    Path(number): Path<String>,
+    JsonBody(body): JsonBody<InfoIn>,
+) -> Result<Json<InfoView>, ApiError> {
+    let info = cards::info::change(&state.ctx, &p, &number, &info_in(body), &meta.0).await?;
+    Ok(Json(InfoView {
+        address: info.address.map(|a| a.as_str().to_string()),
+        occupation: info.occupation,
+        mobile: info.mobile.map(|m| m.masked()),
+    }))
+}
+
+/// Everything any service on a card may need; each service reads its own fields.
+#[derive(Deserialize, ToSchema, Default)]
+pub struct AnyServiceIn {
+    pub reason: Option<String>,
+    pub reason_text: Option<String>,
+    /// Password change: the current and the new password.
+    pub old: Option<String>,
+    pub new: Option<String>,
+    /// Password reset: the texted code and a face photo (base64).
+    pub code: Option<String>,
+    pub photo: Option<String>,
+    #[serde(flatten)]
+    pub info: InfoIn,
+}
+
+/// Any service of SPEC §7.4 by its code, on the caller's channel: performed when the channel matrix (and the
+/// proxy's authorisation) allows it, else refused with `wrong_channel` naming the channels that offer it. The
+/// answer is the card as it stands after it. (The dedicated routes above do the same, one service each.)
+#[utoipa::path(post, path = "/api/v1/me/cards/{number}/services/{service}", tag = "cards",
+    security(("bearer" = [])),
+    params(("number" = String, Path), ("service" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body = AnyServiceIn,
+    responses((status = 200, body = CardDetail), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn any_service(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    Path((number, service)): Path<(String, String)>,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody(body): JsonBody<AnyServiceIn>,
+) -> Result<Json<CardDetail>, ApiError> {
+    let service = Service::parse(&service).ok_or(ApiError::NotFound)?;
+    let ctx = &state.ctx;
+    match service {
+        Service::Activation | Service::TemporaryLoss => {
+            let req = ServiceRequest {
+                reason: body.reason,
+                reason_text: body.reason_text,
+                key,
+            };
+            let v = cards::services::perform(ctx, &p, &number, service, &req, &meta.0).await?;
+            return Ok(Json(CardDetail::of(&v)));
+        }
+        Service::StatusQuery => {}
+        Service::PasswordChange => {
+            let (old, new) = (body.old.unwrap_or_default(), body.new.unwrap_or_default());
+            cards::password::change(ctx, &p, &number, &old, &new, &meta.0).await?;
+        }
+        Service::PasswordReset => {
+            let photo = base64::engine::general_purpose::STANDARD
+                .decode(body.photo.unwrap_or_default().trim())
+                .unwrap_or_default();
+            let input = cards::password::ResetIn {
+                code: body.code.unwrap_or_default(),
+                photo,
+                new: body.new.unwrap_or_default(),
+            };
+            cards::password::reset(ctx, &p, &number, &input, &meta.0).await?;
+        }
+        Service::InfoChange => {
+            cards::info::change(ctx, &p, &number, &info_in(body.info), &meta.0).await?;
+        }
+        other => cards::services::not_here(ctx, &p, &number, other).await?,
+    }
+    let v = cards::status::view(ctx, &p, &number).await?;
+    Ok(Json(CardDetail::of(&v)))
+}

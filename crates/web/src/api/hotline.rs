@@ -18,8 +18,8 @@ use crate::state::AppState;
 pub struct SearchIn {
     /// The caller's ID number (in the body, so it never lands in a URL or a log).
     pub id_number: String,
-    /// Why the agent reads it (`hotline_service`): recorded in the holder's access log.
-    #[schema(example = "hotline_service")]
+    /// Why the agent reads it (`hotline_enquiry`): recorded in the holder's access log.
+    #[schema(example = "hotline_enquiry")]
     pub purpose: Option<String>,
 }
 

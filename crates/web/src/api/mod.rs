@@ -136,6 +136,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cards::reset_code))
         .routes(routes!(cards::reset_password))
         .routes(routes!(cards::authorise_proxy, cards::my_proxy_authorisations))
+        .routes(routes!(cards::change_info))
+        .routes(routes!(cards::any_service))
         .routes(routes!(hotline::search))
         .routes(routes!(hotline::service))
 }

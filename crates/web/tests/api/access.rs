@@ -156,6 +156,16 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
             Expect::Roles(&[Resident]),
         ),
         (
+            Method::PATCH,
+            "/api/v1/me/cards/{number}/info",
+            Expect::Roles(&[Resident]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/cards/{number}/services/{service}",
+            Expect::Roles(&[Resident]),
+        ),
+        (
             Method::GET,
             "/api/v1/me/proxy-authorisations",
             Expect::Roles(&[Resident]),

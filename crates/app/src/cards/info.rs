@@ -1,0 +1,110 @@
+//! Non-key information change (Q31): the holder (or a guardian) changes the address, occupation or mobile on
+//! record for the card, online or at an outlet; the financial account's reserved mobile is refused with the
+//! channel that can change it (the issuing bank's counter). The change is recorded like every other, and the
+//! holder is texted at the number on record before the change.
+
+use sscard_domain::account::Principal;
+use sscard_domain::audit::{AuditAction, Outcome};
+use sscard_domain::card::channels::{check, Service};
+use sscard_domain::card::info::{Address, HolderInfo};
+use sscard_domain::card::lifecycle::{Change, Reason};
+use sscard_domain::card::transition::CardTransition;
+use sscard_domain::codes::Table;
+use sscard_domain::values::Mobile;
+
+use super::services::write_for;
+use super::{actor_for, CardError};
+use crate::auth::{principal_entry, Meta};
+use crate::ports::CardWriteOutcome;
+use crate::records::fe;
+use crate::AppContext;
+
+/// What the caller asks to change; an absent or empty field is left as it is.
+#[derive(Debug, Clone, Default)]
+pub struct InfoIn {
+    pub address: Option<String>,
+    pub occupation: Option<String>,
+    pub mobile: Option<String>,
+    /// The bank account's reserved mobile: never changed here.
+    pub financial_mobile: Option<String>,
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+pub async fn change(
+    ctx: &AppContext,
+    p: &Principal,
+    number: &str,
+    input: &InfoIn,
+    meta: &Meta,
+) -> Result<HolderInfo, CardError> {
+    let card = super::card_now(ctx, number).await?;
+    let actor = actor_for(ctx, p, &card).await?;
+    check(Service::InfoChange, p.channel, actor.acting)?;
+    if given(&input.financial_mobile).is_some() {
+        return Err(CardError::FinancialMobile);
+    }
+    let mut errors = Vec::new();
+    let mut info = HolderInfo::default();
+    if let Some(a) = given(&input.address) {
+        match Address::parse(a) {
+            Ok(a) => info.address = Some(a),
+            Err(code) => errors.push(fe("address", code)),
+        }
+    }
+    if let Some(o) = given(&input.occupation) {
+        if ctx.codes.contains(Table::Occupation, o) {
+            info.occupation = Some(o.to_string());
+        } else {
+            errors.push(fe("occupation", "invalid_choice"));
+        }
+    }
+    if let Some(m) = given(&input.mobile) {
+        match Mobile::parse(m) {
+            Ok(m) => info.mobile = Some(m),
+            Err(_) => errors.push(fe("mobile", "mobile_invalid")),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(CardError::Invalid(errors));
+    }
+    if info == HolderInfo::default() {
+        return Err(CardError::Invalid(vec![fe("address", "nothing_to_change")]));
+    }
+    let now = ctx.clock.now();
+    let change = Change {
+        service: Service::InfoChange,
+        social_security: (card.social_security, card.social_security),
+        financial: (card.financial, card.financial),
+        loss_until: card.loss_until,
+    };
+    let t = CardTransition::of(
+        number,
+        &change,
+        now,
+        Reason::Requested,
+        None,
+        Some(p.channel),
+        actor,
+        None,
+        None,
+    );
+    let mut audit = principal_entry(
+        ctx,
+        p,
+        AuditAction::StateChanged,
+        Outcome::Success,
+        Some(format!("card:{number}:info_change")),
+        meta,
+    );
+    audit.subject_person = Some(card.holder.as_str().to_string());
+    // The text goes to the number on record before the change: a changed number is what a thief would do.
+    let mut w = write_for(ctx, &card, &change, t, None, audit).await?;
+    w.info = Some(info);
+    match ctx.store.write_card_change(&w).await? {
+        CardWriteOutcome::Done | CardWriteOutcome::KeyUsed => Ok(ctx.store.holder_info(number).await?),
+        CardWriteOutcome::StateChanged => Err(CardError::StateChanged),
+    }
+}

@@ -1,0 +1,51 @@
+//! Non-key information (Q31): the holder's address, occupation and mobile, changed online or at an outlet. The
+//! financial account's reserved mobile is not among them: it is changed at the issuing bank only.
+
+use serde::Serialize;
+
+use crate::values::Mobile;
+
+/// A postal address: 1 to 100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Address(String);
+
+impl Address {
+    pub fn parse(input: &str) -> Result<Address, &'static str> {
+        let s = input.trim();
+        let n = s.chars().count();
+        if n == 0 {
+            return Err("required");
+        }
+        if n > 100 || s.chars().any(char::is_control) {
+            return Err("address_invalid");
+        }
+        Ok(Address(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The holder's non-key information as the card's records hold it; `None`: not changed here (the application's
+/// or the registry's value stands).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HolderInfo {
+    pub address: Option<Address>,
+    /// An occupation code of the code table.
+    pub occupation: Option<String>,
+    pub mobile: Option<Mobile>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_bounded_and_printable() {
+        assert_eq!(Address::parse("  "), Err("required"));
+        assert_eq!(Address::parse(&"路".repeat(101)), Err("address_invalid"));
+        assert_eq!(Address::parse("朝阳区\n1号"), Err("address_invalid"));
+        assert_eq!(Address::parse(" 朝阳区建国路1号 ").unwrap().as_str(), "朝阳区建国路1号");
+    }
+}
