@@ -167,8 +167,8 @@ async fn bank_sim(a: &BankSimArgs) -> anyhow::Result<()> {
     loop {
         let s = sim.drain().await?;
         println!(
-            "pulled {}, rejected {}, produced {}, mailed {}, ready for pickup {}, delivered to entity {}, collected {} ({} reports)",
-            s.pulled, s.rejected, s.produced, s.mailed, s.ready_for_pickup, s.delivered_to_entity, s.collected, s.reports
+            "pulled {}, rejected {}, produced {}, mailed {}, ready for pickup {}, delivered to entity {}, collected {} ({} reports); {} card events applied",
+            s.pulled, s.rejected, s.produced, s.mailed, s.ready_for_pickup, s.delivered_to_entity, s.collected, s.reports, s.card_events
         );
         match a.watch_secs {
             Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,

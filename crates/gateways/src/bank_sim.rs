@@ -62,6 +62,8 @@ pub struct BankSimStats {
     pub collected: u64,
     /// Every report sent (and accepted by sscard).
     pub reports: u64,
+    /// Card events (changes to the financial function) pulled, applied and acknowledged.
+    pub card_events: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -257,7 +259,54 @@ impl BankSim {
         Ok(s)
     }
 
-    /// Pulls and works every new order until a pull comes back empty.
+    /// Pulls the card events (a loss reported elsewhere, a release, a cancellation) until none is left: each is
+    /// applied to the bank's own account (here: the state it names is confirmed back to sscard, which changes
+    /// nothing when it already stands so), then acknowledged. An event not acknowledged comes back later.
+    pub async fn drain_card_events(&self, token: &str) -> Result<u64, BankSimError> {
+        let mut applied = 0;
+        loop {
+            let events: Vec<Value> = self
+                .sent(
+                    self.http
+                        .post(self.url("/api/v1/bank/card-events/pull"))
+                        .bearer_auth(token)
+                        .json(&json!({"limit": self.cfg.page})),
+                    || "card-event pull".into(),
+                )
+                .await?
+                .json()
+                .await?;
+            if events.is_empty() {
+                return Ok(applied);
+            }
+            for e in &events {
+                let (card, state) = (
+                    e["card"].as_str().unwrap_or_default(),
+                    e["financial_to"].as_str().unwrap_or_default(),
+                );
+                self.sent(
+                    self.http
+                        .post(self.url(&format!("/api/v1/bank/cards/{card}/financial")))
+                        .bearer_auth(token)
+                        .json(&json!({"state": state})),
+                    || format!("the financial state of {card}"),
+                )
+                .await?;
+            }
+            let ids: Vec<&str> = events.iter().filter_map(|e| e["id"].as_str()).collect();
+            self.sent(
+                self.http
+                    .post(self.url("/api/v1/bank/card-events/ack"))
+                    .bearer_auth(token)
+                    .json(&json!({"events": ids})),
+                || "card-event ack".into(),
+            )
+            .await?;
+            applied += events.len() as u64;
+        }
+    }
+
+    /// Pulls and works every new order until a pull comes back empty, then the card events.
     pub async fn drain(&self) -> Result<BankSimStats, BankSimError> {
         use futures::stream::{self, TryStreamExt};
         let token = self.token().await?;
@@ -265,6 +314,7 @@ impl BankSim {
         loop {
             let orders = self.pull(&token).await?;
             if orders.is_empty() {
+                total.card_events = self.drain_card_events(&token).await?;
                 return Ok(total);
             }
             total.pulled += orders.len() as u64;

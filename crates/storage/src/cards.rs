@@ -197,3 +197,30 @@ impl InfoRow {
         })
     }
 }
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct EventRow {
+    pub id: String,
+    pub card_number: String,
+    pub bank: String,
+    pub service: String,
+    pub fin_from: String,
+    pub fin_to: String,
+    pub created_ms: i64,
+}
+
+pub(crate) const EVENT_COLUMNS: &str = "id, card_number, bank, service, fin_from, fin_to, created_ms";
+
+impl EventRow {
+    pub fn into_domain(self) -> Result<sscard_app::ports::CardBankEvent, StoreError> {
+        let fin = |v: &str| FinancialState::parse(v).ok_or_else(|| corrupt("financial", v));
+        Ok(sscard_app::ports::CardBankEvent {
+            service: Service::parse(&self.service).ok_or_else(|| corrupt("service", &self.service))?,
+            financial: (fin(&self.fin_from)?, fin(&self.fin_to)?),
+            created_at: from_ms(self.created_ms)?,
+            id: self.id,
+            card: self.card_number,
+            bank: self.bank,
+        })
+    }
+}

@@ -233,6 +233,21 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
         "/api/v1/bank/orders/{id}/reports",
         Access::Roles(&[Role::BankSystem]),
     ),
+    (
+        Method::POST,
+        "/api/v1/bank/card-events/pull",
+        Access::Roles(&[Role::BankSystem]),
+    ),
+    (
+        Method::POST,
+        "/api/v1/bank/card-events/ack",
+        Access::Roles(&[Role::BankSystem]),
+    ),
+    (
+        Method::POST,
+        "/api/v1/bank/cards/{number}/financial",
+        Access::Roles(&[Role::BankSystem]),
+    ),
 ];
 
 const STAFF: &[Role] = &[BankClerk, OutletClerk, HotlineAgent, Admin];

@@ -3,6 +3,7 @@
 //!
 //! - [`services`]: one service on one card (activation, temporary loss, …): the channel matrix, the card's
 //!   transition, the record, the text, the bank's event, all in one write; the same request key answers the same.
+//! - [`bank`]: the issuing bank's events (pulled and acknowledged like orders) and its financial reports.
 //! - [`hotline`]: the 96066 hotline: find by ID number (audited), verify with the service password, then a
 //!   temporary loss or a status query only.
 //! - [`info`]: the holder's non-key information (address, occupation, mobile; not the bank's mobile).
@@ -13,6 +14,7 @@
 //! - [`proxies`]: a holder's written authorisation of a proxy, and what it lets the proxy do.
 //! - [`release`]: the release job's use case: due losses in batches, each released once.
 
+pub mod bank;
 pub mod demo;
 pub mod hotline;
 pub mod info;

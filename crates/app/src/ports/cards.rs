@@ -52,6 +52,28 @@ pub struct ReleaseBatch {
     pub text_after: String,
 }
 
+/// A change to a card's financial function the issuing bank must hear of, as the bank pulls it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardBankEvent {
+    pub id: String,
+    pub card: String,
+    pub bank: String,
+    pub service: sscard_domain::card::channels::Service,
+    pub financial: (sscard_domain::card::FinancialState, sscard_domain::card::FinancialState),
+    pub created_at: DateTime<FixedOffset>,
+}
+
+/// One pull of a bank's card events: up to `limit`, oldest first, those not acknowledged and not leased by an
+/// earlier pull still running; each leased until `lease_until`.
+#[derive(Debug, Clone)]
+pub struct CardEventPull {
+    pub bank: String,
+    pub limit: u32,
+    pub at: DateTime<FixedOffset>,
+    pub lease_until: DateTime<FixedOffset>,
+    pub actor: String,
+}
+
 /// A card's service password as stored: its hash (`None`: still the initial value) and the wrong tries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardSecret {
@@ -78,6 +100,11 @@ pub trait CardStore: Send + Sync {
     async fn record_password_failure(&self, number: &str, audit: &AuditEntry) -> StoreResult<u32>;
     /// A right password forgets the wrong tries before it (unless the password is locked).
     async fn clear_password_failures(&self, number: &str, below: u32) -> StoreResult<()>;
+    /// Leases the bank's next card events (at least once: an event not acknowledged comes back when its lease
+    /// ends; concurrent pulls never share one).
+    async fn pull_card_events(&self, pull: &CardEventPull) -> StoreResult<Vec<CardBankEvent>>;
+    /// Acknowledges these events of this bank; how many were acknowledged now.
+    async fn ack_card_events(&self, bank: &str, ids: &[String], at: DateTime<FixedOffset>) -> StoreResult<u64>;
     /// The non-key information changed on this card since issue (what was never changed is `None`).
     async fn holder_info(&self, number: &str) -> StoreResult<HolderInfo>;
     /// Records a holder's authorisation of a proxy, with its audit entry.

@@ -27,11 +27,13 @@ pub enum Reason {
     Death,
     Emigration,
     MovedOut,
+    /// The issuing bank reported the financial function's state (its own counter, its own rules).
+    BankReport,
     Other,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 11] = [
         Reason::Requested,
         Reason::Lost,
         Reason::Stolen,
@@ -41,6 +43,7 @@ impl Reason {
         Reason::Death,
         Reason::Emigration,
         Reason::MovedOut,
+        Reason::BankReport,
         Reason::Other,
     ];
 
@@ -55,6 +58,7 @@ impl Reason {
             Reason::Death => "death",
             Reason::Emigration => "emigration",
             Reason::MovedOut => "moved_out",
+            Reason::BankReport => "bank_report",
             Reason::Other => "other",
         }
     }
@@ -200,6 +204,36 @@ impl Card {
         }
     }
 
+    /// What the issuing bank's report of the financial function's state does: `None` when the card already
+    /// stands so (the same report twice changes nothing). Activating the financial function activates a pending
+    /// social-security function too; cancelling it needs the social-security function cancelled first.
+    pub fn financial_report(&self, to: FinancialState) -> Result<Option<Change>, CardRefusal> {
+        use FinancialState as F;
+        use SocialSecurityState as S;
+        let (ss, fin) = (self.social_security, self.financial);
+        if to == fin {
+            return Ok(None);
+        }
+        let change = |service, ss_to| {
+            Ok(Some(Change {
+                service,
+                social_security: (ss, ss_to),
+                financial: (fin, to),
+                loss_until: self.loss_until,
+            }))
+        };
+        match (fin, to) {
+            (F::Cancelled, _) => Err(CardRefusal::Cancelled),
+            (_, F::Cancelled) if ss != S::Cancelled => Err(CardRefusal::SocialSecurityFirst),
+            (_, F::Cancelled) => change(Service::Cancellation, ss),
+            (F::Inactive, F::Active) if ss == S::PendingActivation => change(Service::FinancialActivation, S::Active),
+            (F::Inactive, F::Active) => change(Service::FinancialActivation, ss),
+            (F::Loss, F::Active) => change(Service::Release, ss),
+            (F::Active, F::Loss) => change(Service::TemporaryLoss, ss),
+            _ => Err(CardRefusal::NotAStateChange),
+        }
+    }
+
     /// The system's own release of a temporary loss whose 15 days ran out: the social-security function only
     /// (the financial loss is the bank's to lift). `None` when the card is not (or no longer) due.
     pub fn expired_loss(&self, now: DateTime<FixedOffset>) -> Option<Change> {
@@ -310,6 +344,36 @@ mod tests {
         );
         let fine = card(SocialSecurityState::Active, FinancialState::Active);
         assert_eq!(fine.change(Service::Release, now()), Err(CardRefusal::NotLost));
+    }
+
+    #[test]
+    fn the_banks_report_moves_the_financial_function_only_as_the_rules_allow() {
+        let c = card(SocialSecurityState::PendingActivation, FinancialState::Inactive);
+        let ch = c.financial_report(FinancialState::Active).unwrap().unwrap();
+        assert_eq!(
+            ch.social_security.1,
+            SocialSecurityState::Active,
+            "activates a pending one too"
+        );
+        assert_eq!(
+            c.financial_report(FinancialState::Inactive),
+            Ok(None),
+            "the same report twice"
+        );
+        assert_eq!(
+            c.financial_report(FinancialState::Cancelled),
+            Err(CardRefusal::SocialSecurityFirst)
+        );
+        let lost = card(SocialSecurityState::TempLoss, FinancialState::Loss);
+        let ch = lost.financial_report(FinancialState::Active).unwrap().unwrap();
+        assert_eq!(
+            (ch.service, ch.social_security.1),
+            (Service::Release, SocialSecurityState::TempLoss)
+        );
+        assert_eq!(
+            card(SocialSecurityState::Active, FinancialState::Active).financial_report(FinancialState::Inactive),
+            Err(CardRefusal::NotAStateChange)
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use super::{PgStore, BEGIN_WRITE, CLAIM_LOCK, NEW_ID};
 use crate::accounts::{from_ms, ms};
 use crate::cards::{
-    services_text, InfoRow, ProxyRow, TransitionRow, TransitionValues, INSERT_BANK_EVENT, INSERT_TRANSITION,
-    PROXY_COLUMNS, TRANSITION_COLUMNS, UPDATE_CARD, UPSERT_INFO,
+    services_text, EventRow, InfoRow, ProxyRow, TransitionRow, TransitionValues, EVENT_COLUMNS, INSERT_BANK_EVENT,
+    INSERT_TRANSITION, PROXY_COLUMNS, TRANSITION_COLUMNS, UPDATE_CARD, UPSERT_INFO,
 };
 use crate::DbResult;
 use sscard_app::ports::{CardSecret, CardWrite, CardWriteOutcome, ReleaseBatch, StoreResult};
@@ -211,6 +211,57 @@ impl sscard_app::ports::CardStore for PgStore {
             .await
             .db()?;
         Ok(())
+    }
+
+    async fn pull_card_events(
+        &self,
+        pull: &sscard_app::ports::CardEventPull,
+    ) -> StoreResult<Vec<sscard_app::ports::CardBankEvent>> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.db()?;
+        let now = ms(pull.at);
+        let rows: Vec<EventRow> = sqlx::query_as(&format!(
+            "SELECT {EVENT_COLUMNS} FROM card_bank_events WHERE bank = $1 AND acked_ms IS NULL \
+             AND (lease_ms IS NULL OR lease_ms <= $2) ORDER BY created_ms, id LIMIT $3{CLAIM_LOCK}"
+        ))
+        .bind(&pull.bank)
+        .bind(now)
+        .bind(i64::from(pull.limit))
+        .fetch_all(&mut *tx)
+        .await
+        .db()?;
+        for r in &rows {
+            sqlx::query("UPDATE card_bank_events SET lease_ms = $1, pulled_by = $2 WHERE id = $3")
+                .bind(ms(pull.lease_until))
+                .bind(&pull.actor)
+                .bind(&r.id)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        tx.commit().await.db()?;
+        rows.into_iter().map(EventRow::into_domain).collect()
+    }
+
+    async fn ack_card_events(
+        &self,
+        bank: &str,
+        ids: &[String],
+        at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> StoreResult<u64> {
+        let mut n = 0;
+        for id in ids {
+            let r = sqlx::query(
+                "UPDATE card_bank_events SET acked_ms = $1 WHERE id = $2 AND bank = $3 AND acked_ms IS NULL",
+            )
+            .bind(ms(at))
+            .bind(id)
+            .bind(bank)
+            .execute(&self.pool)
+            .await
+            .db()?;
+            n += r.rows_affected();
+        }
+        Ok(n)
     }
 
     async fn holder_info(&self, number: &str) -> StoreResult<sscard_domain::card::info::HolderInfo> {

@@ -356,3 +356,133 @@ both_engines!(
         }
     }
 );
+
+// The issuing bank's events: leased to one pull at a time, back after the lease unless acknowledged, only
+// the bank's own, acknowledged once.
+both_engines!(
+    card_events_are_pulled_at_least_once_and_acknowledged_once,
+    |db: TestDb| async move {
+        let ctx = sscard_testkit::ready_context(&db).await;
+        let s = ctx.store.clone();
+        produced(s.as_ref(), "e1", &id(1965, 5, 5, 60), "evan", "E0000001").await;
+        for (i, (ss, fin)) in [
+            ((S::PendingActivation, S::Active), (F::Inactive, F::Active)),
+            ((S::Active, S::TempLoss), (F::Active, F::Loss)),
+            ((S::TempLoss, S::Active), (F::Loss, F::Active)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut w = write("E0000001", Service::Activation, ss, fin, None, now());
+            w.bank_event = Some((format!("ev-{i}"), "102".into()));
+            assert_eq!(s.write_card_change(&w).await.unwrap(), CardWriteOutcome::Done);
+        }
+        let pull = |bank: &str, at, limit| CardEventPull {
+            bank: bank.into(),
+            limit,
+            at,
+            lease_until: at + Duration::minutes(10),
+            actor: "bank".into(),
+        };
+        let (pa, pb) = (pull("102", now(), 2), pull("102", now(), 2));
+        let (a, b) = tokio::join!(s.pull_card_events(&pa), s.pull_card_events(&pb));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let mut ids: Vec<String> = a.iter().chain(b.iter()).map(|e| e.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!((a.len() + b.len(), ids.len()), (3, 3), "each once");
+        let first = a.iter().chain(b.iter()).find(|e| e.id == "ev-0").unwrap();
+        assert_eq!(
+            (first.card.as_str(), first.financial),
+            ("E0000001", (F::Inactive, F::Active))
+        );
+        assert!(
+            s.pull_card_events(&pull("102", now(), 10)).await.unwrap().is_empty(),
+            "leased"
+        );
+        assert!(
+            s.pull_card_events(&pull("104", now(), 10)).await.unwrap().is_empty(),
+            "another bank's"
+        );
+        assert_eq!(s.ack_card_events("104", &["ev-0".into()], now()).await.unwrap(), 0);
+        assert_eq!(
+            s.ack_card_events("102", &["ev-0".into(), "ev-1".into()], now())
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            s.ack_card_events("102", &["ev-0".into()], now()).await.unwrap(),
+            0,
+            "once"
+        );
+        let later = now() + Duration::minutes(11);
+        let back = s.pull_card_events(&pull("102", later, 10)).await.unwrap();
+        assert_eq!(back.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), vec!["ev-2"]);
+    }
+);
+
+// A holder's non-key information: each given field replaces the one on record, the others stay.
+both_engines!(holder_information_changes_field_by_field, |db: TestDb| async move {
+    let ctx = sscard_testkit::ready_context(&db).await;
+    let s = ctx.store.as_ref();
+    produced(s, "i1", &id(1966, 6, 6, 61), "ivy", "I0000001").await;
+    assert_eq!(s.holder_info("I0000001").await.unwrap(), Default::default());
+    let mut w = write(
+        "I0000001",
+        Service::InfoChange,
+        (S::PendingActivation, S::PendingActivation),
+        (F::Inactive, F::Inactive),
+        None,
+        now(),
+    );
+    w.info = Some(sscard_domain::card::info::HolderInfo {
+        address: Some(sscard_domain::card::info::Address::parse("朝阳区一号").unwrap()),
+        occupation: None,
+        mobile: Some(sscard_domain::values::Mobile::parse("13700000002").unwrap()),
+    });
+    assert_eq!(s.write_card_change(&w).await.unwrap(), CardWriteOutcome::Done);
+    w.info = Some(sscard_domain::card::info::HolderInfo {
+        occupation: Some("3".into()),
+        ..Default::default()
+    });
+    assert_eq!(s.write_card_change(&w).await.unwrap(), CardWriteOutcome::Done);
+    let info = s.holder_info("I0000001").await.unwrap();
+    assert_eq!(info.address.unwrap().as_str(), "朝阳区一号");
+    assert_eq!(info.occupation.as_deref(), Some("3"));
+    assert_eq!(info.mobile.unwrap().as_str(), "13700000002");
+});
+
+// A proxy authorisation is found by the proxy while valid, with its services, and not after.
+both_engines!(proxy_authorisations_are_found_while_valid, |db: TestDb| async move {
+    let ctx = sscard_testkit::ready_context(&db).await;
+    let s = ctx.store.as_ref();
+    let (holder, proxy) = (id(1967, 7, 7, 62), id(1968, 8, 8, 63));
+    let a = sscard_domain::card::proxy::ProxyAuthorisation {
+        id: "pa-1".into(),
+        holder: holder.clone(),
+        proxy: proxy.clone(),
+        services: vec![Service::Activation, Service::StatusQuery],
+        valid_until: now().date_naive() + Duration::days(30),
+        document_hash: "ab".repeat(32),
+        created_at: now(),
+        created_by: "acct".into(),
+    };
+    s.create_proxy_authorisation(&a, &audit(AuditAction::StateChanged, "proxy_authorisation:pa-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.proxy_authorisations_of(&proxy, now().date_naive()).await.unwrap(),
+        vec![a.clone()]
+    );
+    assert!(s
+        .proxy_authorisations_of(&holder, now().date_naive())
+        .await
+        .unwrap()
+        .is_empty());
+    let after = now().date_naive() + Duration::days(31);
+    assert!(
+        s.proxy_authorisations_of(&proxy, after).await.unwrap().is_empty(),
+        "expired"
+    );
+});

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod applications;
 pub mod auth;
 pub mod bank;
+pub mod bank_cards;
 pub mod cards;
 pub mod collective;
 pub mod counter;
@@ -139,6 +140,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cards::change_info))
         .routes(routes!(cards::any_service))
         .routes(routes!(hotline::search))
+        .routes(routes!(bank_cards::pull))
+        .routes(routes!(bank_cards::ack))
+        .routes(routes!(bank_cards::financial))
         .routes(routes!(hotline::service))
 }
 

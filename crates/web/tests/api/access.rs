@@ -254,6 +254,21 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
             "/api/v1/bank/orders/{id}/reports",
             Expect::Roles(&[BankSystem]),
         ),
+        (
+            Method::POST,
+            "/api/v1/bank/card-events/pull",
+            Expect::Roles(&[BankSystem]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/bank/card-events/ack",
+            Expect::Roles(&[BankSystem]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/bank/cards/{number}/financial",
+            Expect::Roles(&[BankSystem]),
+        ),
     ]
 }
 

@@ -706,3 +706,158 @@ both_engines!(
             .any(|m| m.mobile.as_str() == "13700000001" && m.body.contains("临时挂失")));
     }
 );
+
+both_engines!(
+    the_issuing_bank_hears_of_every_financial_change_and_reports_back,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        let number = card_of(&s, "BJB0000001", &w.me.0, "resident-0", S::Active).await;
+        let h = crate::common::caller::caller(&s, crate::common::world::As::Resident).await;
+        let bank = Caller {
+            api: world::api(&s.base),
+            token: world::api(&s.base)
+                .token(crate::common::world::As::Role(sscard_domain::access::Role::BankSystem))
+                .await
+                .unwrap(),
+            _s: &s,
+        };
+        // The loss online moves the financial function: the bank gets an event.
+        let (st, _) = post_keyed(
+            &h,
+            &format!("/api/v1/me/cards/{number}/temporary-loss"),
+            None,
+            json!({}),
+        )
+        .await;
+        assert_eq!(st, 200);
+        let (st, events) = bank.post("/api/v1/bank/card-events/pull", json!({"limit": 10})).await;
+        assert_eq!(st, 200, "{events}");
+        let events = events.as_array().unwrap().clone();
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(
+            (
+                events[0]["card"].as_str(),
+                events[0]["service"].as_str(),
+                events[0]["financial_to"].as_str()
+            ),
+            (Some("BJB0000001"), Some("temporary_loss"), Some("loss"))
+        );
+        // The answer was lost (no ack): nothing while leased, the same event after the lease.
+        let (_, leased) = bank.post("/api/v1/bank/card-events/pull", json!({})).await;
+        assert_eq!(leased, json!([]));
+        s.clock.advance(Duration::minutes(11));
+        let bank = Caller {
+            token: world::api(&s.base)
+                .token(crate::common::world::As::Role(sscard_domain::access::Role::BankSystem))
+                .await
+                .unwrap(),
+            ..bank
+        };
+        let (_, back) = bank.post("/api/v1/bank/card-events/pull", json!({})).await;
+        assert_eq!(back[0]["id"], events[0]["id"]);
+        let (_, acked) = bank
+            .post("/api/v1/bank/card-events/ack", json!({"events": [events[0]["id"]]}))
+            .await;
+        assert_eq!(acked["acknowledged"], 1);
+        // The bank lifts the account's loss at its counter and says so; the same report again changes nothing.
+        let texts = s.ctx.store.pending_sms().await.unwrap();
+        let fin = format!("/api/v1/bank/cards/{number}/financial");
+        let (st, v) = bank.post(&fin, json!({"state": "active"})).await;
+        assert_eq!(
+            (st, v["financial"].as_str(), v["social_security"].as_str()),
+            (200, Some("active"), Some("temp_loss")),
+            "{v}"
+        );
+        let (st, _) = bank.post(&fin, json!({"state": "active"})).await;
+        assert_eq!(st, 200);
+        assert_eq!(
+            s.ctx.store.pending_sms().await.unwrap(),
+            texts + 1,
+            "one text for one change"
+        );
+        let records = s.ctx.store.card_transitions(&number).await.unwrap();
+        assert_eq!(
+            records.last().unwrap().reason,
+            sscard_domain::card::lifecycle::Reason::BankReport
+        );
+        let (_, none) = bank.post("/api/v1/bank/card-events/pull", json!({})).await;
+        assert_eq!(none, json!([]), "its own report is no event for it");
+        // Out of turn, out of reach, out of vocabulary.
+        let (st, p) = bank.post(&fin, json!({"state": "cancelled"})).await;
+        assert_eq!((st, p["code"].as_str()), (409, Some("social_security_first")), "{p}");
+        let (st, p) = bank.post(&fin, json!({"state": "lost"})).await;
+        assert_eq!(
+            (st, field_codes(&p)),
+            (422, vec![("state".into(), "invalid_choice".into())])
+        );
+        let theirs = {
+            issue(
+                &s.ctx,
+                &DemoCard {
+                    number: "BJB0000002".into(),
+                    holder: w.victim.0.clone(),
+                    applicant: "resident-0".into(),
+                    mobile: Mobile::parse("13900000003").unwrap(),
+                    bank: "104".into(),
+                    branch: "104-0101".into(),
+                    social_security: S::Active,
+                    financial_active: true,
+                    loss_until: None,
+                },
+            )
+            .await
+            .unwrap();
+            "BJB0000002"
+        };
+        let (st, _) = bank
+            .post(
+                &format!("/api/v1/bank/cards/{theirs}/financial"),
+                json!({"state": "loss"}),
+            )
+            .await;
+        assert_eq!(st, 404, "another bank's card");
+
+        // bank-sim applies the events as a real bank would, and acknowledges them: after the 15 days the
+        // social-security side is active again, a new loss suspends the (lifted) account again.
+        let sim = sscard_gateways::bank_sim::BankSim::new(sscard_gateways::bank_sim::BankSimConfig {
+            base_url: s.base.clone(),
+            client_id: "banksystem1".into(),
+            secret: world::MACHINE_SECRET.into(),
+            ..Default::default()
+        })
+        .unwrap();
+        s.clock.advance(Duration::days(15));
+        assert_eq!(sscard_app::cards::release::release_due(&s.ctx, 10).await.unwrap(), 1);
+        let h = again(&s, "resident1").await;
+        let (st, _) = post_keyed(
+            &h,
+            &format!("/api/v1/me/cards/{number}/temporary-loss"),
+            None,
+            json!({}),
+        )
+        .await;
+        assert_eq!(st, 200);
+        let stats = sim.drain().await.unwrap();
+        assert_eq!(stats.card_events, 1);
+        let bank_now = world::api(&s.base)
+            .token(crate::common::world::As::Role(sscard_domain::access::Role::BankSystem))
+            .await
+            .unwrap();
+        let (_, left) = world::api(&s.base)
+            .call(
+                Method::POST,
+                "/api/v1/bank/card-events/pull",
+                Some(&bank_now),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(left, "[]", "applied and acknowledged");
+        assert_eq!(
+            stats.card_events,
+            sim.drain().await.unwrap().card_events + 1,
+            "none the second time"
+        );
+        let _ = theirs;
+    }
+);
