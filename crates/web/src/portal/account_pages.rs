@@ -224,6 +224,7 @@ struct StaffPage {
     role: String,
     organisation: String,
     is_bank_clerk: bool,
+    is_hotline_agent: bool,
 }
 
 pub async fn staff_home(c: PageCtx) -> Response {
@@ -236,6 +237,7 @@ pub async fn staff_home(c: PageCtx) -> Response {
             .format(prefs.lang, &format!("role-{}", p.role().as_str()), &[]),
         organisation: p.account.kind.organisation().unwrap_or_default(),
         is_bank_clerk: p.role() == sscard_domain::access::Role::BankClerk,
+        is_hotline_agent: p.role() == sscard_domain::access::Role::HotlineAgent,
     };
     render(state, prefs, uri, "staff.html", StatusCode::OK, page).await
 }

@@ -57,6 +57,19 @@ impl FieldErrors {
         }
     }
 
+    /// Moves an error from the field the rule names to the field the page shows it beside (a page with one
+    /// password field per card names each apart).
+    pub fn rename(&mut self, from: &str, to: &str) {
+        if let Some(message) = self.errors.remove(from) {
+            self.errors.insert(to.to_string(), message);
+        }
+        for item in &mut self.summary {
+            if item.field == from {
+                item.field = to.to_string();
+            }
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.summary.is_empty()
     }

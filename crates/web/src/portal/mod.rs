@@ -8,6 +8,7 @@ mod card_pages;
 mod counter_pages;
 mod entity_pages;
 mod forms;
+mod hotline_pages;
 mod login_pages;
 pub(crate) mod pages;
 
@@ -77,6 +78,15 @@ pub fn router() -> Router<AppState> {
         .route("/entity/cards/{id}/{action}", post(entity_pages::settle))
         .route("/services", get(card_pages::services_page))
         .route("/cards", get(card_pages::my_cards))
+        .route(
+            "/cards/proxy",
+            get(card_pages::proxy_page).post(card_pages::proxy_submit),
+        )
+        .route(
+            "/staff/hotline",
+            get(hotline_pages::hotline_page).post(hotline_pages::search),
+        )
+        .route("/staff/hotline/cards/{number}", post(hotline_pages::act))
         .route("/cards/{number}/activation", post(card_pages::activate))
         .route(
             "/cards/{number}/loss",
@@ -129,6 +139,8 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("card_loss.html", include_str!("../../templates/card_loss.html"))?;
     env.add_template("card_password.html", include_str!("../../templates/card_password.html"))?;
     env.add_template("services.html", include_str!("../../templates/services.html"))?;
+    env.add_template("card_proxy.html", include_str!("../../templates/card_proxy.html"))?;
+    env.add_template("hotline.html", include_str!("../../templates/hotline.html"))?;
     Ok(env)
 }
 

@@ -6,6 +6,7 @@
 mod common;
 
 mod apply;
+mod cards;
 mod collective;
 mod counter;
 mod login;

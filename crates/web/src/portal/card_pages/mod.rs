@@ -2,15 +2,19 @@
 //! what can be done here (activation, a loss report, the service password) and where else, the history of
 //! changes, the automatic release time of a temporary loss; and the SPEC §7.4 table, drawn from the same data
 //! as the API's. Everything works without JavaScript; every rule is the use case's.
+//!
+//! - [`password`]: the service password's change and reset.
+//! - [`proxy`]: recording a holder's written authorisation of a proxy.
+//! - [`services`]: 办事渠道, public.
 
-use axum::extract::{Multipart, Path, Query};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use serde::{Deserialize, Serialize};
 use sscard_app::cards::{self, services::ServiceRequest, status::CardView};
 use sscard_domain::access::Channel;
-use sscard_domain::card::channels::{cell, Acting, Service};
+use sscard_domain::card::channels::{Acting, Service};
 use sscard_domain::card::lifecycle::Reason;
 use sscard_domain::card::SocialSecurityState;
 
@@ -42,6 +46,7 @@ struct CardBlock {
     title: String,
     holder: String,
     for_child: bool,
+    for_proxy: bool,
     ss_code: &'static str,
     ss_name: String,
     fin_code: &'static str,
@@ -89,17 +94,6 @@ struct LossPage {
 }
 
 /// `card_password.html`.
-#[derive(Serialize, Default)]
-struct PasswordPage {
-    csrf: String,
-    number: String,
-    title: String,
-    can_change: bool,
-    can_reset: bool,
-    notice: Option<String>,
-    #[serde(flatten)]
-    problems: FieldErrors,
-}
 
 macro_rules! csrf_pages {
     ($($page:ty),*) => {
@@ -111,13 +105,13 @@ macro_rules! csrf_pages {
     };
 }
 
-csrf_pages!(CardsPage, LossPage, PasswordPage);
+csrf_pages!(CardsPage, LossPage);
 
-fn tail(number: &str) -> &str {
+pub(super) fn tail(number: &str) -> &str {
     number.get(number.len().saturating_sub(4)..).unwrap_or(number)
 }
 
-fn title(c: &PageCtx, v: &CardView) -> String {
+pub(super) fn title(c: &PageCtx, v: &CardView) -> String {
     let bank = c
         .state
         .ctx
@@ -128,7 +122,7 @@ fn title(c: &PageCtx, v: &CardView) -> String {
     format!("{bank} ···· {}", tail(&v.card.number))
 }
 
-fn when(t: chrono::DateTime<chrono::FixedOffset>) -> String {
+pub(super) fn when(t: chrono::DateTime<chrono::FixedOffset>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
@@ -211,6 +205,7 @@ fn block(c: &PageCtx, v: &CardView) -> CardBlock {
         title: title(c, v),
         holder: card.holder.masked(),
         for_child: v.acting == Acting::Guardian,
+        for_proxy: v.acting == Acting::Proxy,
         ss_code: card.social_security.as_str(),
         ss_name: c.m(&format!("card_ss-{}", card.social_security.as_str())),
         fin_code: card.financial.as_str(),
@@ -265,6 +260,7 @@ pub async fn my_cards(c: PageCtx, Query(q): Query<DoneQuery>) -> PageResult {
     let notice = match q.done.as_deref() {
         Some("activation") => Some(c.m("mycard_activated")),
         Some("password") => Some(c.m("mycard_password_changed")),
+        Some("proxy") => Some(c.m("proxy_recorded")),
         Some(_) => Some(c.m("mycard_done")),
         None => None,
     };
@@ -278,7 +274,7 @@ pub struct KeyForm {
 
 /// A refusal the page can show (the channel, the card's state, a field): beside the form; anything else is the
 /// error page.
-fn shown(e: cards::CardError) -> Result<ApiError, ApiError> {
+pub(super) fn shown(e: cards::CardError) -> Result<ApiError, ApiError> {
     use cards::CardError as C;
     match e {
         C::WrongChannel(_)
@@ -374,197 +370,11 @@ pub async fn loss_submit(
     }
 }
 
-async fn password_form(c: &PageCtx, number: &str, page: PasswordPage, status: StatusCode) -> PageResult {
-    let v = cards::status::view(&c.state.ctx, &c.p, number).await?;
-    let page = PasswordPage {
-        number: number.to_string(),
-        title: title(c, &v),
-        can_change: cell(Service::PasswordChange, c.p.channel, v.acting).allowed,
-        can_reset: cell(Service::PasswordReset, c.p.channel, v.acting).allowed,
-        ..page
-    };
-    Ok(c.show("card_password.html", status, page).await)
-}
+// Declared after the macro above, which they use.
+mod password;
+mod proxy;
+mod services;
 
-pub async fn password_page(c: PageCtx, Path(number): Path<String>) -> PageResult {
-    password_form(&c, &number, PasswordPage::default(), StatusCode::OK).await
-}
-
-#[derive(Deserialize, Default)]
-pub struct PasswordForm {
-    old: Option<String>,
-    new: Option<String>,
-}
-
-pub async fn password_submit(
-    c: PageCtx,
-    meta: ClientMeta,
-    Path(number): Path<String>,
-    Form(f): Form<PasswordForm>,
-) -> PageResult {
-    let (old, new) = (f.old.unwrap_or_default(), f.new.unwrap_or_default());
-    let mut page = PasswordPage::default();
-    page.problems.required(
-        &c.state,
-        c.prefs.lang,
-        &[("old", old.trim().is_empty()), ("new", new.trim().is_empty())],
-    );
-    if !page.problems.is_empty() {
-        return password_form(&c, &number, page, StatusCode::BAD_REQUEST).await;
-    }
-    match cards::password::change(&c.state.ctx, &c.p, &number, &old, &new, &meta.0).await {
-        Ok(()) => Ok(Redirect::to("/cards?done=password").into_response()),
-        Err(e) => {
-            let err = shown(e)?;
-            let status = c.fail(&mut page.problems, err, "old");
-            password_form(&c, &number, page, status).await
-        }
-    }
-}
-
-pub async fn reset_code(c: PageCtx, meta: ClientMeta, Path(number): Path<String>) -> PageResult {
-    let mut page = PasswordPage::default();
-    let status = match cards::password::send_reset_code(&c.state.ctx, &c.p, &number, &meta.0).await {
-        Ok(()) => {
-            page.notice = Some(c.m("mycard_code_sent"));
-            StatusCode::OK
-        }
-        Err(cards::CardError::Auth(a)) => c.fail(&mut page.problems, a.into(), "code"),
-        Err(e) => {
-            let err = shown(e)?;
-            c.fail(&mut page.problems, err, "code")
-        }
-    };
-    password_form(&c, &number, page, status).await
-}
-
-pub async fn reset_submit(
-    c: PageCtx,
-    meta: ClientMeta,
-    Path(number): Path<String>,
-    mut multipart: Multipart,
-) -> PageResult {
-    let mut input = cards::password::ResetIn::default();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => return Err(ApiError::PayloadTooLarge.into()),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let Ok(bytes) = field.bytes().await else {
-            return Err(ApiError::PayloadTooLarge.into());
-        };
-        match name.as_str() {
-            "code" => input.code = String::from_utf8_lossy(&bytes).trim().to_string(),
-            "reset_new" => input.new = String::from_utf8_lossy(&bytes).trim().to_string(),
-            "photo" => input.photo = bytes.to_vec(),
-            _ => {}
-        }
-    }
-    match cards::password::reset(&c.state.ctx, &c.p, &number, &input, &meta.0).await {
-        Ok(()) => Ok(Redirect::to("/cards?done=password").into_response()),
-        Err(e) => {
-            let mut page = PasswordPage::default();
-            let err = match e {
-                cards::CardError::Invalid(mut fields) => {
-                    // The new password's field on this form is `reset_new`.
-                    for f in &mut fields {
-                        if f.field == "new" {
-                            f.field = "reset_new".into();
-                        }
-                    }
-                    cards::CardError::Invalid(fields).into()
-                }
-                cards::CardError::Auth(a) => a.into(),
-                other => shown(other)?,
-            };
-            let status = c.fail(&mut page.problems, err, "code");
-            password_form(&c, &number, page, status).await
-        }
-    }
-}
-
-// ---- 办事渠道 ----
-
-#[derive(Serialize)]
-struct ServiceCellView {
-    allowed: bool,
-    /// ✓ with its conditions in brackets, or —.
-    text: String,
-}
-
-#[derive(Serialize)]
-struct ChannelRow {
-    channel: String,
-    cells: Vec<ServiceCellView>,
-}
-
-#[derive(Serialize)]
-struct ServiceTable {
-    code: &'static str,
-    name: String,
-    rows: Vec<ChannelRow>,
-}
-
-/// `services.html`: public.
-#[derive(Serialize)]
-struct ServicesPage {
-    acting: Vec<String>,
-    services: Vec<ServiceTable>,
-}
-
-/// 办事渠道: the SPEC §7.4 table, service by service, drawn from the domain's matrix.
-pub async fn services_page(
-    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
-    headers: axum::http::HeaderMap,
-    uri: axum::http::Uri,
-) -> Response {
-    let prefs = super::pages::Prefs::from_headers(&headers);
-    let m = |id: &str| state.i18n.format(prefs.lang, id, &[]);
-    let (sep, open, close) = if prefs.lang == crate::i18n::Lang::En {
-        (", ", "(", ")")
-    } else {
-        ("、", "（", "）")
-    };
-    let page = ServicesPage {
-        acting: Acting::ALL
-            .iter()
-            .map(|a| m(&format!("acting-{}", a.as_str())))
-            .collect(),
-        services: Service::ALL
-            .into_iter()
-            .map(|s| ServiceTable {
-                code: s.as_str(),
-                name: m(&format!("service-{}", s.as_str())),
-                rows: Channel::ALL
-                    .into_iter()
-                    .map(|ch| ChannelRow {
-                        channel: m(&format!("channel-{}", ch.as_str())),
-                        cells: Acting::ALL
-                            .into_iter()
-                            .map(|a| {
-                                let x = cell(s, ch, a);
-                                let conditions: Vec<String> = x
-                                    .conditions
-                                    .iter()
-                                    .map(|k| m(&format!("condition-{}", k.as_str())))
-                                    .collect();
-                                let text = match (x.allowed, conditions.is_empty()) {
-                                    (false, _) => "—".to_string(),
-                                    (true, true) => "✓".to_string(),
-                                    (true, false) => format!("✓ {open}{}{close}", conditions.join(sep)),
-                                };
-                                ServiceCellView {
-                                    allowed: x.allowed,
-                                    text,
-                                }
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-    };
-    super::pages::render(&state, prefs, &uri, "services.html", StatusCode::OK, page).await
-}
+pub use password::{password_page, password_submit, reset_code, reset_submit};
+pub use proxy::{proxy_page, proxy_submit};
+pub use services::services_page;
