@@ -93,8 +93,7 @@ struct LossPage {
     problems: FieldErrors,
 }
 
-/// `card_password.html`.
-
+/// Each page carries the session's CSRF token.
 macro_rules! csrf_pages {
     ($($page:ty),*) => {
         $(impl CsrfPage for $page {
