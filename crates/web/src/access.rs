@@ -307,6 +307,8 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/cards/{number}/loss", Access::Roles(RESIDENT)),
     (Method::POST, "/cards/{number}/loss", Access::Roles(RESIDENT)),
     (Method::GET, "/cards/{number}/password", Access::Roles(RESIDENT)),
+    (Method::GET, "/cards/{number}/info", Access::Roles(RESIDENT)),
+    (Method::POST, "/cards/{number}/info", Access::Roles(RESIDENT)),
     (Method::POST, "/cards/{number}/password", Access::Roles(RESIDENT)),
     (
         Method::POST,

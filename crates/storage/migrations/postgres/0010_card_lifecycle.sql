@@ -42,6 +42,8 @@ END
 $$;
 CREATE TRIGGER card_transitions_no_change BEFORE UPDATE OR DELETE ON card_transitions
     FOR EACH ROW EXECUTE FUNCTION card_transitions_append_only();
+CREATE TRIGGER card_transitions_no_truncate BEFORE TRUNCATE ON card_transitions
+    FOR EACH STATEMENT EXECUTE FUNCTION card_transitions_append_only();
 
 -- A holder's legacy (first- and second-generation) cards whose medical-settlement function ended when their new
 -- card was activated (Q24); the registry lists the cards themselves.

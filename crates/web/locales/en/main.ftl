@@ -722,3 +722,6 @@ hotline_loss = Report it lost
 hotline_no_cards = No card for this ID number.
 problem-address_invalid-detail = Enter the address in at most 100 characters.
 problem-nothing_to_change-detail = Enter what you want to change.
+info_lead = Change the address, occupation or mobile number on record for this card. Leave a field empty to keep it.
+info_financial_mobile = The mobile number reserved for the bank account is changed at a counter of the issuing bank.
+mycard_info_changed = Your details are changed.

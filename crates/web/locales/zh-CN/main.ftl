@@ -719,3 +719,6 @@ hotline_loss = 临时挂失
 hotline_no_cards = 此身份证号码下没有社保卡。
 problem-address_invalid-detail = 地址最多100个字。
 problem-nothing_to_change-detail = 请填写要变更的信息。
+info_lead = 变更此卡登记的地址、职业或手机号码；不变更的项目请留空。
+info_financial_mobile = 银行账户预留手机号须到发卡银行柜面变更。
+mycard_info_changed = 信息已变更。

@@ -96,6 +96,10 @@ pub fn router() -> Router<AppState> {
             "/cards/{number}/password",
             get(card_pages::password_page).post(card_pages::password_submit),
         )
+        .route(
+            "/cards/{number}/info",
+            get(card_pages::info_page).post(card_pages::info_submit),
+        )
         .route("/cards/{number}/password/reset-code", post(card_pages::reset_code))
         .route("/cards/{number}/password/reset", post(card_pages::reset_submit))
 }
@@ -141,6 +145,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("services.html", include_str!("../../templates/services.html"))?;
     env.add_template("card_proxy.html", include_str!("../../templates/card_proxy.html"))?;
     env.add_template("hotline.html", include_str!("../../templates/hotline.html"))?;
+    env.add_template("card_info.html", include_str!("../../templates/card_info.html"))?;
     Ok(env)
 }
 

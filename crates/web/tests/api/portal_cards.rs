@@ -157,6 +157,38 @@ both_engines!(
             "15 days from 2026-11-21 10:00: {page}"
         );
 
+        // Contact details: a bad mobile beside its field, nothing stored; a good one changes it.
+        let page = get("/cards/BJP0000001/info").await.unwrap().text().await.unwrap();
+        assert!(page.contains(r#"id="financial-mobile-note""#), "{page}");
+        let post_info = |mobile: &str| {
+            c.post(s.url("/cards/BJP0000001/info"))
+                .header("cookie", &cookie)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("address", ""),
+                    ("occupation", ""),
+                    ("mobile", mobile),
+                ])
+                .send()
+        };
+        let r = post_info("12345").await.unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains(r#"id="mobile-error""#));
+        assert!(s.ctx.store.holder_info("BJP0000001").await.unwrap().mobile.is_none());
+        let r = post_info("13700000009").await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            s.ctx
+                .store
+                .holder_info("BJP0000001")
+                .await
+                .unwrap()
+                .mobile
+                .unwrap()
+                .as_str(),
+            "13700000009"
+        );
+
         // Someone else's card: the 404 page.
         let other = id(1973, 5, 6, 72);
         card(&s, "BJP0000002", &other, "acct-portalholder", S::Active).await;

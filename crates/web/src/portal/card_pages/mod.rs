@@ -139,6 +139,7 @@ fn block(c: &PageCtx, v: &CardView) -> CardBlock {
                 Service::Activation => (format!("/cards/{number}/activation"), true),
                 Service::TemporaryLoss => (format!("/cards/{number}/loss"), false),
                 Service::PasswordChange | Service::PasswordReset => (format!("/cards/{number}/password"), false),
+                Service::InfoChange => (format!("/cards/{number}/info"), false),
                 _ => return None,
             };
             Some(Action {
@@ -260,6 +261,7 @@ pub async fn my_cards(c: PageCtx, Query(q): Query<DoneQuery>) -> PageResult {
         Some("activation") => Some(c.m("mycard_activated")),
         Some("password") => Some(c.m("mycard_password_changed")),
         Some("proxy") => Some(c.m("proxy_recorded")),
+        Some("info") => Some(c.m("mycard_info_changed")),
         Some(_) => Some(c.m("mycard_done")),
         None => None,
     };
@@ -370,10 +372,12 @@ pub async fn loss_submit(
 }
 
 // Declared after the macro above, which they use.
+mod info;
 mod password;
 mod proxy;
 mod services;
 
+pub use info::{info_page, info_submit};
 pub use password::{password_page, password_submit, reset_code, reset_submit};
 pub use proxy::{proxy_page, proxy_submit};
 pub use services::services_page;
