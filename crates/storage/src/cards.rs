@@ -30,6 +30,11 @@ pub(crate) const UPDATE_CARD: &str = "UPDATE cards SET social_security = $1, fin
     password_failures = CASE WHEN $4 IS NULL THEN password_failures ELSE 0 END \
     WHERE number = $5 AND social_security = $6 AND financial = $7";
 
+/// Where the release job texts a holder (`u` the card, `i` its holder information, `a` its application, `p` the
+/// registry's person): the mobile they last gave for the card, else the application's, else the registry's, as
+/// `app::cards::holder_mobile` does for every other text.
+pub(crate) const HOLDER_MOBILE: &str = "COALESCE(i.mobile, a.mobile, p.mobile)";
+
 pub(crate) const INSERT_BANK_EVENT: &str = "INSERT INTO card_bank_events (id, card_number, bank, transition_seq, \
     service, fin_from, fin_to, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 

@@ -62,13 +62,27 @@ pub async fn send_sms_code(
 ) -> Result<(), AuthError> {
     spend_captcha(ctx, via, captcha.0, captcha.1).await?;
     take_quota(ctx, &security::SMS_PER_MOBILE, mobile.as_str()).await?;
+    let mut e = entry(ctx, AuditAction::SmsCodeSent, Outcome::Success, via.channel(), meta);
+    e.record = Some(format!("mobile:{}", mobile.masked()));
+    issue_code(ctx, sms_binding(mobile), mobile, &e).await?;
+    Ok(())
+}
+
+/// Texts a one-time code to `mobile` for whatever `binding` names (a login, a card's password reset), with its
+/// audit entry, in one write. The caller has taken its quota.
+pub(crate) async fn issue_code(
+    ctx: &AppContext,
+    binding: String,
+    mobile: &Mobile,
+    audit: &sscard_domain::audit::AuditEntry,
+) -> Result<(), StoreError> {
     let now = ctx.clock.now();
     let id = new_id();
     let code = ctx.secrets.numeric_code(security::SMS_CODE_LENGTH);
     let challenge = Challenge {
         id: id.clone(),
         kind: ChallengeKind::SmsCode,
-        bound_to: sms_binding(mobile),
+        bound_to: binding,
         secret_hash: sha256_hex(&[&id, &code]),
         expires_at: now + security::SMS_CODE_TTL,
         failures: 0,
@@ -80,31 +94,29 @@ pub async fn send_sms_code(
         created_at: now,
         attempts: 0,
     };
-    let mut e = entry(ctx, AuditAction::SmsCodeSent, Outcome::Success, via.channel(), meta);
-    e.record = Some(format!("mobile:{}", mobile.masked()));
-    ctx.store.send_code(&challenge, &text, &e).await?;
-    Ok(())
+    ctx.store.send_code(&challenge, &text, audit).await
 }
 
-/// Checks an SMS code; a right one is spent, a wrong one counts, and the third wrong try burns it.
-pub(super) async fn spend_sms_code(ctx: &AppContext, mobile: &Mobile, code: &str) -> Result<(), AuthError> {
+/// Spends the newest live code of `binding` if `code` is it; a wrong one counts, and the third burns it.
+pub(crate) async fn spend_code(ctx: &AppContext, binding: &str, code: &str) -> Result<bool, StoreError> {
     let now = ctx.clock.now();
-    let Some(c) = ctx
-        .store
-        .latest_challenge(ChallengeKind::SmsCode, &sms_binding(mobile), now)
-        .await?
-    else {
-        return Err(AuthError::CodeWrong);
+    let Some(c) = ctx.store.latest_challenge(ChallengeKind::SmsCode, binding, now).await? else {
+        return Ok(false);
     };
     if c.secret_hash == sha256_hex(&[&c.id, code.trim()]) {
-        return if ctx.store.consume_challenge(&c.id, now).await? {
-            Ok(())
-        } else {
-            Err(AuthError::CodeWrong)
-        };
+        return ctx.store.consume_challenge(&c.id, now).await;
     }
     if ctx.store.fail_challenge(&c.id).await? >= security::SMS_CODE_MAX_TRIES {
         ctx.store.consume_challenge(&c.id, now).await?;
     }
-    Err(AuthError::CodeWrong)
+    Ok(false)
+}
+
+/// Checks an SMS code; a right one is spent, a wrong one counts, and the third wrong try burns it.
+pub(super) async fn spend_sms_code(ctx: &AppContext, mobile: &Mobile, code: &str) -> Result<(), AuthError> {
+    if spend_code(ctx, &sms_binding(mobile), code).await? {
+        Ok(())
+    } else {
+        Err(AuthError::CodeWrong)
+    }
 }

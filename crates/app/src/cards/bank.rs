@@ -11,7 +11,7 @@ use sscard_domain::card::{Card, FinancialState};
 
 use super::services::write_for;
 use super::CardError;
-use crate::auth::{principal_entry, Meta};
+use crate::auth::Meta;
 use crate::ports::{CardBankEvent, CardEventPull, CardWriteOutcome};
 use crate::records::fe;
 use crate::AppContext;
@@ -85,15 +85,15 @@ pub async fn report_financial(
         None,
         None,
     );
-    let mut audit = principal_entry(
+    let audit = super::card_entry(
         ctx,
         p,
         AuditAction::StateChanged,
         Outcome::Success,
-        Some(format!("card:{number}:financial:{}", to.as_str())),
+        format!("card:{number}:financial:{}", to.as_str()),
+        &card,
         meta,
     );
-    audit.subject_person = Some(card.holder.as_str().to_string());
     let mut w = write_for(ctx, &card, &change, t, None, audit).await?;
     // The bank told us: it needs no event about its own report.
     w.bank_event = None;

@@ -74,15 +74,15 @@ pub async fn find(
 }
 
 fn failed(ctx: &AppContext, p: &Principal, card: &Card, meta: &Meta) -> AuditEntry {
-    let mut e = principal_entry(
+    let e = super::card_entry(
         ctx,
         p,
         AuditAction::CardPasswordFailed,
         Outcome::Failure,
-        Some(format!("card:{}", card.number)),
+        format!("card:{}", card.number),
+        card,
         meta,
     );
-    e.subject_person = Some(card.holder.as_str().to_string());
     e
 }
 

@@ -14,7 +14,7 @@ use sscard_domain::values::Mobile;
 
 use super::services::write_for;
 use super::{actor_for, CardError};
-use crate::auth::{principal_entry, Meta};
+use crate::auth::Meta;
 use crate::ports::CardWriteOutcome;
 use crate::records::fe;
 use crate::AppContext;
@@ -91,15 +91,15 @@ pub async fn change(
         None,
         None,
     );
-    let mut audit = principal_entry(
+    let audit = super::card_entry(
         ctx,
         p,
         AuditAction::StateChanged,
         Outcome::Success,
-        Some(format!("card:{number}:info_change")),
+        format!("card:{number}:info_change"),
+        &card,
         meta,
     );
-    audit.subject_person = Some(card.holder.as_str().to_string());
     // The text goes to the number on record before the change: a changed number is what a thief would do.
     let mut w = write_for(ctx, &card, &change, t, None, audit).await?;
     w.info = Some(info);

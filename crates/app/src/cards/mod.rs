@@ -121,6 +121,22 @@ async fn is_guardian(ctx: &AppContext, guardian: &IdNumber, child: &IdNumber) ->
         .any(|g| &g.child == child))
 }
 
+/// The audit entry of `p`'s act on `card` (`record` names it): the holder is its subject, so it shows in their
+/// "who read my data" when staff read it.
+pub(crate) fn card_entry(
+    ctx: &AppContext,
+    p: &Principal,
+    action: sscard_domain::audit::AuditAction,
+    outcome: sscard_domain::audit::Outcome,
+    record: String,
+    card: &Card,
+    meta: &crate::auth::Meta,
+) -> sscard_domain::audit::AuditEntry {
+    let mut e = crate::auth::principal_entry(ctx, p, action, outcome, Some(record), meta);
+    e.subject_person = Some(card.holder.as_str().to_string());
+    e
+}
+
 /// The card by number, as it stands now (a temporary loss past its end reads released).
 pub(crate) async fn card_now(ctx: &AppContext, number: &str) -> Result<Card, CardError> {
     let card = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;

@@ -15,11 +15,11 @@ use sscard_domain::security;
 
 use super::services::write_for;
 use super::{actor_for, holder_mobile, CardError};
-use crate::auth::{principal_entry, take_quota, Meta};
-use crate::ports::{CardWriteOutcome, Challenge, ChallengeKind, SmsMessage};
+use crate::auth::{take_quota, Meta};
+use crate::ports::CardWriteOutcome;
 use crate::realname::{sniff_image, FaceCheck, FaceVerdict};
 use crate::records::fe;
-use crate::secrets::{hash_password, new_id, sha256_hex, verify_password};
+use crate::secrets::{hash_password, new_id, verify_password};
 use crate::AppContext;
 
 /// Checks `given` against the card's password. A wrong one is counted (with `failed`, its audit entry); at
@@ -80,15 +80,15 @@ async fn store_new(
         None,
         None,
     );
-    let mut audit = principal_entry(
+    let audit = super::card_entry(
         ctx,
         p,
         AuditAction::StateChanged,
         Outcome::Success,
-        Some(format!("card:{}:{}", card.number, service.as_str())),
+        format!("card:{}:{}", card.number, service.as_str()),
+        card,
         meta,
     );
-    audit.subject_person = Some(card.holder.as_str().to_string());
     let w = write_for(ctx, card, &change, t, Some(hash), audit).await?;
     match ctx.store.write_card_change(&w).await? {
         CardWriteOutcome::Done | CardWriteOutcome::KeyUsed => Ok(()),
@@ -97,15 +97,15 @@ async fn store_new(
 }
 
 fn failed_entry(ctx: &AppContext, p: &Principal, card: &Card, meta: &Meta) -> AuditEntry {
-    let mut e = principal_entry(
+    let e = super::card_entry(
         ctx,
         p,
         AuditAction::CardPasswordFailed,
         Outcome::Failure,
-        Some(format!("card:{}", card.number)),
+        format!("card:{}", card.number),
+        card,
         meta,
     );
-    e.subject_person = Some(card.holder.as_str().to_string());
     e
 }
 
@@ -140,53 +140,17 @@ pub async fn send_reset_code(ctx: &AppContext, p: &Principal, number: &str, meta
         .await?
         .ok_or_else(|| CardError::Invalid(vec![fe("code", "no_mobile_on_record")]))?;
     take_quota(ctx, &security::SMS_PER_MOBILE, mobile.as_str()).await?;
-    let now = ctx.clock.now();
-    let id = new_id();
-    let code = ctx.secrets.numeric_code(security::SMS_CODE_LENGTH);
-    let challenge = Challenge {
-        id: id.clone(),
-        kind: ChallengeKind::SmsCode,
-        bound_to: reset_binding(number),
-        secret_hash: sha256_hex(&[&id, &code]),
-        expires_at: now + security::SMS_CODE_TTL,
-        failures: 0,
-    };
-    let text = SmsMessage {
-        id: new_id(),
-        mobile: mobile.clone(),
-        body: sscard_domain::audit::sms_code_message(&code, security::SMS_CODE_TTL.num_minutes()),
-        created_at: now,
-        attempts: 0,
-    };
-    let mut e = principal_entry(
+    let e = super::card_entry(
         ctx,
         p,
         AuditAction::SmsCodeSent,
         Outcome::Success,
-        Some(format!("mobile:{}", mobile.masked())),
+        format!("mobile:{}", mobile.masked()),
+        &card,
         meta,
     );
-    e.subject_person = Some(card.holder.as_str().to_string());
-    ctx.store.send_code(&challenge, &text, &e).await?;
+    crate::auth::issue_code(ctx, reset_binding(number), &mobile, &e).await?;
     Ok(())
-}
-
-async fn spend_reset_code(ctx: &AppContext, number: &str, code: &str) -> Result<bool, CardError> {
-    let now = ctx.clock.now();
-    let Some(c) = ctx
-        .store
-        .latest_challenge(ChallengeKind::SmsCode, &reset_binding(number), now)
-        .await?
-    else {
-        return Ok(false);
-    };
-    if c.secret_hash == sha256_hex(&[&c.id, code.trim()]) {
-        return Ok(ctx.store.consume_challenge(&c.id, now).await?);
-    }
-    if ctx.store.fail_challenge(&c.id).await? >= security::SMS_CODE_MAX_TRIES {
-        ctx.store.consume_challenge(&c.id, now).await?;
-    }
-    Ok(false)
 }
 
 /// What a reset needs: the code texted to the holder, a new selfie of the person acting, the new password.
@@ -228,7 +192,7 @@ pub async fn reset(
         return Err(CardError::Invalid(errors));
     };
     take_quota(ctx, &security::REAL_NAME_PER_ACCOUNT, &p.account.id).await?;
-    if !spend_reset_code(ctx, number, &input.code).await? {
+    if !crate::auth::spend_code(ctx, &reset_binding(number), &input.code).await? {
         return Err(CardError::Invalid(vec![fe("code", "code_wrong")]));
     }
     let (Some(id_number), Some(name)) = (p.account.id_number.clone(), p.account.real_name.clone()) else {

@@ -13,7 +13,7 @@ use sscard_domain::card::Card;
 
 use super::status::{view, CardView};
 use super::{actor_for, holder_mobile, CardError};
-use crate::auth::{principal_entry, Meta};
+use crate::auth::Meta;
 use crate::ports::{CardWrite, CardWriteOutcome, SmsMessage};
 use crate::records::fe;
 use crate::secrets::new_id;
@@ -213,15 +213,15 @@ pub(crate) async fn change_card(
         None,
         key,
     );
-    let mut audit = principal_entry(
+    let audit = super::card_entry(
         ctx,
         p,
         AuditAction::StateChanged,
         Outcome::Success,
-        Some(format!("card:{number}:{}", service.as_str())),
+        format!("card:{number}:{}", service.as_str()),
+        &card,
         meta,
     );
-    audit.subject_person = Some(card.holder.as_str().to_string());
     let w = write_for(ctx, &card, &change, t, None, audit).await?;
     match ctx.store.write_card_change(&w).await? {
         CardWriteOutcome::Done | CardWriteOutcome::KeyUsed => Ok(()),

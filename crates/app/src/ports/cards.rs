@@ -50,6 +50,18 @@ pub struct ReleaseBatch {
     pub limit: u32,
     pub text_before: String,
     pub text_after: String,
+    /// Where the previous batch of this run stopped (the last card's loss end and number): the next one starts
+    /// after it, so a run never walks again over the cards it released (their index entries linger until
+    /// vacuum). A card skipped because it was locked is taken by the next run.
+    pub after: Option<(DateTime<FixedOffset>, String)>,
+}
+
+/// What one batch released, and where it stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseRound {
+    pub released: u64,
+    /// The last card this batch looked at (released or not): `None` when there was none.
+    pub last: Option<(DateTime<FixedOffset>, String)>,
 }
 
 /// A change to a card's financial function the issuing bank must hear of, as the bank pulls it.
@@ -92,7 +104,7 @@ pub trait CardStore: Send + Sync {
     async fn card_transition_by_key(&self, number: &str, key: &str) -> StoreResult<Option<CardTransition>>;
     /// Releases up to `limit` due temporary losses (each exactly once, whatever else runs at the same time:
     /// PostgreSQL skips rows another instance has locked); how many it released.
-    async fn release_due_losses(&self, batch: &ReleaseBatch) -> StoreResult<u64>;
+    async fn release_due_losses(&self, batch: &ReleaseBatch) -> StoreResult<ReleaseRound>;
     /// When the medical function of `holder`'s legacy cards ended, if it has.
     async fn legacy_medical_ended(&self, holder: &IdNumber) -> StoreResult<Option<DateTime<FixedOffset>>>;
     async fn card_secret(&self, number: &str) -> StoreResult<Option<CardSecret>>;

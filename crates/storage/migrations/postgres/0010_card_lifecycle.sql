@@ -9,7 +9,7 @@ ALTER TABLE cards ADD COLUMN password_hash TEXT;
 -- Wrong tries across every channel; five lock it until a reset.
 ALTER TABLE cards ADD COLUMN password_failures BIGINT NOT NULL DEFAULT 0;
 -- The release job finds the due losses by this index alone.
-CREATE INDEX cards_loss_due ON cards (loss_until_ms) WHERE social_security = 'temp_loss';
+CREATE INDEX cards_loss_due ON cards (loss_until_ms, number) WHERE social_security = 'temp_loss';
 
 CREATE TABLE card_transitions (
     seq BIGSERIAL PRIMARY KEY,

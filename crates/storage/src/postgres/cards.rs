@@ -4,8 +4,8 @@
 use super::{PgStore, BEGIN_WRITE, CLAIM_LOCK, NEW_ID};
 use crate::accounts::{from_ms, ms};
 use crate::cards::{
-    services_text, EventRow, InfoRow, ProxyRow, TransitionRow, TransitionValues, EVENT_COLUMNS, INSERT_BANK_EVENT,
-    INSERT_TRANSITION, PROXY_COLUMNS, TRANSITION_COLUMNS, UPDATE_CARD, UPSERT_INFO,
+    services_text, EventRow, InfoRow, ProxyRow, TransitionRow, TransitionValues, EVENT_COLUMNS, HOLDER_MOBILE,
+    INSERT_BANK_EVENT, INSERT_TRANSITION, PROXY_COLUMNS, TRANSITION_COLUMNS, UPDATE_CARD, UPSERT_INFO,
 };
 use crate::DbResult;
 use sscard_app::ports::{CardSecret, CardWrite, CardWriteOutcome, ReleaseBatch, StoreResult};
@@ -132,11 +132,26 @@ impl sscard_app::ports::CardStore for PgStore {
         row.map(TransitionRow::into_domain).transpose()
     }
 
-    async fn release_due_losses(&self, batch: &ReleaseBatch) -> StoreResult<u64> {
+    async fn release_due_losses(&self, batch: &ReleaseBatch) -> StoreResult<sscard_app::ports::ReleaseRound> {
         // One statement: the due cards are locked as they are picked and those another instance holds are
         // skipped, so two jobs at once release each card once; its record and its text go with it.
-        let n: i64 = sqlx::query_scalar(&format!(
-            "WITH due AS (SELECT number FROM cards WHERE social_security = 'temp_loss' AND loss_until_ms <= $1 \
+        //
+        // Its commit does not wait for the WAL flush (`synchronous_commit = off` for this transaction only): the
+        // release is derived state (every read already shows a lapsed loss as released, `Card::at`), so a crash
+        // that loses the last batch loses its records and texts with it, and the next run releases those cards
+        // again, each once, with their texts. Measured in `docs/performance.md`.
+        let mut tx = self.pool.begin().await.db()?;
+        sqlx::query("SET LOCAL synchronous_commit TO OFF")
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        let (after_ms, after_number) = match &batch.after {
+            Some((t, n)) => (Some(ms(*t)), Some(n.clone())),
+            None => (None, None),
+        };
+        let (n, last_ms, last_number): (i64, Option<i64>, Option<String>) = sqlx::query_as(&format!(
+            "WITH due AS (SELECT number, loss_until_ms FROM cards WHERE social_security = 'temp_loss' \
+               AND loss_until_ms <= $1 AND ($5::BIGINT IS NULL OR (loss_until_ms, number) > ($5, $6)) \
                ORDER BY loss_until_ms, number LIMIT $2{CLAIM_LOCK}), \
              u AS (UPDATE cards c SET social_security = 'active', loss_until_ms = NULL FROM due \
                WHERE c.number = due.number RETURNING c.number, c.financial, c.application_id, c.holder_id), \
@@ -144,20 +159,32 @@ impl sscard_app::ports::CardStore for PgStore {
                'active', financial, financial, 'loss_expired', NULL, NULL, NULL, 'system', 'self', NULL, NULL, NULL \
                FROM u RETURNING 1), \
              m AS (INSERT INTO sms_outbox (id, mobile, body, created_ms, attempts, due_ms) \
-               SELECT {NEW_ID}, COALESCE(a.mobile, p.mobile), $3 || right(u.number, 4) || $4, $1, 0, $1 \
+               SELECT {NEW_ID}, {HOLDER_MOBILE}, $3 || right(u.number, 4) || $4, $1, 0, $1 \
                FROM u JOIN applications a ON a.id = u.application_id \
                LEFT JOIN registry_persons p ON p.id_number = u.holder_id \
-               WHERE COALESCE(a.mobile, p.mobile) IS NOT NULL RETURNING 1) \
-             SELECT COUNT(*) FROM u"
+               LEFT JOIN card_holder_info i ON i.card_number = u.number \
+               WHERE {HOLDER_MOBILE} IS NOT NULL RETURNING 1), \
+             last AS (SELECT loss_until_ms, number FROM due ORDER BY loss_until_ms DESC, number DESC LIMIT 1) \
+             SELECT (SELECT COUNT(*) FROM u), (SELECT loss_until_ms FROM last), (SELECT number FROM last)"
         ))
         .bind(ms(batch.now))
         .bind(i64::from(batch.limit))
         .bind(&batch.text_before)
         .bind(&batch.text_after)
-        .fetch_one(&self.pool)
+        .bind(after_ms)
+        .bind(after_number)
+        .fetch_one(&mut *tx)
         .await
         .db()?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        tx.commit().await.db()?;
+        let last = match (last_ms, last_number) {
+            (Some(t), Some(number)) => Some((from_ms(t)?, number)),
+            _ => None,
+        };
+        Ok(sscard_app::ports::ReleaseRound {
+            released: u64::try_from(n).unwrap_or(0),
+            last,
+        })
     }
 
     async fn legacy_medical_ended(

@@ -4,8 +4,8 @@
 use super::{in_json, SqliteStore, BEGIN_WRITE, NEW_ID};
 use crate::accounts::{from_ms, ms};
 use crate::cards::{
-    services_text, EventRow, InfoRow, ProxyRow, TransitionRow, TransitionValues, EVENT_COLUMNS, INSERT_BANK_EVENT,
-    INSERT_TRANSITION, PROXY_COLUMNS, TRANSITION_COLUMNS, UPDATE_CARD, UPSERT_INFO,
+    services_text, EventRow, InfoRow, ProxyRow, TransitionRow, TransitionValues, EVENT_COLUMNS, HOLDER_MOBILE,
+    INSERT_BANK_EVENT, INSERT_TRANSITION, PROXY_COLUMNS, TRANSITION_COLUMNS, UPDATE_CARD, UPSERT_INFO,
 };
 use crate::DbResult;
 use sscard_app::ports::{CardSecret, CardWrite, CardWriteOutcome, ReleaseBatch, StoreResult};
@@ -132,22 +132,32 @@ impl sscard_app::ports::CardStore for SqliteStore {
         row.map(TransitionRow::into_domain).transpose()
     }
 
-    async fn release_due_losses(&self, batch: &ReleaseBatch) -> StoreResult<u64> {
+    async fn release_due_losses(&self, batch: &ReleaseBatch) -> StoreResult<sscard_app::ports::ReleaseRound> {
         let now = ms(batch.now);
         // SQLite has one writer: the transaction that picks the cards is the one that releases them.
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await.db()?;
-        let due: Vec<String> = sqlx::query_scalar(
-            "SELECT number FROM cards WHERE social_security = 'temp_loss' AND loss_until_ms <= $1 \
-             ORDER BY loss_until_ms, number LIMIT $2",
+        let (after_ms, after_number) = match &batch.after {
+            Some((t, n)) => (Some(ms(*t)), Some(n.clone())),
+            None => (None, None),
+        };
+        let picked_rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT number, loss_until_ms FROM cards WHERE social_security = 'temp_loss' AND loss_until_ms <= $1 \
+             AND ($3 IS NULL OR (loss_until_ms, number) > ($3, $4)) ORDER BY loss_until_ms, number LIMIT $2",
         )
         .bind(now)
         .bind(i64::from(batch.limit))
+        .bind(after_ms)
+        .bind(after_number)
         .fetch_all(&mut *tx)
         .await
         .db()?;
-        if due.is_empty() {
-            return Ok(0);
-        }
+        let Some((last_number, last_ms)) = picked_rows.last().cloned() else {
+            return Ok(sscard_app::ports::ReleaseRound {
+                released: 0,
+                last: None,
+            });
+        };
+        let due: Vec<String> = picked_rows.into_iter().map(|(n, _)| n).collect();
         let list = serde_json::to_string(&due)
             .map_err(|e| sscard_app::ports::StoreError::Database(format!("card list: {e}")))?;
         let picked = in_json("$2");
@@ -163,10 +173,11 @@ impl sscard_app::ports::CardStore for SqliteStore {
         .db()?;
         sqlx::query(&format!(
             "INSERT INTO sms_outbox (id, mobile, body, created_ms, attempts, due_ms) \
-             SELECT {NEW_ID}, COALESCE(a.mobile, p.mobile), $3 || substr(c.number, -4) || $4, $1, 0, $1 \
-             FROM cards c JOIN applications a ON a.id = c.application_id \
-             LEFT JOIN registry_persons p ON p.id_number = c.holder_id \
-             WHERE c.number {picked} AND COALESCE(a.mobile, p.mobile) IS NOT NULL"
+             SELECT {NEW_ID}, {HOLDER_MOBILE}, $3 || substr(u.number, -4) || $4, $1, 0, $1 \
+             FROM cards u JOIN applications a ON a.id = u.application_id \
+             LEFT JOIN registry_persons p ON p.id_number = u.holder_id \
+             LEFT JOIN card_holder_info i ON i.card_number = u.number \
+             WHERE u.number {picked} AND {HOLDER_MOBILE} IS NOT NULL"
         ))
         .bind(now)
         .bind(&list)
@@ -185,7 +196,10 @@ impl sscard_app::ports::CardStore for SqliteStore {
         .await
         .db()?;
         tx.commit().await.db()?;
-        Ok(r.rows_affected())
+        Ok(sscard_app::ports::ReleaseRound {
+            released: r.rows_affected(),
+            last: Some((from_ms(last_ms)?, last_number)),
+        })
     }
 
     async fn legacy_medical_ended(

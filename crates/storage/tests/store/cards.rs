@@ -330,12 +330,23 @@ both_engines!(
             limit: 3,
             text_before: "您尾号".into(),
             text_after: "的社保卡临时挂失已满15天，已自动解挂。".into(),
+            after: None,
         };
         let (a, b) = tokio::join!(s.release_due_losses(&batch), s.release_due_losses(&batch));
-        let first = a.unwrap() + b.unwrap();
-        let rest = s.release_due_losses(&batch).await.unwrap();
-        assert_eq!(first + rest, 4, "each due card once");
-        assert_eq!(s.release_due_losses(&batch).await.unwrap(), 0);
+        let (a, b) = (a.unwrap(), b.unwrap());
+        // The second batch of a run starts after the first's last card.
+        let next = ReleaseBatch {
+            after: a.last.clone().or(b.last.clone()),
+            ..batch.clone()
+        };
+        let rest = s.release_due_losses(&next).await.unwrap().released;
+        let again = s.release_due_losses(&batch).await.unwrap().released;
+        assert_eq!(a.released + b.released + rest + again, 4, "each due card once");
+        assert_eq!(s.release_due_losses(&batch).await.unwrap().released, 0);
+        assert!(
+            s.release_due_losses(&batch).await.unwrap().last.is_none(),
+            "nothing due: no cursor"
+        );
         assert_eq!(s.pending_sms().await.unwrap(), sms_before + 4, "one text each");
         for i in 0..5u16 {
             let number = format!("D000000{i}");

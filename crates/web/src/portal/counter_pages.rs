@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sscard_app::counter::{self, CollectIn};
 
 use super::forms::FieldErrors;
-use super::pages::{CsrfPage, PageCtx, PageError, PageResult};
+use super::pages::{csrf_pages, PageCtx, PageError, PageResult};
 use crate::access::ClientMeta;
 use crate::problem::ApiError;
 
@@ -40,11 +40,7 @@ struct CounterPage {
     problems: FieldErrors,
 }
 
-impl CsrfPage for CounterPage {
-    fn set_csrf(&mut self, csrf: String) {
-        self.csrf = csrf;
-    }
-}
+csrf_pages!(CounterPage);
 
 #[derive(Deserialize)]
 pub struct FindForm {

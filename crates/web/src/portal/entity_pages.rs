@@ -15,7 +15,7 @@ use sscard_app::ports::BranchFilter;
 use sscard_domain::collective::EmployeeStatus;
 
 use super::forms::FieldErrors;
-use super::pages::{CsrfPage, PageCtx, PageError, PageResult};
+use super::pages::{csrf_pages, PageCtx, PageError, PageResult};
 use crate::api::collective::{csv_of, employee_query, EmployeeParams};
 use crate::problem::ApiError;
 
@@ -126,16 +126,6 @@ struct CardsPage {
     #[serde(flatten)]
     problems: FieldErrors,
     held: Vec<HeldRow>,
-}
-
-macro_rules! csrf_pages {
-    ($($page:ty),*) => {
-        $(impl CsrfPage for $page {
-            fn set_csrf(&mut self, csrf: String) {
-                self.csrf = csrf;
-            }
-        })*
-    };
 }
 
 csrf_pages!(DashboardPage, SettingsPage, EmployeesPage, SubmittedPage, CardsPage);

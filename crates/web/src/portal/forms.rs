@@ -74,3 +74,23 @@ impl FieldErrors {
         self.summary.is_empty()
     }
 }
+
+/// Every field of a multipart form, in order, read whole (the body limit bounds them): its name and bytes. A
+/// body cut short or over the limit is "payload too large".
+pub(crate) async fn multipart_fields(
+    mut multipart: axum::extract::Multipart,
+) -> Result<Vec<(String, axum::body::Bytes)>, super::pages::PageError> {
+    let mut out = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(out),
+            Err(_) => return Err(ApiError::PayloadTooLarge.into()),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let Ok(bytes) = field.bytes().await else {
+            return Err(ApiError::PayloadTooLarge.into());
+        };
+        out.push((name, bytes));
+    }
+}

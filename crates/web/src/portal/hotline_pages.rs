@@ -10,7 +10,7 @@ use sscard_app::cards::{self, hotline, services::ServiceRequest, status::CardVie
 use sscard_domain::card::SocialSecurityState;
 
 use super::forms::FieldErrors;
-use super::pages::{CsrfPage, PageCtx, PageResult};
+use super::pages::{csrf_pages, PageCtx, PageResult};
 use crate::access::ClientMeta;
 use crate::problem::ApiError;
 
@@ -37,11 +37,7 @@ struct HotlinePage {
     problems: FieldErrors,
 }
 
-impl CsrfPage for HotlinePage {
-    fn set_csrf(&mut self, csrf: String) {
-        self.csrf = csrf;
-    }
-}
+csrf_pages!(HotlinePage);
 
 pub async fn hotline_page(c: PageCtx) -> PageResult {
     Ok(c.show("hotline.html", StatusCode::OK, HotlinePage::default()).await)

@@ -348,6 +348,18 @@ pub(crate) trait CsrfPage: Serialize {
     fn set_csrf(&mut self, csrf: String);
 }
 
+/// `CsrfPage` for page structs with a `csrf` field.
+macro_rules! csrf_pages {
+    ($($page:ty),*) => {
+        $(impl $crate::portal::pages::CsrfPage for $page {
+            fn set_csrf(&mut self, csrf: String) {
+                self.csrf = csrf;
+            }
+        })*
+    };
+}
+pub(crate) use csrf_pages;
+
 impl axum::extract::FromRequestParts<AppState> for PageCtx {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<PageCtx, Response> {

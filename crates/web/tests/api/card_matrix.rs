@@ -7,12 +7,11 @@
 use base64::Engine as _;
 use reqwest::Method;
 use serde_json::{json, Value};
-use sscard_app::cards::demo::{issue, DemoCard};
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::access::Channel;
 use sscard_domain::card::channels::{cell, Acting, Service};
 use sscard_domain::card::SocialSecurityState as S;
-use sscard_domain::values::{IdNumber, Mobile};
+use sscard_domain::values::IdNumber;
 use sscard_testkit::fixtures::{
     csv, guardianship_row, id, individual_row, minor_row, GUARDIANSHIP_HEADER, REGISTRY_HEADER,
 };
@@ -47,25 +46,6 @@ async fn token(s: &Server, client: &str, username: &str) -> String {
         .await;
     assert_eq!(st, 200, "{username} via {client}: {v}");
     v["access_token"].as_str().unwrap().to_string()
-}
-
-async fn new_card(s: &Server, number: &str, holder: &IdNumber, applicant: &str, ss: S) {
-    issue(
-        &s.ctx,
-        &DemoCard {
-            number: number.into(),
-            holder: holder.clone(),
-            applicant: applicant.into(),
-            mobile: Mobile::parse("13900000009").unwrap(),
-            bank: "102".into(),
-            branch: "102-0101".into(),
-            social_security: ss,
-            financial_active: true,
-            loss_until: None,
-        },
-    )
-    .await
-    .unwrap();
 }
 
 /// What a service needs in the body to be performed (a fresh card of the right state is made per cell).
@@ -169,7 +149,7 @@ both_engines!(
                     }
                     n += 1;
                     let number = format!("MX{n:06}");
-                    new_card(&s, &number, holder, "resident-0", state_for(service)).await;
+                    crate::common::cards::card_in(&s, &number, holder, "resident-0", state_for(service)).await;
                     // A card's password is set (the initial one must be changed before the hotline takes it).
                     set_password(&s, &number, &hash).await;
                     let expected = cell(service, channel, *acting);

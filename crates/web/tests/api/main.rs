@@ -6,6 +6,7 @@
 //! - `applications`, `minors`, `collective`: applying for one's own card, for a child, and as an employer.
 //! - `bank`, `bank_sim`: the bank interface, and the simulated bank end to end.
 //! - `card_matrix`: the SPEC §7.4 table walked cell by cell (online channels and the hotline).
+//! - `card_parties`: the hotline, proxies, non-key information, the issuing bank's events and reports.
 //! - `cards`: the card's life: the channel matrix, online services, the 15-day release, the service password.
 //! - `http`: health, readiness (and a stopped database), problems, limits, headers, shutdown.
 //! - `oidc`: logging in through a real OpenID Connect provider.
@@ -21,6 +22,7 @@ mod auth;
 mod bank;
 mod bank_sim;
 mod card_matrix;
+mod card_parties;
 mod cards;
 mod collective;
 mod http;

@@ -3,9 +3,7 @@
 //! release time shown, another person's card not found, the channel table drawn from the SPEC's.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use sscard_app::cards::demo::{issue, DemoCard};
 use sscard_domain::card::SocialSecurityState as S;
-use sscard_domain::values::Mobile;
 use sscard_testkit::fixtures::id;
 use sscard_testkit::{both_engines, TestDb, TEST_CAPTCHA};
 use sscard_web::Mode;
@@ -52,22 +50,7 @@ async fn portal_login(c: &reqwest::Client, s: &Server, user: &str) -> String {
 }
 
 async fn card(s: &Server, number: &str, holder: &sscard_domain::values::IdNumber, applicant: &str, ss: S) {
-    issue(
-        &s.ctx,
-        &DemoCard {
-            number: number.into(),
-            holder: holder.clone(),
-            applicant: applicant.into(),
-            mobile: Mobile::parse("13900000002").unwrap(),
-            bank: "102".into(),
-            branch: "102-0101".into(),
-            social_security: ss,
-            financial_active: false,
-            loss_until: None,
-        },
-    )
-    .await
-    .unwrap();
+    crate::common::cards::card_in(s, number, holder, applicant, ss).await;
 }
 
 both_engines!(

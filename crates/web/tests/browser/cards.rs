@@ -7,10 +7,9 @@ use crate::common::caller::{caller, resident_as};
 use crate::common::world::{self, As, PASSWORD};
 use crate::common::Server;
 use serde_json::json;
-use sscard_app::cards::demo::{issue, DemoCard};
 use sscard_domain::access::Role;
 use sscard_domain::card::SocialSecurityState as S;
-use sscard_domain::values::{IdNumber, Mobile};
+use sscard_domain::values::IdNumber;
 use sscard_testkit::browser::artifacts_dir;
 use sscard_testkit::fixtures::id;
 use sscard_testkit::webdriver::Driver;
@@ -18,22 +17,7 @@ use sscard_testkit::{images, TestDb, TEST_CAPTCHA};
 use sscard_web::Mode;
 
 async fn card(s: &Server, number: &str, holder: &IdNumber, ss: S) {
-    issue(
-        &s.ctx,
-        &DemoCard {
-            number: number.into(),
-            holder: holder.clone(),
-            applicant: "resident-0".into(),
-            mobile: Mobile::parse("13900000004").unwrap(),
-            bank: "102".into(),
-            branch: "102-0101".into(),
-            social_security: ss,
-            financial_active: true,
-            loss_until: None,
-        },
-    )
-    .await
-    .unwrap();
+    crate::common::cards::card_in(s, number, holder, "resident-0", ss).await;
 }
 
 async fn log_in(d: &Driver, s: &Server, door: &str, user: &str, next: &str) {

@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod caller;
+pub mod cards;
 pub mod world;
 
 use sscard_app::import::{import_csv, ImportKind};

@@ -14,7 +14,7 @@ use sscard_app::applications as apps;
 use sscard_domain::application::Application;
 
 use super::forms::FieldErrors;
-use super::pages::{CsrfPage, PageCtx, PageError};
+use super::pages::{csrf_pages, PageCtx, PageError};
 
 mod documents;
 mod fill;
@@ -133,16 +133,6 @@ struct WardRow {
     /// Under 18 today.
     minor: bool,
     applications: Vec<Row>,
-}
-
-macro_rules! csrf_pages {
-    ($($page:ty),*) => {
-        $(impl CsrfPage for $page {
-            fn set_csrf(&mut self, csrf: String) {
-                self.csrf = csrf;
-            }
-        })*
-    };
 }
 
 csrf_pages!(

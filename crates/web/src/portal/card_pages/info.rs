@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sscard_app::cards;
 
 use super::super::forms::FieldErrors;
-use super::super::pages::{CsrfPage, PageCtx, PageResult};
+use super::super::pages::{csrf_pages, PageCtx, PageResult};
 use super::{shown, title};
 use crate::access::ClientMeta;
 

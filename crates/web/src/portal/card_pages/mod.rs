@@ -7,6 +7,16 @@
 //! - [`proxy`]: recording a holder's written authorisation of a proxy.
 //! - [`services`]: 办事渠道, public.
 
+mod info;
+mod password;
+mod proxy;
+mod services;
+
+pub use info::{info_page, info_submit};
+pub use password::{password_page, password_submit, reset_code, reset_submit};
+pub use proxy::{proxy_page, proxy_submit};
+pub use services::services_page;
+
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
@@ -19,7 +29,7 @@ use sscard_domain::card::lifecycle::Reason;
 use sscard_domain::card::SocialSecurityState;
 
 use super::forms::FieldErrors;
-use super::pages::{CsrfPage, PageCtx, PageResult};
+use super::pages::{csrf_pages, PageCtx, PageResult};
 use crate::access::ClientMeta;
 use crate::problem::ApiError;
 
@@ -91,17 +101,6 @@ struct LossPage {
     values: std::collections::BTreeMap<String, String>,
     #[serde(flatten)]
     problems: FieldErrors,
-}
-
-/// Each page carries the session's CSRF token.
-macro_rules! csrf_pages {
-    ($($page:ty),*) => {
-        $(impl CsrfPage for $page {
-            fn set_csrf(&mut self, csrf: String) {
-                self.csrf = csrf;
-            }
-        })*
-    };
 }
 
 csrf_pages!(CardsPage, LossPage);
@@ -370,14 +369,3 @@ pub async fn loss_submit(
         }
     }
 }
-
-// Declared after the macro above, which they use.
-mod info;
-mod password;
-mod proxy;
-mod services;
-
-pub use info::{info_page, info_submit};
-pub use password::{password_page, password_submit, reset_code, reset_submit};
-pub use proxy::{proxy_page, proxy_submit};
-pub use services::services_page;

@@ -8,10 +8,9 @@ use serde::{Deserialize, Serialize};
 use sscard_app::cards::{self};
 use sscard_domain::card::channels::{cell, Service};
 
-use super::super::forms::FieldErrors;
-use super::super::pages::{CsrfPage, PageCtx, PageResult};
+use super::super::forms::{multipart_fields, FieldErrors};
+use super::super::pages::{csrf_pages, PageCtx, PageResult};
 use crate::access::ClientMeta;
-use crate::problem::ApiError;
 
 use super::*;
 
@@ -97,19 +96,10 @@ pub async fn reset_submit(
     c: PageCtx,
     meta: ClientMeta,
     Path(number): Path<String>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> PageResult {
     let mut input = cards::password::ResetIn::default();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => return Err(ApiError::PayloadTooLarge.into()),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let Ok(bytes) = field.bytes().await else {
-            return Err(ApiError::PayloadTooLarge.into());
-        };
+    for (name, bytes) in multipart_fields(multipart).await? {
         match name.as_str() {
             "code" => input.code = String::from_utf8_lossy(&bytes).trim().to_string(),
             "reset_new" => input.new = String::from_utf8_lossy(&bytes).trim().to_string(),

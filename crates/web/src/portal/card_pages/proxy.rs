@@ -9,11 +9,10 @@ use serde::Serialize;
 use sscard_app::cards;
 use sscard_domain::card::proxy::DELEGABLE;
 
-use super::super::forms::FieldErrors;
-use super::super::pages::{CsrfPage, PageCtx, PageResult};
+use super::super::forms::{multipart_fields, FieldErrors};
+use super::super::pages::{csrf_pages, PageCtx, PageResult};
 use super::shown;
 use crate::access::ClientMeta;
-use crate::problem::ApiError;
 
 #[derive(Serialize)]
 struct ServiceOpt {
@@ -53,18 +52,9 @@ pub async fn proxy_page(c: PageCtx) -> PageResult {
     Ok(c.show("card_proxy.html", StatusCode::OK, page).await)
 }
 
-pub async fn proxy_submit(c: PageCtx, meta: ClientMeta, mut multipart: Multipart) -> PageResult {
+pub async fn proxy_submit(c: PageCtx, meta: ClientMeta, multipart: Multipart) -> PageResult {
     let mut input = cards::proxies::ProxyIn::default();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => return Err(ApiError::PayloadTooLarge.into()),
-        };
-        let name = field.name().unwrap_or("").to_string();
-        let Ok(bytes) = field.bytes().await else {
-            return Err(ApiError::PayloadTooLarge.into());
-        };
+    for (name, bytes) in multipart_fields(multipart).await? {
         let text = || String::from_utf8_lossy(&bytes).trim().to_string();
         match name.as_str() {
             "holder_name" => input.holder_name = text(),
