@@ -119,7 +119,7 @@ async fn bare_writes(pool: &PgPool, now_ms: i64) -> (Duration, u64) {
     .unwrap();
     sqlx::query(
         "INSERT INTO sms_outbox (id, mobile, body, created_ms, attempts, due_ms) \
-         SELECT gen_random_uuid()::text, COALESCE(i.mobile, a.mobile, p.mobile), 'released ' || right(u.number, 4), \
+         SELECT 'release:' || u.number || ':' || $1, COALESCE(i.mobile, a.mobile, p.mobile), 'released ' || right(u.number, 4), \
          $1, 0, $1 FROM cards u JOIN applications a ON a.id = u.application_id \
          LEFT JOIN registry_persons p ON p.id_number = u.holder_id \
          LEFT JOIN card_holder_info i ON i.card_number = u.number \
@@ -232,6 +232,43 @@ async fn main() {
         "job:          {released} cards in {:.2} s = {:.2}× the bare writes (target ≤ 2×)",
         job.as_secs_f64(),
         job.as_secs_f64() / bare.as_secs_f64()
+    );
+    // The same job paced: after each batch it pauses as long as the batch took (half the write rate).
+    reset(&pool).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let paced_task = tokio::spawn(reads(ctx.clone(), n, readers, stop.clone(), 500));
+    let t = Instant::now();
+    let mut after = None;
+    let mut paced_released = 0;
+    loop {
+        let b = Instant::now();
+        let round = ctx
+            .store
+            .release_due_losses(&sscard_app::ports::ReleaseBatch {
+                now,
+                limit: sscard_app::cards::release::BATCH,
+                text_before: "a".into(),
+                text_after: "b".into(),
+                after: after.clone(),
+            })
+            .await
+            .unwrap();
+        paced_released += round.released;
+        match round.last {
+            Some(l) => after = Some(l),
+            None => break,
+        }
+        tokio::time::sleep(b.elapsed()).await;
+    }
+    let paced = t.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let paced_p99 = p99(paced_task.await.unwrap());
+    println!(
+        "paced job:    {paced_released} cards in {:.2} s = {:.2}× the bare writes; read p99 {:.2} ms = {:.2}× idle",
+        paced.as_secs_f64(),
+        paced.as_secs_f64() / bare.as_secs_f64(),
+        paced_p99.as_secs_f64() * 1000.0,
+        paced_p99.as_secs_f64() / idle.as_secs_f64()
     );
     println!(
         "status read p99: idle {:.2} ms, during the job {:.2} ms = {:.2}× (target ≤ 2×); during the bare writes \

@@ -35,6 +35,11 @@ pub(crate) const UPDATE_CARD: &str = "UPDATE cards SET social_security = $1, fin
 /// `app::cards::holder_mobile` does for every other text.
 pub(crate) const HOLDER_MOBILE: &str = "COALESCE(i.mobile, a.mobile, p.mobile)";
 
+/// The id of the release job's text to a card's holder (`u` the card, `$1` the release time): the card number
+/// and the time, unique (a card is released once per loss) and in the order the batch writes them, so a million
+/// texts go into the outbox's index one after another instead of at random places.
+pub(crate) const RELEASE_TEXT_ID: &str = "'release:' || u.number || ':' || $1";
+
 pub(crate) const INSERT_BANK_EVENT: &str = "INSERT INTO card_bank_events (id, card_number, bank, transition_seq, \
     service, fin_from, fin_to, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 

@@ -320,9 +320,6 @@ pub(crate) const DOCS_JSON: &str =
     "(SELECT COALESCE(json_agg(json_build_object('kind', d.kind, 'hash', d.hash, 'media_type', d.media_type, \
      'bytes', d.bytes)), '[]')::text FROM application_documents d WHERE d.application_id = a.id)";
 
-/// A new random id in SQL (the release job texts many holders in one statement).
-pub(crate) const NEW_ID: &str = "gen_random_uuid()::text";
-
 /// This engine's `IN` list over a JSON array of strings bound as text, for `placeholder`.
 pub(crate) fn in_json(placeholder: &str) -> String {
     format!("IN (SELECT json_array_elements_text({placeholder}::json))")

@@ -1,11 +1,11 @@
 //! SQLite: the card store (changes with their records, the release of expired losses, the service password), a
 //! plain implementation of the port. The transition codec and the shared SQL are in `crate::cards`.
 
-use super::{in_json, SqliteStore, BEGIN_WRITE, NEW_ID};
+use super::{in_json, SqliteStore, BEGIN_WRITE};
 use crate::accounts::{from_ms, ms};
 use crate::cards::{
     services_text, EventRow, InfoRow, ProxyRow, TransitionRow, TransitionValues, EVENT_COLUMNS, HOLDER_MOBILE,
-    INSERT_BANK_EVENT, INSERT_TRANSITION, PROXY_COLUMNS, TRANSITION_COLUMNS, UPDATE_CARD, UPSERT_INFO,
+    INSERT_BANK_EVENT, INSERT_TRANSITION, PROXY_COLUMNS, RELEASE_TEXT_ID, TRANSITION_COLUMNS, UPDATE_CARD, UPSERT_INFO,
 };
 use crate::DbResult;
 use sscard_app::ports::{CardSecret, CardWrite, CardWriteOutcome, ReleaseBatch, StoreResult};
@@ -173,7 +173,7 @@ impl sscard_app::ports::CardStore for SqliteStore {
         .db()?;
         sqlx::query(&format!(
             "INSERT INTO sms_outbox (id, mobile, body, created_ms, attempts, due_ms) \
-             SELECT {NEW_ID}, {HOLDER_MOBILE}, $3 || substr(u.number, -4) || $4, $1, 0, $1 \
+             SELECT {RELEASE_TEXT_ID}, {HOLDER_MOBILE}, $3 || substr(u.number, -4) || $4, $1, 0, $1 \
              FROM cards u JOIN applications a ON a.id = u.application_id \
              LEFT JOIN registry_persons p ON p.id_number = u.holder_id \
              LEFT JOIN card_holder_info i ON i.card_number = u.number \
