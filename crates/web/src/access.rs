@@ -174,6 +174,16 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/me/proxy-authorisations", Access::Roles(RESIDENT)),
     (
         Method::POST,
+        "/api/v1/counter/card-searches",
+        Access::Roles(&[Role::BankClerk, Role::OutletClerk]),
+    ),
+    (
+        Method::POST,
+        "/api/v1/counter/cards/{number}/services/{service}",
+        Access::Roles(&[Role::BankClerk, Role::OutletClerk]),
+    ),
+    (
+        Method::POST,
         "/api/v1/hotline/searches",
         Access::Roles(&[Role::HotlineAgent]),
     ),

@@ -265,6 +265,9 @@ impl From<sscard_app::cards::CardError> for ApiError {
                 let err = ApiError::rule(StatusCode::CONFLICT, r.code());
                 match r {
                     CardRefusal::NotActive(state) => err.with_arg("state", state.as_str().into()),
+                    // The issuing bank's counters do it: refused as a matter of where, with where.
+                    CardRefusal::IssuingBankOnly => ApiError::rule(StatusCode::FORBIDDEN, r.code())
+                        .with_channels(vec![sscard_domain::access::Channel::BankOutlet.as_str()]),
                     _ => err,
                 }
             }

@@ -4,6 +4,7 @@
 //! - [`services`]: one service on one card (activation, temporary loss, …): the channel matrix, the card's
 //!   transition, the record, the text, the bank's event, all in one write; the same request key answers the same.
 //! - [`bank`]: the issuing bank's events (pulled and acknowledged like orders) and its financial reports.
+//! - [`counter`]: services at a bank or outlet counter, under the matrix's conditions for that channel.
 //! - [`hotline`]: the 96066 hotline: find by ID number (audited), verify with the service password, then a
 //!   temporary loss or a status query only.
 //! - [`info`]: the holder's non-key information (address, occupation, mobile; not the bank's mobile).
@@ -15,6 +16,7 @@
 //! - [`release`]: the release job's use case: due losses in batches, each released once.
 
 pub mod bank;
+pub mod counter;
 pub mod demo;
 pub mod hotline;
 pub mod info;

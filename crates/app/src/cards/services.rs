@@ -28,6 +28,11 @@ pub struct ServiceRequest {
     pub reason_text: Option<String>,
     /// The request's idempotency key.
     pub key: Option<String>,
+    /// The outlet or branch where a counter does it (recorded with the change).
+    pub place: Option<String>,
+    /// A counter that may touch the social-security function only (a district outlet's formal loss or
+    /// cancellation): the financial function is left as it is.
+    pub social_security_only: bool,
 }
 
 /// The services a holder or guardian performs through this module.
@@ -35,15 +40,24 @@ const ONLINE_CHANGES: [Service; 2] = [Service::Activation, Service::TemporaryLos
 
 fn reason_of(service: Service, req: &ServiceRequest) -> Result<(Reason, Option<ReasonText>), CardError> {
     let bad = |code| CardError::Invalid(vec![fe("reason", code)]);
+    let loss = matches!(service, Service::TemporaryLoss | Service::FormalLoss);
     let reason = match req.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-        None if service == Service::TemporaryLoss => Reason::Lost,
+        None if loss => Reason::Lost,
+        // A cancellation says why (death, emigration, moving out of the province; Q33).
+        None if service == Service::Cancellation => return Err(bad("required")),
         None => Reason::Requested,
         Some(code) => Reason::parse(code).ok_or_else(|| bad("invalid_choice"))?,
     };
-    if service == Service::TemporaryLoss && !reason.for_loss() {
-        return Err(bad("invalid_choice"));
-    }
-    if service != Service::TemporaryLoss && reason != Reason::Requested {
+    let fits = match service {
+        _ if loss => reason.for_loss(),
+        Service::Cancellation => matches!(
+            reason,
+            Reason::Death | Reason::Emigration | Reason::MovedOut | Reason::Other
+        ),
+        Service::Release => matches!(reason, Reason::Requested | Reason::Found),
+        _ => reason == Reason::Requested,
+    };
+    if !fits {
         return Err(bad("invalid_choice"));
     }
     let text = match (
@@ -201,7 +215,15 @@ pub(crate) async fn change_card(
     settle_expired(ctx, stored).await?;
     let card = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
     let now = ctx.clock.now();
-    let change = card.change(service, now)?;
+    let mut change = card.change(service, now)?;
+    if req.social_security_only {
+        change.financial = (card.financial, card.financial);
+        if !change.moves() {
+            return Err(CardError::Refused(
+                sscard_domain::card::lifecycle::CardRefusal::SocialSecurityOnly,
+            ));
+        }
+    }
     let t = CardTransition::of(
         number,
         &change,
@@ -210,7 +232,7 @@ pub(crate) async fn change_card(
         reason_text,
         Some(p.channel),
         actor,
-        None,
+        req.place.clone(),
         key,
     );
     let audit = super::card_entry(

@@ -114,6 +114,15 @@ pub enum CardRefusal {
     SocialSecurityFirst,
     #[error("this service does not change the card's state")]
     NotAStateChange,
+    /// This counter may touch the social-security function only; what is left is the bank's.
+    #[error("only the social-security function can be changed here")]
+    SocialSecurityOnly,
+    /// A district outlet releases only a formal loss of the social-security function.
+    #[error("only a formal loss of the social-security function can be released here")]
+    FormalLossOnly,
+    /// The service is the issuing bank's.
+    #[error("only the issuing bank does this")]
+    IssuingBankOnly,
 }
 
 impl CardRefusal {
@@ -127,6 +136,9 @@ impl CardRefusal {
             CardRefusal::FinancialAlreadyActive => "financial_already_active",
             CardRefusal::SocialSecurityFirst => "social_security_first",
             CardRefusal::NotAStateChange => "not_a_state_change",
+            CardRefusal::SocialSecurityOnly => "social_security_only",
+            CardRefusal::FormalLossOnly => "formal_loss_only",
+            CardRefusal::IssuingBankOnly => "issuing_bank_only",
         }
     }
 }

@@ -237,6 +237,7 @@ pub async fn temporary_loss(
         reason: body.reason,
         reason_text: body.reason_text,
         key,
+        ..ServiceRequest::default()
     };
     let v = cards::services::perform(&state.ctx, &p, &number, Service::TemporaryLoss, &req, &meta.0).await?;
     Ok(Json(CardDetail::of(&v)))
@@ -470,6 +471,7 @@ pub async fn any_service(
                 reason: body.reason,
                 reason_text: body.reason_text,
                 key,
+                ..ServiceRequest::default()
             };
             let v = cards::services::perform(ctx, &p, &number, service, &req, &meta.0).await?;
             return Ok(Json(CardDetail::of(&v)));

@@ -88,6 +88,7 @@ pub async fn service(
                 reason: body.reason,
                 reason_text: body.reason_text,
                 key,
+                ..ServiceRequest::default()
             };
             hotline::report_loss(&state.ctx, &p, &number, &body.password, &req, &meta.0).await?
         }

@@ -9,6 +9,7 @@ pub mod bank_cards;
 pub mod cards;
 pub mod collective;
 pub mod counter;
+pub mod counter_cards;
 pub mod hotline;
 pub mod me;
 pub mod minors;
@@ -140,6 +141,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cards::change_info))
         .routes(routes!(cards::any_service))
         .routes(routes!(hotline::search))
+        .routes(routes!(counter_cards::search))
+        .routes(routes!(counter_cards::service))
         .routes(routes!(bank_cards::pull))
         .routes(routes!(bank_cards::ack))
         .routes(routes!(bank_cards::financial))

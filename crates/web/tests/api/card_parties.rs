@@ -443,3 +443,121 @@ both_engines!(
         let _ = theirs;
     }
 );
+
+both_engines!(
+    counters_do_what_their_channel_may_under_its_conditions,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        let a = card_of(&s, "BJK0000001", &w.me.0, "resident-0", S::Active).await;
+        issue(
+            &s.ctx,
+            &DemoCard {
+                number: "BJK0000002".into(),
+                holder: w.victim.0.clone(),
+                applicant: "resident-0".into(),
+                mobile: Mobile::parse("13900000005").unwrap(),
+                bank: "104".into(),
+                branch: "104-0101".into(),
+                social_security: S::PendingActivation,
+                financial_active: false,
+                loss_until: None,
+            },
+        )
+        .await
+        .unwrap();
+        let base = s.base.clone();
+        let token = |who| {
+            let base = base.clone();
+            async move { world::api(&base).token(who).await.unwrap() }
+        };
+        let outlet = Caller {
+            api: world::api(&s.base),
+            token: token(crate::common::world::As::Role(sscard_domain::access::Role::OutletClerk)).await,
+            _s: &s,
+        };
+        let bank = Caller {
+            api: world::api(&s.base),
+            token: token(crate::common::world::As::Role(sscard_domain::access::Role::BankClerk)).await,
+            _s: &s,
+        };
+        let me = w.me.0.as_str().to_string();
+        let body =
+            |reason: Option<&str>| json!({"identity_document": "id_card", "identity_number": me, "reason": reason});
+        let at = |number: &str, service: &str| format!("/api/v1/counter/cards/{number}/services/{service}");
+
+        // Found by ID number with a purpose, audited for the holder.
+        let (st, v) = outlet
+            .post(
+                "/api/v1/counter/card-searches",
+                json!({"id_number": me, "purpose": "counter_service"}),
+            )
+            .await;
+        assert_eq!((st, v[0]["number"].as_str()), (200, Some("BJK0000001")), "{v}");
+        // The document must be the holder's; nothing is stored otherwise.
+        let (st, p) = outlet
+            .post(
+                &at(&a, "formal_loss"),
+                json!({"identity_document": "id_card", "identity_number": w.victim.0.as_str()}),
+            )
+            .await;
+        assert_eq!(
+            (st, field_codes(&p)),
+            (422, vec![("identity_number".into(), "identity_mismatch".into())])
+        );
+        // An outlet's formal loss: the social-security function only; the bank account stays as it was.
+        let (st, v) = outlet.post(&at(&a, "formal_loss"), body(Some("lost"))).await;
+        assert_eq!(
+            (st, v["social_security"].as_str(), v["financial"].as_str()),
+            (200, Some("formal_loss"), Some("active")),
+            "{v}"
+        );
+        let last = s.ctx.store.card_transitions(&a).await.unwrap().pop().unwrap();
+        assert_eq!(last.place.as_deref(), Some(world::OUTLET));
+        assert_eq!(last.actor.role, Some(sscard_domain::access::Role::OutletClerk));
+        // It releases a formal loss; a temporary one is the bank's.
+        let (st, v) = outlet.post(&at(&a, "release"), body(Some("found"))).await;
+        assert_eq!((st, v["social_security"].as_str()), (200, Some("active")), "{v}");
+        let (st, v) = outlet.post(&at(&a, "temporary_loss"), body(None)).await;
+        assert_eq!((st, v["financial"].as_str()), (200, Some("loss")), "{v}");
+        let (st, p) = outlet.post(&at(&a, "release"), body(None)).await;
+        assert_eq!((st, p["code"].as_str()), (409, Some("formal_loss_only")), "{p}");
+        let (st, v) = bank.post(&at(&a, "release"), body(None)).await;
+        assert_eq!(
+            (st, v["social_security"].as_str(), v["financial"].as_str()),
+            (200, Some("active"), Some("active")),
+            "{v}"
+        );
+        // The issuing bank's service: refused at another bank's counter, and at an outlet as the wrong channel.
+        let victim = json!({"identity_document": "id_card", "identity_number": w.victim.0.as_str()});
+        let (st, p) = bank
+            .post(&at("BJK0000002", "financial_activation"), victim.clone())
+            .await;
+        assert_eq!((st, p["code"].as_str()), (403, Some("issuing_bank_only")), "{p}");
+        assert_eq!(p["channels"], json!(["bank_outlet"]));
+        let (st, p) = outlet.post(&at("BJK0000002", "financial_activation"), victim).await;
+        assert_eq!((st, p["code"].as_str()), (403, Some("wrong_channel")), "{p}");
+        assert_eq!(p["channels"], json!(["bank_outlet"]));
+        assert_eq!(
+            s.ctx.store.card("BJK0000002").await.unwrap().unwrap().financial,
+            sscard_domain::card::FinancialState::Inactive
+        );
+        // A cancellation says why; at an outlet it cancels the social-security function only.
+        let (st, p) = outlet.post(&at(&a, "cancellation"), body(None)).await;
+        assert_eq!((st, field_codes(&p)), (422, vec![("reason".into(), "required".into())]));
+        let (st, v) = outlet.post(&at(&a, "cancellation"), body(Some("emigration"))).await;
+        assert_eq!(
+            (st, v["social_security"].as_str(), v["financial"].as_str()),
+            (200, Some("cancelled"), Some("active")),
+            "{v}"
+        );
+        let (st, p) = outlet.post(&at(&a, "cancellation"), body(Some("emigration"))).await;
+        assert_eq!(
+            (st, p["code"].as_str()),
+            (409, Some("social_security_only")),
+            "the account is the bank's: {p}"
+        );
+        let (st, v) = bank.post(&at(&a, "cancellation"), body(Some("emigration"))).await;
+        assert_eq!((st, v["financial"].as_str()), (200, Some("cancelled")), "{v}");
+    }
+);

@@ -353,6 +353,7 @@ pub async fn loss_submit(
         reason: f.reason.clone(),
         reason_text: f.reason_text.clone(),
         key: f.idempotency_key.clone(),
+        ..ServiceRequest::default()
     };
     match cards::services::perform(&c.state.ctx, &c.p, &number, Service::TemporaryLoss, &req, &meta.0).await {
         Ok(_) => Ok(Redirect::to(&format!("/cards?done=temporary_loss#card-{number}")).into_response()),

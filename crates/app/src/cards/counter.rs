@@ -1,0 +1,170 @@
+//! Card services at a counter (SPEC §7.2, §7.4): a bank clerk (channel `bank_outlet`) or an outlet clerk
+//! (`district_outlet`) finds the holder's cards by ID number with a purpose (audited), records the identity
+//! document presented, and does only what the matrix gives their channel, under its conditions: the issuing
+//! bank's services at that bank only; a district outlet touches the social-security function only and releases
+//! only a formal loss. Every refusal names its code (and, for the channel, where instead).
+//!
+//! This is the counters' core; the consoles' pages, replacement, bank change and the rest are the second part.
+
+use sscard_domain::access::Channel;
+use sscard_domain::account::{AccountKind, Principal};
+use sscard_domain::audit::{is_read_purpose, AuditAction, Outcome};
+use sscard_domain::card::channels::{check, Acting, Condition, Service};
+use sscard_domain::card::lifecycle::CardRefusal;
+use sscard_domain::card::transition::Actor;
+use sscard_domain::card::SocialSecurityState;
+use sscard_domain::values::IdNumber;
+
+use super::services::{change_card, ServiceRequest};
+use super::status::{view_of, CardView};
+use super::CardError;
+use crate::auth::{principal_entry, Meta};
+use crate::records::fe;
+use crate::AppContext;
+
+/// Where the clerk works.
+struct Desk {
+    channel: Channel,
+    /// The bank of a bank clerk's branch.
+    bank: Option<String>,
+    /// The branch or outlet, recorded with each change.
+    place: String,
+}
+
+fn desk(p: &Principal) -> Result<Desk, CardError> {
+    match &p.account.kind {
+        AccountKind::BankClerk { bank, branch } => Ok(Desk {
+            channel: Channel::BankOutlet,
+            bank: Some(bank.clone()),
+            place: branch.clone(),
+        }),
+        AccountKind::OutletClerk { outlet, .. } => Ok(Desk {
+            channel: Channel::DistrictOutlet,
+            bank: None,
+            place: outlet.clone(),
+        }),
+        _ => Err(CardError::NotFound),
+    }
+}
+
+/// The holder's cards, read for `purpose` (audited: it shows in the holder's access log).
+pub async fn find(
+    ctx: &AppContext,
+    p: &Principal,
+    id_number: &str,
+    purpose: Option<&str>,
+    meta: &Meta,
+) -> Result<Vec<CardView>, CardError> {
+    let desk = desk(p)?;
+    let holder = IdNumber::parse(id_number, ctx.clock.now().date_naive())
+        .map_err(|_| CardError::Invalid(vec![fe("id_number", "id_number_invalid")]))?;
+    if !purpose.is_some_and(is_read_purpose) {
+        return Err(CardError::Invalid(vec![fe("purpose", "purpose_required")]));
+    }
+    let mut e = principal_entry(
+        ctx,
+        p,
+        AuditAction::PersonRead,
+        Outcome::Success,
+        Some(format!("cards:{}", holder.masked())),
+        meta,
+    );
+    e.subject_person = Some(holder.as_str().to_string());
+    e.purpose = purpose.map(str::to_string);
+    ctx.store.append_audit(&e).await?;
+    let mut out = Vec::new();
+    for card in ctx.store.cards_of(&holder).await? {
+        out.push(view_of(ctx, card, Acting::Holder, desk.channel).await?);
+    }
+    Ok(out)
+}
+
+/// The identity document the clerk checked: its kind (`id_card`, `passport`, …) and number.
+#[derive(Debug, Clone, Default)]
+pub struct IdentityCheck {
+    pub document: String,
+    pub number: String,
+}
+
+/// The services a counter performs here so far.
+const AT_COUNTER: [Service; 6] = [
+    Service::Activation,
+    Service::FinancialActivation,
+    Service::TemporaryLoss,
+    Service::FormalLoss,
+    Service::Release,
+    Service::Cancellation,
+];
+
+/// Does `service` on card `number` for the holder in front of the clerk.
+pub async fn perform(
+    ctx: &AppContext,
+    p: &Principal,
+    number: &str,
+    service: Service,
+    identity: &IdentityCheck,
+    req: &ServiceRequest,
+    meta: &Meta,
+) -> Result<CardView, CardError> {
+    let desk = desk(p)?;
+    let card = super::card_now(ctx, number).await?;
+    let conditions = check(service, desk.channel, Acting::Holder)?;
+    if !AT_COUNTER.contains(&service) {
+        return Err(CardError::NotFound);
+    }
+    // The document presented is the holder's own, and it is recorded.
+    let mut errors = Vec::new();
+    if identity.document.trim().is_empty() {
+        errors.push(fe("identity_document", "required"));
+    }
+    let today = ctx.clock.now().date_naive();
+    match IdNumber::parse(&identity.number, today) {
+        Ok(n) if n == card.holder => {}
+        Ok(_) => errors.push(fe("identity_number", "identity_mismatch")),
+        Err(_) => errors.push(fe("identity_number", "id_number_invalid")),
+    }
+    if !errors.is_empty() {
+        return Err(CardError::Invalid(errors));
+    }
+    let mut req = ServiceRequest {
+        place: Some(desk.place.clone()),
+        ..req.clone()
+    };
+    for c in conditions {
+        match c {
+            Condition::IssuingBank if desk.bank.as_deref() != Some(card.bank.as_str()) => {
+                return Err(CardError::Refused(CardRefusal::IssuingBankOnly));
+            }
+            Condition::SocialSecurityOnly => req.social_security_only = true,
+            Condition::FormalSocialSecurityLossOnly if card.social_security != SocialSecurityState::FormalLoss => {
+                return Err(CardError::Refused(CardRefusal::FormalLossOnly));
+            }
+            Condition::FormalSocialSecurityLossOnly => req.social_security_only = true,
+            _ => {}
+        }
+    }
+    let actor = Actor {
+        role: Some(p.role()),
+        account: p.account.id.clone(),
+        acting: Acting::Holder,
+        agent: None,
+    };
+    change_card(ctx, p, &card, service, actor, &req, meta).await?;
+    let mut e = principal_entry(
+        ctx,
+        p,
+        AuditAction::PersonRead,
+        Outcome::Success,
+        Some(format!(
+            "identity:{}:{}",
+            identity.document.trim(),
+            card.holder.masked()
+        )),
+        meta,
+    );
+    e.subject_person = Some(card.holder.as_str().to_string());
+    e.purpose = Some("counter_service".into());
+    ctx.store.append_audit(&e).await?;
+    let card = super::card_now(ctx, number).await?;
+    view_of(ctx, card, Acting::Holder, desk.channel).await
+}
