@@ -16,7 +16,7 @@ use crate::problem::{ApiError, JsonBody, Problem};
 use crate::state::AppState;
 
 /// The holder's cards, by ID number (in the body), read for a stated purpose (`counter_service`; audited).
-#[utoipa::path(post, path = "/api/v1/counter/card-searches", tag = "counter", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/counter/card-searches", operation_id = "counter_card_search", tag = "counter", security(("bearer" = [])),
     request_body = SearchIn,
     responses((status = 200, body = [CardDetail]), (status = 422, body = Problem)))]
 pub async fn search(
@@ -46,7 +46,7 @@ pub struct CounterServiceIn {
 /// or formal loss, release, cancellation. A district outlet changes the social-security function only and
 /// releases only a formal loss; the issuing bank's services are refused elsewhere (`issuing_bank_only`); a
 /// service the channel does not offer is refused with the channels that do (`wrong_channel`).
-#[utoipa::path(post, path = "/api/v1/counter/cards/{number}/services/{service}", tag = "counter",
+#[utoipa::path(post, path = "/api/v1/counter/cards/{number}/services/{service}", operation_id = "counter_card_service", tag = "counter",
     security(("bearer" = [])),
     params(("number" = String, Path), ("service" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     request_body = CounterServiceIn,

@@ -31,7 +31,7 @@ pub struct FoundCardView {
 }
 
 /// The caller's cards, by ID number, read for a stated purpose (audited).
-#[utoipa::path(post, path = "/api/v1/hotline/searches", tag = "hotline", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/hotline/searches", operation_id = "hotline_search", tag = "hotline", security(("bearer" = [])),
     request_body = SearchIn,
     responses((status = 200, body = [FoundCardView]), (status = 422, body = Problem)))]
 pub async fn search(
@@ -66,7 +66,7 @@ pub struct HotlineServiceIn {
 /// A service on one card for the caller, after their service password: `temporary_loss` or `status_query`;
 /// anything else is refused (`wrong_channel`, with the channels that offer it). Five wrong passwords on any
 /// channel lock it (`service_password_locked`); the initial password must be changed first.
-#[utoipa::path(post, path = "/api/v1/hotline/cards/{number}/services/{service}", tag = "hotline",
+#[utoipa::path(post, path = "/api/v1/hotline/cards/{number}/services/{service}", operation_id = "hotline_service", tag = "hotline",
     security(("bearer" = [])),
     params(("number" = String, Path), ("service" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     request_body = HotlineServiceIn,

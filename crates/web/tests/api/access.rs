@@ -170,6 +170,16 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
             "/api/v1/me/proxy-authorisations",
             Expect::Roles(&[Resident]),
         ),
+        (
+            Method::POST,
+            "/api/v1/counter/card-searches",
+            Expect::Roles(&[BankClerk, OutletClerk]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/counter/cards/{number}/services/{service}",
+            Expect::Roles(&[BankClerk, OutletClerk]),
+        ),
         (Method::POST, "/api/v1/hotline/searches", Expect::Roles(&[HotlineAgent])),
         (
             Method::POST,
