@@ -1,17 +1,19 @@
 //! The SPEC §7.4 table, walked cell by cell over HTTP for the channels residents and the hotline use (the four
 //! online channels and the hotline) and everyone who may act (the holder, a minor's guardian, a proxy with a
 //! written authorisation): an allowed cell performs the service; a refused one answers `wrong_channel` with
-//! exactly the channels the table names, and changes nothing stored. (The counters' cells are part 2's.)
+//! exactly the channels the table names, and changes nothing stored. The counters' cells are walked for the
+//! holder at the desk (a guardian or a proxy at a counter comes with the counters' consoles).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use base64::Engine as _;
 use reqwest::Method;
 use serde_json::{json, Value};
+use sscard_app::cards::demo::{issue, DemoCard};
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::access::Channel;
 use sscard_domain::card::channels::{cell, Acting, Service};
 use sscard_domain::card::SocialSecurityState as S;
-use sscard_domain::values::IdNumber;
+use sscard_domain::values::{IdNumber, Mobile};
 use sscard_testkit::fixtures::{
     csv, guardianship_row, id, individual_row, minor_row, GUARDIANSHIP_HEADER, REGISTRY_HEADER,
 };
@@ -242,3 +244,100 @@ async fn set_password(s: &Server, number: &str, hash: &str) {
     };
     s.ctx.store.write_card_change(&w).await.unwrap();
 }
+
+/// The card state and financial function a counter service needs to be performed.
+fn counter_state_for(service: Service) -> (S, bool) {
+    match service {
+        Service::Activation => (S::PendingActivation, false),
+        Service::FinancialActivation => (S::Active, false),
+        Service::Release => (S::FormalLoss, true),
+        _ => (S::Active, true),
+    }
+}
+
+both_engines!(
+    every_counter_cell_for_the_holder_performs_or_refuses_as_the_table_says,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        let api = world::api(&s.base);
+        let clerks = [
+            (
+                Channel::DistrictOutlet,
+                api.token(As::Role(sscard_domain::access::Role::OutletClerk))
+                    .await
+                    .unwrap(),
+            ),
+            (
+                Channel::BankOutlet,
+                api.token(As::Role(sscard_domain::access::Role::BankClerk))
+                    .await
+                    .unwrap(),
+            ),
+        ];
+        let performed = [
+            Service::Activation,
+            Service::FinancialActivation,
+            Service::TemporaryLoss,
+            Service::FormalLoss,
+            Service::Release,
+            Service::Cancellation,
+        ];
+        let mut n = 0u32;
+        for (channel, tok) in &clerks {
+            for service in Service::ALL {
+                n += 1;
+                let number = format!("MC{n:06}");
+                let (ss, financial_active) = counter_state_for(service);
+                issue(
+                    &s.ctx,
+                    &DemoCard {
+                        number: number.clone(),
+                        holder: w.me.0.clone(),
+                        applicant: "resident-0".into(),
+                        mobile: Mobile::parse("13900000008").unwrap(),
+                        bank: "102".into(),
+                        branch: "102-0101".into(),
+                        social_security: ss,
+                        financial_active,
+                        loss_until: None,
+                    },
+                )
+                .await
+                .unwrap();
+                let reason = match service {
+                    Service::Cancellation => Some("moved_out"),
+                    _ => None,
+                };
+                let body =
+                    json!({"identity_document": "id_card", "identity_number": w.me.0.as_str(), "reason": reason});
+                let path = format!("/api/v1/counter/cards/{number}/services/{}", service.as_str());
+                let before = s.ctx.store.card_transitions(&number).await.unwrap().len();
+                let (st, v) = call(&s, tok, &path, body).await;
+                let ctx = format!("{} at {}: {st} {v}", service.as_str(), channel.as_str());
+                let expected = cell(service, *channel, Acting::Holder);
+                let after = s.ctx.store.card_transitions(&number).await.unwrap().len();
+                if expected.allowed {
+                    assert_ne!(v["code"], "wrong_channel", "{ctx}");
+                    if performed.contains(&service) {
+                        assert_eq!(st, 200, "{ctx}");
+                        assert_eq!(after, before + 1, "recorded once: {ctx}");
+                    }
+                } else {
+                    assert_eq!((st, v["code"].as_str()), (403, Some("wrong_channel")), "{ctx}");
+                    let want: Vec<&str> = Channel::ALL
+                        .into_iter()
+                        .filter(|c| cell(service, *c, Acting::Holder).allowed)
+                        .map(|c| c.as_str())
+                        .collect();
+                    let got: Vec<&str> = v["channels"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+                        .unwrap_or_default();
+                    assert_eq!(got, want, "{ctx}");
+                    assert_eq!(after, before, "nothing stored: {ctx}");
+                }
+            }
+        }
+    }
+);
