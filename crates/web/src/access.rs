@@ -306,6 +306,13 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/cards", Access::Roles(RESIDENT)),
     (Method::GET, "/cards/proxy", Access::Roles(RESIDENT)),
     (Method::POST, "/cards/proxy", Access::Roles(RESIDENT)),
+    (Method::GET, "/staff/cards", Access::Roles(&[BankClerk, OutletClerk])),
+    (Method::POST, "/staff/cards", Access::Roles(&[BankClerk, OutletClerk])),
+    (
+        Method::POST,
+        "/staff/cards/{number}",
+        Access::Roles(&[BankClerk, OutletClerk]),
+    ),
     (Method::GET, "/staff/hotline", Access::Roles(&[HotlineAgent])),
     (Method::POST, "/staff/hotline", Access::Roles(&[HotlineAgent])),
     (

@@ -87,7 +87,7 @@ pub struct IdentityCheck {
 }
 
 /// The services a counter performs here so far.
-const AT_COUNTER: [Service; 6] = [
+pub const AT_COUNTER: [Service; 6] = [
     Service::Activation,
     Service::FinancialActivation,
     Service::TemporaryLoss,

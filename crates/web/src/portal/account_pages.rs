@@ -225,6 +225,7 @@ struct StaffPage {
     organisation: String,
     is_bank_clerk: bool,
     is_hotline_agent: bool,
+    is_clerk: bool,
 }
 
 pub async fn staff_home(c: PageCtx) -> Response {
@@ -238,6 +239,10 @@ pub async fn staff_home(c: PageCtx) -> Response {
         organisation: p.account.kind.organisation().unwrap_or_default(),
         is_bank_clerk: p.role() == sscard_domain::access::Role::BankClerk,
         is_hotline_agent: p.role() == sscard_domain::access::Role::HotlineAgent,
+        is_clerk: matches!(
+            p.role(),
+            sscard_domain::access::Role::BankClerk | sscard_domain::access::Role::OutletClerk
+        ),
     };
     render(state, prefs, uri, "staff.html", StatusCode::OK, page).await
 }

@@ -6,6 +6,7 @@ mod apply_pages;
 mod assets;
 mod card_pages;
 mod counter_pages;
+mod desk_pages;
 mod entity_pages;
 mod forms;
 mod hotline_pages;
@@ -87,6 +88,8 @@ pub fn router() -> Router<AppState> {
             get(hotline_pages::hotline_page).post(hotline_pages::search),
         )
         .route("/staff/hotline/cards/{number}", post(hotline_pages::act))
+        .route("/staff/cards", get(desk_pages::desk_page).post(desk_pages::search))
+        .route("/staff/cards/{number}", post(desk_pages::act))
         .route("/cards/{number}/activation", post(card_pages::activate))
         .route(
             "/cards/{number}/loss",
@@ -146,6 +149,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("card_proxy.html", include_str!("../../templates/card_proxy.html"))?;
     env.add_template("hotline.html", include_str!("../../templates/hotline.html"))?;
     env.add_template("card_info.html", include_str!("../../templates/card_info.html"))?;
+    env.add_template("staff_cards.html", include_str!("../../templates/staff_cards.html"))?;
     Ok(env)
 }
 

@@ -29,11 +29,16 @@ fn hidden(page: &str, name: &str) -> String {
 
 /// Logs `user` in at the residents' door; the session cookie.
 async fn portal_login(c: &reqwest::Client, s: &Server, user: &str) -> String {
-    let r = c.get(s.url("/login")).send().await.unwrap();
+    login_at(c, s, "/login", user).await
+}
+
+/// Logs `user` in at `door`; the session cookie.
+async fn login_at(c: &reqwest::Client, s: &Server, door: &str, user: &str) -> String {
+    let r = c.get(s.url(door)).send().await.unwrap();
     let cookie = set_cookie(&r).unwrap();
     let page = r.text().await.unwrap();
     let r = c
-        .post(s.url("/login"))
+        .post(s.url(door))
         .header("cookie", &cookie)
         .form(&[
             ("csrf", hidden(&page, "csrf")),
@@ -202,3 +207,98 @@ both_engines!(where_can_i_do_this_is_drawn_from_the_table, |db: TestDb| async mo
         .count();
     assert_eq!(allowed, expected);
 });
+
+both_engines!(
+    a_clerk_records_a_formal_loss_at_the_desk_after_the_identity_check,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        card(&s, "BJD0000001", &w.me.0, "resident-0", S::Active).await;
+        let c = client();
+        let cookie = format!(
+            "{}; lang=en",
+            login_at(
+                &c,
+                &s,
+                "/staff/login",
+                world::As::Role(sscard_domain::access::Role::OutletClerk).username()
+            )
+            .await
+        );
+        let page = c
+            .get(s.url("/staff/cards"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&page, "csrf");
+        let found = c
+            .post(s.url("/staff/cards"))
+            .header("cookie", &cookie)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("id_number", w.me.0.as_str()),
+                ("purpose", "counter_service"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(found.contains(r#"id="card-BJD0000001""#), "{found}");
+        assert!(found.contains(r#"<option value="formal_loss">"#), "{found}");
+        assert!(
+            !found.contains(r#"<option value="financial_activation">"#),
+            "not an outlet's: {found}"
+        );
+        let act = |number: &str| {
+            vec![
+                ("csrf".to_string(), csrf.clone()),
+                ("id_number".to_string(), w.me.0.as_str().to_string()),
+                ("service".to_string(), "formal_loss".to_string()),
+                ("reason".to_string(), "lost".to_string()),
+                ("identity_document".to_string(), "id_card".to_string()),
+                ("identity_number-BJD0000001".to_string(), number.to_string()),
+            ]
+        };
+        let r = c
+            .post(s.url("/staff/cards/BJD0000001"))
+            .header("cookie", &cookie)
+            .form(&act(w.victim.0.as_str()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let refused = r.text().await.unwrap();
+        assert!(
+            refused.contains(r#"id="identity_number-BJD0000001-error""#),
+            "{refused}"
+        );
+        assert_eq!(
+            s.ctx.store.card("BJD0000001").await.unwrap().unwrap().social_security,
+            S::Active
+        );
+        let done = c
+            .post(s.url("/staff/cards/BJD0000001"))
+            .header("cookie", &cookie)
+            .form(&act(w.me.0.as_str()))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            done.contains(r#"id="ss-BJD0000001" data-state="formal_loss""#),
+            "{done}"
+        );
+        assert!(
+            done.contains(r#"id="fin-BJD0000001" data-state="active""#),
+            "the bank's part stays: {done}"
+        );
+    }
+);
