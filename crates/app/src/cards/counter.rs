@@ -128,6 +128,11 @@ pub async fn perform(
     }
     let mut req = ServiceRequest {
         place: Some(desk.place.clone()),
+        audit_note: Some(format!(
+            "identity:{}:{}",
+            identity.document.trim(),
+            card.holder.masked()
+        )),
         ..req.clone()
     };
     for c in conditions {
@@ -150,21 +155,6 @@ pub async fn perform(
         agent: None,
     };
     change_card(ctx, p, &card, service, actor, &req, meta).await?;
-    let mut e = principal_entry(
-        ctx,
-        p,
-        AuditAction::PersonRead,
-        Outcome::Success,
-        Some(format!(
-            "identity:{}:{}",
-            identity.document.trim(),
-            card.holder.masked()
-        )),
-        meta,
-    );
-    e.subject_person = Some(card.holder.as_str().to_string());
-    e.purpose = Some("counter_service".into());
-    ctx.store.append_audit(&e).await?;
     let card = super::card_now(ctx, number).await?;
     view_of(ctx, card, Acting::Holder, desk.channel).await
 }

@@ -33,6 +33,9 @@ pub struct ServiceRequest {
     /// A counter that may touch the social-security function only (a district outlet's formal loss or
     /// cancellation): the financial function is left as it is.
     pub social_security_only: bool,
+    /// What the change's audit entry adds to its record (a counter's identity check: the document and the
+    /// masked number), so it commits with the change.
+    pub audit_note: Option<String>,
 }
 
 /// The services a holder or guardian performs through this module.
@@ -240,7 +243,10 @@ pub(crate) async fn change_card(
         p,
         AuditAction::StateChanged,
         Outcome::Success,
-        format!("card:{number}:{}", service.as_str()),
+        match &req.audit_note {
+            Some(note) => format!("card:{number}:{};{note}", service.as_str()),
+            None => format!("card:{number}:{}", service.as_str()),
+        },
         &card,
         meta,
     );

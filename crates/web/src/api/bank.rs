@@ -276,6 +276,8 @@ pub struct CardView {
     pub social_security: String,
     #[schema(example = "inactive")]
     pub financial: String,
+    /// During a temporary loss: when it ends by itself (RFC 3339, Asia/Shanghai).
+    pub loss_until: Option<String>,
 }
 
 /// The caller's own cards (SPEC §7.1), with the state of each function.
@@ -297,6 +299,7 @@ pub async fn my_cards(State(state): State<AppState>, Authed(p): Authed) -> Resul
                 application: c.application,
                 social_security: c.social_security.as_str().into(),
                 financial: c.financial.as_str().into(),
+                loss_until: c.loss_until.map(|t| t.to_rfc3339()),
             })
             .collect(),
     ))

@@ -515,6 +515,14 @@ both_engines!(
         let last = s.ctx.store.card_transitions(&a).await.unwrap().pop().unwrap();
         assert_eq!(last.place.as_deref(), Some(world::OUTLET));
         assert_eq!(last.actor.role, Some(sscard_domain::access::Role::OutletClerk));
+        let audited = s.ctx.store.recent_audit(None, 20).await.unwrap();
+        assert!(
+            audited.iter().any(|e| e
+                .record
+                .as_deref()
+                .is_some_and(|r| r.starts_with("card:BJK0000001:formal_loss;identity:id_card:"))),
+            "the identity check is recorded with the change: {audited:?}"
+        );
         // It releases a formal loss; a temporary one is the bank's.
         let (st, v) = outlet.post(&at(&a, "release"), body(Some("found"))).await;
         assert_eq!((st, v["social_security"].as_str()), (200, Some("active")), "{v}");
