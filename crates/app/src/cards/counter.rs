@@ -8,7 +8,6 @@
 
 use sscard_domain::access::Channel;
 use sscard_domain::account::{AccountKind, Principal};
-use sscard_domain::audit::{is_read_purpose, AuditAction, Outcome};
 use sscard_domain::card::channels::{check, Acting, Condition, Service};
 use sscard_domain::card::lifecycle::CardRefusal;
 use sscard_domain::card::transition::Actor;
@@ -18,7 +17,7 @@ use sscard_domain::values::IdNumber;
 use super::services::{change_card, ServiceRequest};
 use super::status::{view_of, CardView};
 use super::CardError;
-use crate::auth::{principal_entry, Meta};
+use crate::auth::Meta;
 use crate::records::fe;
 use crate::AppContext;
 
@@ -56,22 +55,7 @@ pub async fn find(
     meta: &Meta,
 ) -> Result<Vec<CardView>, CardError> {
     let desk = desk(p)?;
-    let holder = IdNumber::parse(id_number, ctx.clock.now().date_naive())
-        .map_err(|_| CardError::Invalid(vec![fe("id_number", "id_number_invalid")]))?;
-    if !purpose.is_some_and(is_read_purpose) {
-        return Err(CardError::Invalid(vec![fe("purpose", "purpose_required")]));
-    }
-    let mut e = principal_entry(
-        ctx,
-        p,
-        AuditAction::PersonRead,
-        Outcome::Success,
-        Some(format!("cards:{}", holder.masked())),
-        meta,
-    );
-    e.subject_person = Some(holder.as_str().to_string());
-    e.purpose = purpose.map(str::to_string);
-    ctx.store.append_audit(&e).await?;
+    let holder = super::audited_holder(ctx, p, id_number, purpose, meta).await?;
     let mut out = Vec::new();
     for card in ctx.store.cards_of(&holder).await? {
         out.push(view_of(ctx, card, Acting::Holder, desk.channel).await?);

@@ -5,17 +5,15 @@
 
 use sscard_domain::access::{Channel, Role};
 use sscard_domain::account::Principal;
-use sscard_domain::audit::{is_read_purpose, AuditAction, AuditEntry, Outcome};
+use sscard_domain::audit::{AuditAction, AuditEntry, Outcome};
 use sscard_domain::card::channels::{check, Acting, Service};
 use sscard_domain::card::transition::Actor;
 use sscard_domain::card::Card;
-use sscard_domain::values::IdNumber;
 
 use super::services::{change_card, ServiceRequest};
 use super::status::{view_of, CardView};
 use super::{password, CardError};
-use crate::auth::{principal_entry, Meta};
-use crate::records::fe;
+use crate::auth::Meta;
 use crate::AppContext;
 
 fn agent(p: &Principal) -> Result<(), CardError> {
@@ -43,23 +41,7 @@ pub async fn find(
     meta: &Meta,
 ) -> Result<Vec<FoundCard>, CardError> {
     agent(p)?;
-    let today = ctx.clock.now().date_naive();
-    let holder = IdNumber::parse(id_number, today)
-        .map_err(|_| CardError::Invalid(vec![fe("id_number", "id_number_invalid")]))?;
-    if !purpose.is_some_and(is_read_purpose) {
-        return Err(CardError::Invalid(vec![fe("purpose", "purpose_required")]));
-    }
-    let mut e = principal_entry(
-        ctx,
-        p,
-        AuditAction::PersonRead,
-        Outcome::Success,
-        Some(format!("cards:{}", holder.masked())),
-        meta,
-    );
-    e.subject_person = Some(holder.as_str().to_string());
-    e.purpose = purpose.map(str::to_string);
-    ctx.store.append_audit(&e).await?;
+    let holder = super::audited_holder(ctx, p, id_number, purpose, meta).await?;
     Ok(ctx
         .store
         .cards_of(&holder)

@@ -139,6 +139,37 @@ pub(crate) fn card_entry(
     e
 }
 
+/// Staff reading a holder's cards by ID number: the number parsed, the purpose one of the read purposes, and the
+/// read audited so it shows in the holder's "who read my data"; the holder.
+pub(crate) async fn audited_holder(
+    ctx: &AppContext,
+    p: &Principal,
+    id_number: &str,
+    purpose: Option<&str>,
+    meta: &crate::auth::Meta,
+) -> Result<IdNumber, CardError> {
+    let holder = IdNumber::parse(id_number, ctx.clock.now().date_naive())
+        .map_err(|_| CardError::Invalid(vec![crate::records::fe("id_number", "id_number_invalid")]))?;
+    if !purpose.is_some_and(sscard_domain::audit::is_read_purpose) {
+        return Err(CardError::Invalid(vec![crate::records::fe(
+            "purpose",
+            "purpose_required",
+        )]));
+    }
+    let mut e = crate::auth::principal_entry(
+        ctx,
+        p,
+        sscard_domain::audit::AuditAction::PersonRead,
+        sscard_domain::audit::Outcome::Success,
+        Some(format!("cards:{}", holder.masked())),
+        meta,
+    );
+    e.subject_person = Some(holder.as_str().to_string());
+    e.purpose = purpose.map(str::to_string);
+    ctx.store.append_audit(&e).await?;
+    Ok(holder)
+}
+
 /// The card by number, as it stands now (a temporary loss past its end reads released).
 pub(crate) async fn card_now(ctx: &AppContext, number: &str) -> Result<Card, CardError> {
     let card = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
