@@ -10,6 +10,7 @@ use sscard_domain::access::Channel;
 use sscard_domain::account::{AccountKind, Principal};
 use sscard_domain::card::channels::{check, Acting, Condition, Service};
 use sscard_domain::card::lifecycle::CardRefusal;
+use sscard_domain::card::password::ServicePassword;
 use sscard_domain::card::transition::Actor;
 use sscard_domain::card::SocialSecurityState;
 use sscard_domain::values::IdNumber;
@@ -70,6 +71,24 @@ pub struct IdentityCheck {
     pub number: String,
 }
 
+/// What is wrong with the identity document presented for `card`: it must be named, and be the holder's.
+fn identity_errors(
+    ctx: &AppContext,
+    identity: &IdentityCheck,
+    card: &sscard_domain::card::Card,
+) -> Vec<crate::records::FieldError> {
+    let mut errors = Vec::new();
+    if identity.document.trim().is_empty() {
+        errors.push(fe("identity_document", "required"));
+    }
+    match IdNumber::parse(&identity.number, ctx.clock.now().date_naive()) {
+        Ok(n) if n == card.holder => {}
+        Ok(_) => errors.push(fe("identity_number", "identity_mismatch")),
+        Err(_) => errors.push(fe("identity_number", "id_number_invalid")),
+    }
+    errors
+}
+
 /// The services a counter performs here so far.
 pub const AT_COUNTER: [Service; 6] = [
     Service::Activation,
@@ -97,16 +116,7 @@ pub async fn perform(
         return Err(CardError::NotFound);
     }
     // The document presented is the holder's own, and it is recorded.
-    let mut errors = Vec::new();
-    if identity.document.trim().is_empty() {
-        errors.push(fe("identity_document", "required"));
-    }
-    let today = ctx.clock.now().date_naive();
-    match IdNumber::parse(&identity.number, today) {
-        Ok(n) if n == card.holder => {}
-        Ok(_) => errors.push(fe("identity_number", "identity_mismatch")),
-        Err(_) => errors.push(fe("identity_number", "id_number_invalid")),
-    }
+    let errors = identity_errors(ctx, identity, &card);
     if !errors.is_empty() {
         return Err(CardError::Invalid(errors));
     }
@@ -139,6 +149,54 @@ pub async fn perform(
         agent: None,
     };
     change_card(ctx, p, &card, service, actor, &req, meta).await?;
+    let card = super::card_now(ctx, number).await?;
+    view_of(ctx, card, Acting::Holder, desk.channel).await
+}
+
+/// Resets the card's service password at the counter (a locked one too): the identity document in front of the
+/// clerk is the identity check the online reset makes with a texted code and a face. The wrong tries are
+/// forgotten with the new password.
+pub async fn reset_password(
+    ctx: &AppContext,
+    p: &Principal,
+    number: &str,
+    identity: &IdentityCheck,
+    new: &str,
+    meta: &Meta,
+) -> Result<CardView, CardError> {
+    let desk = desk(p)?;
+    let card = super::card_now(ctx, number).await?;
+    check(Service::PasswordReset, desk.channel, Acting::Holder)?;
+    let mut errors = identity_errors(ctx, identity, &card);
+    let new = match ServicePassword::parse_new(new, &card.holder) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            errors.push(fe("new", e.code()));
+            None
+        }
+    };
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        return Err(CardError::Invalid(errors));
+    };
+    let actor = Actor {
+        role: Some(p.role()),
+        account: p.account.id.clone(),
+        acting: Acting::Holder,
+        agent: None,
+    };
+    let note = format!("identity:{}:{}", identity.document.trim(), card.holder.masked());
+    super::password::store_new(
+        ctx,
+        p,
+        &card,
+        actor,
+        Service::PasswordReset,
+        &new,
+        Some(desk.place.clone()),
+        Some(note),
+        meta,
+    )
+    .await?;
     let card = super::card_now(ctx, number).await?;
     view_of(ctx, card, Acting::Holder, desk.channel).await
 }

@@ -57,13 +57,18 @@ fn unchanged(card: &Card, service: Service) -> Change {
     }
 }
 
-async fn store_new(
+/// Stores a new password hash with its record (`place`: the counter, when one did it; `note`: what the audit
+/// entry adds, such as a counter's identity check).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn store_new(
     ctx: &AppContext,
     p: &Principal,
     card: &Card,
     actor: Actor,
     service: Service,
     new: &ServicePassword,
+    place: Option<String>,
+    note: Option<String>,
     meta: &Meta,
 ) -> Result<(), CardError> {
     let hash = hash_password(new.as_str()).await?;
@@ -77,15 +82,19 @@ async fn store_new(
         None,
         Some(p.channel),
         actor,
-        None,
+        place,
         None,
     );
+    let record = format!("card:{}:{}", card.number, service.as_str());
     let audit = super::card_entry(
         ctx,
         p,
         AuditAction::StateChanged,
         Outcome::Success,
-        format!("card:{}:{}", card.number, service.as_str()),
+        match note {
+            Some(n) => format!("{record};{n}"),
+            None => record,
+        },
         card,
         meta,
     );
@@ -124,7 +133,7 @@ pub async fn change(
     super::proxies::covers(ctx, &card, &actor, Service::PasswordChange).await?;
     let new = ServicePassword::parse_new(new, &card.holder).map_err(CardError::Password)?;
     verify(ctx, &card, old, &failed_entry(ctx, p, &card, meta)).await?;
-    store_new(ctx, p, &card, actor, Service::PasswordChange, &new, meta).await
+    store_new(ctx, p, &card, actor, Service::PasswordChange, &new, None, None, meta).await
 }
 
 fn reset_binding(number: &str) -> String {
@@ -212,5 +221,5 @@ pub async fn reset(
     if let FaceVerdict::NoMatch { .. } = verdict {
         return Err(CardError::Invalid(vec![fe("photo", "face_mismatch")]));
     }
-    store_new(ctx, p, &card, actor, Service::PasswordReset, &new, meta).await
+    store_new(ctx, p, &card, actor, Service::PasswordReset, &new, None, None, meta).await
 }

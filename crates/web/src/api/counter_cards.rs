@@ -40,10 +40,13 @@ pub struct CounterServiceIn {
     /// `moved_out`, `other`; for a release: `found` or none.
     pub reason: Option<String>,
     pub reason_text: Option<String>,
+    /// For a password reset: the new service password (six digits).
+    pub new: Option<String>,
 }
 
 /// A service on one card at the clerk's counter: activation, financial activation (the issuing bank), temporary
-/// or formal loss, release, cancellation. A district outlet changes the social-security function only and
+/// or formal loss, release, cancellation, a password reset (`new`; the document checked stands for the online
+/// reset's code and face check). A district outlet changes the social-security function only and
 /// releases only a formal loss; the issuing bank's services are refused elsewhere (`issuing_bank_only`); a
 /// service the channel does not offer is refused with the channels that do (`wrong_channel`).
 #[utoipa::path(post, path = "/api/v1/counter/cards/{number}/services/{service}", operation_id = "counter_card_service", tag = "counter",
@@ -65,12 +68,20 @@ pub async fn service(
         document: body.identity_document,
         number: body.identity_number,
     };
-    let req = ServiceRequest {
-        reason: body.reason,
-        reason_text: body.reason_text,
-        key,
-        ..ServiceRequest::default()
+    let v = match service {
+        Service::PasswordReset => {
+            let new = body.new.unwrap_or_default();
+            counter::reset_password(&state.ctx, &p, &number, &identity, &new, &meta.0).await?
+        }
+        _ => {
+            let req = ServiceRequest {
+                reason: body.reason,
+                reason_text: body.reason_text,
+                key,
+                ..ServiceRequest::default()
+            };
+            counter::perform(&state.ctx, &p, &number, service, &identity, &req, &meta.0).await?
+        }
     };
-    let v = counter::perform(&state.ctx, &p, &number, service, &identity, &req, &meta.0).await?;
     Ok(Json(CardDetail::of(&v)))
 }

@@ -282,6 +282,7 @@ both_engines!(
             Service::FormalLoss,
             Service::Release,
             Service::Cancellation,
+            Service::PasswordReset,
         ];
         let mut n = 0u32;
         for (channel, tok) in &clerks {
@@ -309,8 +310,7 @@ both_engines!(
                     Service::Cancellation => Some("moved_out"),
                     _ => None,
                 };
-                let body =
-                    json!({"identity_document": "id_card", "identity_number": w.me.0.as_str(), "reason": reason});
+                let body = json!({"identity_document": "id_card", "identity_number": w.me.0.as_str(), "reason": reason, "new": "482913"});
                 let path = format!("/api/v1/counter/cards/{number}/services/{}", service.as_str());
                 let before = s.ctx.store.card_transitions(&number).await.unwrap().len();
                 let (st, v) = call(&s, tok, &path, body).await;
