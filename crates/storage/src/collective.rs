@@ -11,27 +11,6 @@ use sscard_domain::values::{Mobile, PersonName, Uscc};
 use crate::accounts::from_ms;
 use crate::common::stored_id;
 
-/// Remembers a reply under its idempotency key on `$conn` (a connection or transaction); `true` when this
-/// was the first, `false` when the key was already taken (the statement then wrote nothing).
-macro_rules! remember_reply {
-    ($conn:ident, $reply:expr, $at:expr) => {
-        sqlx::query(
-            "INSERT INTO idempotent_replies (scope, actor, key, created_ms, reply) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind($reply.scope)
-        .bind(&$reply.actor)
-        .bind(&$reply.key)
-        .bind($crate::accounts::ms($at))
-        .bind(&$reply.body)
-        .execute(&mut *$conn)
-        .await
-        .db()?
-        .rows_affected()
-            == 1
-    };
-}
-
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }

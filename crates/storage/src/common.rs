@@ -1,8 +1,8 @@
 //! What the two engines share: row codecs and the SQL that is the same on both.
 //!
 //! The stores built on it (registry, reference data, settings, health) are plain impls per engine
-//! (`postgres::shared`, `sqlite::shared`); the bulk writes of an import session are `write_batch!`, a body macro,
-//! because sqlx's generic-over-database bounds would be longer than the SQL itself.
+//! (`postgres::shared`, `sqlite::shared`); the bulk writes of an import session are `write_batch!` (in `macros`), a body
+//! macro, because sqlx's generic-over-database bounds would be longer than the SQL itself.
 
 use chrono::NaiveDate;
 use sscard_app::ports::StoreError;
@@ -273,118 +273,4 @@ impl From<BankRow> for Bank {
             supports_online_replacement: r.supports_online_replacement,
         }
     }
-}
-
-/// Writes small-table batches (and, on SQLite, persons) as multi-row upserts on an open transaction.
-macro_rules! write_rows {
-    ($db:ty, $tx:expr, $rows:expr, $table:literal, $cols:expr, $tail:expr, |$b:ident, $r:ident| $push:block) => {{
-        for chunk in $rows.chunks($crate::common::ROWS_PER_STATEMENT) {
-            let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO ", $table, " ("));
-            qb.push($cols).push(") ");
-            qb.push_values(chunk, |mut $b, $r| $push);
-            qb.push($tail);
-            qb.build().execute(&mut **$tx).await.db()?;
-        }
-    }};
-}
-
-/// Writes any batch as multi-row upserts (SQLite uses it for every kind; PostgreSQL for all but persons).
-macro_rules! write_batch {
-    ($db:ty, $tx:expr, $batch:expr) => {{
-        use sscard_app::ports::ImportBatch;
-        match $batch {
-            ImportBatch::Entities(rows) => write_rows!(
-                $db,
-                $tx,
-                rows,
-                "entities",
-                "uscc, name, address, district",
-                $crate::common::ENTITY_UPSERT_TAIL,
-                |b, e| {
-                    b.push_bind(e.uscc.as_str().to_string())
-                        .push_bind(e.name.clone())
-                        .push_bind(e.address.clone())
-                        .push_bind(e.district.clone());
-                }
-            ),
-            ImportBatch::Guardianships(rows) => write_rows!(
-                $db,
-                $tx,
-                rows,
-                "guardianships",
-                "guardian_id, child_id, relationship, guardian_is_householder, same_booklet",
-                $crate::common::GUARDIANSHIP_UPSERT_TAIL,
-                |b, g| {
-                    b.push_bind(g.guardian.as_str().to_string())
-                        .push_bind(g.child.as_str().to_string())
-                        .push_bind(g.relationship.clone())
-                        .push_bind(g.guardian_is_householder)
-                        .push_bind(g.same_booklet);
-                }
-            ),
-            ImportBatch::Branches(rows) => write_rows!(
-                $db,
-                $tx,
-                rows,
-                "branches",
-                "code, bank, name, district, address, accepts_pickup, instant_issuance",
-                $crate::common::BRANCH_UPSERT_TAIL,
-                |b, r| {
-                    b.push_bind(r.code.clone())
-                        .push_bind(r.bank.clone())
-                        .push_bind(r.name.clone())
-                        .push_bind(r.district.clone())
-                        .push_bind(r.address.clone())
-                        .push_bind(r.accepts_pickup)
-                        .push_bind(r.instant_issuance);
-                }
-            ),
-            ImportBatch::Outlets(rows) => write_rows!(
-                $db,
-                $tx,
-                rows,
-                "outlets",
-                "code, name, district, address",
-                $crate::common::OUTLET_UPSERT_TAIL,
-                |b, o| {
-                    b.push_bind(o.code.clone())
-                        .push_bind(o.name.clone())
-                        .push_bind(o.district.clone())
-                        .push_bind(o.address.clone());
-                }
-            ),
-            ImportBatch::Persons(rows) => {
-                let rows: Vec<$crate::common::PersonRow> =
-                    rows.iter().map($crate::common::PersonRow::from_domain).collect();
-                write_rows!(
-                    $db,
-                    $tx,
-                    rows,
-                    "registry_persons",
-                    $crate::common::PERSON_COLUMNS,
-                    $crate::common::PERSON_UPSERT_TAIL,
-                    |b, p| {
-                        b.push_bind(p.id_number.clone())
-                            .push_bind(p.name.clone())
-                            .push_bind(p.gender.clone())
-                            .push_bind(p.birth_date)
-                            .push_bind(p.nationality.clone())
-                            .push_bind(p.ethnicity.clone())
-                            .push_bind(p.id_valid_from)
-                            .push_bind(p.id_valid_until)
-                            .push_bind(p.address.clone())
-                            .push_bind(p.residence_district.clone())
-                            .push_bind(p.mobile.clone())
-                            .push_bind(p.occupation.clone())
-                            .push_bind(p.insurance_types.clone())
-                            .push_bind(p.category.clone())
-                            .push_bind(p.employer_uscc.clone())
-                            .push_bind(p.pension_bank.clone())
-                            .push_bind(p.pension_branch.clone())
-                            .push_bind(p.legacy_cards.clone());
-                    }
-                )
-            }
-        }
-    }};
 }

@@ -11,24 +11,26 @@
 //! - `accounts`, `applications`, `orders`, `collective`, `common`: the row codecs, column lists and SQL text
 //!   both engines share (no I/O of their own).
 //! - [`blobs`]: document bytes in an object store (`object_store`: local directory, or S3-compatible).
-//! - `housekeeping`: deleting what has outlived its use (one set of statements, run on either engine).
+//! - `housekeeping`: deleting what has outlived its use (one set of statements; each engine's
+//!   `housekeeping` module runs them).
+//! - `macros`: body macros used inside per-engine methods (batch writes, a reply remembered, orders read back,
+//!   a prune round); no macro holds an `impl`.
 //! - [`DbResult::db`]: the one way a database error becomes a `StoreError`.
 //!
 //! The conformance suite (`tests/store/`) runs every store method against both engines.
 
 #[macro_use]
-mod common;
+mod macros;
 mod accounts;
 mod applications;
-mod cards;
-#[macro_use]
-mod orders;
-#[macro_use]
-mod collective;
 #[doc(hidden)]
 pub mod bench_support;
 pub mod blobs;
+mod cards;
+mod collective;
+mod common;
 mod housekeeping;
+mod orders;
 pub mod postgres;
 pub mod sqlite;
 

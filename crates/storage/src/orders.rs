@@ -97,20 +97,3 @@ pub(crate) const ORDER_SELECT: &str =
     "SELECT o.id, o.application_id, o.bank, o.created_ms, o.pulled_ms, o.lease_ms, o.acked_ms, o.card_number, \
     o.masked_account, o.tracking_number, o.reject_reason, NOT o.superseded AS current \
     FROM production_orders o";
-
-/// The orders with these ids, in that order, read inside the transaction `$tx`.
-macro_rules! orders_in {
-    ($tx:ident, $ids:expr) => {{
-        let mut out = Vec::with_capacity($ids.len());
-        for id in $ids.iter() {
-            let row: $crate::orders::OrderRow =
-                sqlx::query_as(&format!("{} WHERE o.id = $1", $crate::orders::ORDER_SELECT))
-                    .bind(id)
-                    .fetch_one(&mut *$tx)
-                    .await
-                    .db()?;
-            out.push(row.into_domain()?);
-        }
-        out
-    }};
-}

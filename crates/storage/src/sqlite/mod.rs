@@ -6,6 +6,7 @@ mod applications;
 mod audit;
 mod cards;
 mod collective;
+mod housekeeping;
 mod orders;
 mod outbox;
 mod sessions;

@@ -1,0 +1,175 @@
+//! Body macros: statements written once for both engines where only the connection's type differs. Each is
+//! used inside an ordinary method of a per-engine `impl`; none holds an `impl` itself.
+
+/// Writes small-table batches (and, on SQLite, persons) as multi-row upserts on an open transaction.
+macro_rules! write_rows {
+    ($db:ty, $tx:expr, $rows:expr, $table:literal, $cols:expr, $tail:expr, |$b:ident, $r:ident| $push:block) => {{
+        for chunk in $rows.chunks($crate::common::ROWS_PER_STATEMENT) {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(concat!("INSERT INTO ", $table, " ("));
+            qb.push($cols).push(") ");
+            qb.push_values(chunk, |mut $b, $r| $push);
+            qb.push($tail);
+            qb.build().execute(&mut **$tx).await.db()?;
+        }
+    }};
+}
+
+/// Writes any batch as multi-row upserts (SQLite uses it for every kind; PostgreSQL for all but persons).
+macro_rules! write_batch {
+    ($db:ty, $tx:expr, $batch:expr) => {{
+        use sscard_app::ports::ImportBatch;
+        match $batch {
+            ImportBatch::Entities(rows) => write_rows!(
+                $db,
+                $tx,
+                rows,
+                "entities",
+                "uscc, name, address, district",
+                $crate::common::ENTITY_UPSERT_TAIL,
+                |b, e| {
+                    b.push_bind(e.uscc.as_str().to_string())
+                        .push_bind(e.name.clone())
+                        .push_bind(e.address.clone())
+                        .push_bind(e.district.clone());
+                }
+            ),
+            ImportBatch::Guardianships(rows) => write_rows!(
+                $db,
+                $tx,
+                rows,
+                "guardianships",
+                "guardian_id, child_id, relationship, guardian_is_householder, same_booklet",
+                $crate::common::GUARDIANSHIP_UPSERT_TAIL,
+                |b, g| {
+                    b.push_bind(g.guardian.as_str().to_string())
+                        .push_bind(g.child.as_str().to_string())
+                        .push_bind(g.relationship.clone())
+                        .push_bind(g.guardian_is_householder)
+                        .push_bind(g.same_booklet);
+                }
+            ),
+            ImportBatch::Branches(rows) => write_rows!(
+                $db,
+                $tx,
+                rows,
+                "branches",
+                "code, bank, name, district, address, accepts_pickup, instant_issuance",
+                $crate::common::BRANCH_UPSERT_TAIL,
+                |b, r| {
+                    b.push_bind(r.code.clone())
+                        .push_bind(r.bank.clone())
+                        .push_bind(r.name.clone())
+                        .push_bind(r.district.clone())
+                        .push_bind(r.address.clone())
+                        .push_bind(r.accepts_pickup)
+                        .push_bind(r.instant_issuance);
+                }
+            ),
+            ImportBatch::Outlets(rows) => write_rows!(
+                $db,
+                $tx,
+                rows,
+                "outlets",
+                "code, name, district, address",
+                $crate::common::OUTLET_UPSERT_TAIL,
+                |b, o| {
+                    b.push_bind(o.code.clone())
+                        .push_bind(o.name.clone())
+                        .push_bind(o.district.clone())
+                        .push_bind(o.address.clone());
+                }
+            ),
+            ImportBatch::Persons(rows) => {
+                let rows: Vec<$crate::common::PersonRow> =
+                    rows.iter().map($crate::common::PersonRow::from_domain).collect();
+                write_rows!(
+                    $db,
+                    $tx,
+                    rows,
+                    "registry_persons",
+                    $crate::common::PERSON_COLUMNS,
+                    $crate::common::PERSON_UPSERT_TAIL,
+                    |b, p| {
+                        b.push_bind(p.id_number.clone())
+                            .push_bind(p.name.clone())
+                            .push_bind(p.gender.clone())
+                            .push_bind(p.birth_date)
+                            .push_bind(p.nationality.clone())
+                            .push_bind(p.ethnicity.clone())
+                            .push_bind(p.id_valid_from)
+                            .push_bind(p.id_valid_until)
+                            .push_bind(p.address.clone())
+                            .push_bind(p.residence_district.clone())
+                            .push_bind(p.mobile.clone())
+                            .push_bind(p.occupation.clone())
+                            .push_bind(p.insurance_types.clone())
+                            .push_bind(p.category.clone())
+                            .push_bind(p.employer_uscc.clone())
+                            .push_bind(p.pension_bank.clone())
+                            .push_bind(p.pension_branch.clone())
+                            .push_bind(p.legacy_cards.clone());
+                    }
+                )
+            }
+        }
+    }};
+}
+
+/// Remembers a reply under its idempotency key on `$conn` (a connection or transaction); `true` when this
+/// was the first, `false` when the key was already taken (the statement then wrote nothing).
+macro_rules! remember_reply {
+    ($conn:ident, $reply:expr, $at:expr) => {
+        sqlx::query(
+            "INSERT INTO idempotent_replies (scope, actor, key, created_ms, reply) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind($reply.scope)
+        .bind(&$reply.actor)
+        .bind(&$reply.key)
+        .bind($crate::accounts::ms($at))
+        .bind(&$reply.body)
+        .execute(&mut *$conn)
+        .await
+        .db()?
+        .rows_affected()
+            == 1
+    };
+}
+
+/// The orders with these ids, in that order, read inside the transaction `$tx`.
+macro_rules! orders_in {
+    ($tx:ident, $ids:expr) => {{
+        let mut out = Vec::with_capacity($ids.len());
+        for id in $ids.iter() {
+            let row: $crate::orders::OrderRow =
+                sqlx::query_as(&format!("{} WHERE o.id = $1", $crate::orders::ORDER_SELECT))
+                    .bind(id)
+                    .fetch_one(&mut *$tx)
+                    .await
+                    .db()?;
+            out.push(row.into_domain()?);
+        }
+        out
+    }};
+}
+
+/// One round on `$pool`: each table's statement with its cut-off (the engines differ only in the pool's type).
+macro_rules! prune_on {
+    ($pool:expr, $before:expr) => {{
+        let run = |sql: &'static str, at| async move {
+            sqlx::query(sql)
+                .bind($crate::accounts::ms(at))
+                .execute($pool)
+                .await
+                .map(|r| r.rows_affected())
+                .db()
+        };
+        Ok(sscard_app::ports::Pruned {
+            sessions: run($crate::housekeeping::SESSIONS, $before.dead).await?,
+            challenges: run($crate::housekeeping::CHALLENGES, $before.dead).await?,
+            oidc_flows: run($crate::housekeeping::OIDC_FLOWS, $before.dead).await?,
+            rate_events: run($crate::housekeeping::RATE_EVENTS, $before.rate_events).await?,
+            replies: run($crate::housekeeping::REPLIES, $before.replies).await?,
+        })
+    }};
+}
