@@ -11,7 +11,7 @@ use sscard_domain::card::texts::change_message;
 use sscard_domain::card::transition::{Actor, CardTransition, ReasonText};
 use sscard_domain::card::Card;
 
-use super::status::{view, CardView};
+use super::status::CardView;
 use super::{actor_for, holder_mobile, CardError};
 use crate::auth::Meta;
 use crate::ports::{CardWrite, CardWriteOutcome, SmsMessage};
@@ -186,8 +186,9 @@ pub async fn perform(
     let actor = actor_for(ctx, p, &stored).await?;
     check(service, p.channel, actor.acting)?;
     super::proxies::covers(ctx, &stored, &actor, service).await?;
+    let acting = actor.acting;
     change_card(ctx, p, &stored, service, actor, req, meta).await?;
-    view(ctx, p, number).await
+    super::status::view_after(ctx, p, number, acting).await
 }
 
 /// Makes the change of `service` on `stored` for `actor` (who may do it on `p`'s channel: the caller checked),

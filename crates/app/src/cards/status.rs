@@ -5,7 +5,7 @@
 use sscard_domain::access::Channel;
 use sscard_domain::account::Principal;
 use sscard_domain::application::Application;
-use sscard_domain::card::channels::{cell, check, Acting, Service};
+use sscard_domain::card::channels::{cell, check, Acting, Condition, Service};
 use sscard_domain::card::password::{PasswordState, MAX_FAILURES};
 use sscard_domain::card::transition::CardTransition;
 use sscard_domain::card::{Card, LegacyCardStatus};
@@ -82,12 +82,26 @@ pub(crate) async fn view_of(
             continue;
         }
         match check(s, channel, acting) {
+            // Replacement is the counters' part of the card's life, not built here yet: not offered as a button.
+            Ok(_) if s == Service::Replacement => {}
             Ok(_) => here.push(s),
-            Err(e) if !e.alternatives.is_empty() => elsewhere.push(Elsewhere {
-                service: s,
-                channels: e.alternatives,
-            }),
-            Err(_) => {}
+            Err(e) => {
+                // A channel whose condition this card does not meet is not "where else" (a district outlet
+                // releases only a formal loss).
+                let channels: Vec<Channel> = e
+                    .alternatives
+                    .into_iter()
+                    .filter(|ch| {
+                        !(cell(s, *ch, acting)
+                            .conditions
+                            .contains(&Condition::FormalSocialSecurityLossOnly)
+                            && card.social_security != sscard_domain::card::SocialSecurityState::FormalLoss)
+                    })
+                    .collect();
+                if !channels.is_empty() {
+                    elsewhere.push(Elsewhere { service: s, channels });
+                }
+            }
         }
     }
     let ended = ctx.store.legacy_medical_ended(&card.holder).await?;
@@ -123,6 +137,20 @@ pub async fn view(ctx: &AppContext, p: &Principal, number: &str) -> Result<CardV
     check(Service::StatusQuery, p.channel, actor.acting)?;
     super::proxies::covers(ctx, &card, &actor, Service::StatusQuery).await?;
     let mut v = view_of(ctx, card, actor.acting, p.channel).await?;
+    limit_to_authorisation(ctx, p, &mut v).await?;
+    Ok(v)
+}
+
+/// The card as it stands after a service `acting` just did on it: the answer to that service (no second look
+/// at who the caller is, and no status query needed in a proxy's authorisation for it).
+pub(crate) async fn view_after(
+    ctx: &AppContext,
+    p: &Principal,
+    number: &str,
+    acting: Acting,
+) -> Result<CardView, CardError> {
+    let card = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
+    let mut v = view_of(ctx, card, acting, p.channel).await?;
     limit_to_authorisation(ctx, p, &mut v).await?;
     Ok(v)
 }

@@ -569,3 +569,38 @@ both_engines!(
         assert_eq!((st, v["financial"].as_str()), (200, Some("cancelled")), "{v}");
     }
 );
+
+// A proxy authorised to activate only gets the activated card as the answer (the answer is not a status query).
+both_engines!(
+    a_proxy_authorised_only_to_activate_gets_the_answer,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        let number = card_of(&s, "BJX0000002", &w.victim.0, "resident-0", S::PendingActivation).await;
+        let proxy = crate::common::caller::caller(&s, crate::common::world::As::Resident).await;
+        let scan = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, images::jpeg(1200, 1600));
+        let (st, v) = proxy
+            .post(
+                "/api/v1/me/proxy-authorisations",
+                json!({"holder_id_number": w.victim.0.as_str(), "holder_name": w.victim.1,
+                       "services": ["activation"], "valid_until": "2027-01-31", "document": scan}),
+            )
+            .await;
+        assert_eq!(st, 201, "{v}");
+        let (st, v) = proxy
+            .post(&format!("/api/v1/me/cards/{number}/activation"), json!({}))
+            .await;
+        assert_eq!((st, v["social_security"].as_str()), (200, Some("active")), "{v}");
+        assert_eq!(
+            codes(&v, "available_here"),
+            Vec::<String>::new(),
+            "nothing else is theirs to do"
+        );
+        let (st, p) = proxy.get(&format!("/api/v1/me/cards/{number}")).await;
+        assert_eq!(
+            (st, p["code"].as_str()),
+            (403, Some("proxy_not_authorised")),
+            "a status query is not theirs: {p}"
+        );
+    }
+);

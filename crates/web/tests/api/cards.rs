@@ -190,6 +190,19 @@ both_engines!(
         );
         let (st, p) = post_keyed(&h, &path("/temporary-loss"), None, json!({})).await;
         assert_eq!((st, p["code"].as_str()), (409, Some("card_already_lost")));
+        // Where else: a temporary loss is released at the bank; a district outlet releases formal losses only.
+        let (_, lost) = h.get(&path("")).await;
+        let release = lost["elsewhere"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["service"] == "release")
+            .cloned();
+        assert_eq!(release.unwrap()["channels"], json!(["bank_outlet"]), "{lost}");
+        assert!(
+            !codes(&lost, "available_here").contains(&"replacement".to_string()),
+            "not built: not offered"
+        );
 
         // A minute before the 15 days: still lost; at the minute: active, before any job ran.
         s.clock.set(until - Duration::minutes(1));
