@@ -567,6 +567,7 @@ async fn import_records<T: Record, R: Read + Send>(
     };
     let mut record = csv::StringRecord::new();
     let mut row_number: u64 = 1;
+    let mut printed = Vec::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -598,20 +599,38 @@ async fn import_records<T: Record, R: Read + Send>(
             },
             Err((column, reason)) => report.reject(row_number, column, reason),
         }
-        if pending.len() >= BATCH && tx.send(T::batch(std::mem::take(&mut pending))).await.is_err() {
-            break; // the writer failed; its error is reported below
+        if pending.len() >= BATCH {
+            let batch = T::batch(std::mem::take(&mut pending));
+            printed.extend(printed_changes(ctx, &batch).await?);
+            if tx.send(batch).await.is_err() {
+                break; // the writer failed; its error is reported below
+            }
         }
     }
     if !pending.is_empty() {
-        let _ = tx.send(T::batch(pending)).await;
+        let batch = T::batch(pending);
+        printed.extend(printed_changes(ctx, &batch).await?);
+        let _ = tx.send(batch).await;
     }
     drop(tx);
     let session = writer
         .await
         .map_err(|e| StoreError::Database(format!("import writer stopped: {e}")))??;
     session.commit().await?;
-    tracing::info!(kind = ?kind, accepted = report.accepted, rejected = report.rejected, "import finished");
+    let flagged = crate::cards::printed::flag(ctx, &printed).await?;
+    tracing::info!(kind = ?kind, accepted = report.accepted, rejected = report.rejected, flagged, "import finished");
     Ok(report)
+}
+
+/// A registry batch's changes to fields printed on live cards (SPEC §7.2), read before it is written.
+async fn printed_changes(
+    ctx: &AppContext,
+    batch: &ImportBatch,
+) -> Result<Vec<crate::ports::PrintedFieldFlag>, StoreError> {
+    match batch {
+        ImportBatch::Persons(rows) => crate::cards::printed::changes_in(ctx, rows).await,
+        _ => Ok(Vec::new()),
+    }
 }
 
 impl ImportReport {

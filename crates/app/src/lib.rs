@@ -23,6 +23,8 @@
 //!   them (SPEC §8).
 //! - [`cards`]: the card's life after hand-over: services on the channels that may do them, the service
 //!   password, the holder's view, the release of expired temporary losses.
+//! - [`calendar`]: the working-day calendar as data loaded per year; provisional due dates; the 60-day warning.
+//! - [`campaign`]: the concentrated campaign's period, configuration the channel matrix reads.
 //! - [`counter`]: card pickup at a bank counter: find the holder's cards (audited), record the collection.
 //! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
 //! - [`sms`]: delivering the SMS outbox through a pluggable sender, exactly once on any number of instances.
@@ -34,6 +36,8 @@ pub mod accounts;
 pub mod applications;
 pub mod auth;
 pub mod bank;
+pub mod calendar;
+pub mod campaign;
 pub mod cards;
 pub mod collective;
 pub mod context;

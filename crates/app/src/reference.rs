@@ -57,3 +57,12 @@ pub fn banks_from_codes(codes: &sscard_domain::codes::CodeTables) -> Vec<Bank> {
         })
         .collect()
 }
+
+/// Sets whether a bank takes replacements of damaged cards online (SPEC §7.2); `false` for an unknown bank.
+pub async fn set_online_replacement(
+    ctx: &crate::AppContext,
+    bank: &str,
+    supported: bool,
+) -> Result<bool, crate::ports::StoreError> {
+    ctx.store.set_bank_online_replacement(bank, supported).await
+}

@@ -64,7 +64,7 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
-    /// Import a CSV file: registry, entities, guardianship, branches or outlets.
+    /// Import a CSV file: registry, entities, guardianship, branches, outlets, or calendar (a year's holidays).
     Import {
         #[arg(value_parser = ["registry", "entities", "guardianship", "branches", "outlets"])]
         kind: String,
@@ -404,6 +404,13 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<()> {
 
 async fn import(cli: &Cli, kind: &str, file: &PathBuf, json: bool) -> anyhow::Result<bool> {
     let ctx = context(cli).await?;
+    if kind == "calendar" {
+        // A year's official holidays and adjusted working days (`date,kind,name`); it replaces that year.
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let years = sscard_app::calendar::load(&ctx, &text, "cli").await?;
+        println!("{}: working-day calendar loaded for {years:?}", file.display());
+        return Ok(true);
+    }
     let kind = ImportKind::parse(kind).context("unknown import kind")?;
     let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let report = import_csv(&ctx, kind, std::io::BufReader::new(f)).await?;

@@ -72,6 +72,10 @@ pub async fn context_locked(db: &DatabaseConfig, data_dir: &Path) -> anyhow::Res
         }),
         machines: Default::default(),
     };
+    // The binary's calendar years, where the store has not got them (a year the admin loaded is kept).
+    sscard_app::calendar::seed(&ctx)
+        .await
+        .context("cannot load the working-day calendar")?;
     Ok((ctx, lock))
 }
 

@@ -10,6 +10,35 @@ pub enum DayKind {
     Workday,
 }
 
+impl DayKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "holiday",
+            DayKind::Workday => "workday",
+        }
+    }
+}
+
+/// How many days before the last loaded day the admin is warned to load the next year.
+pub const CALENDAR_WARNING_DAYS: i64 = 60;
+
+/// A due date: exact when every day up to it is covered by loaded data; otherwise counted on weekends only
+/// (no holidays known) and marked provisional, to be recomputed when the year is loaded. A counter never stops
+/// for want of a calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueDate {
+    pub date: NaiveDate,
+    pub provisional: bool,
+}
+
+/// One exception day, as loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    pub kind: DayKind,
+    pub name: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct WorkdayCalendar {
     exceptions: BTreeMap<NaiveDate, DayKind>,
@@ -24,10 +53,13 @@ pub enum CalendarError {
     YearNotCovered { year: i32 },
 }
 
+/// The years the binary carries (from the official notices, `data/cn_workday_calendar.csv`).
+pub const EMBEDDED_CSV: &str = include_str!("../data/cn_workday_calendar.csv");
+
 impl WorkdayCalendar {
     /// The calendar compiled into the binary.
     pub fn embedded() -> Result<WorkdayCalendar, CalendarError> {
-        WorkdayCalendar::from_csv(include_str!("../data/cn_workday_calendar.csv"))
+        WorkdayCalendar::from_csv(EMBEDDED_CSV)
     }
 
     /// `date,kind,name` rows; `kind` is `holiday` (a weekday off) or `workday` (a weekend day worked).
@@ -74,6 +106,72 @@ impl WorkdayCalendar {
             years.insert(date.year());
         }
         Ok(WorkdayCalendar { exceptions, years })
+    }
+
+    /// The calendar of these exception days (the years they fall in count as covered).
+    pub fn from_days(days: &[CalendarDay]) -> WorkdayCalendar {
+        WorkdayCalendar {
+            exceptions: days.iter().map(|d| (d.date, d.kind)).collect(),
+            years: days.iter().map(|d| d.date.year()).collect(),
+        }
+    }
+
+    /// `date,kind,name` rows parsed into days (each checked as [`WorkdayCalendar::from_csv`] does).
+    pub fn parse_days(text: &str) -> Result<Vec<CalendarDay>, CalendarError> {
+        WorkdayCalendar::from_csv(text)?;
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let mut out = Vec::new();
+        for rec in reader.records().flatten() {
+            let (Some(date), Some(kind)) = (
+                rec.get(0).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                match rec.get(1) {
+                    Some("holiday") => Some(DayKind::Holiday),
+                    Some("workday") => Some(DayKind::Workday),
+                    _ => None,
+                },
+            ) else {
+                continue;
+            };
+            out.push(CalendarDay {
+                date,
+                kind,
+                name: rec.get(2).unwrap_or("").trim().to_string(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The years with data, in order.
+    pub fn years(&self) -> Vec<i32> {
+        self.years.iter().copied().collect()
+    }
+
+    /// The last day the loaded data covers (31 December of the last year), if any.
+    pub fn last_day(&self) -> Option<NaiveDate> {
+        self.years.last().and_then(|y| NaiveDate::from_ymd_opt(*y, 12, 31))
+    }
+
+    /// The `n`th working day after `from`, never failing: a day in a year without data counts as a working day
+    /// when it is Monday–Friday, and the answer is then provisional.
+    pub fn due_date(&self, from: NaiveDate, n: u32) -> DueDate {
+        let mut date = from;
+        let mut left = n;
+        let mut provisional = false;
+        while left > 0 {
+            let Some(next) = date.succ_opt() else { break };
+            date = next;
+            let working = match self.is_working_day(date) {
+                Ok(w) => w,
+                Err(_) => {
+                    provisional = true;
+                    !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+                }
+            };
+            if working {
+                left -= 1;
+            }
+        }
+        DueDate { date, provisional }
     }
 
     pub fn covers(&self, year: i32) -> bool {
@@ -143,6 +241,47 @@ mod tests {
             Err(CalendarError::YearNotCovered { year: 2027 })
         );
         assert!(cal.add_working_days(d(2026, 12, 30), 4).is_err());
+    }
+
+    #[test]
+    fn a_due_date_past_the_loaded_data_is_counted_on_weekends_and_provisional() {
+        let cal = WorkdayCalendar::embedded().unwrap();
+        // Wed 30 Dec 2026 + 4: Thu 31, then 2027 unknown: Fri 1 Jan (a holiday in fact), Mon 4, Tue 5.
+        let due = cal.due_date(d(2026, 12, 30), 4);
+        assert_eq!(
+            due,
+            DueDate {
+                date: d(2027, 1, 5),
+                provisional: true
+            }
+        );
+        let exact = cal.due_date(d(2026, 9, 30), 4);
+        assert_eq!(
+            exact,
+            DueDate {
+                date: d(2026, 10, 12),
+                provisional: false
+            }
+        );
+        assert_eq!(cal.last_day(), Some(d(2026, 12, 31)));
+        let with_2027 = WorkdayCalendar::from_days(
+            &[
+                WorkdayCalendar::parse_days(include_str!("../data/cn_workday_calendar.csv")).unwrap(),
+                vec![CalendarDay {
+                    date: d(2027, 1, 1),
+                    kind: DayKind::Holiday,
+                    name: "元旦".into(),
+                }],
+            ]
+            .concat(),
+        );
+        assert_eq!(
+            with_2027.due_date(d(2026, 12, 30), 4),
+            DueDate {
+                date: d(2027, 1, 6),
+                provisional: false
+            }
+        );
     }
 
     #[test]

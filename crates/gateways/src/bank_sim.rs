@@ -284,14 +284,23 @@ impl BankSim {
                     e["card"].as_str().unwrap_or_default(),
                     e["financial_to"].as_str().unwrap_or_default(),
                 );
-                self.sent(
-                    self.http
-                        .post(self.url(&format!("/api/v1/bank/cards/{card}/financial")))
-                        .bearer_auth(token)
-                        .json(&json!({"state": state})),
-                    || format!("the financial state of {card}"),
-                )
-                .await?;
+                let r = self
+                    .http
+                    .post(self.url(&format!("/api/v1/bank/cards/{card}/financial")))
+                    .bearer_auth(token)
+                    .json(&json!({"state": state}))
+                    .send()
+                    .await?;
+                // 409: the card moved on since this event (a later one ended it, e.g. a replacement after a
+                // loss); sscard keeps its newer state, and the bank's account follows the later event.
+                let status = r.status().as_u16();
+                if status != 200 && status != 409 {
+                    return Err(BankSimError::Refused {
+                        what: format!("the financial state of {card}"),
+                        status,
+                        body: r.text().await.unwrap_or_default(),
+                    });
+                }
             }
             let ids: Vec<&str> = events.iter().filter_map(|e| e["id"].as_str()).collect();
             self.sent(

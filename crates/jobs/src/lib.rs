@@ -5,6 +5,8 @@
 //! - [`SmsDelivery`]: hands the SMS outbox to the configured sender.
 //! - [`Housekeeping`]: deletes what has outlived its use (dead sessions, spent secrets, old counters).
 //! - [`CardReleases`]: ends temporary losses whose 15 days have run out.
+//! - [`NonCounterSuspensions`]: six months after a social-security cancellation, records the suspension of the
+//!   account's non-counter business.
 //!
 //! Jobs must be safe to run on every instance at once (SPEC §11): the ones that claim work use
 //! `FOR UPDATE SKIP LOCKED` on PostgreSQL through their storage port.
@@ -53,6 +55,7 @@ impl Runner {
                 Arc::new(SmsDelivery { sender: sms }),
                 Arc::new(Housekeeping),
                 Arc::new(CardReleases),
+                Arc::new(NonCounterSuspensions),
             ],
         }
     }
@@ -158,6 +161,32 @@ impl Job for CardReleases {
             tracing::info!(released = n, "expired temporary losses released");
         }
         metrics::counter!("sscard_card_losses_released_total").increment(n);
+        Ok(())
+    }
+}
+
+/// Six months after a card's social-security cancellation, records the suspension of the financial account's
+/// non-counter business (SPEC §7.2), tells the bank and the holder; each card once.
+pub struct NonCounterSuspensions;
+
+#[async_trait]
+impl Job for NonCounterSuspensions {
+    fn name(&self) -> &'static str {
+        "non_counter_suspensions"
+    }
+    fn interval(&self) -> Duration {
+        Duration::from_secs(3600)
+    }
+    async fn run(&self, ctx: &AppContext) -> Result<(), String> {
+        let n = sscard_app::cards::suspension::suspend_due(ctx, 20)
+            .await
+            .map_err(|e| e.to_string())?;
+        if n > 0 {
+            tracing::info!(
+                suspended = n,
+                "non-counter business suspended six months after cancellation"
+            );
+        }
         Ok(())
     }
 }

@@ -259,3 +259,9 @@ impl ConsentRow {
 }
 
 pub(crate) const CONSENT_COLUMNS: &str = "account_id, person_id, application_id, kind, text_version, channel, at_ms";
+
+/// `$1` a person: how many of their collected applications still have a card that is not cancelled (or no card
+/// row at all).
+pub(crate) const LIVE_CARDS: &str = "SELECT COUNT(*) FROM applications a WHERE a.person_id = $1 \
+    AND a.state = 'collected' AND (NOT EXISTS (SELECT 1 FROM cards c WHERE c.application_id = a.id) \
+    OR EXISTS (SELECT 1 FROM cards c WHERE c.application_id = a.id AND c.social_security <> 'cancelled'))";

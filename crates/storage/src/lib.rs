@@ -32,6 +32,7 @@ mod common;
 mod housekeeping;
 mod orders;
 pub mod postgres;
+mod replacements;
 pub mod sqlite;
 
 use std::sync::Arc;

@@ -57,11 +57,16 @@ pub(crate) struct CardRow {
     pub transport_enabled: bool,
     pub transport_balance_fen: i64,
     pub park_pass_year: Option<i32>,
+    pub replaces: Option<String>,
+    pub replaced_by: Option<String>,
+    pub replacement_order: Option<String>,
+    pub replacement_required: Option<String>,
 }
 
 /// A card's columns, in [`CardRow`]'s order.
 pub(crate) const CARD_COLUMNS: &str = "number, holder_id, generation, bank, branch, masked_account, issued_on, \
-    application_id, social_security, financial, loss_until_ms, transport_enabled, transport_balance_fen, park_pass_year";
+    application_id, social_security, financial, loss_until_ms, transport_enabled, transport_balance_fen, park_pass_year, \
+    replaces, replaced_by, replacement_order, replacement_required";
 
 impl CardRow {
     pub fn into_domain(self) -> Result<Card, StoreError> {
@@ -88,6 +93,12 @@ impl CardRow {
                 .map(u16::try_from)
                 .transpose()
                 .map_err(|e| corrupt("park_pass_year", &e.to_string()))?,
+            links: sscard_domain::card::CardLinks {
+                replaces: self.replaces,
+                replaced_by: self.replaced_by,
+                replacement_order: self.replacement_order,
+                replacement_required: crate::replacements::printed_fields(self.replacement_required.as_deref())?,
+            },
         })
     }
 }

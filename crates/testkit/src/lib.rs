@@ -191,13 +191,15 @@ pub fn context(store: Arc<dyn Store>, clock: FixedClock) -> AppContext {
     }
 }
 
-/// A context on a fresh store of `db`, with the 15 banks loaded (as `sscard serve` does at start-up).
+/// A context on a fresh store of `db`, with the 15 banks and the binary's calendar years loaded (as `sscard
+/// serve` does at start-up).
 pub async fn ready_context(db: &TestDb) -> AppContext {
     let ctx = context(db.store().await, fixed_clock());
     ctx.store
         .ensure_banks(&sscard_app::reference::banks_from_codes(&ctx.codes))
         .await
         .unwrap();
+    sscard_app::calendar::seed(&ctx).await.unwrap();
     ctx
 }
 

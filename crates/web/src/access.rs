@@ -99,6 +99,15 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/admin/reports/sla", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/reports/sla.csv", Access::Roles(ADMIN)),
     (Method::PUT, "/api/v1/admin/openings/{category}", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/calendar", Access::Roles(ADMIN)),
+    (Method::PUT, "/api/v1/admin/calendar", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/campaign", Access::Roles(ADMIN)),
+    (Method::PUT, "/api/v1/admin/campaign", Access::Roles(ADMIN)),
+    (
+        Method::PUT,
+        "/api/v1/admin/banks/{code}/online-replacement",
+        Access::Roles(ADMIN),
+    ),
     (
         Method::POST,
         "/api/v1/applications/eligibility",
@@ -181,6 +190,16 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
         Method::POST,
         "/api/v1/counter/cards/{number}/services/{service}",
         Access::Roles(&[Role::BankClerk, Role::OutletClerk]),
+    ),
+    (
+        Method::POST,
+        "/api/v1/counter/cards/{number}/replacement",
+        Access::Roles(&[Role::BankClerk, Role::OutletClerk]),
+    ),
+    (
+        Method::POST,
+        "/api/v1/me/cards/{number}/replacement",
+        Access::Roles(RESIDENT),
     ),
     (
         Method::POST,

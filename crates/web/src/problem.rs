@@ -39,6 +39,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(example = json!(["district_outlet", "bank_outlet"]))]
     pub channels: Vec<String>,
+    /// For a refusal that passes on a known day (a bank change within six months): the first day it is allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2027-05-21")]
+    pub allowed_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -309,7 +313,9 @@ pub fn problem_body(
 ) -> Problem {
     let code = err.code();
     let args = err.args(state.config.body_limit);
+    let allowed_from = args.iter().find(|(k, _)| *k == "allowed_from").map(|(_, v)| v.clone());
     Problem {
+        allowed_from,
         type_uri: format!("urn:sscard:problem:{code}"),
         title: state.i18n.format(lang, &format!("problem-{code}"), &[]),
         status: err.status().as_u16(),

@@ -266,8 +266,13 @@ impl From<sscard_app::cards::CardError> for ApiError {
                 match r {
                     CardRefusal::NotActive(state) => err.with_arg("state", state.as_str().into()),
                     // The issuing bank's counters do it: refused as a matter of where, with where.
-                    CardRefusal::IssuingBankOnly => ApiError::rule(StatusCode::FORBIDDEN, r.code())
-                        .with_channels(vec![sscard_domain::access::Channel::BankOutlet.as_str()]),
+                    CardRefusal::IssuingBankOnly | CardRefusal::NoOnlineReplacement => {
+                        ApiError::rule(StatusCode::FORBIDDEN, r.code())
+                            .with_channels(vec![sscard_domain::access::Channel::BankOutlet.as_str()])
+                    }
+                    CardRefusal::BankChangeTooSoon { allowed_from } => {
+                        err.with_arg("allowed_from", allowed_from.to_string())
+                    }
                     _ => err,
                 }
             }

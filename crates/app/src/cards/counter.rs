@@ -23,15 +23,25 @@ use crate::records::fe;
 use crate::AppContext;
 
 /// Where the clerk works.
-struct Desk {
-    channel: Channel,
+pub(crate) struct Desk {
+    pub channel: Channel,
     /// The bank of a bank clerk's branch.
-    bank: Option<String>,
+    pub bank: Option<String>,
     /// The branch or outlet, recorded with each change.
-    place: String,
+    pub place: String,
 }
 
-fn desk(p: &Principal) -> Result<Desk, CardError> {
+/// The clerk, acting for the holder in front of them.
+pub(crate) fn clerk_actor(p: &Principal) -> Actor {
+    Actor {
+        role: Some(p.role()),
+        account: p.account.id.clone(),
+        acting: Acting::Holder,
+        agent: None,
+    }
+}
+
+pub(crate) fn desk(p: &Principal) -> Result<Desk, CardError> {
     match &p.account.kind {
         AccountKind::BankClerk { bank, branch } => Ok(Desk {
             channel: Channel::BankOutlet,
@@ -72,7 +82,7 @@ pub struct IdentityCheck {
 }
 
 /// What is wrong with the identity document presented for `card`: it must be named, and be the holder's.
-fn identity_errors(
+pub(crate) fn identity_errors(
     ctx: &AppContext,
     identity: &IdentityCheck,
     card: &sscard_domain::card::Card,
@@ -89,14 +99,16 @@ fn identity_errors(
     errors
 }
 
-/// The services a counter performs here so far.
-pub const AT_COUNTER: [Service; 6] = [
+/// The state changes a counter performs through [`perform`] (the password, information, replacement and the
+/// rest have their own use cases).
+pub const AT_COUNTER: [Service; 7] = [
     Service::Activation,
     Service::FinancialActivation,
     Service::TemporaryLoss,
     Service::FormalLoss,
     Service::Release,
     Service::Cancellation,
+    Service::BankChange,
 ];
 
 /// Does `service` on card `number` for the holder in front of the clerk.
@@ -142,15 +154,23 @@ pub async fn perform(
             _ => {}
         }
     }
-    let actor = Actor {
-        role: Some(p.role()),
-        account: p.account.id.clone(),
-        acting: Acting::Holder,
-        agent: None,
-    };
-    change_card(ctx, p, &card, service, actor, &req, meta).await?;
+    if service == Service::BankChange {
+        bank_change_allowed(ctx, &card).await?;
+    }
+    change_card(ctx, p, &card, service, clerk_actor(p), &req, meta).await?;
     let card = super::card_now(ctx, number).await?;
     view_of(ctx, card, Acting::Holder, desk.channel).await
+}
+
+/// Q26: a holder changes bank again only six months after the last change; the refusal names the first day.
+async fn bank_change_allowed(ctx: &AppContext, card: &sscard_domain::card::Card) -> Result<(), CardError> {
+    if let Some(last) = ctx.store.last_bank_change(&card.holder).await? {
+        let allowed_from = sscard_domain::card::lifecycle::bank_change_allowed_from(last.date_naive());
+        if ctx.clock.now().date_naive() < allowed_from {
+            return Err(CardError::Refused(CardRefusal::BankChangeTooSoon { allowed_from }));
+        }
+    }
+    Ok(())
 }
 
 /// Resets the card's service password at the counter (a locked one too): the identity document in front of the

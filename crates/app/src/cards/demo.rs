@@ -80,6 +80,8 @@ async fn step(
         key: None,
     };
     let w = CardWrite {
+        replacement: None,
+        retire: None,
         transition: t,
         loss_until,
         password_hash: None,
@@ -179,6 +181,7 @@ pub async fn issue(ctx: &AppContext, d: &DemoCard) -> Result<Card, StoreError> {
         loss_until: None,
         transport: Transport::default(),
         park_pass_year: None,
+        links: sscard_domain::card::CardLinks::default(),
     };
     let details = ReportDetails {
         card_number: Some(card.number.clone()),

@@ -10,9 +10,14 @@
 //! - [`info`]: the holder's non-key information (address, occupation, mobile; not the bank's mobile).
 //! - [`password`]: the service password: change, reset after identity is verified again, verification (five
 //!   wrong tries across all channels lock it).
+//! - [`printed`]: a registry change of a printed field flags the holder's live cards and texts them.
 //! - [`status`]: the read model of "my card" and of a status query: each function in plain states, what can be
 //!   done here and where else, the timeline.
 //! - [`proxies`]: a holder's written authorisation of a proxy, and what it lets the proxy do.
+//! - [`replacement`]: 补领 and 换领: the request (online or at the bank counter, instant where equipped), the
+//!   bank's reports on the order, the old card's end when the new one is activated.
+//! - [`suspension`]: six months after a social-security cancellation, the account's non-counter business is
+//!   suspended (a scheduled, recorded transition).
 //! - [`release`]: the release job's use case: due losses in batches, each released once.
 
 pub mod bank;
@@ -21,10 +26,13 @@ pub mod demo;
 pub mod hotline;
 pub mod info;
 pub mod password;
+pub mod printed;
 pub mod proxies;
 pub mod release;
+pub mod replacement;
 pub mod services;
 pub mod status;
+pub mod suspension;
 
 use sscard_domain::account::Principal;
 use sscard_domain::card::channels::{Acting, WrongChannel};

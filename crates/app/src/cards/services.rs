@@ -48,6 +48,7 @@ fn reason_of(service: Service, req: &ServiceRequest) -> Result<(Reason, Option<R
         None if loss => Reason::Lost,
         // A cancellation says why (death, emigration, moving out of the province; Q33).
         None if service == Service::Cancellation => return Err(bad("required")),
+        None if service == Service::BankChange => Reason::BankChange,
         None => Reason::Requested,
         Some(code) => Reason::parse(code).ok_or_else(|| bad("invalid_choice"))?,
     };
@@ -58,6 +59,7 @@ fn reason_of(service: Service, req: &ServiceRequest) -> Result<(Reason, Option<R
             Reason::Death | Reason::Emigration | Reason::MovedOut | Reason::Other
         ),
         Service::Release => matches!(reason, Reason::Requested | Reason::Found),
+        Service::BankChange => reason == Reason::BankChange,
         _ => reason == Reason::Requested,
     };
     if !fits {
@@ -76,7 +78,7 @@ fn reason_of(service: Service, req: &ServiceRequest) -> Result<(Reason, Option<R
     Ok((reason, text))
 }
 
-fn parse_key(key: Option<&str>) -> Result<Option<String>, CardError> {
+pub(crate) fn parse_key(key: Option<&str>) -> Result<Option<String>, CardError> {
     match key.map(str::trim) {
         None | Some("") => Ok(None),
         Some(k) if k.len() <= 100 && k.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(k.to_string())),
@@ -104,6 +106,8 @@ pub(crate) async fn settle_expired(ctx: &AppContext, card: &Card) -> Result<(), 
             None,
         );
         let w = CardWrite {
+            replacement: None,
+            retire: None,
             transition: t,
             loss_until: None,
             password_hash: None,
@@ -156,6 +160,8 @@ pub(crate) async fn write_for(
 ) -> Result<CardWrite, CardError> {
     let notify = notice(ctx, card, &t, change.loss_until).await?;
     Ok(CardWrite {
+        replacement: None,
+        retire: None,
         loss_until: change.loss_until,
         password_hash,
         bank_event: change.touches_financial().then(|| (new_id(), card.bank.clone())),
@@ -251,7 +257,9 @@ pub(crate) async fn change_card(
         &card,
         meta,
     );
-    let w = write_for(ctx, &card, &change, t, None, audit).await?;
+    let retire = super::replacement::retirement(ctx, &card, &t).await?;
+    let mut w = write_for(ctx, &card, &change, t, None, audit).await?;
+    w.retire = retire;
     match ctx.store.write_card_change(&w).await? {
         CardWriteOutcome::Done | CardWriteOutcome::KeyUsed => Ok(()),
         CardWriteOutcome::StateChanged => Err(CardError::StateChanged),

@@ -7,6 +7,7 @@ use sscard_domain::account::Principal;
 use sscard_domain::application::Application;
 use sscard_domain::card::channels::{cell, check, Acting, Condition, Service};
 use sscard_domain::card::password::{PasswordState, MAX_FAILURES};
+use sscard_domain::card::replacement::ReplacementCause;
 use sscard_domain::card::transition::CardTransition;
 use sscard_domain::card::{Card, LegacyCardStatus};
 
@@ -33,6 +34,8 @@ pub struct CardView {
     /// Oldest first.
     pub transitions: Vec<CardTransition>,
     pub legacy: Vec<LegacyCardStatus>,
+    /// The replacement asked for this card, with its due date and progress at the bank.
+    pub replacement: Option<crate::ports::ReplacementOrder>,
 }
 
 /// The services of the card's life a card view lists, in the order a holder reads them.
@@ -55,7 +58,8 @@ fn possible(card: &Card, service: Service, now: chrono::DateTime<chrono::FixedOf
     let cancelled = card.social_security == sscard_domain::card::SocialSecurityState::Cancelled;
     match service {
         Service::StatusQuery => true,
-        Service::PasswordChange | Service::PasswordReset | Service::InfoChange | Service::Replacement => !cancelled,
+        Service::PasswordChange | Service::PasswordReset | Service::InfoChange => !cancelled,
+        Service::Replacement => ReplacementCause::ALL.into_iter().any(|c| card.replacement(c).is_ok()),
         s => card.change(s, now).is_ok(),
     }
 }
@@ -82,8 +86,18 @@ pub(crate) async fn view_of(
             continue;
         }
         match check(s, channel, acting) {
-            // Replacement is the counters' part of the card's life, not built here yet: not offered as a button.
-            Ok(_) if s == Service::Replacement => {}
+            // Online only a card in hand (换领), and only at a bank that takes it online; else its counter.
+            Ok(conditions) if conditions.contains(&Condition::OnlineReplacementBank) => {
+                let in_hand = card.replacement(ReplacementCause::Damaged).is_ok();
+                if in_hand && online_replacement(ctx, &card.bank).await? {
+                    here.push(s);
+                } else {
+                    elsewhere.push(Elsewhere {
+                        service: s,
+                        channels: vec![Channel::BankOutlet],
+                    });
+                }
+            }
             Ok(_) => here.push(s),
             Err(e) => {
                 // A channel whose condition this card does not meet is not "where else" (a district outlet
@@ -119,6 +133,10 @@ pub(crate) async fn view_of(
         })
         .collect();
     let transitions = ctx.store.card_transitions(&card.number).await?;
+    let replacement = match &card.links.replacement_order {
+        Some(id) => ctx.store.replacement_order(id).await?,
+        None => None,
+    };
     Ok(CardView {
         card,
         acting,
@@ -127,7 +145,18 @@ pub(crate) async fn view_of(
         elsewhere,
         transitions,
         legacy,
+        replacement,
     })
+}
+
+/// Whether the card's bank takes replacements online.
+async fn online_replacement(ctx: &AppContext, bank: &str) -> Result<bool, CardError> {
+    Ok(ctx
+        .store
+        .banks()
+        .await?
+        .iter()
+        .any(|b| b.code == bank && b.supports_online_replacement))
 }
 
 /// One card for the signed-in holder, guardian or proxy (a status query: a proxy's authorisation must cover it).

@@ -38,7 +38,9 @@ pub trait ApplicationStore: Send + Sync {
     ) -> StoreResult<Result<(), String>>;
     async fn application(&self, id: &str) -> StoreResult<Option<Application>>;
     async fn open_application_of(&self, person: &IdNumber) -> StoreResult<Option<Application>>;
-    /// Whether the person holds a third-generation card (an application of theirs reached `collected`).
+    /// Whether the person holds a live third-generation card: an application of theirs reached `collected` and
+    /// not every card made for it is cancelled (a card given up for a bank change, a death or a move leaves
+    /// the way to a new application open).
     async fn has_collected_card(&self, person: &IdNumber) -> StoreResult<bool>;
     async fn applications_of(&self, account: &str) -> StoreResult<Vec<Application>>;
     /// Every application whose card is for `person`, newest first (a guardian's wards, a young adult's own).

@@ -30,6 +30,20 @@ pub struct CardWrite {
     /// Non-key information changed (Q31): each given field replaces the one on record.
     pub info: Option<HolderInfo>,
     pub audit: Option<AuditEntry>,
+    /// A replacement asked for this card: its order is created and the card marked (only if no replacement
+    /// was asked before: else nothing is written, `StateChanged`).
+    pub replacement: Option<ReplacementOrder>,
+    /// The activation of a replacement ends the card it replaces: that card's own change (conditional on its
+    /// `from` states like the main one), with a bank event when its financial function moves.
+    pub retire: Option<RetiredCard>,
+}
+
+/// The card a replacement's activation ends (see [`CardWrite::retire`]).
+#[derive(Debug, Clone)]
+pub struct RetiredCard {
+    pub transition: CardTransition,
+    /// The event id and the bank, should its financial function move.
+    pub bank_event: (String, String),
 }
 
 /// What became of a [`CardWrite`].

@@ -6,6 +6,7 @@
 //! - `applications`: applications and document bytes.
 //! - `orders`: production orders, bank reports, cards.
 //! - `cards`: the card's life after hand-over: changes with their records, releases, the service password.
+//! - `replacements`: replacement cards and their orders, bank changes, the printed-field flag, the calendar.
 //! - `collective`: the employer's collective application.
 //! - `housekeeping`: pruning.
 
@@ -16,6 +17,7 @@ mod collective;
 mod housekeeping;
 mod orders;
 mod reference;
+mod replacements;
 
 pub use accounts::*;
 pub use applications::*;
@@ -24,6 +26,7 @@ pub use collective::*;
 pub use housekeeping::*;
 pub use orders::*;
 pub use reference::*;
+pub use replacements::*;
 
 use async_trait::async_trait;
 
@@ -68,6 +71,7 @@ pub trait Store:
     + ApplicationStore
     + OrderStore
     + CardStore
+    + ReplacementStore
     + CollectiveStore
     + HousekeepingStore
 {
@@ -89,6 +93,7 @@ impl<T> Store for T where
         + ApplicationStore
         + OrderStore
         + CardStore
+        + ReplacementStore
         + CollectiveStore
         + HousekeepingStore
 {

@@ -23,10 +23,11 @@ pub enum Service {
     InfoChange,
     StatusQuery,
     InstantCard,
+    BankChange,
 }
 
 impl Service {
-    pub const ALL: [Service; 13] = [
+    pub const ALL: [Service; 14] = [
         Service::Apply,
         Service::Activation,
         Service::FinancialActivation,
@@ -40,6 +41,7 @@ impl Service {
         Service::InfoChange,
         Service::StatusQuery,
         Service::InstantCard,
+        Service::BankChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +59,7 @@ impl Service {
             Service::InfoChange => "info_change",
             Service::StatusQuery => "status_query",
             Service::InstantCard => "instant_card",
+            Service::BankChange => "bank_change",
         }
     }
 
@@ -266,6 +269,15 @@ const TABLE: &[Row] = &[
         hotline: No,
         proxy: No,
     },
+    // SPEC §7.2 (Q25–Q26): not a row of §7.4's table; the card is recovered at its bank's counter.
+    Row {
+        service: Service::BankChange,
+        online: No,
+        district: No,
+        bank: Yes(&[IssuingBank]),
+        hotline: No,
+        proxy: No,
+    },
 ];
 
 /// One cell as published: may `acting` use `service` on `channel`, and under which conditions.
@@ -464,7 +476,7 @@ mod tests {
     #[test]
     fn the_matrix_has_every_cell_once() {
         let m = matrix();
-        assert_eq!(m.len(), 13 * 7 * 3);
+        assert_eq!(m.len(), 14 * 7 * 3);
         let mut keys: Vec<(Service, &str, &str)> = m
             .iter()
             .map(|c| (c.service, c.channel.as_str(), c.acting.as_str()))

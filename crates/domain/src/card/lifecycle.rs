@@ -2,7 +2,7 @@
 //! card (as it stands now) answers the change to make, or why it cannot. The 15-day temporary loss is time:
 //! [`Card::at`] reads a loss past its end as `active` before any job has written it.
 
-use chrono::{DateTime, Duration, FixedOffset};
+use chrono::{DateTime, Duration, FixedOffset, Months, NaiveDate};
 use serde::Serialize;
 
 use super::channels::Service;
@@ -10,6 +10,18 @@ use super::{Card, FinancialState, SocialSecurityState};
 
 /// How long a temporary loss of the social-security function lasts before it ends by itself (SPEC §7.2).
 pub const TEMPORARY_LOSS_DAYS: i64 = 15;
+
+/// A holder may change bank again only this many months after the last change (Q26).
+pub const BANK_CHANGE_MONTHS: u32 = 6;
+
+/// Six months after a social-security cancellation the bank may suspend the account's non-counter business.
+pub const NON_COUNTER_SUSPENSION_MONTHS: u32 = 6;
+
+/// The first day a holder whose last bank change was on `last` may change again.
+pub fn bank_change_allowed_from(last: NaiveDate) -> NaiveDate {
+    last.checked_add_months(Months::new(BANK_CHANGE_MONTHS))
+        .unwrap_or(NaiveDate::MAX)
+}
 
 /// Why a service was done: a stable code (plus free text where it is `other`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,13 +39,19 @@ pub enum Reason {
     Death,
     Emigration,
     MovedOut,
+    /// Replaced by a new card (a lost card at once; one in hand when the new one is activated).
+    Replaced,
+    /// The holder moves their card to another bank (Q25).
+    BankChange,
+    /// Six months after the social-security cancellation: the account's non-counter business is suspended.
+    NonCounterSuspended,
     /// The issuing bank reported the financial function's state (its own counter, its own rules).
     BankReport,
     Other,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 11] = [
+    pub const ALL: [Reason; 14] = [
         Reason::Requested,
         Reason::Lost,
         Reason::Stolen,
@@ -43,6 +61,9 @@ impl Reason {
         Reason::Death,
         Reason::Emigration,
         Reason::MovedOut,
+        Reason::Replaced,
+        Reason::BankChange,
+        Reason::NonCounterSuspended,
         Reason::BankReport,
         Reason::Other,
     ];
@@ -58,6 +79,9 @@ impl Reason {
             Reason::Death => "death",
             Reason::Emigration => "emigration",
             Reason::MovedOut => "moved_out",
+            Reason::Replaced => "replaced",
+            Reason::BankChange => "bank_change",
+            Reason::NonCounterSuspended => "non_counter_suspended",
             Reason::BankReport => "bank_report",
             Reason::Other => "other",
         }
@@ -123,6 +147,31 @@ pub enum CardRefusal {
     /// The service is the issuing bank's.
     #[error("only the issuing bank does this")]
     IssuingBankOnly,
+    /// Q21: a replacement was issued for this card; it can no longer be released.
+    #[error("a replacement was issued for this card: it cannot be released")]
+    Replaced,
+    #[error("a replacement for this card is already being made")]
+    ReplacementInProgress,
+    /// 补领 of a lost card comes after its formal loss.
+    #[error("report the card's formal loss first")]
+    FormalLossFirst,
+    /// 换领 is for a card in hand; a card reported lost is reissued (补领).
+    #[error("the card is reported lost: ask for a reissue of a lost card")]
+    ReportedLost,
+    #[error("no printed field of this card changed in the registry")]
+    NoPrintedFieldChange,
+    /// The card's bank does not make replacements online (its counter does).
+    #[error("this bank does not take replacements online: at its counter")]
+    NoOnlineReplacement,
+    /// Q26: the bank may be changed again only six months after the last change.
+    #[error("the bank can be changed again from {allowed_from}")]
+    BankChangeTooSoon { allowed_from: NaiveDate },
+    /// Not while the concentrated campaign runs (SPEC §1, §7.4).
+    #[error("not during the concentrated application campaign")]
+    DuringCampaign,
+    /// An instant card needs a branch equipped for it.
+    #[error("this branch is not equipped to make instant cards")]
+    NotEquipped,
 }
 
 impl CardRefusal {
@@ -139,6 +188,15 @@ impl CardRefusal {
             CardRefusal::SocialSecurityOnly => "social_security_only",
             CardRefusal::FormalLossOnly => "formal_loss_only",
             CardRefusal::IssuingBankOnly => "issuing_bank_only",
+            CardRefusal::Replaced => "card_replaced",
+            CardRefusal::ReplacementInProgress => "replacement_in_progress",
+            CardRefusal::FormalLossFirst => "formal_loss_first",
+            CardRefusal::ReportedLost => "card_reported_lost",
+            CardRefusal::NoPrintedFieldChange => "no_printed_field_change",
+            CardRefusal::NoOnlineReplacement => "no_online_replacement",
+            CardRefusal::BankChangeTooSoon { .. } => "bank_change_too_soon",
+            CardRefusal::DuringCampaign => "during_campaign",
+            CardRefusal::NotEquipped => "branch_not_equipped",
         }
     }
 }
@@ -166,6 +224,10 @@ impl Card {
             financial: (fin, fin_to),
             loss_until,
         };
+        // Q21: once a replacement is issued, the old card is never released (whatever its state says).
+        if service == Service::Release && self.links.replacement_order.is_some() {
+            return Err(CardRefusal::Replaced);
+        }
         if ss == S::Cancelled && !(service == Service::Cancellation && fin != F::Cancelled) {
             return Err(CardRefusal::Cancelled);
         }
@@ -212,6 +274,8 @@ impl Card {
                 (S::Cancelled, _) => Ok(to(S::Cancelled, F::Cancelled, None)),
                 _ => Ok(to(S::Cancelled, fin, None)),
             },
+            // Q25: the current card is recovered and cancelled, both functions at once, at its bank's counter.
+            Service::BankChange => Ok(to(S::Cancelled, F::Cancelled, None)),
             _ => Err(CardRefusal::NotAStateChange),
         }
     }

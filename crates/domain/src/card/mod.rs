@@ -6,6 +6,7 @@
 //! - [`lifecycle`]: what each service does to the two functions; the 15-day temporary loss.
 //! - [`password`]: the service password (six digits, the initial value, the lock).
 //! - [`proxy`]: what a holder may delegate to a proxy, and for how long.
+//! - [`replacement`]: 补领 and 换领, the replacement order's progress at the bank.
 //! - [`transition`]: the append-only record of every change.
 //! - [`texts`]: what the holder is told of each change.
 
@@ -14,6 +15,7 @@ pub mod info;
 pub mod lifecycle;
 pub mod password;
 pub mod proxy;
+pub mod replacement;
 pub mod texts;
 pub mod transition;
 
@@ -106,6 +108,20 @@ pub struct Card {
     pub transport: Transport,
     /// The park pass's year, when one is loaded.
     pub park_pass_year: Option<u16>,
+    /// Its place in a chain of replacements, and whether the registry requires one.
+    pub links: CardLinks,
+}
+
+/// A card's replacement links (SPEC §7.2): the card it replaces, the one that replaced it, the replacement order
+/// asked for it, and the printed fields that changed in the registry since it was made.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CardLinks {
+    pub replaces: Option<String>,
+    pub replaced_by: Option<String>,
+    /// Set when a replacement is asked for: from then on the card cannot be released (Q21).
+    pub replacement_order: Option<String>,
+    /// Printed fields changed in the registry: the card must be replaced (empty: none).
+    pub replacement_required: Vec<replacement::PrintedField>,
 }
 
 /// The transport function: enabled, and its balance in fen.
@@ -146,6 +162,7 @@ pub(crate) mod tests {
             loss_until: None,
             transport: Transport::default(),
             park_pass_year: None,
+            links: CardLinks::default(),
         }
     }
 

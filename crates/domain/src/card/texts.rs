@@ -27,6 +27,7 @@ fn service_name(s: Service) -> &'static str {
         Service::InfoChange => "信息变更",
         Service::StatusQuery => "状态查询",
         Service::InstantCard => "即时制卡",
+        Service::BankChange => "变更发卡银行",
     }
 }
 
@@ -87,6 +88,35 @@ pub fn change_message(
 /// writes many in one statement, so the number goes in between).
 pub const RELEASED_BEFORE: &str = "【北京社保卡】您尾号";
 pub const RELEASED_AFTER: &str = "的社保卡临时挂失已满15天，社会保障功能已自动解挂。如需继续挂失，请办理正式挂失。";
+
+/// The text when the registry changed a field printed on the holder's card: a replacement is required. Where to
+/// go, never a link.
+pub fn replacement_required_message(number: &str) -> String {
+    format!(
+        "【北京社保卡】您的参保信息中印制在卡面上的信息已变更，尾号{}的社保卡需要换领。请携带身份证件到发卡银行网点办理，\
+         或登录社保卡服务平台申请。",
+        tail(number)
+    )
+}
+
+/// The text when the replacement card is made and waits at the branch.
+pub fn replacement_ready_message(old: &str, new: &str, branch: &str) -> String {
+    format!(
+        "【北京社保卡】您尾号{}的补换社保卡（新卡尾号{}）已制成，请携带身份证件到{branch}领取并启用。",
+        tail(old),
+        tail(new)
+    )
+}
+
+/// The text when the bank suspends the account's non-counter business six months after the social-security
+/// cancellation.
+pub fn non_counter_suspended_message(number: &str) -> String {
+    format!(
+        "【北京社保卡】您尾号{}的社保卡社会保障功能注销已满6个月，发卡银行已暂停其金融账户的非柜面业务，\
+         如需办理请到发卡银行网点。",
+        tail(number)
+    )
+}
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ mod collective;
 mod housekeeping;
 mod orders;
 mod outbox;
+mod replacements;
 mod sessions;
 mod shared;
 

@@ -152,12 +152,11 @@ impl sscard_app::ports::ApplicationStore for SqliteStore {
         &self,
         person: &sscard_domain::values::IdNumber,
     ) -> sscard_app::ports::StoreResult<bool> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE person_id = $1 AND state = 'collected'")
-                .bind(person.as_str())
-                .fetch_one(&self.pool)
-                .await
-                .db()?;
+        let n: i64 = sqlx::query_scalar(crate::applications::LIVE_CARDS)
+            .bind(person.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .db()?;
         Ok(n > 0)
     }
 

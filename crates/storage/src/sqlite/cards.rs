@@ -63,6 +63,17 @@ impl sscard_app::ports::CardStore for SqliteStore {
             .fetch_one(&mut *tx)
             .await
             .db()?;
+        if let Some(order) = &w.replacement {
+            if !super::replacements::order_in(&mut tx, order).await? {
+                return Ok(CardWriteOutcome::StateChanged);
+            }
+        }
+        if let Some(r) = &w.retire {
+            let (event, bank) = &r.bank_event;
+            if !super::replacements::retire_in(&mut tx, &r.transition, event, bank).await? {
+                return Ok(CardWriteOutcome::StateChanged);
+            }
+        }
         if let Some((id, bank)) = &w.bank_event {
             sqlx::query(INSERT_BANK_EVENT)
                 .bind(id)

@@ -415,6 +415,7 @@ both_engines!(
             loss_until: None,
             transport: sscard_domain::card::Transport::default(),
             park_pass_year: None,
+            links: sscard_domain::card::CardLinks::default(),
         };
         let details = ReportDetails {
             card_number: Some(card.number.clone()),

@@ -54,6 +54,7 @@ async fn produced(s: &dyn Store, app: &str, person: &IdNumber, applicant: &str, 
         loss_until: None,
         transport: sscard_domain::card::Transport::default(),
         park_pass_year: None,
+        links: sscard_domain::card::CardLinks::default(),
     };
     let details = ReportDetails {
         card_number: Some(number.into()),
@@ -99,6 +100,8 @@ fn write(
     at: chrono::DateTime<chrono::FixedOffset>,
 ) -> CardWrite {
     CardWrite {
+        replacement: None,
+        retire: None,
         transition: CardTransition {
             card: card.into(),
             at,

@@ -199,6 +199,9 @@ pub async fn audit(
 
 #[derive(Serialize, ToSchema)]
 pub struct SlaLine {
+    /// `application` (due 30 days after submission) or `replacement` (due 4 working days after the request).
+    #[schema(example = "application")]
+    pub kind: &'static str,
     #[schema(example = "102")]
     pub bank: String,
     pub bank_name: String,
@@ -206,16 +209,22 @@ pub struct SlaLine {
     #[schema(example = "110105")]
     pub district: String,
     pub district_name: String,
-    /// Orders not produced within 30 days of submission.
+    /// Orders not produced by their due date.
     pub overdue: u64,
     /// The earliest due date among them.
     pub oldest_due: String,
 }
 
-fn sla_lines(state: &AppState, rows: Vec<sscard_app::ports::SlaRow>) -> Vec<SlaLine> {
+fn sla_lines(state: &AppState, report: sscard_app::bank::SlaReport) -> Vec<SlaLine> {
     let codes = &state.ctx.codes;
-    rows.into_iter()
-        .map(|r| SlaLine {
+    let kinds = report
+        .applications
+        .into_iter()
+        .map(|r| ("application", r))
+        .chain(report.replacements.into_iter().map(|r| ("replacement", r)));
+    kinds
+        .map(|(kind, r)| SlaLine {
+            kind,
             bank_name: codes.bank(&r.bank).map(|b| b.name_zh.clone()).unwrap_or_default(),
             district_name: codes
                 .district(&r.district)
@@ -229,8 +238,8 @@ fn sla_lines(state: &AppState, rows: Vec<sscard_app::ports::SlaRow>) -> Vec<SlaL
         .collect()
 }
 
-/// The SLA report: orders past 30 days from submission whose card is not produced yet, by bank and by the
-/// issuing branch's district.
+/// The SLA report: orders whose card is not produced by its due date, by kind, bank and the branch's district:
+/// applications past 30 days from submission, replacements past 4 working days from the request.
 #[utoipa::path(get, path = "/api/v1/admin/reports/sla", operation_id = "sla_report", tag = "admin",
     security(("bearer" = [])), responses((status = 200, body = [SlaLine]), (status = 403, body = Problem)))]
 pub async fn sla(State(state): State<AppState>) -> Result<Json<Vec<SlaLine>>, ApiError> {
@@ -244,11 +253,11 @@ pub async fn sla(State(state): State<AppState>) -> Result<Json<Vec<SlaLine>>, Ap
 pub async fn sla_csv(State(state): State<AppState>) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let rows = sscard_app::bank::sla_report(&state.ctx).await?;
-    let mut out = String::from("bank,bank_name,district,district_name,overdue,oldest_due\n");
+    let mut out = String::from("kind,bank,bank_name,district,district_name,overdue,oldest_due\n");
     for l in sla_lines(&state, rows) {
         out.push_str(&format!(
-            "{},{},{},{},{},{}\n",
-            l.bank, l.bank_name, l.district, l.district_name, l.overdue, l.oldest_due
+            "{},{},{},{},{},{},{}\n",
+            l.kind, l.bank, l.bank_name, l.district, l.district_name, l.overdue, l.oldest_due
         ));
     }
     Ok((

@@ -4,8 +4,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sscard_app::bank::{self, BankError};
-use sscard_app::ports::ProductionOrder;
+use sscard_app::bank::{self, BankError, BankOrder};
+use sscard_app::ports::{ProductionOrder, ReplacementOrder};
 use sscard_domain::application::Application;
 use sscard_domain::orders::BankReport;
 use utoipa::ToSchema;
@@ -39,6 +39,14 @@ impl From<BankError> for ApiError {
                 "card_number",
                 "card_number_taken",
             ),
+            BankError::ReplacementOutOfOrder { state, expected } => {
+                ApiError::rule(StatusCode::CONFLICT, "report_out_of_order")
+                    .with_arg("state", state.as_str().into())
+                    .with_arg(
+                        "expected",
+                        expected.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                    )
+            }
             BankError::Store(s) => s.into(),
         }
     }
@@ -48,9 +56,21 @@ impl From<BankError> for ApiError {
 #[derive(Serialize, ToSchema)]
 pub struct OrderView {
     pub id: String,
+    /// `application` (a new card, due 30 days after submission) or `replacement` (补领/换领, due in 4 working
+    /// days; the holder's data and photo are those of the replaced card's application).
+    #[schema(example = "application")]
+    pub kind: &'static str,
+    /// The day the card is due (for an application: 30 days after submission).
+    pub due_on: Option<String>,
+    /// A replacement's due date counted past the loaded working-day calendar (weekends only): it will be
+    /// recomputed when the year is loaded.
+    pub due_provisional: bool,
+    /// A replacement: the card it replaces, and why (`lost`, `damaged`, `printed_field_changed`).
+    pub replaces_card: Option<String>,
+    pub replacement_cause: Option<&'static str>,
     #[schema(example = "BJ20261121K7PX2Q9A")]
     pub reference: String,
-    /// The application's state.
+    /// The application's state (for a replacement: the replacement order's own).
     #[schema(example = "sent_to_bank")]
     pub state: String,
     pub bank: String,
@@ -78,6 +98,11 @@ pub struct OrderView {
 fn view(o: ProductionOrder, a: Application) -> OrderView {
     OrderView {
         id: o.id,
+        kind: "application",
+        due_on: a.due_on.map(|d| d.to_string()),
+        due_provisional: false,
+        replaces_card: None,
+        replacement_cause: None,
         reference: a.reference,
         state: a.state.as_str().into(),
         bank: o.bank,
@@ -108,6 +133,45 @@ fn view(o: ProductionOrder, a: Application) -> OrderView {
     }
 }
 
+/// A replacement order as the bank receives it: the replaced card's application's data, the order's own state,
+/// the branch that hands the new card over.
+fn replacement_view(r: ReplacementOrder, a: Application) -> OrderView {
+    let mut v = view(
+        ProductionOrder {
+            id: r.id,
+            application: r.application,
+            bank: r.bank,
+            created_at: r.created_at,
+            pulled_at: r.pulled_at,
+            lease_until: r.lease_until,
+            acknowledged_at: r.acknowledged_at,
+            card_number: r.new_card,
+            masked_account: r.masked_account,
+            tracking_number: r.tracking_number,
+            reject_reason: r.reject_reason,
+            current: true,
+        },
+        a,
+    );
+    v.kind = "replacement";
+    v.state = r.state.as_str().into();
+    v.branch = Some(r.branch);
+    v.collection = Some("branch_pickup".into());
+    v.mail = None;
+    v.due_on = Some(r.due.date.to_string());
+    v.due_provisional = r.due.provisional;
+    v.replaces_card = Some(r.card);
+    v.replacement_cause = Some(r.cause.as_str());
+    v
+}
+
+fn any_view(o: BankOrder) -> OrderView {
+    match o {
+        BankOrder::Application(o, a) => view(o, a),
+        BankOrder::Replacement(r, a) => replacement_view(r, a),
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct PullIn {
     /// 1–500; default 100.
@@ -130,12 +194,12 @@ pub async fn pull(
     JsonBody(body): JsonBody<PullIn>,
 ) -> Result<Json<Vec<OrderView>>, ApiError> {
     let orders = bank::pull(&state.ctx, &p, body.limit.unwrap_or(100), key.as_deref()).await?;
-    Ok(Json(orders.into_iter().map(|(o, a)| view(o, a)).collect()))
+    Ok(Json(orders.into_iter().map(any_view).collect()))
 }
 
 /// The columns of the CSV batch file, in order.
 const CSV_COLUMNS: &str = "id,reference,state,bank,branch,collection,id_number,mobile,mail_recipient,mail_mobile,\
-mail_district,mail_postal_code,mail_address,documents,created_at";
+mail_district,mail_postal_code,mail_address,documents,created_at,kind,due_on,due_provisional,replaces_card";
 
 fn csv_line(v: &OrderView) -> String {
     use super::collective::csv_cell;
@@ -157,6 +221,10 @@ fn csv_line(v: &OrderView) -> String {
         mail.map(|m| m.address.clone()).unwrap_or_default(),
         docs.join(";"),
         v.created_at.clone(),
+        v.kind.to_string(),
+        v.due_on.clone().unwrap_or_default(),
+        v.due_provisional.to_string(),
+        v.replaces_card.clone().unwrap_or_default(),
     ];
     let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
     line.join(",")
@@ -178,8 +246,8 @@ pub async fn pull_csv(
     let orders = bank::pull(&state.ctx, &p, body.limit.unwrap_or(100), key.as_deref()).await?;
     let mut out = String::from(CSV_COLUMNS);
     out.push('\n');
-    for (o, a) in orders {
-        out.push_str(&csv_line(&view(o, a)));
+    for o in orders {
+        out.push_str(&csv_line(&any_view(o)));
         out.push('\n');
     }
     Ok((
@@ -227,8 +295,7 @@ pub async fn get_order(
     Authed(p): Authed,
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    let (o, a) = bank::order(&state.ctx, &p, &id).await?;
-    Ok(Json(view(o, a)))
+    Ok(Json(any_view(bank::any_order(&state.ctx, &p, &id).await?)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -239,7 +306,9 @@ pub struct ReportOut {
 }
 
 /// Reports on an order: `accepted`, `rejected` (`reason`), `produced` (`card_number`, `masked_account`),
-/// `mailed` (`tracking_number`), `ready_for_pickup`, `delivered_to_entity`, `collected`. The same report
+/// `mailed` (`tracking_number`), `ready_for_pickup`, `delivered_to_entity`, `collected`. A replacement order
+/// takes the same reports (never `delivered_to_entity`); its `produced` creates the new card, linked to the one
+/// it replaces. The same report
 /// twice changes nothing (`changed: false`); a report out of order is `report_out_of_order` with the states
 /// it needed.
 #[utoipa::path(post, path = "/api/v1/bank/orders/{id}/reports", operation_id = "report_on_order", tag = "bank",
@@ -253,10 +322,10 @@ pub async fn report(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<BankReport>,
 ) -> Result<Json<ReportOut>, ApiError> {
-    let (o, a, changed) = bank::report(&state.ctx, &p, &id, &body).await?;
+    let (o, changed) = bank::report_any(&state.ctx, &p, &id, &body).await?;
     Ok(Json(ReportOut {
         changed,
-        order: view(o, a),
+        order: any_view(o),
     }))
 }
 

@@ -115,6 +115,13 @@ pub struct CardDetail {
     pub elsewhere: Vec<ElsewhereView>,
     pub transitions: Vec<TransitionView>,
     pub legacy_cards: Vec<LegacyCardView>,
+    /// The card this one replaces, and the one that replaced it.
+    pub replaces: Option<String>,
+    pub replaced_by: Option<String>,
+    /// Printed fields changed in the registry (`name`, `gender`, …): the card must be replaced (换领).
+    pub replacement_required: Vec<&'static str>,
+    /// The replacement asked for this card: once asked, the card is never released (Q21).
+    pub replacement: Option<super::replacements::ReplacementView>,
 }
 
 impl CardDetail {
@@ -171,6 +178,10 @@ impl CardDetail {
                     medical_ended_at: l.medical_ended_at.map(|t| t.to_rfc3339()),
                 })
                 .collect(),
+            replaces: c.links.replaces.clone(),
+            replaced_by: c.links.replaced_by.clone(),
+            replacement_required: c.links.replacement_required.iter().map(|f| f.as_str()).collect(),
+            replacement: v.replacement.as_ref().map(super::replacements::ReplacementView::of),
         }
     }
 }

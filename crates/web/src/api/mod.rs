@@ -2,6 +2,7 @@
 //! `utoipa_axum::routes!`, so it cannot be served without being in the OpenAPI document.
 
 pub mod admin;
+pub mod admin_settings;
 pub mod applications;
 pub mod auth;
 pub mod bank;
@@ -16,6 +17,7 @@ pub mod minors;
 pub mod ops;
 pub mod people;
 pub mod reference;
+pub mod replacements;
 pub mod wire;
 
 use utoipa::OpenApi;
@@ -99,6 +101,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::audit))
         .routes(routes!(admin::sla))
         .routes(routes!(admin::sla_csv))
+        .routes(routes!(admin_settings::get_calendar, admin_settings::load_calendar))
+        .routes(routes!(admin_settings::get_campaign, admin_settings::set_campaign))
+        .routes(routes!(admin_settings::set_online_replacement))
         .routes(routes!(applications::eligibility))
         .routes(routes!(applications::start, applications::list))
         .routes(routes!(applications::get_one, applications::update))
@@ -143,6 +148,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(hotline::search))
         .routes(routes!(counter_cards::search))
         .routes(routes!(counter_cards::service))
+        .routes(routes!(replacements::request_online))
+        .routes(routes!(replacements::request_at_counter))
         .routes(routes!(bank_cards::pull))
         .routes(routes!(bank_cards::ack))
         .routes(routes!(bank_cards::financial))

@@ -22,6 +22,18 @@ pub struct Ready {
     pub status: &'static str,
     #[schema(example = "sqlite")]
     pub database: &'static str,
+    pub calendar: CalendarReadiness,
+}
+
+/// The working-day calendar: a counter never stops for want of it, but the admin must load the next year in
+/// time (`warning` from 60 days before the last loaded day).
+#[derive(Serialize, ToSchema)]
+pub struct CalendarReadiness {
+    pub years: Vec<i32>,
+    /// The last day the loaded data covers (`null`: nothing loaded).
+    pub last_day: Option<String>,
+    pub days_left: Option<i64>,
+    pub warning: bool,
 }
 
 /// Liveness: the process answers.
@@ -30,7 +42,7 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// Readiness: the database answers a query.
+/// Readiness: the database answers a query. The details say how far the working-day calendar reaches.
 #[utoipa::path(get, path = "/readyz", tag = "ops", responses(
     (status = 200, body = Ready),
     (status = 503, description = "The database cannot be reached", body = Problem, content_type = "application/problem+json"),
@@ -49,9 +61,19 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiErr
                 )))
             }
         };
+    let calendar = sscard_app::calendar::status(&state.ctx).await?;
+    if calendar.warning {
+        tracing::warn!(last_day = ?calendar.last_day, "the working-day calendar ends soon: load the next year");
+    }
     Ok(Json(Ready {
         status: "ready",
         database,
+        calendar: CalendarReadiness {
+            years: calendar.years,
+            last_day: calendar.last_day.map(|d| d.to_string()),
+            days_left: calendar.days_left,
+            warning: calendar.warning,
+        },
     }))
 }
 

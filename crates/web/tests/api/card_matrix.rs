@@ -233,6 +233,8 @@ async fn set_password(s: &Server, number: &str, hash: &str) {
         None,
     );
     let w = sscard_app::ports::CardWrite {
+        replacement: None,
+        retire: None,
         transition: t,
         loss_until: card.loss_until,
         password_hash: Some(hash.into()),

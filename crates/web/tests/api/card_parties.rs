@@ -67,6 +67,8 @@ both_engines!(
         let hash = sscard_app::secrets::hash_password("590372").await.unwrap();
         let card = s.ctx.store.card(&number).await.unwrap().unwrap();
         let w2 = sscard_app::ports::CardWrite {
+            replacement: None,
+            retire: None,
             transition: sscard_domain::card::transition::CardTransition::of(
                 &number,
                 &sscard_domain::card::lifecycle::Change {

@@ -7,6 +7,8 @@
 //! - `bank`, `bank_sim`: the bank interface, and the simulated bank end to end.
 //! - `card_matrix`: the SPEC §7.4 table walked cell by cell (online channels and the hotline).
 //! - `card_parties`: the hotline, proxies, non-key information, the issuing bank's events and reports.
+//! - `card_replacement`: replacement and its production, bank change, cancellation's order, the printed-field
+//!   flag, due dates and the calendar, the campaign and instant cards.
 //! - `cards`: the card's life: the channel matrix, online services, the 15-day release, the service password.
 //! - `http`: health, readiness (and a stopped database), problems, limits, headers, shutdown.
 //! - `oidc`: logging in through a real OpenID Connect provider.
@@ -23,6 +25,7 @@ mod bank;
 mod bank_sim;
 mod card_matrix;
 mod card_parties;
+mod card_replacement;
 mod cards;
 mod collective;
 mod http;

@@ -69,6 +69,21 @@ impl Caller<'_> {
     pub async fn get(&self, path: &str) -> (u16, Value) {
         self.call(Method::GET, path, None).await
     }
+    /// A `PUT` of a CSV file.
+    pub async fn put_text(&self, path: &str, body: &str) -> (u16, Value) {
+        let r = self
+            .api
+            .http
+            .put(self.api.url(path))
+            .bearer_auth(&self.token)
+            .header("content-type", "text/csv")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let st = r.status().as_u16();
+        (st, r.json().await.unwrap_or(Value::Null))
+    }
     pub async fn upload(&self, id: &str, kind: &str, bytes: Vec<u8>, declared: &str) -> (u16, Value) {
         let r = self
             .api

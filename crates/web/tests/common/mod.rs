@@ -66,6 +66,7 @@ impl Server {
         import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes())
             .await
             .unwrap();
+        sscard_app::calendar::seed(&ctx).await.unwrap();
         (ctx, clock)
     }
 
