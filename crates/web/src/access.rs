@@ -345,6 +345,13 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/cards/{number}/password", Access::Roles(RESIDENT)),
     (Method::GET, "/cards/{number}/info", Access::Roles(RESIDENT)),
     (Method::POST, "/cards/{number}/info", Access::Roles(RESIDENT)),
+    (Method::GET, "/cards/{number}/replacement", Access::Roles(RESIDENT)),
+    (Method::POST, "/cards/{number}/replacement", Access::Roles(RESIDENT)),
+    (
+        Method::POST,
+        "/staff/cards/{number}/replacement",
+        Access::Roles(&[BankClerk, OutletClerk]),
+    ),
     (Method::POST, "/cards/{number}/password", Access::Roles(RESIDENT)),
     (
         Method::POST,

@@ -17,7 +17,7 @@ use sscard_testkit::{both_engines, TestDb};
 use crate::applications::{event, now, submitted};
 
 /// A card produced for `person` (applied for by a new account `applicant`), pending activation.
-async fn produced(s: &dyn Store, app: &str, person: &IdNumber, applicant: &str, number: &str) -> Card {
+pub(crate) async fn produced(s: &dyn Store, app: &str, person: &IdNumber, applicant: &str, number: &str) -> Card {
     let order = submitted(s, app, person, applicant).await;
     let pull = OrderPull {
         bank: "102".into(),
@@ -91,7 +91,7 @@ fn holder_actor(account: &str) -> Actor {
 }
 
 /// A write of `service` moving the card from `ss`/`fin` to `ss_to`/`fin_to`.
-fn write(
+pub(crate) fn write(
     card: &str,
     service: Service,
     ss: (S, S),

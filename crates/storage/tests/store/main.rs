@@ -6,6 +6,8 @@
 //! - `applications`: applications (one open per person, the submission with its event, consent and order) and
 //!   production orders (leased pulls, acknowledgements, reports applied once).
 //! - `cards`: the card's changes with their records, the release of due losses, the service password's tries.
+//! - `replacements`: replacement orders (ordered once, pulled at least once, made once, linked both ways), the
+//!   SLA's late ones, bank changes, the printed-field flag, suspensions, the calendar per year.
 //! - `collective`: an employer's settings and history, the employee list, the batch all-or-nothing.
 
 mod accounts;
@@ -13,3 +15,4 @@ mod applications;
 mod cards;
 mod collective;
 mod reference;
+mod replacements;

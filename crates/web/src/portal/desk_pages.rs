@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sscard_app::cards::{self, counter, services::ServiceRequest, status::CardView};
 use sscard_domain::card::channels::Service;
 use sscard_domain::card::lifecycle::Reason;
+use sscard_domain::card::replacement::ReplacementCause;
 
 use super::forms::FieldErrors;
 use super::pages::{csrf_pages, PageCtx, PageResult};
@@ -31,6 +32,12 @@ struct DeskCard {
     fin_code: &'static str,
     fin_name: String,
     services: Vec<Opt>,
+    /// What this desk cannot do on this card, with where (an outlet: replacement and the bank's services).
+    elsewhere: Vec<Opt>,
+    /// A replacement can be asked here (the issuing bank's counter), and for which causes.
+    causes: Vec<Opt>,
+    flag: Option<String>,
+    replacement: Option<String>,
 }
 
 /// `staff_cards.html`.
@@ -75,6 +82,36 @@ fn card_block(c: &PageCtx, v: &CardView) -> DeskCard {
                 name: c.m(&format!("service-{}", s.as_str())),
             })
             .collect(),
+        elsewhere: v
+            .elsewhere
+            .iter()
+            .map(|e| Opt {
+                code: e.service.as_str(),
+                name: format!(
+                    "{}: {}",
+                    c.m(&format!("service-{}", e.service.as_str())),
+                    e.channels
+                        .iter()
+                        .map(|ch| c.m(&format!("channel-{}", ch.as_str())))
+                        .collect::<Vec<_>>()
+                        .join(if c.en() { ", " } else { "、" })
+                ),
+            })
+            .collect(),
+        causes: if v.here.contains(&Service::Replacement) {
+            ReplacementCause::ALL
+                .into_iter()
+                .filter(|cause| card.replacement(*cause).is_ok())
+                .map(|cause| Opt {
+                    code: cause.as_str(),
+                    name: c.m(&format!("cause-{}", cause.as_str())),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        flag: super::card_pages::flag_line(c, v),
+        replacement: super::card_pages::replacement_line(c, v),
         number: card.number.clone(),
     }
 }
@@ -181,6 +218,76 @@ pub async fn act(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, Form(
         },
     };
     // The list again (the read is audited again: the clerk looked at the holder's cards again).
+    if let Err(e) = fill(&c, &mut page, "counter_service").await {
+        return Err(beside(e).unwrap_or_else(|x| x).into());
+    }
+    Ok(c.show("staff_cards.html", status, page).await)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReplaceForm {
+    id_number: Option<String>,
+    cause: Option<String>,
+    identity_document: Option<String>,
+    idempotency_key: Option<String>,
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
+}
+
+/// 补领 or 换领 at the issuing bank's counter (an instant card where the branch is equipped); refusals beside
+/// the form.
+pub async fn replace(
+    c: PageCtx,
+    meta: ClientMeta,
+    Path(number): Path<String>,
+    Form(f): Form<ReplaceForm>,
+) -> PageResult {
+    use sscard_app::cards::replacement::{request_at_counter, ReplacementRequest};
+    let field = format!("replace_identity_number-{number}");
+    let mut page = DeskPage {
+        id_number: f.id_number.unwrap_or_default(),
+        ..DeskPage::default()
+    };
+    let identity = counter::IdentityCheck {
+        document: f.identity_document.unwrap_or_default(),
+        number: f.rest.get(&field).cloned().unwrap_or_default(),
+    };
+    let given = |name: &str| {
+        f.rest
+            .get(&format!("{name}-{number}"))
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+    };
+    let instant = match (given("instant_card_number"), given("instant_masked_account")) {
+        (None, None) => None,
+        (n, a) => Some((n.unwrap_or_default(), a.unwrap_or_default())),
+    };
+    let req = ReplacementRequest {
+        cause: f.cause.unwrap_or_default(),
+        branch: None,
+        instant,
+        key: f.idempotency_key,
+    };
+    let status = match request_at_counter(&c.state.ctx, &c.p, &number, &identity, &req, &meta.0).await {
+        Ok((order, _)) => {
+            page.notice = Some(c.state.i18n.format(
+                c.prefs.lang,
+                "desk_replacement_done",
+                &[("due", order.due.date.to_string())],
+            ));
+            StatusCode::OK
+        }
+        Err(e) => {
+            let status = c.fail(&mut page.problems, beside(e)?, &format!("cause-{number}"));
+            page.problems.rename("identity_number", &field);
+            page.problems.rename("cause", &format!("cause-{number}"));
+            page.problems
+                .rename("card_number", &format!("instant_card_number-{number}"));
+            page.problems
+                .rename("masked_account", &format!("instant_masked_account-{number}"));
+            status
+        }
+    };
     if let Err(e) = fill(&c, &mut page, "counter_service").await {
         return Err(beside(e).unwrap_or_else(|x| x).into());
     }

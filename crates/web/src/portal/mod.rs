@@ -103,6 +103,11 @@ pub fn router() -> Router<AppState> {
             "/cards/{number}/info",
             get(card_pages::info_page).post(card_pages::info_submit),
         )
+        .route(
+            "/cards/{number}/replacement",
+            get(card_pages::replacement_page).post(card_pages::replacement_submit),
+        )
+        .route("/staff/cards/{number}/replacement", post(desk_pages::replace))
         .route("/cards/{number}/password/reset-code", post(card_pages::reset_code))
         .route("/cards/{number}/password/reset", post(card_pages::reset_submit))
 }
@@ -122,6 +127,10 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("real_name.html", include_str!("../../templates/real_name.html"))?;
     env.add_template("staff.html", include_str!("../../templates/staff.html"))?;
     env.add_template("counter.html", include_str!("../../templates/counter.html"))?;
+    env.add_template(
+        "card_replacement.html",
+        include_str!("../../templates/card_replacement.html"),
+    )?;
     env.add_template("apply_start.html", include_str!("../../templates/apply_start.html"))?;
     env.add_template("children.html", include_str!("../../templates/children.html"))?;
     env.add_template("entity.html", include_str!("../../templates/entity.html"))?;

@@ -5,16 +5,19 @@
 //!
 //! - [`password`]: the service password's change and reset.
 //! - [`proxy`]: recording a holder's written authorisation of a proxy.
+//! - [`replacement`]: 网上换领 where the card's bank takes it online.
 //! - [`services`]: 办事渠道, public.
 
 mod info;
 mod password;
 mod proxy;
+mod replacement;
 mod services;
 
 pub use info::{info_page, info_submit};
 pub use password::{password_page, password_submit, reset_code, reset_submit};
 pub use proxy::{proxy_page, proxy_submit};
+pub use replacement::{replacement_page, replacement_submit};
 pub use services::services_page;
 
 use axum::extract::{Path, Query};
@@ -66,6 +69,10 @@ struct CardBlock {
     fin_loss_note: bool,
     here: Vec<Action>,
     elsewhere: Vec<Row>,
+    /// Printed fields changed in the registry: a replacement is required.
+    flag: Option<String>,
+    /// The replacement asked for this card: its state, due date and branch (or the card that replaced it).
+    replacement: Option<String>,
     legacy: Vec<Row>,
     timeline: Vec<Row>,
     /// The activation button's request key: a double click activates once.
@@ -139,6 +146,7 @@ fn block(c: &PageCtx, v: &CardView) -> CardBlock {
                 Service::TemporaryLoss => (format!("/cards/{number}/loss"), false),
                 Service::PasswordChange | Service::PasswordReset => (format!("/cards/{number}/password"), false),
                 Service::InfoChange => (format!("/cards/{number}/info"), false),
+                Service::Replacement => (format!("/cards/{number}/replacement"), false),
                 _ => return None,
             };
             Some(Action {
@@ -221,11 +229,46 @@ fn block(c: &PageCtx, v: &CardView) -> CardBlock {
         fin_loss_note: card.financial == sscard_domain::card::FinancialState::Loss,
         here,
         elsewhere,
+        flag: flag_line(c, v),
+        replacement: replacement_line(c, v),
         legacy,
         timeline,
         key: c.state.ctx.secrets.token(),
         number,
     }
+}
+
+/// "The registry changed the name (…) printed on this card: it must be replaced", or nothing.
+pub(crate) fn flag_line(c: &PageCtx, v: &CardView) -> Option<String> {
+    let fields = &v.card.links.replacement_required;
+    (!fields.is_empty()).then(|| {
+        let names: Vec<String> = fields.iter().map(|f| c.m(&format!("printed-{}", f.as_str()))).collect();
+        c.state.i18n.format(
+            c.prefs.lang,
+            "mycard_replacement_required",
+            &[("fields", names.join(if c.en() { ", " } else { "、" }))],
+        )
+    })
+}
+
+/// The replacement's progress in a line: its state, the due date (provisional or not), where to collect it.
+pub(crate) fn replacement_line(c: &PageCtx, v: &CardView) -> Option<String> {
+    let r = v.replacement.as_ref()?;
+    let key = if r.due.provisional {
+        "mycard_replacement_provisional"
+    } else {
+        "mycard_replacement_state"
+    };
+    Some(c.state.i18n.format(
+        c.prefs.lang,
+        key,
+        &[
+            ("state", c.m(&format!("replacement_state-{}", r.state.as_str()))),
+            ("due", r.due.date.to_string()),
+            ("branch", r.branch.clone()),
+            ("new", r.new_card.as_deref().map(tail).unwrap_or("—").to_string()),
+        ],
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -261,6 +304,7 @@ pub async fn my_cards(c: PageCtx, Query(q): Query<DoneQuery>) -> PageResult {
         Some("password") => Some(c.m("mycard_password_changed")),
         Some("proxy") => Some(c.m("proxy_recorded")),
         Some("info") => Some(c.m("mycard_info_changed")),
+        Some("replacement") => Some(c.m("mycard_replacement_asked")),
         Some(_) => Some(c.m("mycard_done")),
         None => None,
     };
