@@ -40,6 +40,11 @@ pub(crate) const HOLDER_MOBILE: &str = "COALESCE(i.mobile, a.mobile, p.mobile)";
 /// texts go into the outbox's index one after another instead of at random places.
 pub(crate) const RELEASE_TEXT_ID: &str = "'release:' || u.number || ':' || $1";
 
+/// A transport top-up and a park pass (`$1` fen to add, `$2` the year or NULL, `$3` number).
+pub(crate) const UPDATE_FIELDS: &str = "UPDATE cards SET transport_enabled = TRUE, \
+    transport_balance_fen = transport_balance_fen + $1, park_pass_year = COALESCE($2, park_pass_year) \
+    WHERE number = $3";
+
 pub(crate) const INSERT_BANK_EVENT: &str = "INSERT INTO card_bank_events (id, card_number, bank, transition_seq, \
     service, fin_from, fin_to, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 

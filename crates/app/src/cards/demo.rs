@@ -82,6 +82,7 @@ async fn step(
     let w = CardWrite {
         replacement: None,
         retire: None,
+        fields: None,
         transition: t,
         loss_until,
         password_hash: None,

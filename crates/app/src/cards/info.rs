@@ -46,6 +46,17 @@ pub async fn change(
     if given(&input.financial_mobile).is_some() {
         return Err(CardError::FinancialMobile);
     }
+    let info = parse(ctx, input, false)?.0;
+    record(ctx, p, &card, actor, info, None, None, meta).await
+}
+
+/// The fields to change, and the financial account's reserved mobile when `financial_mobile_here` (the
+/// issuing bank's counter); nothing given is refused.
+pub(crate) fn parse(
+    ctx: &AppContext,
+    input: &InfoIn,
+    financial_mobile_here: bool,
+) -> Result<(HolderInfo, Option<Mobile>), CardError> {
     let mut errors = Vec::new();
     let mut info = HolderInfo::default();
     if let Some(a) = given(&input.address) {
@@ -67,12 +78,35 @@ pub async fn change(
             Err(_) => errors.push(fe("mobile", "mobile_invalid")),
         }
     }
+    let mut financial = None;
+    if let Some(m) = given(&input.financial_mobile).filter(|_| financial_mobile_here) {
+        match Mobile::parse(m) {
+            Ok(m) => financial = Some(m),
+            Err(_) => errors.push(fe("financial_mobile", "mobile_invalid")),
+        }
+    }
     if !errors.is_empty() {
         return Err(CardError::Invalid(errors));
     }
-    if info == HolderInfo::default() {
+    if info == HolderInfo::default() && financial.is_none() {
         return Err(CardError::Invalid(vec![fe("address", "nothing_to_change")]));
     }
+    Ok((info, financial))
+}
+
+/// Records the change on the card (`place` and `note`: a counter's branch and identity check).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record(
+    ctx: &AppContext,
+    p: &Principal,
+    card: &sscard_domain::card::Card,
+    actor: sscard_domain::card::transition::Actor,
+    info: HolderInfo,
+    place: Option<String>,
+    note: Option<String>,
+    meta: &Meta,
+) -> Result<HolderInfo, CardError> {
+    let number = card.number.as_str();
     let now = ctx.clock.now();
     let change = Change {
         service: Service::InfoChange,
@@ -88,7 +122,7 @@ pub async fn change(
         None,
         Some(p.channel),
         actor,
-        None,
+        place,
         None,
     );
     let audit = super::card_entry(
@@ -96,13 +130,16 @@ pub async fn change(
         p,
         AuditAction::StateChanged,
         Outcome::Success,
-        format!("card:{number}:info_change"),
-        &card,
+        match note {
+            Some(n) => format!("card:{number}:info_change;{n}"),
+            None => format!("card:{number}:info_change"),
+        },
+        card,
         meta,
     );
     // The text goes to the number on record before the change: a changed number is what a thief would do.
-    let mut w = write_for(ctx, &card, &change, t, None, audit).await?;
-    w.info = Some(info);
+    let mut w = write_for(ctx, card, &change, t, None, audit).await?;
+    w.info = (info != HolderInfo::default()).then_some(info);
     match ctx.store.write_card_change(&w).await? {
         CardWriteOutcome::Done | CardWriteOutcome::KeyUsed => Ok(ctx.store.holder_info(number).await?),
         CardWriteOutcome::StateChanged => Err(CardError::StateChanged),

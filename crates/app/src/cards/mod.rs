@@ -122,7 +122,7 @@ pub(crate) async fn actor_for(ctx: &AppContext, p: &Principal, card: &Card) -> R
     proxies::proxy_for(ctx, p, card).await?.ok_or(CardError::NotFound)
 }
 
-async fn is_guardian(ctx: &AppContext, guardian: &IdNumber, child: &IdNumber) -> Result<bool, StoreError> {
+pub(crate) async fn is_guardian(ctx: &AppContext, guardian: &IdNumber, child: &IdNumber) -> Result<bool, StoreError> {
     Ok(ctx
         .store
         .guardianships_of_guardian(guardian)

@@ -15,7 +15,7 @@ use sscard_domain::card::transition::{Actor, CardTransition};
 use sscard_domain::card::{Card, SocialSecurityState};
 use sscard_domain::orders::BankReport;
 
-use super::counter::{identity_errors, Desk, IdentityCheck};
+use super::counter::{identity_errors, CounterParty, Desk, IdentityCheck};
 use super::services::{settle_expired, write_for};
 use super::CardError;
 use crate::auth::Meta;
@@ -43,7 +43,8 @@ fn cause_of(req: &ReplacementRequest) -> Result<ReplacementCause, CardError> {
 /// Where the replacement is asked for.
 enum Place<'a> {
     Online,
-    Counter(&'a Desk, &'a IdentityCheck),
+    /// The desk, the document checked, and who acted for the holder (audit note).
+    Counter(&'a Desk, &'a IdentityCheck, Option<String>),
 }
 
 /// Online 换领, by the holder or a guardian, at a bank that supports it; the order and the card as they stand.
@@ -65,13 +66,36 @@ pub async fn request_at_counter(
     p: &Principal,
     number: &str,
     identity: &IdentityCheck,
+    party: &CounterParty,
     req: &ReplacementRequest,
     meta: &Meta,
 ) -> Result<(ReplacementOrder, Card), CardError> {
     let desk = super::counter::desk(p)?;
     let stored = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
-    let actor = super::counter::clerk_actor(p);
-    request(ctx, p, stored, actor, Place::Counter(&desk, identity), req, meta).await
+    let online = online_possible(ctx, &stored, req).await?;
+    let (actor, _, agent) = super::counter::party_actor(ctx, p, &desk, &stored, Service::Replacement, party, None)
+        .await
+        .map_err(|e| match e {
+            CardError::WrongChannel(mut w) => {
+                w.alternatives.retain(|ch| !ch.is_online() || online);
+                CardError::WrongChannel(w)
+            }
+            other => other,
+        })?;
+    request(ctx, p, stored, actor, Place::Counter(&desk, identity, agent), req, meta).await
+}
+
+/// Whether this card could be replaced online for this cause (its bank takes it online, and it is in hand): a
+/// refusal of where names the online channels only then.
+async fn online_possible(ctx: &AppContext, card: &Card, req: &ReplacementRequest) -> Result<bool, CardError> {
+    let in_hand = cause_of(req).is_ok_and(|c| !c.is_reissue());
+    Ok(in_hand
+        && ctx
+            .store
+            .banks()
+            .await?
+            .iter()
+            .any(|b| b.code == card.bank && b.supports_online_replacement))
 }
 
 async fn request(
@@ -85,7 +109,7 @@ async fn request(
 ) -> Result<(ReplacementOrder, Card), CardError> {
     let channel = match place {
         Place::Online => p.channel,
-        Place::Counter(desk, _) => desk.channel,
+        Place::Counter(desk, ..) => desk.channel,
     };
     let bank = ctx
         .store
@@ -94,14 +118,13 @@ async fn request(
         .into_iter()
         .find(|b| b.code == stored.bank)
         .ok_or(CardError::NotFound)?;
-    let cause = cause_of(req);
     // Where else: online only for a card in hand at a bank that takes it online.
-    let online_possible = bank.supports_online_replacement && cause.as_ref().is_ok_and(|c| !c.is_reissue());
+    let online = online_possible(ctx, &stored, req).await?;
     let conditions = check(Service::Replacement, channel, actor.acting).map_err(|mut e| {
-        e.alternatives.retain(|ch| !ch.is_online() || online_possible);
+        e.alternatives.retain(|ch| !ch.is_online() || online);
         e
     })?;
-    let cause = cause?;
+    let cause = cause_of(req)?;
     for c in &conditions {
         match (c, &place) {
             // 补领 is the issuing bank's, with the ID document (SPEC §7.2): never online.
@@ -116,7 +139,9 @@ async fn request(
             (Condition::OnlineReplacementBank, _) if !bank.supports_online_replacement => {
                 return Err(CardError::Refused(CardRefusal::NoOnlineReplacement));
             }
-            (Condition::IssuingBank, Place::Counter(desk, _)) if desk.bank.as_deref() != Some(stored.bank.as_str()) => {
+            (Condition::IssuingBank, Place::Counter(desk, ..))
+                if desk.bank.as_deref() != Some(stored.bank.as_str()) =>
+            {
                 return Err(CardError::Refused(CardRefusal::IssuingBankOnly));
             }
             _ => {}
@@ -131,7 +156,7 @@ async fn request(
         })
         .await?;
     let branch_code = match &place {
-        Place::Counter(desk, _) => desk.place.clone(),
+        Place::Counter(desk, ..) => desk.place.clone(),
         Place::Online => match req.branch.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
             Some(b) => b.to_string(),
             None => stored.branch.clone().unwrap_or_default(),
@@ -141,7 +166,7 @@ async fn request(
         .iter()
         .find(|b| b.code == branch_code && (b.accepts_pickup || req.instant.is_some()));
     let mut errors = Vec::new();
-    if let Place::Counter(_, identity) = &place {
+    if let Place::Counter(_, identity, _) = &place {
         errors.extend(identity_errors(ctx, identity, &stored));
     }
     if branch.is_none() {
@@ -214,13 +239,9 @@ async fn request(
     };
     let (place_code, note) = match &place {
         Place::Online => (None, None),
-        Place::Counter(desk, identity) => (
+        Place::Counter(desk, identity, agent) => (
             Some(desk.place.clone()),
-            Some(format!(
-                "identity:{}:{}",
-                identity.document.trim(),
-                card.holder.masked()
-            )),
+            Some(super::counter::desk_note(identity, &card, agent.clone())),
         ),
     };
     let key = super::services::parse_key(req.key.as_deref())?;

@@ -108,6 +108,7 @@ pub(crate) async fn settle_expired(ctx: &AppContext, card: &Card) -> Result<(), 
         let w = CardWrite {
             replacement: None,
             retire: None,
+            fields: None,
             transition: t,
             loss_until: None,
             password_hash: None,
@@ -162,6 +163,7 @@ pub(crate) async fn write_for(
     Ok(CardWrite {
         replacement: None,
         retire: None,
+        fields: None,
         loss_until: change.loss_until,
         password_hash,
         bank_event: change.touches_financial().then(|| (new_id(), card.bank.clone())),

@@ -70,6 +70,7 @@ pub async fn suspend_due(ctx: &AppContext, rounds: u32) -> Result<u64, StoreErro
                 audit: None,
                 replacement: None,
                 retire: None,
+                fields: None,
             };
             if ctx.store.write_card_change(&w).await? == crate::ports::CardWriteOutcome::Done {
                 written += 1;

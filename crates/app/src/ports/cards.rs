@@ -36,6 +36,16 @@ pub struct CardWrite {
     /// The activation of a replacement ends the card it replaces: that card's own change (conditional on its
     /// `from` states like the main one), with a bank event when its financial function moves.
     pub retire: Option<RetiredCard>,
+    /// A transport top-up or a park pass recorded at the issuing bank's counter (SPEC §7.1).
+    pub fields: Option<CardFields>,
+}
+
+/// What the issuing bank's counter records on the card: a transport top-up (in fen, added to the balance; the
+/// transport function is enabled by it) and a park pass's year.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CardFields {
+    pub top_up_fen: i64,
+    pub park_pass_year: Option<u16>,
 }
 
 /// The card a replacement's activation ends (see [`CardWrite::retire`]).

@@ -5,7 +5,8 @@ use super::{PgStore, BEGIN_WRITE, CLAIM_LOCK};
 use crate::accounts::{from_ms, ms};
 use crate::cards::{
     services_text, EventRow, InfoRow, ProxyRow, TransitionRow, TransitionValues, EVENT_COLUMNS, HOLDER_MOBILE,
-    INSERT_BANK_EVENT, INSERT_TRANSITION, PROXY_COLUMNS, RELEASE_TEXT_ID, TRANSITION_COLUMNS, UPDATE_CARD, UPSERT_INFO,
+    INSERT_BANK_EVENT, INSERT_TRANSITION, PROXY_COLUMNS, RELEASE_TEXT_ID, TRANSITION_COLUMNS, UPDATE_CARD,
+    UPDATE_FIELDS, UPSERT_INFO,
 };
 use crate::DbResult;
 use sscard_app::ports::{CardSecret, CardWrite, CardWriteOutcome, ReleaseBatch, StoreResult};
@@ -63,6 +64,15 @@ impl sscard_app::ports::CardStore for PgStore {
             .fetch_one(&mut *tx)
             .await
             .db()?;
+        if let Some(f) = &w.fields {
+            sqlx::query(UPDATE_FIELDS)
+                .bind(f.top_up_fen)
+                .bind(f.park_pass_year.map(i32::from))
+                .bind(&v.card)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
         if let Some(order) = &w.replacement {
             if !super::replacements::order_in(&mut tx, order).await? {
                 return Ok(CardWriteOutcome::StateChanged);

@@ -102,6 +102,7 @@ pub(crate) fn write(
     CardWrite {
         replacement: None,
         retire: None,
+        fields: None,
         transition: CardTransition {
             card: card.into(),
             at,

@@ -796,3 +796,5 @@ reason-replaced = replaced
 reason-bank_change = bank change
 reason-non_counter_suspended = non-counter business suspended
 reason-bank_report = the bank's report
+problem-top_up_out_of_range-detail = A top-up is 1 to 100,000 fen (at most 1,000 yuan).
+problem-park_pass_year_invalid-detail = A park pass is for this year or the next.

@@ -793,3 +793,5 @@ reason-replaced = 补换卡
 reason-bank_change = 变更发卡银行
 reason-non_counter_suspended = 暂停非柜面业务
 reason-bank_report = 银行回报
+problem-top_up_out_of_range-detail = 充值金额为1至100000分（不超过1000元）。
+problem-park_pass_year_invalid-detail = 园林年票只能办理本年度或下一年度。

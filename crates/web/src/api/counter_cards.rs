@@ -5,6 +5,7 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
+use sscard_app::cards::replacement::{self, ReplacementRequest};
 use sscard_app::cards::{counter, services::ServiceRequest};
 use sscard_domain::card::channels::Service;
 use utoipa::ToSchema;
@@ -31,24 +32,48 @@ pub async fn search(
 
 #[derive(Deserialize, ToSchema, Default)]
 pub struct CounterServiceIn {
-    /// The identity document presented (`id_card`, `passport`, …) and its number (the holder's).
+    /// The holder's identity document presented (`id_card`, `passport`, …) and its number.
     #[serde(default)]
     pub identity_document: String,
     #[serde(default)]
     pub identity_number: String,
+    /// Who acts: `self` (default), `guardian` (of a minor, as in the household register) or `proxy` (with the
+    /// holder's written authorisation on record; for a cancellation after a death, emigration or a move, the
+    /// documents of that case in `case_document`).
+    pub acting: Option<String>,
+    /// The guardian's or proxy's own ID number.
+    pub agent_id_number: Option<String>,
+    pub case_document: Option<String>,
     /// For a loss: `lost` (the default), `stolen`, `other`; for a cancellation: `death`, `emigration`,
     /// `moved_out`, `other`; for a release: `found` or none.
     pub reason: Option<String>,
     pub reason_text: Option<String>,
-    /// For a password reset: the new service password (six digits).
+    /// A password change: the old password; a change or reset: the new one (six digits).
+    pub old: Option<String>,
     pub new: Option<String>,
+    /// An information change (the reserved mobile of the bank account at the issuing bank only).
+    pub address: Option<String>,
+    pub occupation: Option<String>,
+    pub mobile: Option<String>,
+    pub financial_mobile: Option<String>,
+    /// A replacement (`replacement`, or `instant_card` with the card made now): `lost`, `damaged` or
+    /// `printed_field_changed`.
+    pub cause: Option<String>,
+    pub instant_card_number: Option<String>,
+    pub instant_masked_account: Option<String>,
+    /// `instant_card` without a card: a transport top-up (fen) or a park pass (year) recorded on the card.
+    pub top_up_fen: Option<i64>,
+    pub park_pass_year: Option<u16>,
 }
 
-/// A service on one card at the clerk's counter: activation, financial activation (the issuing bank), temporary
-/// or formal loss, release, cancellation, a password reset (`new`; the document checked stands for the online
-/// reset's code and face check). A district outlet changes the social-security function only and
-/// releases only a formal loss; the issuing bank's services are refused elsewhere (`issuing_bank_only`); a
-/// service the channel does not offer is refused with the channels that do (`wrong_channel`).
+/// A service on one card at the clerk's counter, after the identity check, for the holder or the guardian or
+/// proxy in front of the clerk: activation, financial activation (the issuing bank), temporary or formal loss,
+/// release, cancellation, bank change (the issuing bank; again only six months after the last change), a
+/// password change (`old`, `new`) or reset (`new`), an information change, a status query, a replacement
+/// (`cause`; an instant card at an equipped branch), a transport top-up or park pass. A district outlet
+/// changes the social-security function only and releases only a formal loss; the issuing bank's services are
+/// refused elsewhere (`issuing_bank_only`); a service the channel does not offer this person is refused with
+/// the channels that do (`wrong_channel`).
 #[utoipa::path(post, path = "/api/v1/counter/cards/{number}/services/{service}", operation_id = "counter_card_service", tag = "counter",
     security(("bearer" = [])),
     params(("number" = String, Path), ("service" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
@@ -63,15 +88,63 @@ pub async fn service(
     IdempotencyKey(key): IdempotencyKey,
     JsonBody(body): JsonBody<CounterServiceIn>,
 ) -> Result<Json<CardDetail>, ApiError> {
+    use sscard_app::cards::counter::desk_services;
     let service = Service::parse(&service).ok_or(ApiError::NotFound)?;
+    let ctx = &state.ctx;
     let identity = counter::IdentityCheck {
         document: body.identity_document,
         number: body.identity_number,
     };
+    let party = counter::CounterParty {
+        acting: body.acting,
+        agent_id_number: body.agent_id_number,
+        case_document: body.case_document,
+    };
+    let instant = match (body.instant_card_number, body.instant_masked_account) {
+        (None, None) => None,
+        (n, a) => Some((n.unwrap_or_default(), a.unwrap_or_default())),
+    };
     let v = match service {
         Service::PasswordReset => {
             let new = body.new.unwrap_or_default();
-            counter::reset_password(&state.ctx, &p, &number, &identity, &new, &meta.0).await?
+            counter::reset_password(ctx, &p, &number, &identity, &party, &new, &meta.0).await?
+        }
+        Service::PasswordChange => {
+            let (old, new) = (body.old.unwrap_or_default(), body.new.unwrap_or_default());
+            desk_services::change_password(ctx, &p, &number, &identity, &party, &old, &new, &meta.0).await?
+        }
+        Service::InfoChange => {
+            let input = sscard_app::cards::info::InfoIn {
+                address: body.address,
+                occupation: body.occupation,
+                mobile: body.mobile,
+                financial_mobile: body.financial_mobile,
+            };
+            desk_services::change_info(ctx, &p, &number, &identity, &party, &input, &meta.0).await?
+        }
+        Service::StatusQuery => desk_services::status(ctx, &p, &number, &identity, &party, &meta.0).await?,
+        Service::InstantCard if instant.is_none() => {
+            desk_services::record_fields(
+                ctx,
+                &p,
+                &number,
+                &identity,
+                &party,
+                body.top_up_fen,
+                body.park_pass_year,
+                &meta.0,
+            )
+            .await?
+        }
+        Service::Replacement | Service::InstantCard => {
+            let req = ReplacementRequest {
+                cause: body.cause.unwrap_or_default(),
+                branch: None,
+                instant,
+                key,
+            };
+            replacement::request_at_counter(ctx, &p, &number, &identity, &party, &req, &meta.0).await?;
+            desk_services::status(ctx, &p, &number, &identity, &party, &meta.0).await?
         }
         _ => {
             let req = ServiceRequest {
@@ -80,7 +153,7 @@ pub async fn service(
                 key,
                 ..ServiceRequest::default()
             };
-            counter::perform(&state.ctx, &p, &number, service, &identity, &req, &meta.0).await?
+            counter::perform(ctx, &p, &number, service, &identity, &party, &req, &meta.0).await?
         }
     };
     Ok(Json(CardDetail::of(&v)))

@@ -118,6 +118,9 @@ pub struct CounterReplacementIn {
     pub identity_document: String,
     #[serde(default)]
     pub identity_number: String,
+    /// `self` (default) or `guardian` (of a minor: `agent_id_number` is the guardian's own ID number).
+    pub acting: Option<String>,
+    pub agent_id_number: Option<String>,
     /// `lost` (补领, after the formal loss), `damaged` or `printed_field_changed` (换领).
     #[serde(default)]
     pub cause: String,
@@ -158,6 +161,12 @@ pub async fn request_at_counter(
         instant,
         key,
     };
-    let (order, card) = replacement::request_at_counter(&state.ctx, &p, &number, &identity, &req, &meta.0).await?;
+    let party = sscard_app::cards::counter::CounterParty {
+        acting: body.acting,
+        agent_id_number: body.agent_id_number,
+        case_document: None,
+    };
+    let (order, card) =
+        replacement::request_at_counter(&state.ctx, &p, &number, &identity, &party, &req, &meta.0).await?;
     Ok((StatusCode::CREATED, Json(out(&order, &card))))
 }

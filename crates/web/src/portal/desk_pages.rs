@@ -205,7 +205,18 @@ pub async fn act(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, Form(
             ApiError::field(StatusCode::BAD_REQUEST, "invalid_fields", "service", "invalid_choice"),
             &field,
         ),
-        Some(service) => match counter::perform(&c.state.ctx, &c.p, &number, service, &identity, &req, &meta.0).await {
+        Some(service) => match counter::perform(
+            &c.state.ctx,
+            &c.p,
+            &number,
+            service,
+            &identity,
+            &counter::CounterParty::default(),
+            &req,
+            &meta.0,
+        )
+        .await
+        {
             Ok(_) => {
                 page.notice = Some(c.m("desk_done"));
                 StatusCode::OK
@@ -268,7 +279,8 @@ pub async fn replace(
         instant,
         key: f.idempotency_key,
     };
-    let status = match request_at_counter(&c.state.ctx, &c.p, &number, &identity, &req, &meta.0).await {
+    let party = counter::CounterParty::default();
+    let status = match request_at_counter(&c.state.ctx, &c.p, &number, &identity, &party, &req, &meta.0).await {
         Ok((order, _)) => {
             page.notice = Some(c.state.i18n.format(
                 c.prefs.lang,

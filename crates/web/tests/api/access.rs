@@ -61,6 +61,25 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::POST, "/api/v1/admin/clients", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/reports/sla", Expect::Roles(&[Admin])),
+        (Method::GET, "/api/v1/admin/calendar", Expect::Roles(&[Admin])),
+        (Method::PUT, "/api/v1/admin/calendar", Expect::Roles(&[Admin])),
+        (Method::GET, "/api/v1/admin/campaign", Expect::Roles(&[Admin])),
+        (Method::PUT, "/api/v1/admin/campaign", Expect::Roles(&[Admin])),
+        (
+            Method::PUT,
+            "/api/v1/admin/banks/{code}/online-replacement",
+            Expect::Roles(&[Admin]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/cards/{number}/replacement",
+            Expect::Roles(&[Resident]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/counter/cards/{number}/replacement",
+            Expect::Roles(&[BankClerk, OutletClerk]),
+        ),
         (Method::GET, "/api/v1/admin/reports/sla.csv", Expect::Roles(&[Admin])),
         (
             Method::PUT,

@@ -439,8 +439,8 @@ both_engines!(
         assert_eq!(st, 200, "{v}");
         assert_eq!(
             v,
-            json!([{"bank": "102", "bank_name": "工商银行", "district": "110105", "district_name": "朝阳区",
-                "overdue": 1, "oldest_due": "2026-12-21"}])
+            json!([{"kind": "application", "bank": "102", "bank_name": "工商银行", "district": "110105",
+                "district_name": "朝阳区", "overdue": 1, "oldest_due": "2026-12-21"}])
         );
         let (st, csv) = admin
             .api
@@ -454,7 +454,8 @@ both_engines!(
         assert_eq!(st, 200);
         assert_eq!(
             csv,
-            "bank,bank_name,district,district_name,overdue,oldest_due\n102,工商银行,110105,朝阳区,1,2026-12-21\n"
+            "kind,bank,bank_name,district,district_name,overdue,oldest_due\n\
+             application,102,工商银行,110105,朝阳区,1,2026-12-21\n"
         );
     }
 );

@@ -69,6 +69,7 @@ both_engines!(
         let w2 = sscard_app::ports::CardWrite {
             replacement: None,
             retire: None,
+            fields: None,
             transition: sscard_domain::card::transition::CardTransition::of(
                 &number,
                 &sscard_domain::card::lifecycle::Change {

@@ -81,7 +81,7 @@ both_engines!(
         let s = Server::start(db, Mode::Demo).await;
         let v = crate::common::json(&crate::common::client(), s.url("/api/v1/reference/services")).await;
         let rows = v.as_array().unwrap();
-        assert_eq!(rows.len(), 13 * 7 * 3);
+        assert_eq!(rows.len(), 14 * 7 * 3);
         let cell = |service: &str, channel: &str, acting: &str| {
             rows.iter()
                 .find(|r| r["service"] == service && r["channel"] == channel && r["acting"] == acting)

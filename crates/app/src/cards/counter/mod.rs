@@ -4,7 +4,14 @@
 //! bank's services at that bank only; a district outlet touches the social-security function only and releases
 //! only a formal loss. Every refusal names its code (and, for the channel, where instead).
 //!
-//! This is the counters' core; the consoles' pages, replacement, bank change and the rest are the second part.
+//! The holder may be represented: a guardian of a minor (the household-register link is checked) or a proxy
+//! (with the holder's written authorisation on record, or, for a cancellation after a death, emigration or a
+//! move, the documents of that case). Either is recorded with their own ID number.
+//!
+//! - [`desk_services`]: the password change, information change (the bank's reserved mobile at the issuing bank),
+//!   status query, transport top-up and park pass.
+
+pub mod desk_services;
 
 use sscard_domain::access::Channel;
 use sscard_domain::account::{AccountKind, Principal};
@@ -68,10 +75,97 @@ pub async fn find(
     let desk = desk(p)?;
     let holder = super::audited_holder(ctx, p, id_number, purpose, meta).await?;
     let mut out = Vec::new();
+    // The desk sees what the holder (or their representative) may do here.
     for card in ctx.store.cards_of(&holder).await? {
         out.push(view_of(ctx, card, Acting::Holder, desk.channel).await?);
     }
     Ok(out)
+}
+
+/// Who stands at the counter for the holder.
+#[derive(Debug, Clone, Default)]
+pub struct CounterParty {
+    /// `self` (the default), `guardian` or `proxy`.
+    pub acting: Option<String>,
+    /// The guardian's or proxy's own ID number (their own document, checked too).
+    pub agent_id_number: Option<String>,
+    /// A proxy's cancellation after a death, emigration or a move: the document of the case (its kind and
+    /// number, e.g. a death certificate).
+    pub case_document: Option<String>,
+}
+
+/// The person acting (checked against the household register or the authorisation) as the record's actor,
+/// and what the audit entry adds about them. `service`'s cell for this party on this desk is checked first, so
+/// a refusal of where names the channels this party could use.
+pub(crate) async fn party_actor(
+    ctx: &AppContext,
+    p: &Principal,
+    desk: &Desk,
+    card: &sscard_domain::card::Card,
+    service: Service,
+    party: &CounterParty,
+    reason: Option<&str>,
+) -> Result<(Actor, Vec<Condition>, Option<String>), CardError> {
+    let acting = match party.acting.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => Acting::Holder,
+        Some(a) => Acting::parse(a).ok_or_else(|| CardError::Invalid(vec![fe("acting", "invalid_choice")]))?,
+    };
+    let conditions = check(service, desk.channel, acting)?;
+    let mut actor = clerk_actor(p);
+    actor.acting = acting;
+    if acting == Acting::Holder {
+        return Ok((actor, conditions, None));
+    }
+    let today = ctx.clock.now().date_naive();
+    let agent = match party
+        .agent_id_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        None => return Err(CardError::Invalid(vec![fe("agent_id_number", "required")])),
+        Some(a) => IdNumber::parse(a, today)
+            .map_err(|_| CardError::Invalid(vec![fe("agent_id_number", "id_number_invalid")]))?,
+    };
+    if agent == card.holder {
+        return Err(CardError::Invalid(vec![fe("agent_id_number", "proxy_is_holder")]));
+    }
+    actor.agent = Some(agent.clone());
+    let mut note = format!("agent:{}:{}", acting.as_str(), agent.masked());
+    match acting {
+        Acting::Guardian => {
+            let listed = sscard_domain::minor::is_minor(&card.holder, today)
+                && super::is_guardian(ctx, &agent, &card.holder).await?;
+            if !listed {
+                return Err(CardError::Invalid(vec![fe("agent_id_number", "not_guardian")]));
+            }
+        }
+        Acting::Proxy if conditions.contains(&Condition::CaseDocuments) => {
+            // Q33: the agent of a death, emigration or move out of the province, with that case's documents.
+            if !matches!(reason, Some("death" | "emigration" | "moved_out")) {
+                return Err(CardError::Invalid(vec![fe("reason", "invalid_choice")]));
+            }
+            let Some(doc) = party.case_document.as_deref().map(str::trim).filter(|d| !d.is_empty()) else {
+                return Err(CardError::Invalid(vec![fe("case_document", "required")]));
+            };
+            if doc.chars().count() > 100 || doc.chars().any(char::is_control) {
+                return Err(CardError::Invalid(vec![fe("case_document", "field_too_long")]));
+            }
+            note.push_str(&format!(";case:{doc}"));
+        }
+        Acting::Proxy => super::proxies::covers(ctx, card, &actor, service).await?,
+        Acting::Holder => {}
+    }
+    Ok((actor, conditions, Some(note)))
+}
+
+/// The audit note of a counter's act: the identity document checked, and who acted for the holder.
+pub(crate) fn desk_note(identity: &IdentityCheck, card: &sscard_domain::card::Card, agent: Option<String>) -> String {
+    let base = format!("identity:{}:{}", identity.document.trim(), card.holder.masked());
+    match agent {
+        Some(a) => format!("{base};{a}"),
+        None => base,
+    }
 }
 
 /// The identity document the clerk checked: its kind (`id_card`, `passport`, …) and number.
@@ -111,34 +205,41 @@ pub const AT_COUNTER: [Service; 7] = [
     Service::BankChange,
 ];
 
-/// Does `service` on card `number` for the holder in front of the clerk.
+/// Does `service` on card `number` for the holder in front of the clerk (or their guardian or proxy).
+#[allow(clippy::too_many_arguments)]
 pub async fn perform(
     ctx: &AppContext,
     p: &Principal,
     number: &str,
     service: Service,
     identity: &IdentityCheck,
+    party: &CounterParty,
     req: &ServiceRequest,
     meta: &Meta,
 ) -> Result<CardView, CardError> {
     let desk = desk(p)?;
     let card = super::card_now(ctx, number).await?;
-    let conditions = check(service, desk.channel, Acting::Holder)?;
+    let (actor, conditions, agent) = party_actor(
+        ctx,
+        p,
+        &desk,
+        &card,
+        service,
+        party,
+        req.reason.as_deref().map(str::trim),
+    )
+    .await?;
     if !AT_COUNTER.contains(&service) {
         return Err(CardError::NotFound);
     }
-    // The document presented is the holder's own, and it is recorded.
+    // The holder's document is presented (by whoever acts), and it is recorded.
     let errors = identity_errors(ctx, identity, &card);
     if !errors.is_empty() {
         return Err(CardError::Invalid(errors));
     }
     let mut req = ServiceRequest {
         place: Some(desk.place.clone()),
-        audit_note: Some(format!(
-            "identity:{}:{}",
-            identity.document.trim(),
-            card.holder.masked()
-        )),
+        audit_note: Some(desk_note(identity, &card, agent)),
         ..req.clone()
     };
     for c in conditions {
@@ -157,9 +258,10 @@ pub async fn perform(
     if service == Service::BankChange {
         bank_change_allowed(ctx, &card).await?;
     }
-    change_card(ctx, p, &card, service, clerk_actor(p), &req, meta).await?;
+    let acting = actor.acting;
+    change_card(ctx, p, &card, service, actor, &req, meta).await?;
     let card = super::card_now(ctx, number).await?;
-    view_of(ctx, card, Acting::Holder, desk.channel).await
+    view_of(ctx, card, acting, desk.channel).await
 }
 
 /// Q26: a holder changes bank again only six months after the last change; the refusal names the first day.
@@ -176,17 +278,19 @@ async fn bank_change_allowed(ctx: &AppContext, card: &sscard_domain::card::Card)
 /// Resets the card's service password at the counter (a locked one too): the identity document in front of the
 /// clerk is the identity check the online reset makes with a texted code and a face. The wrong tries are
 /// forgotten with the new password.
+#[allow(clippy::too_many_arguments)]
 pub async fn reset_password(
     ctx: &AppContext,
     p: &Principal,
     number: &str,
     identity: &IdentityCheck,
+    party: &CounterParty,
     new: &str,
     meta: &Meta,
 ) -> Result<CardView, CardError> {
     let desk = desk(p)?;
     let card = super::card_now(ctx, number).await?;
-    check(Service::PasswordReset, desk.channel, Acting::Holder)?;
+    let (actor, _, agent) = party_actor(ctx, p, &desk, &card, Service::PasswordReset, party, None).await?;
     let mut errors = identity_errors(ctx, identity, &card);
     let new = match ServicePassword::parse_new(new, &card.holder) {
         Ok(n) => Some(n),
@@ -198,13 +302,7 @@ pub async fn reset_password(
     let (Some(new), true) = (new, errors.is_empty()) else {
         return Err(CardError::Invalid(errors));
     };
-    let actor = Actor {
-        role: Some(p.role()),
-        account: p.account.id.clone(),
-        acting: Acting::Holder,
-        agent: None,
-    };
-    let note = format!("identity:{}:{}", identity.document.trim(), card.holder.masked());
+    let acting = actor.acting;
     super::password::store_new(
         ctx,
         p,
@@ -213,10 +311,10 @@ pub async fn reset_password(
         Service::PasswordReset,
         &new,
         Some(desk.place.clone()),
-        Some(note),
+        Some(desk_note(identity, &card, agent)),
         meta,
     )
     .await?;
     let card = super::card_now(ctx, number).await?;
-    view_of(ctx, card, Acting::Holder, desk.channel).await
+    view_of(ctx, card, acting, desk.channel).await
 }
