@@ -1,13 +1,16 @@
-//! `sscard bank-sim` against a backlog of production orders on PostgreSQL (issue 7), with a baseline in the
-//! same run:
+//! `sscard bank-sim` against a backlog of production orders on PostgreSQL (issues 7 and 17), with a baseline in
+//! the same run:
 //!
-//! - **bank-sim**: the simulator drains a backlog of 100,000 orders over HTTP (pages of 500, 16 orders at once):
-//!   each order pulled, then accepted, produced and delivered (three reports). Orders and reports per second.
+//! - **bank-sim**: the simulator drains a mixed backlog over HTTP (pages of 500, 16 orders at once): 100,000
+//!   applications' orders and 20,000 replacement orders (pulled first: due in 4 working days), each pulled, then
+//!   accepted, produced (the card created; a replacement's linked both ways) and delivered (three reports).
+//!   Orders and reports per second.
 //! - **baseline**: single-row `UPDATE production_orders … WHERE id = $1` statements through a pool like
 //!   sscard's, 16 at a time: the least database work one report could cost.
 //!
 //! `SSCARD_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p sscard-web --bench banksim`
-//! (`SSCARD_BENCH_BACKLOG`, default 100000; `SSCARD_BENCH_CONCURRENCY`, default 16).
+//! (`SSCARD_BENCH_BACKLOG`, default 100000; `SSCARD_BENCH_REPLACEMENTS`, default 20000;
+//! `SSCARD_BENCH_CONCURRENCY`, default 16).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
@@ -26,6 +29,7 @@ fn env(name: &str, default: usize) -> usize {
 
 fn main() {
     let backlog = env("SSCARD_BENCH_BACKLOG", 100_000);
+    let replacements = env("SSCARD_BENCH_REPLACEMENTS", 20_000).min(backlog);
     let conc = env("SSCARD_BENCH_CONCURRENCY", 16);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -38,7 +42,10 @@ fn main() {
         };
         let (pg, ctx) = sscard_testkit::bench_context(&db).await;
         let pool = pg.pool().clone();
-        println!("bank-sim benchmark: a backlog of {backlog} orders, {conc} at a time, PostgreSQL");
+        println!(
+            "bank-sim benchmark: a backlog of {backlog} applications' orders and {replacements} replacement orders, \
+             {conc} at a time, PostgreSQL"
+        );
         let meta = sscard_app::auth::Meta::default();
         sscard_app::accounts::create_account(
             &ctx,
@@ -120,7 +127,34 @@ fn main() {
         .execute(&pool)
         .await
         .unwrap();
-        for t in ["applications", "application_documents", "production_orders"] {
+        // The replacements: cards of the last `replacements` applications (collected long ago, then damaged),
+        // each with its replacement order, due in 4 working days.
+        sqlx::query(
+            "INSERT INTO cards (number, holder_id, generation, bank, branch, masked_account, issued_on, \
+             application_id, social_security, financial, replacement_order) \
+             SELECT 'R' || g, a.person_id, 3, '102', '102-0101', '6222********' || lpad((g % 10000)::text, 4, '0'), \
+             DATE '2025-06-01', a.id, 'active', 'active', 'r' || g \
+             FROM generate_series($1 - $2 + 1, $1) g JOIN applications a ON a.id = 'a' || g",
+        )
+        .bind(backlog as i64)
+        .bind(replacements as i64)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO replacement_orders (id, card_number, holder_id, application_id, bank, branch, cause, state, \
+             instant, created_ms, updated_ms, due_on, due_provisional) \
+             SELECT 'r' || g, 'R' || g, c.holder_id, c.application_id, '102', '102-0101', 'damaged', 'ordered', \
+             FALSE, $3 + g, $3 + g, DATE '2026-11-26', FALSE \
+             FROM generate_series($1 - $2 + 1, $1) g JOIN cards c ON c.number = 'R' || g",
+        )
+        .bind(backlog as i64)
+        .bind(replacements as i64)
+        .bind(at)
+        .execute(&pool)
+        .await
+        .unwrap();
+        for t in ["applications", "application_documents", "production_orders", "cards", "replacement_orders"] {
             sqlx::query(&format!("VACUUM ANALYZE {t}")).execute(&pool).await.unwrap();
         }
 
@@ -160,13 +194,20 @@ fn main() {
         let t = Instant::now();
         let stats = sim.drain().await.unwrap();
         let secs = t.elapsed().as_secs_f64();
-        assert_eq!(stats.pulled as usize, backlog, "{stats:?}");
-        assert_eq!((stats.mailed + stats.ready_for_pickup) as usize, backlog, "{stats:?}");
-        let orders = backlog as f64 / secs;
+        let total = backlog + replacements;
+        assert_eq!(stats.pulled as usize, total, "{stats:?}");
+        assert_eq!((stats.mailed + stats.ready_for_pickup) as usize, total, "{stats:?}");
+        let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cards WHERE replaces IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(made as usize, replacements, "every replacement made, linked to its card");
+        let orders = total as f64 / secs;
         let reports = stats.reports as f64 / secs;
         println!(
-            "bank-sim drained {backlog} orders in {secs:.1} s: {orders:.0} orders/s, {reports:.0} reports/s \
-             ({:.0}% of the baseline's {baseline:.0} single-row UPDATEs/s); mailed {}, ready for pickup {}",
+            "bank-sim drained {backlog} applications' and {replacements} replacement orders in {secs:.1} s: \
+             {orders:.0} orders/s, {reports:.0} reports/s ({:.0}% of the baseline's {baseline:.0} single-row \
+             UPDATEs/s); mailed {}, ready for pickup {}",
             100.0 * reports / baseline,
             stats.mailed,
             stats.ready_for_pickup

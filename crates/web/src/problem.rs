@@ -312,7 +312,24 @@ pub fn problem_body(
     request_id: Option<String>,
 ) -> Problem {
     let code = err.code();
-    let args = err.args(state.config.body_limit);
+    let mut args = err.args(state.config.body_limit);
+    // A refusal of where reads in words: the service and channel by name, and the channels that can.
+    let named = |prefix: &str, v: &str| state.i18n.format(lang, &format!("{prefix}-{v}"), &[]);
+    for (k, v) in args.iter_mut() {
+        match *k {
+            "service" => *v = named("service", v),
+            "channel" => *v = named("channel", v),
+            _ => {}
+        }
+    }
+    let channels = err.channels();
+    if !channels.is_empty() {
+        let sep = if lang == Lang::En { ", " } else { "、" };
+        let names: Vec<String> = channels.iter().map(|c| named("channel", c)).collect();
+        args.push(("where", names.join(sep)));
+    } else if code == "wrong_channel" {
+        args.push(("where", named("channels", "none")));
+    }
     let allowed_from = args.iter().find(|(k, _)| *k == "allowed_from").map(|(_, v)| v.clone());
     Problem {
         allowed_from,

@@ -578,7 +578,7 @@ entity_submitted_count_then = Employees submitted then:
 
 # ---- the card's life ----
 problem-wrong_channel = Not available here
-problem-wrong_channel-detail = { $service } cannot be done through { $channel }. See the channels listed where it can.
+problem-wrong_channel-detail = { $service } cannot be done through { $channel }. It can be done at: { $where }.
 problem-card_already_active = Already active
 problem-card_already_active-detail = The card's social-security function is already active.
 problem-card_cancelled = Card cancelled
@@ -798,3 +798,4 @@ reason-non_counter_suspended = non-counter business suspended
 reason-bank_report = the bank's report
 problem-top_up_out_of_range-detail = A top-up is 1 to 100,000 fen (at most 1,000 yuan).
 problem-park_pass_year_invalid-detail = A park pass is for this year or the next.
+channels-none = nowhere for you: the holder (or a guardian) does it

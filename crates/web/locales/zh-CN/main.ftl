@@ -575,7 +575,7 @@ entity_submitted_count_then = 当时提交的职工人数：
 
 # ---- 社保卡全生命周期 ----
 problem-wrong_channel = 此渠道不能办理
-problem-wrong_channel-detail = { $service }不能通过{ $channel }办理，请到下列可办理的渠道办理。
+problem-wrong_channel-detail = { $service }不能通过{ $channel }办理，请到：{ $where }。
 problem-card_already_active = 已经启用
 problem-card_already_active-detail = 社保卡的社会保障功能已经启用。
 problem-card_cancelled = 卡已注销
@@ -795,3 +795,4 @@ reason-non_counter_suspended = 暂停非柜面业务
 reason-bank_report = 银行回报
 problem-top_up_out_of_range-detail = 充值金额为1至100000分（不超过1000元）。
 problem-park_pass_year_invalid-detail = 园林年票只能办理本年度或下一年度。
+channels-none = 需由持卡人本人（或监护人）办理

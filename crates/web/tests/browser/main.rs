@@ -9,6 +9,7 @@ mod apply;
 mod cards;
 mod collective;
 mod counter;
+mod desk;
 mod login;
 mod minor;
 mod pages;
