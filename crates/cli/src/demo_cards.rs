@@ -75,5 +75,10 @@ pub async fn seed(
             state.as_str()
         ));
     }
+    // The demo bank takes replacements online, so 网上换领 can be tried with the active card.
+    sscard_app::reference::set_online_replacement(ctx, bank, true).await?;
+    lines.push(format!(
+        "  bank {bank} takes replacements of damaged cards online (网上换领); a lost card is reissued at its counter"
+    ));
     Ok(lines)
 }

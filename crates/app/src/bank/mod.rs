@@ -58,7 +58,8 @@ fn bank_of(p: &Principal) -> Result<&str, BankError> {
 /// application, which holds the photo and form the bank prints from).
 #[derive(Debug, Clone)]
 pub enum BankOrder {
-    Application(ProductionOrder, Application),
+    /// With the card its person gave up for a bank change, when they did (Q25: the new bank is told).
+    Application(ProductionOrder, Application, Option<String>),
     Replacement(ReplacementOrder, Application),
 }
 
@@ -105,9 +106,17 @@ pub async fn pull(ctx: &AppContext, p: &Principal, limit: u32, key: Option<&str>
             .ok_or(BankError::NotFound)?;
         out.push(BankOrder::Replacement(r, a));
     }
+    let persons: Vec<String> = apps.values().map(|a| a.person.as_str().to_string()).collect();
+    // The latest last: a later bank change replaces an earlier one.
+    let previous: std::collections::HashMap<String, String> = if persons.is_empty() {
+        Default::default()
+    } else {
+        ctx.store.bank_changed_cards(&persons).await?.into_iter().collect()
+    };
     for o in orders {
         let a = apps.remove(&o.application).ok_or(BankError::NotFound)?;
-        out.push(BankOrder::Application(o, a));
+        let before = previous.get(a.person.as_str()).cloned();
+        out.push(BankOrder::Application(o, a, before));
     }
     Ok(out)
 }
@@ -158,7 +167,13 @@ pub async fn any_order(ctx: &AppContext, p: &Principal, id: &str) -> Result<Bank
     let bank = bank_of(p)?;
     if ctx.store.order(id).await?.is_some() {
         let (o, a) = order(ctx, p, id).await?;
-        return Ok(BankOrder::Application(o, a));
+        let before = ctx
+            .store
+            .bank_changed_cards(&[a.person.as_str().to_string()])
+            .await?
+            .pop()
+            .map(|(_, card)| card);
+        return Ok(BankOrder::Application(o, a, before));
     }
     let r = ctx
         .store
@@ -182,9 +197,9 @@ pub async fn report_any(
     r: &BankReport,
 ) -> Result<(BankOrder, bool), BankError> {
     match any_order(ctx, p, id).await? {
-        BankOrder::Application(..) => {
+        BankOrder::Application(_, _, before) => {
             let (o, a, changed) = report(ctx, p, id, r).await?;
-            Ok((BankOrder::Application(o, a), changed))
+            Ok((BankOrder::Application(o, a, before), changed))
         }
         BankOrder::Replacement(order, _) => {
             let changed = crate::cards::replacement::report(ctx, &order, r).await?;

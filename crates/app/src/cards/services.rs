@@ -166,7 +166,7 @@ pub(crate) async fn write_for(
         fields: None,
         loss_until: change.loss_until,
         password_hash,
-        bank_event: change.touches_financial().then(|| (new_id(), card.bank.clone())),
+        bank_event: change.concerns_bank().then(|| (new_id(), card.bank.clone())),
         notify,
         // Q24: the new card's activation ends the medical function of the holder's legacy cards.
         ends_legacy_medical: card.generation == 3

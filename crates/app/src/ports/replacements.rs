@@ -84,6 +84,9 @@ pub trait ReplacementStore: Send + Sync {
     /// The stored registry records of those of these people who hold a card that is not cancelled (a registry
     /// import compares their printed fields), in one query.
     async fn card_holder_records(&self, ids: &[String]) -> StoreResult<Vec<sscard_domain::registry::InsuredPerson>>;
+    /// Of these people, those who gave up a card for a bank change, each with that card (the latest): a new
+    /// application of theirs names it to the new bank (Q25).
+    async fn bank_changed_cards(&self, persons: &[String]) -> StoreResult<Vec<(String, String)>>;
     /// Flags the holder's live cards (not cancelled, not already being replaced) as needing a replacement for
     /// these fields (added to any flagged before); the flagged cards' numbers.
     async fn flag_printed_fields(&self, flag: &PrintedFieldFlag) -> StoreResult<Vec<String>>;

@@ -113,6 +113,21 @@ impl Change {
         self.financial.0 != self.financial.1
     }
 
+    /// Whether the issuing bank hears of it (SPEC §8): its financial function moves, or the card is lost, found,
+    /// ended or replaced (a loss at an outlet leaves the account to the bank, which must still know).
+    pub fn concerns_bank(&self) -> bool {
+        self.touches_financial()
+            || matches!(
+                self.service,
+                Service::TemporaryLoss
+                    | Service::FormalLoss
+                    | Service::Release
+                    | Service::Cancellation
+                    | Service::BankChange
+                    | Service::Replacement
+            )
+    }
+
     /// Whether it changes any state at all (a status query or a password change does not).
     pub fn moves(&self) -> bool {
         self.social_security.0 != self.social_security.1 || self.touches_financial()

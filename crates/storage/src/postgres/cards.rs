@@ -44,26 +44,7 @@ impl sscard_app::ports::CardStore for PgStore {
         if r.rows_affected() != 1 {
             return Ok(CardWriteOutcome::StateChanged);
         }
-        let seq: i64 = sqlx::query_scalar(&format!("{INSERT_TRANSITION} RETURNING seq"))
-            .bind(&v.card)
-            .bind(v.at_ms)
-            .bind(v.service)
-            .bind(v.ss.0)
-            .bind(v.ss.1)
-            .bind(v.fin.0)
-            .bind(v.fin.1)
-            .bind(v.reason)
-            .bind(&v.reason_text)
-            .bind(v.channel)
-            .bind(v.role)
-            .bind(&v.actor)
-            .bind(v.acting)
-            .bind(&v.agent)
-            .bind(&v.place)
-            .bind(&v.key)
-            .fetch_one(&mut *tx)
-            .await
-            .db()?;
+        let seq = insert_transition(&mut tx, &v).await?;
         if let Some(f) = &w.fields {
             sqlx::query(UPDATE_FIELDS)
                 .bind(f.top_up_fen)
@@ -85,18 +66,7 @@ impl sscard_app::ports::CardStore for PgStore {
             }
         }
         if let Some((id, bank)) = &w.bank_event {
-            sqlx::query(INSERT_BANK_EVENT)
-                .bind(id)
-                .bind(&v.card)
-                .bind(bank)
-                .bind(seq)
-                .bind(v.service)
-                .bind(v.fin.0)
-                .bind(v.fin.1)
-                .bind(v.at_ms)
-                .execute(&mut *tx)
-                .await
-                .db()?;
+            insert_bank_event(&mut tx, id, bank, seq, &v).await?;
         }
         if let Some(m) = &w.notify {
             Self::enqueue_in(&mut *tx, m, t.at).await.db()?;
@@ -363,4 +333,51 @@ impl sscard_app::ports::CardStore for PgStore {
         .db()?;
         rows.into_iter().map(ProxyRow::into_domain).collect()
     }
+}
+
+/// Appends a transition's record; its sequence number (the bank's event points at it).
+pub(super) async fn insert_transition(c: &mut sqlx::PgConnection, v: &TransitionValues) -> StoreResult<i64> {
+    sqlx::query_scalar(&format!("{INSERT_TRANSITION} RETURNING seq"))
+        .bind(&v.card)
+        .bind(v.at_ms)
+        .bind(v.service)
+        .bind(v.ss.0)
+        .bind(v.ss.1)
+        .bind(v.fin.0)
+        .bind(v.fin.1)
+        .bind(v.reason)
+        .bind(&v.reason_text)
+        .bind(v.channel)
+        .bind(v.role)
+        .bind(&v.actor)
+        .bind(v.acting)
+        .bind(&v.agent)
+        .bind(&v.place)
+        .bind(&v.key)
+        .fetch_one(&mut *c)
+        .await
+        .db()
+}
+
+/// Queues the issuing bank's event of transition `seq`.
+pub(super) async fn insert_bank_event(
+    c: &mut sqlx::PgConnection,
+    id: &str,
+    bank: &str,
+    seq: i64,
+    v: &TransitionValues,
+) -> StoreResult<()> {
+    sqlx::query(INSERT_BANK_EVENT)
+        .bind(id)
+        .bind(&v.card)
+        .bind(bank)
+        .bind(seq)
+        .bind(v.service)
+        .bind(v.fin.0)
+        .bind(v.fin.1)
+        .bind(v.at_ms)
+        .execute(&mut *c)
+        .await
+        .db()?;
+    Ok(())
 }

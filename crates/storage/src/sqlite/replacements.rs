@@ -4,7 +4,7 @@
 
 use super::{in_json, SqliteStore, BEGIN_WRITE, CLAIM_LOCK};
 use crate::accounts::{from_ms, ms};
-use crate::cards::{TransitionValues, INSERT_BANK_EVENT, INSERT_TRANSITION};
+use crate::cards::TransitionValues;
 use crate::replacements::{
     calendar_day, printed_fields, printed_fields_text, ReplacementRow, DUE_SUSPENSIONS, INSERT_REPLACEMENT,
     INSERT_REPLACEMENT_CARD, LAST_BANK_CHANGE, MARK_REPLACEMENT, MOVE_REPLACEMENT, OVERDUE_REPLACEMENTS,
@@ -54,8 +54,7 @@ pub(super) async fn order_in(c: &mut SqliteConnection, o: &ReplacementOrder) -> 
     Ok(true)
 }
 
-/// Part of a card write: the end of the card a replacement replaces, with its record and (when its financial
-/// function moves) the bank's event; `false` when it no longer stands in the `from` states.
+/// Part of a card write: the end of the card a replacement replaces, with its record and the bank's event; `false` when it no longer stands in the `from` states.
 pub(super) async fn retire_in(
     c: &mut SqliteConnection,
     t: &CardTransition,
@@ -75,40 +74,9 @@ pub(super) async fn retire_in(
     if r.rows_affected() != 1 {
         return Ok(false);
     }
-    let seq: i64 = sqlx::query_scalar(&format!("{INSERT_TRANSITION} RETURNING seq"))
-        .bind(&v.card)
-        .bind(v.at_ms)
-        .bind(v.service)
-        .bind(v.ss.0)
-        .bind(v.ss.1)
-        .bind(v.fin.0)
-        .bind(v.fin.1)
-        .bind(v.reason)
-        .bind(&v.reason_text)
-        .bind(v.channel)
-        .bind(v.role)
-        .bind(&v.actor)
-        .bind(v.acting)
-        .bind(&v.agent)
-        .bind(&v.place)
-        .bind(&v.key)
-        .fetch_one(&mut *c)
-        .await
-        .db()?;
-    if v.fin.0 != v.fin.1 {
-        sqlx::query(INSERT_BANK_EVENT)
-            .bind(event)
-            .bind(&v.card)
-            .bind(bank)
-            .bind(seq)
-            .bind(v.service)
-            .bind(v.fin.0)
-            .bind(v.fin.1)
-            .bind(v.at_ms)
-            .execute(&mut *c)
-            .await
-            .db()?;
-    }
+    let seq = super::cards::insert_transition(c, &v).await?;
+    // A card ending always reaches its bank (SPEC §8).
+    super::cards::insert_bank_event(c, event, bank, seq, &v).await?;
     Ok(true)
 }
 
@@ -345,6 +313,19 @@ impl sscard_app::ports::ReplacementStore for SqliteStore {
         .await
         .db()?;
         rows.into_iter().map(crate::common::PersonRow::into_domain).collect()
+    }
+
+    async fn bank_changed_cards(&self, persons: &[String]) -> StoreResult<Vec<(String, String)>> {
+        let persons = serde_json::to_string(persons).map_err(|e| StoreError::Database(e.to_string()))?;
+        sqlx::query_as(&format!(
+            "SELECT c.holder_id, c.number FROM cards c JOIN card_transitions t ON t.card_number = c.number \
+             WHERE t.service = 'bank_change' AND c.holder_id {} ORDER BY t.at_ms",
+            in_json("$1")
+        ))
+        .bind(persons)
+        .fetch_all(&self.pool)
+        .await
+        .db()
     }
 
     async fn flag_printed_fields(&self, flag: &PrintedFieldFlag) -> StoreResult<Vec<String>> {

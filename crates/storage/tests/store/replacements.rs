@@ -278,6 +278,11 @@ both_engines!(
         );
         assert_eq!(s.write_card_change(&w).await.unwrap(), CardWriteOutcome::Done);
         assert_eq!(s.last_bank_change(&holder).await.unwrap(), Some(now()));
+        let changed = s
+            .bank_changed_cards(&[holder.as_str().to_string(), id(1990, 1, 1, 11).as_str().to_string()])
+            .await
+            .unwrap();
+        assert_eq!(changed, vec![(holder.as_str().to_string(), card.number.clone())]);
 
         // The printed-field flag: live cards not already being replaced; fields added, never twice.
         let carol = id(1972, 4, 5, 61);

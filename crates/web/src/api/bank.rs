@@ -67,6 +67,8 @@ pub struct OrderView {
     pub due_provisional: bool,
     /// A replacement: the card it replaces, and why (`lost`, `damaged`, `printed_field_changed`).
     pub replaces_card: Option<String>,
+    /// An application by someone who changed bank (Q25): the card they gave up at their previous bank.
+    pub previous_card: Option<String>,
     pub replacement_cause: Option<&'static str>,
     #[schema(example = "BJ20261121K7PX2Q9A")]
     pub reference: String,
@@ -102,6 +104,7 @@ fn view(o: ProductionOrder, a: Application) -> OrderView {
         due_on: a.due_on.map(|d| d.to_string()),
         due_provisional: false,
         replaces_card: None,
+        previous_card: None,
         replacement_cause: None,
         reference: a.reference,
         state: a.state.as_str().into(),
@@ -167,7 +170,11 @@ fn replacement_view(r: ReplacementOrder, a: Application) -> OrderView {
 
 fn any_view(o: BankOrder) -> OrderView {
     match o {
-        BankOrder::Application(o, a) => view(o, a),
+        BankOrder::Application(o, a, before) => {
+            let mut v = view(o, a);
+            v.previous_card = before;
+            v
+        }
         BankOrder::Replacement(r, a) => replacement_view(r, a),
     }
 }
@@ -199,7 +206,8 @@ pub async fn pull(
 
 /// The columns of the CSV batch file, in order.
 const CSV_COLUMNS: &str = "id,reference,state,bank,branch,collection,id_number,mobile,mail_recipient,mail_mobile,\
-mail_district,mail_postal_code,mail_address,documents,created_at,kind,due_on,due_provisional,replaces_card";
+mail_district,mail_postal_code,mail_address,documents,created_at,kind,due_on,due_provisional,replaces_card,\
+previous_card";
 
 fn csv_line(v: &OrderView) -> String {
     use super::collective::csv_cell;
@@ -225,6 +233,7 @@ fn csv_line(v: &OrderView) -> String {
         v.due_on.clone().unwrap_or_default(),
         v.due_provisional.to_string(),
         v.replaces_card.clone().unwrap_or_default(),
+        v.previous_card.clone().unwrap_or_default(),
     ];
     let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
     line.join(",")

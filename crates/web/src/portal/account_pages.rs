@@ -226,11 +226,29 @@ struct StaffPage {
     is_bank_clerk: bool,
     is_hotline_agent: bool,
     is_clerk: bool,
+    /// The admin's warning: the working-day calendar ends within 60 days (load the next year).
+    calendar_warning: Option<String>,
 }
 
-pub async fn staff_home(c: PageCtx) -> Response {
+pub async fn staff_home(c: PageCtx) -> super::pages::PageResult {
     let (state, prefs, uri, p) = (&c.state, c.prefs, &c.uri, &c.p);
+    let calendar_warning = if p.role() == sscard_domain::access::Role::Admin {
+        let cal = sscard_app::calendar::status(&state.ctx).await?;
+        cal.warning.then(|| {
+            state.i18n.format(
+                prefs.lang,
+                "staff_calendar_warning",
+                &[(
+                    "last_day",
+                    cal.last_day.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                )],
+            )
+        })
+    } else {
+        None
+    };
     let page = StaffPage {
+        calendar_warning,
         csrf: c.csrf.clone(),
         display_name: p.account.display_name.clone(),
         role: state
@@ -244,5 +262,5 @@ pub async fn staff_home(c: PageCtx) -> Response {
             sscard_domain::access::Role::BankClerk | sscard_domain::access::Role::OutletClerk
         ),
     };
-    render(state, prefs, uri, "staff.html", StatusCode::OK, page).await
+    Ok(render(state, prefs, uri, "staff.html", StatusCode::OK, page).await)
 }

@@ -179,6 +179,7 @@ pub struct ActForm {
     service: Option<String>,
     reason: Option<String>,
     identity_document: Option<String>,
+    acting: Option<String>,
     idempotency_key: Option<String>,
     #[serde(flatten)]
     rest: std::collections::HashMap<String, String>,
@@ -194,6 +195,18 @@ pub async fn act(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, Form(
         document: f.identity_document.unwrap_or_default(),
         number: f.rest.get(&field).cloned().unwrap_or_default(),
     };
+    let given = |name: &str| {
+        f.rest
+            .get(&format!("{name}-{number}"))
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+    };
+    // The holder, or a guardian or proxy with their own ID number (and a case's document for a cancellation).
+    let party = counter::CounterParty {
+        acting: f.acting.clone(),
+        agent_id_number: given("agent_id_number"),
+        case_document: given("case_document"),
+    };
     let req = ServiceRequest {
         reason: f.reason.filter(|r| !r.is_empty()),
         key: f.idempotency_key,
@@ -205,28 +218,22 @@ pub async fn act(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, Form(
             ApiError::field(StatusCode::BAD_REQUEST, "invalid_fields", "service", "invalid_choice"),
             &field,
         ),
-        Some(service) => match counter::perform(
-            &c.state.ctx,
-            &c.p,
-            &number,
-            service,
-            &identity,
-            &counter::CounterParty::default(),
-            &req,
-            &meta.0,
-        )
-        .await
-        {
-            Ok(_) => {
-                page.notice = Some(c.m("desk_done"));
-                StatusCode::OK
+        Some(service) => {
+            match counter::perform(&c.state.ctx, &c.p, &number, service, &identity, &party, &req, &meta.0).await {
+                Ok(_) => {
+                    page.notice = Some(c.m("desk_done"));
+                    StatusCode::OK
+                }
+                Err(e) => {
+                    let status = c.fail(&mut page.problems, beside(e)?, &field);
+                    page.problems.rename("identity_number", &field);
+                    for name in ["acting", "agent_id_number", "case_document"] {
+                        page.problems.rename(name, &format!("{name}-{number}"));
+                    }
+                    status
+                }
             }
-            Err(e) => {
-                let status = c.fail(&mut page.problems, beside(e)?, &field);
-                page.problems.rename("identity_number", &field);
-                status
-            }
-        },
+        }
     };
     // The list again (the read is audited again: the clerk looked at the holder's cards again).
     if let Err(e) = fill(&c, &mut page, "counter_service").await {

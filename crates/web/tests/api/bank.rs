@@ -15,7 +15,7 @@ use sscard_testkit::{both_engines, images, TestDb};
 use sscard_web::Mode;
 
 /// A complete application for bank 102, branch pickup, submitted; its id.
-async fn submitted(c: &Caller<'_>) -> String {
+pub(crate) async fn submitted(c: &Caller<'_>) -> String {
     submitted_at(c, "102-0101").await
 }
 

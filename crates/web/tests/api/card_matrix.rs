@@ -69,6 +69,44 @@ fn state_for(service: Service) -> S {
     }
 }
 
+/// A guardian and their child (in the registry and the household register), and a proxy (a real-name resident,
+/// `matrixproxy`) whom the world's victim authorised in writing for everything a proxy may do.
+async fn people(s: &Server, w: &world::World) -> ((IdNumber, String), IdNumber, (IdNumber, String)) {
+    let guardian = (id(1983, 3, 3, 81), "郭监护".to_string());
+    let child = id(2016, 6, 6, 82);
+    let proxy = (id(1984, 4, 4, 83), "彭代办".to_string());
+    let rows = vec![
+        individual_row(&guardian.0, &guardian.1),
+        minor_row(&child, "郭小童"),
+        individual_row(&proxy.0, &proxy.1),
+    ];
+    import_csv(&s.ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &rows).as_bytes())
+        .await
+        .unwrap();
+    let link = vec![guardianship_row(&guardian.0, &child, "51", true)];
+    import_csv(
+        &s.ctx,
+        ImportKind::Guardianship,
+        csv(GUARDIANSHIP_HEADER, &link).as_bytes(),
+    )
+    .await
+    .unwrap();
+    resident_as(s, "matrixproxy", &proxy.0, &proxy.1).await;
+    let proxy_token = token(s, world::CLIENT_ID, "matrixproxy").await;
+    let scan = base64::engine::general_purpose::STANDARD.encode(images::jpeg(1200, 1600));
+    let (st, v) = call(
+        s,
+        &proxy_token,
+        "/api/v1/me/proxy-authorisations",
+        json!({"holder_id_number": w.victim.0.as_str(), "holder_name": w.victim.1,
+               "services": ["activation", "temporary_loss", "password_change", "status_query"],
+               "valid_until": "2027-06-30", "document": scan}),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    (guardian, child, proxy)
+}
+
 async fn call(s: &Server, token: &str, path: &str, body: Value) -> (u16, Value) {
     let api = world::api(&s.base);
     let (st, text) = api.call(Method::POST, path, Some(token), Some(body)).await;
@@ -87,41 +125,8 @@ both_engines!(
         }
         // The people: the holder (world's resident), a guardian and their child, a proxy and the holder who
         // authorised them.
-        let guardian = (id(1983, 3, 3, 81), "郭监护".to_string());
-        let child = id(2016, 6, 6, 82);
-        let proxy = (id(1984, 4, 4, 83), "彭代办".to_string());
-        let rows = vec![
-            individual_row(&guardian.0, &guardian.1),
-            minor_row(&child, "郭小童"),
-            individual_row(&proxy.0, &proxy.1),
-        ];
-        import_csv(&s.ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &rows).as_bytes())
-            .await
-            .unwrap();
-        let link = vec![guardianship_row(&guardian.0, &child, "51", true)];
-        import_csv(
-            &s.ctx,
-            ImportKind::Guardianship,
-            csv(GUARDIANSHIP_HEADER, &link).as_bytes(),
-        )
-        .await
-        .unwrap();
+        let (guardian, child, _proxy) = people(&s, &w).await;
         resident_as(&s, "matrixguardian", &guardian.0, &guardian.1).await;
-        resident_as(&s, "matrixproxy", &proxy.0, &proxy.1).await;
-        // The victim authorises the proxy for everything a proxy may do.
-        let proxy_token = token(&s, world::CLIENT_ID, "matrixproxy").await;
-        let scan = base64::engine::general_purpose::STANDARD.encode(images::jpeg(1200, 1600));
-        let (st, v) = call(
-            &s,
-            &proxy_token,
-            "/api/v1/me/proxy-authorisations",
-            json!({"holder_id_number": w.victim.0.as_str(), "holder_name": w.victim.1,
-                   "services": ["activation", "temporary_loss", "password_change", "status_query"],
-                   "valid_until": "2027-06-30", "document": scan}),
-        )
-        .await;
-        assert_eq!(st, 201, "{v}");
-
         let actors: [(Acting, &str, IdNumber); 3] = [
             (Acting::Holder, As::Resident.username(), w.me.0.clone()),
             (Acting::Guardian, "matrixguardian", child.clone()),
@@ -278,38 +283,8 @@ both_engines!(
         let s = Server::start(db, Mode::Demo).await;
         let w = world::seed(&s.ctx).await;
         // A guardian and their child, a proxy authorised by the victim (as in the online walk).
-        let guardian = id(1983, 3, 3, 81);
-        let child = id(2016, 6, 6, 82);
-        let proxy = (id(1984, 4, 4, 83), "彭代办".to_string());
-        let rows = vec![
-            individual_row(&guardian, "郭监护"),
-            minor_row(&child, "郭小童"),
-            individual_row(&proxy.0, &proxy.1),
-        ];
-        import_csv(&s.ctx, ImportKind::Registry, csv(REGISTRY_HEADER, &rows).as_bytes())
-            .await
-            .unwrap();
-        let link = vec![guardianship_row(&guardian, &child, "51", true)];
-        import_csv(
-            &s.ctx,
-            ImportKind::Guardianship,
-            csv(GUARDIANSHIP_HEADER, &link).as_bytes(),
-        )
-        .await
-        .unwrap();
-        resident_as(&s, "matrixproxy", &proxy.0, &proxy.1).await;
-        let proxy_token = token(&s, world::CLIENT_ID, "matrixproxy").await;
-        let scan = base64::engine::general_purpose::STANDARD.encode(images::jpeg(1200, 1600));
-        let (st, v) = call(
-            &s,
-            &proxy_token,
-            "/api/v1/me/proxy-authorisations",
-            json!({"holder_id_number": w.victim.0.as_str(), "holder_name": w.victim.1,
-                   "services": ["activation", "temporary_loss", "password_change", "status_query"],
-                   "valid_until": "2027-06-30", "document": scan}),
-        )
-        .await;
-        assert_eq!(st, 201, "{v}");
+        let (guardian, child, proxy) = people(&s, &w).await;
+        let guardian = guardian.0;
         let parties: [(Acting, IdNumber, Option<IdNumber>); 3] = [
             (Acting::Holder, w.me.0.clone(), None),
             (Acting::Guardian, child.clone(), Some(guardian.clone())),

@@ -317,6 +317,20 @@ both_engines!(
         let bank = as_role(&s, Role::BankClerk).await;
         let (st, _) = bank.post(&at(&second, "bank_change"), id.clone()).await;
         assert_eq!(st, 200);
+        // The new application, on the normal route, reaches the bank naming the card given up.
+        let h = again(&s, "resident1").await;
+        let app = crate::bank::submitted(&h).await;
+        let system = as_role(&s, Role::BankSystem).await;
+        let (st, pulled) = system.post("/api/v1/bank/orders/pull", json!({})).await;
+        assert_eq!(st, 200, "{pulled}");
+        let order = pulled
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == "application" && o["reference"].as_str().is_some())
+            .expect("the new application's order");
+        assert_eq!(order["previous_card"].as_str(), Some(second.as_str()), "{order}");
+        let _ = app;
     }
 );
 
