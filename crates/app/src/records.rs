@@ -59,6 +59,9 @@ pub enum ApplyError {
     SubmittedByEmployer,
     #[error("the employer's collective application is closed")]
     CollectiveClosed,
+    /// Counters take no new applications during the concentrated campaign (SPEC §7.4).
+    #[error("not during the concentrated application campaign")]
+    DuringCampaign,
     #[error("{0}")]
     Transition(sscard_domain::application::TransitionError),
     #[error(transparent)]

@@ -64,6 +64,8 @@ const PEOPLE: &[Role] = &[Resident, EntityHandler, BankClerk, OutletClerk, Hotli
 const RESIDENT: &[Role] = &[Resident];
 const ADMIN: &[Role] = &[Admin];
 const HANDLER: &[Role] = &[EntityHandler];
+/// Who completes an application: a resident online, a clerk one taken at their counter.
+const APPLICANTS: &[Role] = &[Resident, BankClerk, OutletClerk];
 
 /// Every API route: method, path template, who may call it.
 pub const API_RULES: &[(Method, &str, Access)] = &[
@@ -115,22 +117,28 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     ),
     (Method::POST, "/api/v1/applications", Access::Roles(RESIDENT)),
     (Method::GET, "/api/v1/applications", Access::Roles(RESIDENT)),
-    (Method::GET, "/api/v1/applications/{id}", Access::Roles(RESIDENT)),
-    (Method::PATCH, "/api/v1/applications/{id}", Access::Roles(RESIDENT)),
+    // A clerk completes the applications they took at the counter (their own, as applicant: nobody else's).
+    (Method::GET, "/api/v1/applications/{id}", Access::Roles(APPLICANTS)),
+    (Method::PATCH, "/api/v1/applications/{id}", Access::Roles(APPLICANTS)),
     (
         Method::PUT,
         "/api/v1/applications/{id}/documents/{kind}",
-        Access::Roles(RESIDENT),
+        Access::Roles(APPLICANTS),
     ),
     (
         Method::GET,
         "/api/v1/applications/{id}/documents/{kind}",
-        Access::Roles(RESIDENT),
+        Access::Roles(APPLICANTS),
     ),
     (
         Method::POST,
         "/api/v1/applications/{id}/submit",
-        Access::Roles(RESIDENT),
+        Access::Roles(APPLICANTS),
+    ),
+    (
+        Method::POST,
+        "/api/v1/counter/applications",
+        Access::Roles(&[Role::BankClerk, Role::OutletClerk]),
     ),
     (
         Method::POST,

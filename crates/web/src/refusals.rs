@@ -221,6 +221,7 @@ impl From<sscard_app::applications::ApplyError> for ApiError {
             A::AlreadySubmitted => ApiError::rule(StatusCode::CONFLICT, "already_submitted"),
             A::SubmittedByEmployer => ApiError::rule(StatusCode::CONFLICT, "submitted_by_employer"),
             A::CollectiveClosed => ApiError::rule(StatusCode::CONFLICT, "collective_closed"),
+            A::DuringCampaign => ApiError::rule(StatusCode::CONFLICT, "during_campaign"),
             A::Transition(t) => {
                 ApiError::rule(StatusCode::CONFLICT, "not_allowed_now").with_arg("state", t.from.as_str().into())
             }

@@ -10,11 +10,13 @@
 //! - [`form`]: the form patch.
 //! - [`documents`]: uploading and reading documents.
 //! - [`submit`]: submission and withdrawal.
+//! - [`counter`]: an application taken at a counter (outside the campaign), then completed by the clerk.
 //!
 //! The refusals and the records every flow writes are in [`crate::records`]; the employer's settings as they
 //! bear on a draft in [`crate::employer_settings`].
 
 mod choices;
+mod counter;
 mod documents;
 mod draft;
 mod eligibility;
@@ -23,6 +25,8 @@ mod submit;
 
 pub use crate::records::{ApplyError, FieldError};
 pub use choices::{draft_view, DraftChoices, DraftView};
+pub(crate) use counter::desk_channel;
+pub use counter::{start_at_counter, CounterApplicationIn};
 pub(crate) use documents::judged;
 pub use documents::{document, upload};
 pub(crate) use draft::{create_draft, new_reference, prefilled, to_act_on};

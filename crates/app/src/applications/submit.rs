@@ -23,7 +23,11 @@ pub async fn submit(
     key: Option<&str>,
 ) -> Result<Application, ApplyError> {
     let a = to_act_on(ctx, p, id).await?;
-    let person = may_apply(p)?;
+    // At a counter the person in front of the clerk gives the commitment; online, the applicant themself.
+    let person = match super::desk_channel(p) {
+        Some(_) => a.person.clone(),
+        None => may_apply(p)?,
+    };
     // An employee confirms; their employer submits (SPEC §6.2–6.3).
     if a.route == Route::Collective {
         return Err(ApplyError::SubmittedByEmployer);

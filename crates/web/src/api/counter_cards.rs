@@ -158,3 +158,42 @@ pub async fn service(
     };
     Ok(Json(CardDetail::of(&v)))
 }
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct CounterApplicationIn {
+    /// The person's ID number, from the identity document the clerk checked, and the document's kind.
+    #[serde(default)]
+    pub id_number: String,
+    #[serde(default)]
+    pub identity_document: String,
+    /// The consents the person gave at the counter (免责声明, 访问授权).
+    #[serde(default)]
+    pub disclaimer: bool,
+    #[serde(default)]
+    pub access_authorisation: bool,
+}
+
+/// Takes an application at the counter (SPEC §7.4; refused with `during_campaign` while the concentrated campaign
+/// runs): the person's identity checked and their consents recorded, the eligibility check, then the draft on
+/// the normal route, prefilled from the registry. The clerk completes it as its applicant with the same routes as
+/// online: `PATCH /api/v1/applications/{id}`, the documents, `POST /api/v1/applications/{id}/submit`.
+#[utoipa::path(post, path = "/api/v1/counter/applications", operation_id = "counter_application", tag = "counter",
+    security(("bearer" = [])), request_body = CounterApplicationIn,
+    responses((status = 201, body = super::applications::ApplicationView), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn apply(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    JsonBody(body): JsonBody<CounterApplicationIn>,
+) -> Result<(axum::http::StatusCode, Json<super::applications::ApplicationView>), ApiError> {
+    let input = sscard_app::applications::CounterApplicationIn {
+        id_number: body.id_number,
+        identity_document: body.identity_document,
+        disclaimer: body.disclaimer,
+        access_authorisation: body.access_authorisation,
+    };
+    let a = sscard_app::applications::start_at_counter(&state.ctx, &p, &input, &meta.0).await?;
+    let view = super::applications::view(&state, &a, p.channel).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(view)))
+}

@@ -148,6 +148,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(hotline::search))
         .routes(routes!(counter_cards::search))
         .routes(routes!(counter_cards::service))
+        .routes(routes!(counter_cards::apply))
         .routes(routes!(replacements::request_online))
         .routes(routes!(replacements::request_at_counter))
         .routes(routes!(bank_cards::pull))

@@ -97,23 +97,32 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (
             Method::GET,
             "/api/v1/applications/{id}",
-            Expect::Records(&[Resident], &[]),
+            Expect::Records(&[Resident, BankClerk, OutletClerk], &[]),
         ),
-        (Method::PATCH, "/api/v1/applications/{id}", Expect::Roles(&[Resident])),
+        (
+            Method::PATCH,
+            "/api/v1/applications/{id}",
+            Expect::Roles(&[Resident, BankClerk, OutletClerk]),
+        ),
         (
             Method::PUT,
             "/api/v1/applications/{id}/documents/{kind}",
-            Expect::Roles(&[Resident]),
+            Expect::Roles(&[Resident, BankClerk, OutletClerk]),
         ),
         (
             Method::GET,
             "/api/v1/applications/{id}/documents/{kind}",
-            Expect::Records(&[Resident], &[]),
+            Expect::Records(&[Resident, BankClerk, OutletClerk], &[]),
         ),
         (
             Method::POST,
             "/api/v1/applications/{id}/submit",
-            Expect::Roles(&[Resident]),
+            Expect::Roles(&[Resident, BankClerk, OutletClerk]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/counter/applications",
+            Expect::Roles(&[BankClerk, OutletClerk]),
         ),
         (
             Method::POST,

@@ -583,3 +583,77 @@ both_engines!(
         );
     }
 );
+
+both_engines!(
+    a_counter_takes_an_application_outside_the_campaign_and_none_during_it,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        let outlet = as_role(&s, Role::OutletClerk).await;
+        let body = json!({"id_number": w.victim.0.as_str(), "identity_document": "id_card",
+                          "disclaimer": true, "access_authorisation": true});
+        // During the campaign: refused, nothing stored.
+        let admin = as_role(&s, Role::Admin).await;
+        admin
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/admin/campaign",
+                Some(json!({"period": "2026-11-01..2026-12-31"})),
+            )
+            .await;
+        let (st, p) = outlet.post("/api/v1/counter/applications", body.clone()).await;
+        assert_eq!((st, p["code"].as_str()), (409, Some("during_campaign")), "{p}");
+        assert!(s.ctx.store.open_application_of(&w.victim.0).await.unwrap().is_none());
+        // Bad input: no consent, a malformed number.
+        admin
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/admin/campaign",
+                Some(json!({"period": "none"})),
+            )
+            .await;
+        let mut bad = body.clone();
+        bad["id_number"] = json!("110105");
+        let (st, p) = outlet.post("/api/v1/counter/applications", bad).await;
+        assert_eq!(
+            (st, field_codes(&p)),
+            (422, vec![("id_number".into(), "id_number_invalid".into())])
+        );
+        let mut no_consent = body.clone();
+        no_consent["disclaimer"] = json!(false);
+        let (st, _) = outlet.post("/api/v1/counter/applications", no_consent).await;
+        assert_eq!(st, 422);
+        // Outside it: the draft on the normal route, completed and submitted by the clerk.
+        let (st, v) = outlet.post("/api/v1/counter/applications", body.clone()).await;
+        assert_eq!(
+            (st, v["channel"].as_str(), v["state"].as_str()),
+            (201, Some("district_outlet"), Some("draft")),
+            "{v}"
+        );
+        let app = v["id"].as_str().unwrap().to_string();
+        let (st, v) = outlet
+            .patch(
+                &app,
+                json!({"bank": "102", "branch": "102-0101", "collection": "branch_pickup", "occupation": "2"}),
+            )
+            .await;
+        assert_eq!(st, 200, "{v}");
+        for (kind, bytes) in [
+            ("card_photo", sscard_testkit::images::card_photo()),
+            ("id_front", sscard_testkit::images::jpeg(800, 500)),
+            ("id_back", sscard_testkit::images::jpeg(800, 500)),
+        ] {
+            let (st, v) = outlet.upload(&app, kind, bytes, "image/jpeg").await;
+            assert_eq!(st, 200, "{kind}: {v}");
+        }
+        let (st, v) = outlet.submit(&app, Some(&app), true, true).await;
+        assert_eq!((st, v["state"].as_str()), (200, Some("submitted")), "{v}");
+        // The same person again: one open application at a time.
+        let (st, p) = outlet.post("/api/v1/counter/applications", body).await;
+        assert_eq!((st, p["code"].as_str()), (422, Some("application_in_progress")), "{p}");
+        // Another clerk cannot read it (nor can anyone but its applicant).
+        let bank = as_role(&s, Role::BankClerk).await;
+        let (st, _) = bank.get(&format!("/api/v1/applications/{app}")).await;
+        assert_eq!(st, 404);
+    }
+);
