@@ -34,12 +34,13 @@ pub struct CardView {
     /// Oldest first.
     pub transitions: Vec<CardTransition>,
     pub legacy: Vec<LegacyCardStatus>,
-    /// The replacement asked for this card, with its due date and progress at the bank.
-    pub replacement: Option<crate::ports::ReplacementOrder>,
+    /// The replacement asked for this card, with its due date and progress at the bank, and the name of the
+    /// branch that hands it over.
+    pub replacement: Option<(crate::ports::ReplacementOrder, String)>,
 }
 
 /// The services of the card's life a card view lists, in the order a holder reads them.
-const LISTED: [Service; 11] = [
+const LISTED: [Service; 12] = [
     Service::Activation,
     Service::TemporaryLoss,
     Service::Release,
@@ -51,6 +52,7 @@ const LISTED: [Service; 11] = [
     Service::InfoChange,
     Service::StatusQuery,
     Service::Cancellation,
+    Service::BankChange,
 ];
 
 /// Whether the card, as it stands, can take `service` at all (wherever it is done).
@@ -134,7 +136,23 @@ pub(crate) async fn view_of(
         .collect();
     let transitions = ctx.store.card_transitions(&card.number).await?;
     let replacement = match &card.links.replacement_order {
-        Some(id) => ctx.store.replacement_order(id).await?,
+        Some(id) => match ctx.store.replacement_order(id).await? {
+            Some(r) => {
+                let filter = crate::ports::BranchFilter {
+                    bank: Some(r.bank.clone()),
+                    ..Default::default()
+                };
+                let name = ctx
+                    .store
+                    .branches(&filter)
+                    .await?
+                    .into_iter()
+                    .find(|b| b.code == r.branch)
+                    .map_or_else(|| r.branch.clone(), |b| b.name);
+                Some((r, name))
+            }
+            None => None,
+        },
         None => None,
     };
     Ok(CardView {

@@ -181,7 +181,10 @@ impl CardDetail {
             replaces: c.links.replaces.clone(),
             replaced_by: c.links.replaced_by.clone(),
             replacement_required: c.links.replacement_required.iter().map(|f| f.as_str()).collect(),
-            replacement: v.replacement.as_ref().map(super::replacements::ReplacementView::of),
+            replacement: v
+                .replacement
+                .as_ref()
+                .map(|(r, _)| super::replacements::ReplacementView::of(r)),
         }
     }
 }

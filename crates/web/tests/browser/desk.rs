@@ -60,7 +60,7 @@ async fn a_bank_clerk_records_a_formal_loss_and_orders_the_replacement() {
     let page = d.source().await;
     assert!(page.contains(r#"id="ss-BJD0000001" data-state="cancelled""#), "{page}");
     let line = d.text("#replacement-BJD0000001").await;
-    assert!(line.contains("已受理") && line.contains("102-0101"), "{line}");
+    assert!(line.contains("已受理") && line.contains("工商银行东城支行"), "{line}");
     d.screenshot(&artifacts_dir().join("desk-replacement-ordered.png"))
         .await;
     let orders = s.ctx.store.replacements_of_card("BJD0000001").await.unwrap();

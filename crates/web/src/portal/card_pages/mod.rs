@@ -71,6 +71,8 @@ struct CardBlock {
     elsewhere: Vec<Row>,
     /// Printed fields changed in the registry: a replacement is required.
     flag: Option<String>,
+    /// This card replaces another (its last four).
+    replaces: Option<String>,
     /// The replacement asked for this card: its state, due date and branch (or the card that replaced it).
     replacement: Option<String>,
     legacy: Vec<Row>,
@@ -230,6 +232,11 @@ fn block(c: &PageCtx, v: &CardView) -> CardBlock {
         here,
         elsewhere,
         flag: flag_line(c, v),
+        replaces: v.card.links.replaces.as_deref().map(|old| {
+            c.state
+                .i18n
+                .format(c.prefs.lang, "mycard_replaces", &[("old", tail(old).to_string())])
+        }),
         replacement: replacement_line(c, v),
         legacy,
         timeline,
@@ -253,7 +260,7 @@ pub(crate) fn flag_line(c: &PageCtx, v: &CardView) -> Option<String> {
 
 /// The replacement's progress in a line: its state, the due date (provisional or not), where to collect it.
 pub(crate) fn replacement_line(c: &PageCtx, v: &CardView) -> Option<String> {
-    let r = v.replacement.as_ref()?;
+    let (r, branch) = v.replacement.as_ref()?;
     let key = if r.due.provisional {
         "mycard_replacement_provisional"
     } else {
@@ -265,7 +272,7 @@ pub(crate) fn replacement_line(c: &PageCtx, v: &CardView) -> Option<String> {
         &[
             ("state", c.m(&format!("replacement_state-{}", r.state.as_str()))),
             ("due", r.due.date.to_string()),
-            ("branch", r.branch.clone()),
+            ("branch", branch.clone()),
             ("new", r.new_card.as_deref().map(tail).unwrap_or("—").to_string()),
         ],
     ))
