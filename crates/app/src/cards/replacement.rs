@@ -168,6 +168,10 @@ async fn request(
     let mut errors = Vec::new();
     if let Place::Counter(_, identity, _) = &place {
         errors.extend(identity_errors(ctx, identity, &stored));
+        // 换领: the old card is handed in (a lost one cannot be).
+        if !cause.is_reissue() {
+            errors.extend(super::counter::original_errors(identity));
+        }
     }
     if branch.is_none() {
         errors.push(fe("branch", "branch_not_found"));

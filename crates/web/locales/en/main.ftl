@@ -806,3 +806,5 @@ desk_agent_hint = Leave empty when the holder is here in person.
 desk_case_document = The case's document (a proxy's cancellation)
 desk_case_hint = After a death, emigration or a move out of the province: the certificate's kind and number.
 mycard_replaces = Replacement of the card ···· { $old }
+desk_card_presented = The card itself was handed over (needed to exchange a card or change bank)
+problem-card_required-detail = The card itself must be handed over for this (a lost card is reissued instead).

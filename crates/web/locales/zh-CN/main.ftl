@@ -803,3 +803,5 @@ desk_agent_hint = 持卡人本人办理时不填。
 desk_case_document = 注销事由证明（代办注销）
 desk_case_hint = 死亡、出国定居或迁出本省：证明的种类和编号。
 mycard_replaces = 尾号 { $old } 的补换卡
+desk_card_presented = 已交回原卡（换领、变更银行须交回）
+problem-card_required-detail = 办理此业务须交回原卡（卡片遗失的请办理补领）。

@@ -37,6 +37,9 @@ pub struct CounterServiceIn {
     pub identity_document: String,
     #[serde(default)]
     pub identity_number: String,
+    /// The card itself was handed over (required where it is given up: a 换领, a bank change).
+    #[serde(default)]
+    pub card_presented: bool,
     /// Who acts: `self` (default), `guardian` (of a minor, as in the household register) or `proxy` (with the
     /// holder's written authorisation on record; for a cancellation after a death, emigration or a move, the
     /// documents of that case in `case_document`).
@@ -94,6 +97,7 @@ pub async fn service(
     let identity = counter::IdentityCheck {
         document: body.identity_document,
         number: body.identity_number,
+        card_presented: body.card_presented,
     };
     let party = counter::CounterParty {
         acting: body.acting,

@@ -118,6 +118,9 @@ pub struct CounterReplacementIn {
     pub identity_document: String,
     #[serde(default)]
     pub identity_number: String,
+    /// The old card handed in (required for a 换领; a lost card cannot be).
+    #[serde(default)]
+    pub card_presented: bool,
     /// `self` (default) or `guardian` (of a minor: `agent_id_number` is the guardian's own ID number).
     pub acting: Option<String>,
     pub agent_id_number: Option<String>,
@@ -150,6 +153,7 @@ pub async fn request_at_counter(
     let identity = IdentityCheck {
         document: body.identity_document,
         number: body.identity_number,
+        card_presented: body.card_presented,
     };
     let instant = match (body.instant_card_number, body.instant_masked_account) {
         (None, None) => None,

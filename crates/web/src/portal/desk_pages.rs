@@ -180,6 +180,7 @@ pub struct ActForm {
     reason: Option<String>,
     identity_document: Option<String>,
     acting: Option<String>,
+    card_presented: Option<String>,
     idempotency_key: Option<String>,
     #[serde(flatten)]
     rest: std::collections::HashMap<String, String>,
@@ -194,6 +195,7 @@ pub async fn act(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, Form(
     let identity = counter::IdentityCheck {
         document: f.identity_document.unwrap_or_default(),
         number: f.rest.get(&field).cloned().unwrap_or_default(),
+        card_presented: f.card_presented.as_deref() == Some("on"),
     };
     let given = |name: &str| {
         f.rest
@@ -227,7 +229,7 @@ pub async fn act(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, Form(
                 Err(e) => {
                     let status = c.fail(&mut page.problems, beside(e)?, &field);
                     page.problems.rename("identity_number", &field);
-                    for name in ["acting", "agent_id_number", "case_document"] {
+                    for name in ["acting", "agent_id_number", "case_document", "card_presented"] {
                         page.problems.rename(name, &format!("{name}-{number}"));
                     }
                     status
@@ -247,6 +249,7 @@ pub struct ReplaceForm {
     id_number: Option<String>,
     cause: Option<String>,
     identity_document: Option<String>,
+    card_presented: Option<String>,
     idempotency_key: Option<String>,
     #[serde(flatten)]
     rest: std::collections::HashMap<String, String>,
@@ -269,6 +272,7 @@ pub async fn replace(
     let identity = counter::IdentityCheck {
         document: f.identity_document.unwrap_or_default(),
         number: f.rest.get(&field).cloned().unwrap_or_default(),
+        card_presented: f.card_presented.as_deref() == Some("on"),
     };
     let given = |name: &str| {
         f.rest

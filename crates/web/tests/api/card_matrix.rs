@@ -271,7 +271,8 @@ fn counter_body(service: Service, holder: &IdNumber) -> Value {
         Service::PasswordChange => json!({"old": initial, "new": "482913"}),
         Service::PasswordReset => json!({"new": "482913"}),
         Service::InfoChange => json!({"address": "朝阳区新址9号"}),
-        Service::Replacement => json!({"cause": "damaged"}),
+        Service::Replacement => json!({"cause": "damaged", "card_presented": true}),
+        Service::BankChange => json!({"card_presented": true}),
         Service::InstantCard => json!({"top_up_fen": 5000}),
         _ => json!({}),
     }

@@ -282,8 +282,23 @@ both_engines!(
         assert_eq!((st, p["code"].as_str()), (422, Some("live_card")), "{p}");
         let bank = as_role(&s, Role::BankClerk).await;
         let outlet = as_role(&s, Role::OutletClerk).await;
-        let id = json!({"identity_document": "id_card", "identity_number": w.me.0.as_str()});
-        // Only at the issuing bank's counter.
+        let id = json!({"identity_document": "id_card", "identity_number": w.me.0.as_str(), "card_presented": true});
+        // Only at the issuing bank's counter, with the card itself (it is recovered).
+        let (st, p) = as_role(&s, Role::BankClerk)
+            .await
+            .post(
+                &at(&first, "bank_change"),
+                json!({"identity_document": "id_card", "identity_number": w.me.0.as_str()}),
+            )
+            .await;
+        assert_eq!(
+            (st, field_codes(&p)),
+            (422, vec![("card_presented".into(), "card_required".into())])
+        );
+        assert_eq!(
+            s.ctx.store.card(&first).await.unwrap().unwrap().social_security,
+            S::Active
+        );
         let (st, p) = outlet.post(&at(&first, "bank_change"), id.clone()).await;
         assert_eq!((st, p["code"].as_str()), (403, Some("wrong_channel")), "{p}");
         assert_eq!(p["channels"], json!(["bank_outlet"]));
@@ -437,7 +452,7 @@ both_engines!(
             .post(
                 &replace_at(&card),
                 json!({"identity_document": "id_card", "identity_number": w.me.0.as_str(),
-                       "cause": "printed_field_changed"}),
+                       "cause": "printed_field_changed", "card_presented": true}),
             )
             .await;
         assert_eq!(st, 201, "{v}");
@@ -450,7 +465,8 @@ both_engines!(
         let s = Server::start(db, Mode::Demo).await;
         let w = world::seed(&s.ctx).await;
         let me = w.me.0.as_str().to_string();
-        let id = json!({"identity_document": "id_card", "identity_number": me, "cause": "damaged"});
+        let id =
+            json!({"identity_document": "id_card", "identity_number": me, "cause": "damaged", "card_presented": true});
         // Wed 30 Sep 2026: 1–7 Oct are off, Sat 10 Oct is worked: due Mon 12 Oct.
         s.clock.set(day(2026, 9, 30));
         let a = card_of(&s, "BJR0000007", &w.me.0, "resident-0", S::Active).await;
@@ -524,7 +540,8 @@ both_engines!(
         let card = card_of(&s, "BJR0000009", &w.me.0, "resident-0", S::Active).await;
         let admin = as_role(&s, Role::Admin).await;
         let body = json!({"identity_document": "id_card", "identity_number": w.me.0.as_str(), "cause": "damaged",
-                          "instant_card_number": "BJI0000001", "instant_masked_account": "6222********0001"});
+                          "card_presented": true, "instant_card_number": "BJI0000001",
+                          "instant_masked_account": "6222********0001"});
         // During the campaign: refused, nothing stored.
         let (st, _) = admin
             .call(

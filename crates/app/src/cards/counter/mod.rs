@@ -161,7 +161,10 @@ pub(crate) async fn party_actor(
 
 /// The audit note of a counter's act: the identity document checked, and who acted for the holder.
 pub(crate) fn desk_note(identity: &IdentityCheck, card: &sscard_domain::card::Card, agent: Option<String>) -> String {
-    let base = format!("identity:{}:{}", identity.document.trim(), card.holder.masked());
+    let mut base = format!("identity:{}:{}", identity.document.trim(), card.holder.masked());
+    if identity.card_presented {
+        base.push_str(";card:presented");
+    }
     match agent {
         Some(a) => format!("{base};{a}"),
         None => base,
@@ -173,6 +176,18 @@ pub(crate) fn desk_note(identity: &IdentityCheck, card: &sscard_domain::card::Ca
 pub struct IdentityCheck {
     pub document: String,
     pub number: String,
+    /// The card itself was handed over: the original is needed where the card is given up (a 换领, a bank
+    /// change: the card is recovered).
+    pub card_presented: bool,
+}
+
+/// The original card is required where the card is given up at the counter.
+pub(crate) fn original_errors(identity: &IdentityCheck) -> Vec<crate::records::FieldError> {
+    if identity.card_presented {
+        Vec::new()
+    } else {
+        vec![fe("card_presented", "card_required")]
+    }
 }
 
 /// What is wrong with the identity document presented for `card`: it must be named, and be the holder's.
@@ -232,8 +247,12 @@ pub async fn perform(
     if !AT_COUNTER.contains(&service) {
         return Err(CardError::NotFound);
     }
-    // The holder's document is presented (by whoever acts), and it is recorded.
-    let errors = identity_errors(ctx, identity, &card);
+    // The holder's document is presented (by whoever acts), and it is recorded; the card itself where it is
+    // recovered.
+    let mut errors = identity_errors(ctx, identity, &card);
+    if service == Service::BankChange {
+        errors.extend(original_errors(identity));
+    }
     if !errors.is_empty() {
         return Err(CardError::Invalid(errors));
     }
