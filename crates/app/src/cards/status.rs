@@ -40,7 +40,7 @@ pub struct CardView {
 }
 
 /// The services of the card's life a card view lists, in the order a holder reads them.
-const LISTED: [Service; 12] = [
+const LISTED: [Service; 13] = [
     Service::Activation,
     Service::TemporaryLoss,
     Service::Release,
@@ -53,6 +53,7 @@ const LISTED: [Service; 12] = [
     Service::StatusQuery,
     Service::Cancellation,
     Service::BankChange,
+    Service::InstantCard,
 ];
 
 /// Whether the card, as it stands, can take `service` at all (wherever it is done).
@@ -60,7 +61,7 @@ fn possible(card: &Card, service: Service, now: chrono::DateTime<chrono::FixedOf
     let cancelled = card.social_security == sscard_domain::card::SocialSecurityState::Cancelled;
     match service {
         Service::StatusQuery => true,
-        Service::PasswordChange | Service::PasswordReset | Service::InfoChange => !cancelled,
+        Service::PasswordChange | Service::PasswordReset | Service::InfoChange | Service::InstantCard => !cancelled,
         Service::Replacement => ReplacementCause::ALL.into_iter().any(|c| card.replacement(c).is_ok()),
         s => card.change(s, now).is_ok(),
     }

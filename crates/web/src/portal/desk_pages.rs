@@ -40,6 +40,15 @@ struct DeskCard {
     replacement: Option<String>,
 }
 
+/// The desk form's services besides the state changes (a replacement has its own form).
+const DESK_MORE: [Service; 5] = [
+    Service::PasswordChange,
+    Service::PasswordReset,
+    Service::InfoChange,
+    Service::StatusQuery,
+    Service::InstantCard,
+];
+
 /// `staff_cards.html`.
 #[derive(Serialize, Default)]
 struct DeskPage {
@@ -76,7 +85,7 @@ fn card_block(c: &PageCtx, v: &CardView) -> DeskCard {
         services: v
             .here
             .iter()
-            .filter(|s| counter::AT_COUNTER.contains(s))
+            .filter(|s| counter::AT_COUNTER.contains(s) || DESK_MORE.contains(s))
             .map(|s| Opt {
                 code: s.as_str(),
                 name: c.m(&format!("service-{}", s.as_str())),
@@ -220,28 +229,118 @@ pub async fn act(c: PageCtx, meta: ClientMeta, Path(number): Path<String>, Form(
             ApiError::field(StatusCode::BAD_REQUEST, "invalid_fields", "service", "invalid_choice"),
             &field,
         ),
-        Some(service) => {
-            match counter::perform(&c.state.ctx, &c.p, &number, service, &identity, &party, &req, &meta.0).await {
-                Ok(_) => {
-                    page.notice = Some(c.m("desk_done"));
-                    StatusCode::OK
-                }
-                Err(e) => {
-                    let status = c.fail(&mut page.problems, beside(e)?, &field);
-                    page.problems.rename("identity_number", &field);
-                    for name in ["acting", "agent_id_number", "case_document", "card_presented"] {
-                        page.problems.rename(name, &format!("{name}-{number}"));
-                    }
-                    status
-                }
+        Some(service) => match run(&c, &meta, &number, service, &identity, &party, &req, &given).await {
+            Ok(()) => {
+                page.notice = Some(c.m("desk_done"));
+                StatusCode::OK
             }
-        }
+            Err(e) => {
+                let status = c.fail(&mut page.problems, beside(e)?, &field);
+                page.problems.rename("identity_number", &field);
+                page.problems.rename("top_up_fen", &format!("top_up_yuan-{number}"));
+                for name in [
+                    "acting",
+                    "agent_id_number",
+                    "case_document",
+                    "card_presented",
+                    "old",
+                    "new",
+                    "address",
+                    "occupation",
+                    "mobile",
+                    "financial_mobile",
+                    "park_pass_year",
+                ] {
+                    page.problems.rename(name, &format!("{name}-{number}"));
+                }
+                status
+            }
+        },
     };
     // The list again (the read is audited again: the clerk looked at the holder's cards again).
     if let Err(e) = fill(&c, &mut page, "counter_service").await {
         return Err(beside(e).unwrap_or_else(|x| x).into());
     }
     Ok(c.show("staff_cards.html", status, page).await)
+}
+
+/// One service at the desk, with the fields it needs from the form (`given`: a card's own field by name).
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    c: &PageCtx,
+    meta: &ClientMeta,
+    number: &str,
+    service: Service,
+    identity: &counter::IdentityCheck,
+    party: &counter::CounterParty,
+    req: &ServiceRequest,
+    given: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<(), cards::CardError> {
+    use sscard_app::cards::counter::desk_services;
+    let (ctx, p, meta) = (&c.state.ctx, &c.p, &meta.0);
+    match service {
+        Service::PasswordChange => {
+            let (old, new) = (given("old").unwrap_or_default(), given("new").unwrap_or_default());
+            desk_services::change_password(ctx, p, number, identity, party, &old, &new, meta).await?;
+        }
+        Service::PasswordReset => {
+            let new = given("new").unwrap_or_default();
+            counter::reset_password(ctx, p, number, identity, party, &new, meta).await?;
+        }
+        Service::InfoChange => {
+            let input = sscard_app::cards::info::InfoIn {
+                address: given("address"),
+                occupation: given("occupation"),
+                mobile: given("mobile"),
+                financial_mobile: given("financial_mobile"),
+            };
+            desk_services::change_info(ctx, p, number, identity, party, &input, meta).await?;
+        }
+        Service::StatusQuery => {
+            desk_services::status(ctx, p, number, identity, party, meta).await?;
+        }
+        Service::InstantCard => {
+            // Yuan with up to two decimals on the form; fen in the record.
+            let top_up = match given("top_up_yuan") {
+                None => None,
+                Some(y) => Some(yuan_to_fen(&y).ok_or_else(|| invalid("top_up_fen", "top_up_out_of_range"))?),
+            };
+            let year = match given("park_pass_year") {
+                None => None,
+                Some(y) => Some(
+                    y.parse::<u16>()
+                        .map_err(|_| invalid("park_pass_year", "park_pass_year_invalid"))?,
+                ),
+            };
+            desk_services::record_fields(ctx, p, number, identity, party, top_up, year, meta).await?;
+        }
+        _ => {
+            counter::perform(ctx, p, number, service, identity, party, req, meta).await?;
+        }
+    }
+    Ok(())
+}
+
+fn invalid(field: &str, code: &'static str) -> cards::CardError {
+    cards::CardError::Invalid(vec![sscard_app::records::FieldError {
+        field: field.to_string(),
+        code,
+    }])
+}
+
+/// `12`, `12.5` or `12.50` yuan in fen; anything else is `None`.
+fn yuan_to_fen(s: &str) -> Option<i64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || frac.len() > 2 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().ok()?
+    };
+    whole.checked_mul(100)?.checked_add(frac)
 }
 
 #[derive(Deserialize, Default)]
@@ -315,4 +414,19 @@ pub async fn replace(
         return Err(beside(e).unwrap_or_else(|x| x).into());
     }
     Ok(c.show("staff_cards.html", status, page).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yuan_to_fen;
+
+    #[test]
+    fn yuan_read_to_the_fen() {
+        assert_eq!(yuan_to_fen("12"), Some(1200));
+        assert_eq!(yuan_to_fen("12.5"), Some(1250));
+        assert_eq!(yuan_to_fen("0.05"), Some(5));
+        for bad in ["", ".5", "12.345", "-1", "1e3", "十"] {
+            assert_eq!(yuan_to_fen(bad), None, "{bad}");
+        }
+    }
 }
