@@ -85,12 +85,47 @@ pub async fn read_person(
     Ok(person)
 }
 
-/// Who read the resident's data, newest first. Empty until real-name authentication binds an ID number.
-pub async fn my_access_log(ctx: &AppContext, p: &Principal, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-    match &p.account.id_number {
-        Some(id) => ctx.store.person_access_log(id.as_str(), limit).await,
-        None => Ok(Vec::new()),
+/// One read of someone's data in a resident's access log: their own record, or a child's they are the guardian
+/// of (named).
+#[derive(Debug, Clone)]
+pub struct AccessLine {
+    /// The child's name (or masked ID number) when the record read is a ward's; `None` for the caller's own.
+    pub ward: Option<String>,
+    pub entry: AuditEntry,
+}
+
+/// Who read the resident's data, and the data of the children under 18 the household register lists them as
+/// guardian of, newest first, at most `limit`. Empty until real-name authentication binds an ID number.
+pub async fn my_access_log(ctx: &AppContext, p: &Principal, limit: u32) -> Result<Vec<AccessLine>, StoreError> {
+    let Some(me) = &p.account.id_number else {
+        return Ok(Vec::new());
+    };
+    let mut lines: Vec<AccessLine> = ctx
+        .store
+        .person_access_log(me.as_str(), limit)
+        .await?
+        .into_iter()
+        .map(|entry| AccessLine { ward: None, entry })
+        .collect();
+    let today = ctx.clock.now().date_naive();
+    for link in ctx.store.guardianships_of_guardian(me).await? {
+        if !sscard_domain::minor::is_minor(&link.child, today) {
+            continue;
+        }
+        let name = match ctx.store.person(&link.child).await? {
+            Some(child) => child.name.as_str().to_string(),
+            None => link.child.masked(),
+        };
+        for entry in ctx.store.person_access_log(link.child.as_str(), limit).await? {
+            lines.push(AccessLine {
+                ward: Some(name.clone()),
+                entry,
+            });
+        }
     }
+    lines.sort_by_key(|l| std::cmp::Reverse(l.entry.at));
+    lines.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(lines)
 }
 
 /// The bank branch (`bank/branch`), outlet, employer or bank an access-log entry names, as a resident would

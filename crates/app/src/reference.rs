@@ -34,6 +34,19 @@ pub async fn branches(ctx: &AppContext, filter: &BranchFilter) -> Result<Vec<Bra
     Ok(ctx.store.branches(filter).await?)
 }
 
+/// One branch by its code, or `None` for a code that names none. Read from its bank's list (a few dozen rows):
+/// a branch code begins with its bank's.
+pub async fn branch(ctx: &AppContext, code: &str) -> Result<Option<Branch>, ReferenceError> {
+    let Some(bank) = code.split('-').next().filter(|b| ctx.codes.bank(b).is_some()) else {
+        return Ok(None);
+    };
+    let filter = BranchFilter {
+        bank: Some(bank.to_string()),
+        ..BranchFilter::default()
+    };
+    Ok(ctx.store.branches(&filter).await?.into_iter().find(|b| b.code == code))
+}
+
 pub async fn outlets(ctx: &AppContext, district: Option<&str>) -> Result<Vec<Outlet>, ReferenceError> {
     if let Some(d) = district {
         if ctx.codes.district(d).is_none() {

@@ -432,6 +432,15 @@ impl ApplicationEvent {
 }
 
 impl ApplicationState {
+    /// Whether the latest production date still says something: the card is not made yet and the
+    /// application is alive (a withdrawn, refused or collected one has no date to wait for).
+    pub fn awaits_production(self) -> bool {
+        matches!(
+            self,
+            ApplicationState::Submitted | ApplicationState::SentToBank | ApplicationState::InProduction
+        )
+    }
+
     pub fn parse(s: &str) -> Option<ApplicationState> {
         ApplicationState::ALL.into_iter().find(|st| st.as_str() == s)
     }

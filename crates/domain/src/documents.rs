@@ -144,7 +144,7 @@ fn found(f: ImageFormat) -> &'static str {
     match f {
         ImageFormat::Jpeg => "JPEG",
         ImageFormat::Png => "PNG",
-        ImageFormat::Other => "not an image",
+        ImageFormat::Other => "other",
     }
 }
 

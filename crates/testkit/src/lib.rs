@@ -44,7 +44,7 @@ pub struct TestDb {
     name: String,
 }
 
-fn flag(name: &str) -> bool {
+pub fn flag(name: &str) -> bool {
     std::env::var(name).map(|v| v == "1" || v == "true").unwrap_or(false)
 }
 

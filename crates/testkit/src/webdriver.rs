@@ -153,6 +153,29 @@ impl Driver {
         panic!("clicking {css} did not load a new page");
     }
 
+    /// Resizes the window so the page's viewport is `width` CSS pixels wide (a phone at 320, a desktop at
+    /// 1280); answers the viewport width the page then reports.
+    pub async fn set_width(&self, width: u32, height: u32) -> u64 {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+        // The window's frame may take a few pixels: widen the window until the viewport is as asked.
+        let inner = self.script("return window.innerWidth;").await.as_u64().unwrap_or(0);
+        if inner < u64::from(width) {
+            let frame = u64::from(width) - inner;
+            self.call(
+                reqwest::Method::POST,
+                "/window/rect",
+                Some(json!({"width": u64::from(width) + frame, "height": height})),
+            )
+            .await;
+        }
+        self.script("return window.innerWidth;").await.as_u64().unwrap_or(0)
+    }
+
     /// Empties a text input.
     pub async fn clear(&self, css: &str) {
         let el = self.find(css).await;

@@ -304,6 +304,8 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::POST, "/register", Access::Public),
     (Method::POST, "/register/code", Access::Public),
     (Method::GET, "/staff/login", Access::Public),
+    (Method::GET, "/entity/login", Access::Public),
+    (Method::POST, "/entity/login", Access::Public),
     (Method::POST, "/staff/login", Access::Public),
     (Method::GET, "/login/oidc/{provider}", Access::Public),
     (Method::GET, "/login/oidc/{provider}/callback", Access::Public),
@@ -454,6 +456,8 @@ pub fn to_login(uri: &axum::http::Uri) -> Response {
     let path = uri.path();
     let login = if path == "/staff" || path.starts_with("/staff/") {
         "/staff/login"
+    } else if path == "/entity" || path.starts_with("/entity/") {
+        "/entity/login"
     } else {
         "/login"
     };
@@ -628,8 +632,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
     }
 }
 
-/// Portal forms: every POST must carry the session's CSRF token (a `csrf` form field, or `csrf` in the query
-/// for multipart uploads). SameSite=Lax cookies are the first defence; this is the second.
+/// Portal forms: every POST must carry the session's CSRF token as a `csrf` form field (also in a multipart
+/// upload: never in the URL, where logs and referrers would keep it). SameSite=Lax cookies are the first
+/// defence; this is the second.
 pub async fn check_csrf(req: Request, next: Next) -> Response {
     if req.method() != Method::POST || is_api_path(req.uri().path()) {
         return next.run(req).await;
@@ -642,44 +647,49 @@ pub async fn check_csrf(req: Request, next: Next) -> Response {
     let Some(expected) = expected else {
         return csrf_refused();
     };
-    let from_query = req.uri().query().and_then(|q| {
-        url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.into_owned())
-    });
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return if from_query.as_deref() == Some(expected.as_str()) {
-            next.run(req).await
-        } else {
-            csrf_refused()
-        };
+        .unwrap_or_default()
+        .to_string();
+    let boundary = multer::parse_boundary(&content_type).ok();
+    if !content_type.starts_with("application/x-www-form-urlencoded") && boundary.is_none() {
+        return csrf_refused();
     }
+    // The body is bounded by the request body limit (an over-long one is 413 here, as it would be later).
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 256 * 1024).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return ApiError::PayloadTooLarge.into_response();
     };
-    let from_form = url::form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned());
-    if from_form.as_deref() != Some(expected.as_str()) {
+    let given = match boundary {
+        Some(boundary) => multipart_field(bytes.clone(), boundary, "csrf").await,
+        None => url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.into_owned()),
+    };
+    if given.as_deref() != Some(expected.as_str()) {
         return csrf_refused();
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
 }
 
+/// The text of a multipart form's field, if there is one.
+async fn multipart_field(bytes: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
+/// The form's token is missing or stale: the portal's page says so in the visitor's language.
 fn csrf_refused() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "表单已过期，请返回重新填写。 The form has expired: go back, reload the page and try again.",
-    )
-        .into_response()
+    crate::portal::pages::PageError(ApiError::rule(StatusCode::FORBIDDEN, "form_expired")).into_response()
 }
 
 #[cfg(test)]

@@ -384,7 +384,16 @@ pub async fn render_problems(
     }
     let err = match res.extensions_mut().remove::<ApiError>() {
         Some(e) => e,
-        // The framework's own refusals (404, 405, 413, 504…) come without a body or as plain text.
+        // The framework's own refusals (404, 405, 413, 504…) come without a body or as plain text: on a
+        // portal path they are the portal's error page, in the visitor's language.
+        None if !is_api && res.status().as_u16() >= 400 && is_plain(&res) => {
+            let (prefs, uri) = page.unwrap_or((
+                crate::portal::pages::Prefs::from_headers(&HeaderMap::new()),
+                Uri::default(),
+            ));
+            let err = ApiError::from_status(res.status());
+            return crate::portal::pages::failure_page(&state, prefs, &uri, &err, request_id).await;
+        }
         None if is_api
             && res.status().as_u16() >= 400
             && res
@@ -408,6 +417,13 @@ pub async fn render_problems(
         out.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     out
+}
+
+/// A response without a body type, or plain text: a framework's refusal rather than a rendered page.
+fn is_plain(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"))
 }
 
 /// The request path as a problem's `instance`, with anything shaped like an ID number masked: an error

@@ -2,7 +2,7 @@
 //! is saved (SPEC §5.2–5.3).
 
 use sscard_domain::account::Principal;
-use sscard_domain::application::{Application, MailDetails, Route};
+use sscard_domain::application::{Application, ApplicationForm, MailDetails, Route};
 use sscard_domain::codes::Table;
 use sscard_domain::policy::{bank_rule, collection_methods, BankRule, CollectionMethod};
 use sscard_domain::values::{BeijingPostalCode, Mobile, PersonName};
@@ -60,6 +60,31 @@ fn text(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String
 /// Applies a patch to a draft's form, checking every field; nothing is saved unless all pass.
 pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch) -> Result<Application, ApplyError> {
     let mut a = to_act_on(ctx, p, id).await?;
+    let form = checked_form(ctx, p, &a, patch).await?;
+    let now = ctx.clock.now();
+    if !ctx.store.save_form(&a.id, &form, now).await? {
+        let state = ctx.store.application(&a.id).await?.map(|x| x.state).unwrap_or(a.state);
+        return Err(ApplyError::NotDraft(state));
+    }
+    a.form = form;
+    a.updated_at = now;
+    Ok(a)
+}
+
+/// Checks a patch as [`update`] would, and saves nothing: a page that found some answers missing still names
+/// what is wrong with the others, in the same pass.
+pub async fn check_patch(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch) -> Result<(), ApplyError> {
+    let a = to_act_on(ctx, p, id).await?;
+    checked_form(ctx, p, &a, patch).await.map(|_| ())
+}
+
+/// The draft's form with the patch applied, every field checked.
+async fn checked_form(
+    ctx: &AppContext,
+    p: &Principal,
+    a: &Application,
+    patch: &FormPatch,
+) -> Result<ApplicationForm, ApplyError> {
     if !a.state.is_editable() {
         return Err(ApplyError::NotDraft(a.state));
     }
@@ -111,7 +136,7 @@ pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch
                 }
             }
             BankRule::EmployerAllowed => {
-                let settings = crate::employer_settings::settings_of(ctx, &a).await?;
+                let settings = crate::employer_settings::settings_of(ctx, a).await?;
                 let bank = trimmed(&patch.bank).or(form.bank.clone());
                 let branch = trimmed(&patch.branch);
                 // Changing the bank drops a branch of the old one.
@@ -164,7 +189,7 @@ pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch
     }
     if let Some(v) = &patch.collection {
         let allowed = match a.route {
-            Route::Collective => crate::employer_settings::settings_of(ctx, &a)
+            Route::Collective => crate::employer_settings::settings_of(ctx, a)
                 .await?
                 .collection_methods(p.channel),
             route => collection_methods(route, p.channel).to_vec(),
@@ -230,14 +255,7 @@ pub async fn update(ctx: &AppContext, p: &Principal, id: &str, patch: &FormPatch
     if !errors.is_empty() {
         return Err(ApplyError::Invalid(errors));
     }
-    let now = ctx.clock.now();
-    if !ctx.store.save_form(&a.id, &form, now).await? {
-        let state = ctx.store.application(&a.id).await?.map(|x| x.state).unwrap_or(a.state);
-        return Err(ApplyError::NotDraft(state));
-    }
-    a.form = form;
-    a.updated_at = now;
-    Ok(a)
+    Ok(form)
 }
 
 async fn branch_accepts_pickup(ctx: &AppContext, bank: &str, branch: &str) -> Result<bool, ApplyError> {

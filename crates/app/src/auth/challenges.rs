@@ -14,19 +14,41 @@ use super::*;
 
 /// A new captcha bound to `via`; returns its id and the text to draw.
 pub async fn new_captcha(ctx: &AppContext, via: &Via) -> Result<(String, String), AuthError> {
-    let id = new_id();
     let text = ctx.secrets.captcha_text(security::CAPTCHA_LENGTH);
+    let id = store_captcha(ctx, via, &text).await?;
+    Ok((id, text))
+}
+
+/// The captcha's alternative that a screen reader can read aloud (WCAG 1.1.1): the sum of two numbers from 1
+/// to 9, asked in words. Spent like the picture; returns its id and the two numbers.
+pub async fn new_sum_captcha(ctx: &AppContext, via: &Via) -> Result<(String, (u8, u8)), AuthError> {
+    let digits: Vec<u8> = ctx
+        .secrets
+        .numeric_code(2)
+        .bytes()
+        .map(|d| d.wrapping_sub(b'0') % 9 + 1)
+        .collect();
+    let (a, b) = (
+        digits.first().copied().unwrap_or(1),
+        digits.get(1).copied().unwrap_or(1),
+    );
+    let id = store_captcha(ctx, via, &(a + b).to_string()).await?;
+    Ok((id, (a, b)))
+}
+
+async fn store_captcha(ctx: &AppContext, via: &Via, answer: &str) -> Result<String, AuthError> {
+    let id = new_id();
     let now = ctx.clock.now();
     let c = Challenge {
         id: id.clone(),
         kind: ChallengeKind::Captcha,
         bound_to: via.captcha_binding(),
-        secret_hash: sha256_hex(&[&id, &text.to_ascii_uppercase()]),
+        secret_hash: sha256_hex(&[&id, &answer.to_ascii_uppercase()]),
         expires_at: now + security::CAPTCHA_TTL,
         failures: 0,
     };
     ctx.store.create_challenge(&c, now).await?;
-    Ok((id, text))
+    Ok(id)
 }
 
 /// Spends a captcha: right or wrong, it cannot be used again.

@@ -27,7 +27,7 @@ mod machines;
 mod sessions;
 
 pub(crate) use challenges::{issue_code, spend_code};
-pub use challenges::{new_captcha, send_sms_code};
+pub use challenges::{new_captcha, new_sum_captcha, send_sms_code};
 pub use limits::take_quota;
 pub use login::{login_as, login_with_password, login_with_sms, register};
 pub use machines::{authenticate_client, bank_system_token};

@@ -132,9 +132,12 @@ pub struct AccessView {
     pub channel: String,
     #[schema(example = "counter_service")]
     pub purpose: Option<String>,
+    /// Set when the record read is a child's the caller is guardian of: the child's name.
+    pub ward: Option<String>,
 }
 
-/// Who read my personal data: role, bank or outlet, when, why (PIPL's right to know).
+/// Who read my personal data, and my children's under 18: role, bank or outlet, when, why (PIPL's right to
+/// know).
 #[utoipa::path(get, path = "/api/v1/me/access-log", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = [AccessView]), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn access_log(State(state): State<AppState>, Authed(p): Authed) -> Result<Json<Vec<AccessView>>, ApiError> {
@@ -142,8 +145,10 @@ pub async fn access_log(State(state): State<AppState>, Authed(p): Authed) -> Res
     Ok(Json(list.into_iter().map(access_view).collect()))
 }
 
-pub fn access_view(e: sscard_domain::audit::AuditEntry) -> AccessView {
+pub fn access_view(line: sscard_app::people::AccessLine) -> AccessView {
+    let e = line.entry;
     AccessView {
+        ward: line.ward,
         at: e.at.to_rfc3339(),
         role: e.role.map(|r| r.as_str().to_string()).unwrap_or_default(),
         organisation: e.organisation,

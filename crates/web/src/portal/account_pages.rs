@@ -56,6 +56,8 @@ struct SessionRow {
 
 #[derive(Serialize)]
 struct AccessRow {
+    /// Whose record was read: 本人, or a child's name.
+    whose: String,
     at: String,
     who: String,
     organisation: String,
@@ -90,7 +92,7 @@ pub async fn account(c: PageCtx) -> PageResult {
     let access = sscard_app::people::my_access_log(&state.ctx, p, 100).await?;
     let msg = |id: &str| state.i18n.format(prefs.lang, id, &[]);
     let mut names = BTreeMap::new();
-    for e in &access {
+    for e in access.iter().map(|l| &l.entry) {
         if let Some(code) = &e.organisation {
             if !names.contains_key(code) {
                 let name = sscard_app::people::organisation_label(&state.ctx, code, prefs.lang == Lang::En).await?;
@@ -126,7 +128,9 @@ pub async fn account(c: PageCtx) -> PageResult {
             .collect(),
         access: access
             .into_iter()
-            .map(|e| AccessRow {
+            .map(|line| (line.ward, line.entry))
+            .map(|(ward, e)| AccessRow {
+                whose: ward.unwrap_or_else(|| msg("whose-self")),
                 at: local_time(e.at),
                 who: e.role.map(|r| msg(&format!("role-{}", r.as_str()))).unwrap_or_default(),
                 organisation: e

@@ -56,9 +56,17 @@ async fn find(c: &PageCtx, page: &mut CounterPage, meta: &sscard_app::auth::Meta
             page.searched = true;
             for (card, a) in found {
                 let name = sscard_app::people::registry_name(&c.state.ctx, &card.holder).await?;
+                // The branch by its name and address, as the clerk and the holder know it.
+                let branch = match &a.form.branch {
+                    Some(code) => sscard_app::reference::branch(&c.state.ctx, code)
+                        .await?
+                        .map(|b| format!("{}（{}）", b.name, b.address))
+                        .unwrap_or_else(|| code.clone()),
+                    None => String::new(),
+                };
                 page.cards.push(CardRow {
                     id_number: card.holder.masked(),
-                    branch: a.form.branch.clone().unwrap_or_default(),
+                    branch,
                     state: a.state.as_str().into(),
                     state_name: c.m(&format!("state-{}", a.state.as_str())),
                     social_security: c.m(&format!("card_ss-{}", card.social_security.as_str())),

@@ -16,7 +16,7 @@ use sscard_domain::collective::EmployeeStatus;
 
 use super::forms::FieldErrors;
 use super::pages::{csrf_pages, PageCtx, PageError, PageResult};
-use crate::api::collective::{csv_of, employee_query, EmployeeParams};
+use crate::api::collective::{csv_cell, employee_query, EmployeeParams};
 use crate::problem::ApiError;
 
 #[derive(Serialize, Clone)]
@@ -86,9 +86,18 @@ struct SettingsPage {
     entity_name: String,
     uscc: String,
     values: BTreeMap<String, String>,
-    branch_options: Vec<Opt>,
+    branch_groups: Vec<BranchGroup>,
     #[serde(flatten)]
     problems: FieldErrors,
+}
+
+/// One bank's branches in the settings form.
+#[derive(Serialize)]
+struct BranchGroup {
+    bank: String,
+    name: String,
+    branches: Vec<Opt>,
+    chosen: usize,
 }
 
 /// `entity_employees.html`: the employee list with its filters, paging and selection.
@@ -194,17 +203,37 @@ fn bank_name(c: &PageCtx, code: &str) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
-/// The settings form, with what was typed (or stored) and every branch as a checkbox.
+/// The settings form, with what was typed (or stored) and every branch as a checkbox, grouped by bank (a group
+/// opens by itself when it holds a chosen branch), each branch named with its district and address.
 async fn settings_form(c: &PageCtx, page: &mut SettingsPage, chosen: &[String]) -> Result<(), ApiError> {
     let all = sscard_app::reference::branches(&c.state.ctx, &BranchFilter::default()).await?;
-    page.branch_options = all
-        .iter()
-        .map(|b| Opt {
+    let codes = &c.state.ctx.codes;
+    let mut groups: Vec<BranchGroup> = Vec::new();
+    for b in &all {
+        let opt = Opt {
             selected: chosen.contains(&b.code),
-            name: format!("{} {}（{}）", bank_name(c, &b.bank), b.name, b.address),
+            name: format!(
+                "{} · {}（{}）",
+                codes.name(sscard_domain::codes::Table::District, &b.district, c.en()),
+                b.name,
+                b.address
+            ),
             code: b.code.clone(),
-        })
-        .collect();
+        };
+        match groups.iter_mut().find(|g| g.bank == b.bank) {
+            Some(g) => g.branches.push(opt),
+            None => groups.push(BranchGroup {
+                bank: b.bank.clone(),
+                name: bank_name(c, &b.bank),
+                branches: vec![opt],
+                chosen: 0,
+            }),
+        }
+    }
+    for g in &mut groups {
+        g.chosen = g.branches.iter().filter(|o| o.selected).count();
+    }
+    page.branch_groups = groups;
     Ok(())
 }
 
@@ -366,9 +395,43 @@ pub async fn export(c: PageCtx, Query(params): Query<EmployeeParams>) -> PageRes
             (header::CONTENT_DISPOSITION, "attachment; filename=\"employees.csv\""),
             (header::CACHE_CONTROL, "private, no-store"),
         ],
-        csv_of(&rows),
+        people_csv(&c, &rows),
     )
         .into_response())
+}
+
+/// The employee list for the person who opens it in a spreadsheet: headers and values in their language, and a
+/// UTF-8 byte-order mark so that Excel on a Chinese Windows reads it as UTF-8. (The API's export keeps codes.)
+fn people_csv(c: &PageCtx, rows: &[sscard_app::ports::EmployeeRow]) -> String {
+    let mut out = String::from("\u{feff}");
+    let header = [
+        "apply_name",
+        "apply_id_number",
+        "csv_employed",
+        "col_state",
+        "col_reference",
+        "csv_updated",
+    ]
+    .map(|k| csv_cell(&c.m(k)));
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for r in rows {
+        let application = r.application.as_ref();
+        let cells = [
+            r.name.clone(),
+            r.person.masked(),
+            c.m(if r.employed { "answer-yes" } else { "answer-no" }),
+            status_name(c, r.status),
+            application.map(|a| a.1.clone()).unwrap_or_default(),
+            application
+                .map(|a| a.2.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default(),
+        ];
+        let line: Vec<String> = cells.iter().map(|v| csv_cell(v)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
 }
 
 /// Submits the selected employees (or every confirmed one) and shows what was submitted and skipped.

@@ -16,6 +16,25 @@ pub(crate) struct ErrorItem {
     pub message: String,
 }
 
+/// A generic message ("fill in this field", "choose from the list") said with the question's name, so that the
+/// error summary names what to fix; `None` for a message that already does, or a field without a label.
+fn named_message(state: &AppState, lang: Lang, field: &str, code: &str) -> Option<String> {
+    const GENERIC: [&str; 2] = ["required", "invalid_choice"];
+    if !GENERIC.contains(&code) {
+        return None;
+    }
+    let key = field.replace('.', "_");
+    let label = [format!("label-{key}"), format!("field-{key}")]
+        .into_iter()
+        .find(|id| state.i18n.has(lang, id))
+        .map(|id| state.i18n.format(lang, &id, &[]))?;
+    Some(
+        state
+            .i18n
+            .format(lang, &format!("problem-{code}-named"), &[("field", label)]),
+    )
+}
+
 /// What was wrong with a form: each message beside its field, and all of them in the summary.
 #[derive(Serialize, Default)]
 pub(crate) struct FieldErrors {
@@ -30,12 +49,29 @@ impl FieldErrors {
         let items = if p.errors.is_empty() {
             vec![(first_field.to_string(), p.detail)]
         } else {
-            p.errors.into_iter().map(|e| (e.field, e.message)).collect()
+            p.errors
+                .into_iter()
+                .map(|e| {
+                    let message = named_message(state, lang, &e.field, &e.code).unwrap_or(e.message);
+                    (e.field, message)
+                })
+                .collect()
         };
         for (field, message) in items {
+            // One message a field: the first said (a missing answer before what its absence also breaks).
+            if self.errors.contains_key(&field) {
+                continue;
+            }
             self.errors.insert(field.clone(), message.clone());
             self.summary.push(ErrorItem { field, message });
         }
+    }
+
+    /// Puts the summary in the order the questions appear on the page (fields not listed keep their place
+    /// after those that are).
+    pub fn order(&mut self, fields: &[&str]) {
+        self.summary
+            .sort_by_key(|e| fields.iter().position(|f| *f == e.field).unwrap_or(fields.len()));
     }
 
     /// Each empty field's error: a question's own message (GOV.UK's "Select yes if …") where it has one, else

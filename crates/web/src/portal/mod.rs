@@ -31,6 +31,10 @@ pub fn router() -> Router<AppState> {
             "/staff/login",
             get(login_pages::login_page).post(login_pages::login_submit),
         )
+        .route(
+            "/entity/login",
+            get(login_pages::login_page).post(login_pages::login_submit),
+        )
         .route("/login/sms", get(login_pages::sms_page).post(login_pages::use_code))
         .route("/login/sms/code", post(login_pages::send_code))
         .route("/register", get(login_pages::sms_page).post(login_pages::use_code))
@@ -159,6 +163,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("hotline.html", include_str!("../../templates/hotline.html"))?;
     env.add_template("card_info.html", include_str!("../../templates/card_info.html"))?;
     env.add_template("staff_cards.html", include_str!("../../templates/staff_cards.html"))?;
+    env.add_template("withdraw.html", include_str!("../../templates/withdraw.html"))?;
     Ok(env)
 }
 

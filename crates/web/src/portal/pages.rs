@@ -79,7 +79,15 @@ pub(crate) async fn render<T: Serialize>(
         }
         Err(e) => {
             tracing::error!(template, error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            // Still a page: its language, a title, and where to go.
+            let title = state.i18n.format(prefs.lang, "error_title", &[]);
+            let home = state.i18n.format(prefs.lang, "back_home", &[]);
+            let body = format!(
+                "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+                 <body><h1>{title}</h1><p><a href=\"/\">{home}</a></p></body></html>",
+                prefs.lang.tag()
+            );
+            (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response()
         }
     }
 }
@@ -103,7 +111,12 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
 pub struct BranchParams {
     district: Option<String>,
     bank: Option<String>,
+    page: Option<String>,
 }
+
+/// Branches a page shows: a phone screen's worth; fewer, larger ones in elderly mode.
+const BRANCHES_PER_PAGE: usize = 20;
+const BRANCHES_PER_PAGE_ELDER: usize = 8;
 
 #[derive(Serialize)]
 struct Named {
@@ -129,6 +142,12 @@ struct BranchesPage {
     bank: String,
     branches: Vec<BranchRow>,
     count_text: String,
+    /// Elderly mode asks for the district first rather than listing the whole city.
+    choose_district_first: bool,
+    /// "Page 2 of 12" and the links either side (plain links: no script).
+    page_text: String,
+    prev_url: Option<String>,
+    next_url: Option<String>,
 }
 
 pub async fn branches(
@@ -143,6 +162,7 @@ pub async fn branches(
     // Unknown codes in the query (a hand-edited address) are ignored rather than shown as an error.
     let district = params.district.filter(|d| codes.district(d).is_some());
     let bank = params.bank.filter(|b| codes.bank(b).is_some());
+    let choose_district_first = prefs.elder && district.is_none();
     let filter = BranchFilter {
         bank: bank.clone(),
         district: district.clone(),
@@ -154,6 +174,39 @@ pub async fn branches(
             tracing::error!(error = %e, "branch list failed");
             return error_page(&state, prefs, &uri, StatusCode::SERVICE_UNAVAILABLE).await;
         }
+    };
+    let total = list.len();
+    let per_page = if prefs.elder {
+        BRANCHES_PER_PAGE_ELDER
+    } else {
+        BRANCHES_PER_PAGE
+    };
+    let pages = total.div_ceil(per_page).max(1);
+    let page_no = params
+        .page
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let page_url = |n: usize| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("district", district.as_deref().unwrap_or(""));
+        q.append_pair("bank", bank.as_deref().unwrap_or(""));
+        q.append_pair("page", &n.to_string());
+        format!("/branches?{}", q.finish())
+    };
+    let (prev_url, next_url) = (
+        (page_no > 1).then(|| page_url(page_no - 1)),
+        (page_no < pages).then(|| page_url(page_no + 1)),
+    );
+    let page_text = state.i18n.format(
+        prefs.lang,
+        "page_of",
+        &[("n", page_no.to_string()), ("total", pages.to_string())],
+    );
+    let list: Vec<_> = if choose_district_first {
+        Vec::new()
+    } else {
+        list.into_iter().skip((page_no - 1) * per_page).take(per_page).collect()
     };
     let name = |zh: &str, en_name: &str| if en { en_name.to_string() } else { zh.to_string() };
     let district_name = |c: &str| codes.district(c).map(|d| name(&d.name_zh, &d.name_en));
@@ -177,7 +230,15 @@ pub async fn branches(
         bank: bank.unwrap_or_default(),
         count_text: state
             .i18n
-            .format(prefs.lang, "branches_count", &[("count", list.len().to_string())]),
+            .format(prefs.lang, "branches_count", &[("count", total.to_string())]),
+        choose_district_first,
+        page_text: if choose_district_first || pages == 1 {
+            String::new()
+        } else {
+            page_text
+        },
+        prev_url: prev_url.filter(|_| !choose_district_first),
+        next_url: next_url.filter(|_| !choose_district_first),
         branches: list
             .into_iter()
             .map(|b| BranchRow {
@@ -277,7 +338,8 @@ pub(crate) async fn failure_page(
     request_id: Option<String>,
 ) -> Response {
     let status = err.status();
-    if status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN {
+    // A page this account may not open, or one that is not there; an expired form says so instead.
+    if status == StatusCode::NOT_FOUND || (status == StatusCode::FORBIDDEN && err.code() != "form_expired") {
         return error_page(state, prefs, uri, status).await;
     }
     let server = status.is_server_error();

@@ -170,10 +170,10 @@ async fn people_and_entities_log_in_through_a_real_openid_provider() {
     assert!(url.ends_with("/account"), "{url}");
     assert!(page.contains("id=\"real-name-link\""), "{page}");
 
-    // A registered entity: a handler account bound to its USCC.
+    // A registered entity: a handler account bound to its USCC, landing on the employer's dashboard.
     let (_, url, page) = log_in_as(&s.base, "corp", "corp-1").await;
-    assert!(url.ends_with("/account"), "{url}: {page}");
-    assert!(page.contains("单位经办人"), "{page}");
+    assert!(url.ends_with("/entity"), "{url}: {page}");
+    assert!(page.contains("测试单位"), "{page}");
     let handlers = s
         .ctx
         .store

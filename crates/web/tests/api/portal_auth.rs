@@ -178,7 +178,7 @@ both_engines!(
         let r = c.get(s.url("/entity/employees?status=confirmed")).send().await.unwrap();
         assert_eq!(
             r.headers().get("location").unwrap(),
-            "/login?next=%2Fentity%2Femployees%3Fstatus%3Dconfirmed"
+            "/entity/login?next=%2Fentity%2Femployees%3Fstatus%3Dconfirmed"
         );
         // A clerk cannot use the residents' door, nor a resident the staff door.
         for (door, user) in [("/login", "outletclerk1"), ("/staff/login", "resident1")] {

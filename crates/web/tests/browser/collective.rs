@@ -123,6 +123,10 @@ async fn a_handler_opens_two_employees_confirm_and_the_handler_submits_both() {
     d.type_into("#contact_name", "王经办").await;
     d.clear("#contact_mobile").await;
     d.type_into("#contact_mobile", "13800138000").await;
+    // The bank's branches are a group that opens on a click (no script needed).
+    if !d.has("#bank-102[open]").await {
+        d.click("#bank-102 summary").await;
+    }
     d.click("[id='branch-102-0101']").await;
     d.click("[id='branch-102-0105']").await;
     d.click_and_wait("#save").await;

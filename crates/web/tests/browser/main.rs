@@ -13,3 +13,4 @@ mod desk;
 mod login;
 mod minor;
 mod pages;
+mod sweep;

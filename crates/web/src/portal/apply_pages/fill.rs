@@ -61,6 +61,11 @@ pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut Fi
         page.cartoon_allowed = sscard_domain::minor::cartoon_allowed(&a.person, c.state.ctx.clock.now().date_naive());
     }
     page.documents = a.required_documents().iter().map(|k| k.as_str().to_string()).collect();
+    page.uploaded = a
+        .documents
+        .iter()
+        .map(|(k, d)| (k.as_str().to_string(), format!("{} KB", d.bytes.div_ceil(1024))))
+        .collect();
     let sel = |k: &str| page.values.get(k).cloned();
     // A collective application offers only what the employer allows (SPEC §6.2).
     let employer = draft.choices.employer.as_ref();
@@ -189,14 +194,66 @@ pub(super) async fn fill(c: &PageCtx, a: &Application, step: &str, page: &mut Fi
             })
             .collect();
     }
+    let person_name = draft
+        .person
+        .as_ref()
+        .map(|p| p.name.as_str().to_string())
+        .unwrap_or_default();
+    let say = |id: &str| c.state.i18n.format(c.prefs.lang, id, &[("name", person_name.clone())]);
+    let route = a.route.as_str();
+    page.whose = say(&format!("whose-{route}"));
+    page.confirm_question = say(&format!("confirm_question-{route}"));
+    page.done_title = say(&format!("done_title-{route}"));
+    let branch = match &f.branch {
+        Some(code) => sscard_app::reference::branch(&c.state.ctx, code).await?,
+        None => None,
+    };
+    let branch_label = branch.as_ref().map(|b| {
+        let pickup = if b.accepts_pickup {
+            String::new()
+        } else {
+            format!(" {}", c.m("branch_option_no_pickup"))
+        };
+        if en {
+            format!("{} ({}){pickup}", b.name, b.address)
+        } else {
+            format!("{}（{}）{pickup}", b.name, b.address)
+        }
+    });
+    let steps = super::steps::route_steps(a, c.p.channel);
+    if let Some(n) = steps.iter().position(|s| *s == step) {
+        page.progress = c.state.i18n.format(
+            c.prefs.lang,
+            "step_progress",
+            &[("n", (n + 1).to_string()), ("total", steps.len().to_string())],
+        );
+        page.back = Some(match n {
+            0 => "/applications".to_string(),
+            _ => format!("/apply/{}/{}", a.id, steps[n - 1]),
+        });
+    }
+    if f.collection.is_some_and(|m| m.collected_at_branch()) {
+        page.pickup_at = branch_label.clone().unwrap_or_default();
+    }
+    if page.bank_locked {
+        let bank = f
+            .bank
+            .as_deref()
+            .map(|b| codes.name(sscard_domain::codes::Table::Bank, b, en));
+        page.locked_to = [bank, branch_label.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ");
+    }
     if step == "check" || step == "confirm" {
-        page.rows = answers(c, a, &draft.choices);
+        page.rows = answers(c, a, &draft.choices, branch_label);
     }
     Ok(())
 }
 
 /// Check your answers: one row per answer, each with its change link.
-pub(super) fn answers(c: &PageCtx, a: &Application, choices: &apps::DraftChoices) -> Vec<Row> {
+pub(super) fn answers(c: &PageCtx, a: &Application, choices: &apps::DraftChoices, branch: Option<String>) -> Vec<Row> {
     let codes = &c.state.ctx.codes;
     let en = c.en();
     let f = &a.form;
@@ -238,7 +295,7 @@ pub(super) fn answers(c: &PageCtx, a: &Application, choices: &apps::DraftChoices
         ),
         (
             "branch",
-            f.branch.clone().unwrap_or_default(),
+            branch.or_else(|| f.branch.clone()).unwrap_or_default(),
             if locked { None } else { change("branch") },
         ),
         (

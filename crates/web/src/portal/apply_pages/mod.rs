@@ -62,6 +62,20 @@ struct Filled {
     documents: Vec<String>,
     /// A child's application: the default cartoon photo may be chosen today.
     cartoon_allowed: bool,
+    /// Whose application this is, in words (本人 / the child's name / through the employer).
+    whose: String,
+    /// The confirmation's question and the done page's title for this route.
+    confirm_question: String,
+    done_title: String,
+    /// Where a retiree's card is made (the pension bank and its branch), by name.
+    locked_to: String,
+    /// Where the card is collected, when at a branch: its name and address.
+    pickup_at: String,
+    /// The documents already uploaded: kind → its size, shown with a ✓ (a new file replaces it).
+    uploaded: BTreeMap<String, String>,
+    /// "Step 3 of 7" and the step before this one.
+    progress: String,
+    back: Option<String>,
 }
 
 /// `apply_step.html`: one question group, the documents, check your answers, the confirmation, done.
@@ -84,6 +98,8 @@ struct ApplicationPage {
     #[serde(flatten)]
     form: Filled,
     due_on: String,
+    /// The state's code (the page shows its name).
+    state_code: String,
     notice: Option<String>,
     history: Vec<Row>,
     can_withdraw: bool,
@@ -93,7 +109,24 @@ struct ApplicationPage {
 #[derive(Serialize, Default)]
 struct ApplicationsPage {
     csrf: String,
-    applications: Vec<Row>,
+    applications: Vec<MineRow>,
+}
+
+/// One of my applications, and whose it is (mine, or a child's).
+#[derive(Serialize)]
+struct MineRow {
+    #[serde(flatten)]
+    row: Row,
+    whose: String,
+}
+
+/// `withdraw.html`: are you sure?
+#[derive(Serialize, Default)]
+struct WithdrawPage {
+    csrf: String,
+    id: String,
+    reference: String,
+    whose: String,
 }
 
 /// `children.html`: each ward and their applications.
@@ -139,6 +172,7 @@ csrf_pages!(
     StepPage,
     ApplicationPage,
     ApplicationsPage,
+    WithdrawPage,
     ChildrenPage,
     StartPage,
     ChildStartPage

@@ -48,6 +48,28 @@ pub(super) fn next_step(a: &Application, channel: sscard_domain::access::Channel
     "check"
 }
 
+/// The pages this application's route goes through, in order (for "step 3 of 7" and the back link).
+pub(super) fn route_steps(a: &Application, channel: sscard_domain::access::Channel) -> Vec<&'static str> {
+    let first = if a.route == sscard_domain::application::Route::Minor {
+        "child"
+    } else {
+        "personal"
+    };
+    let mut steps = vec![first];
+    while let Some(last) = steps.last().copied() {
+        if last == "confirm" || steps.len() > STEPS.len() {
+            break;
+        }
+        let next = if last == "check" {
+            "confirm"
+        } else {
+            next_step(a, channel, last)
+        };
+        steps.push(next);
+    }
+    steps
+}
+
 #[derive(Deserialize, Default)]
 pub struct StepQuery {
     from: Option<String>,
@@ -118,11 +140,12 @@ pub struct StepForm {
 }
 
 impl StepForm {
-    fn patch(&self, step: &str) -> Result<FormPatch, Vec<&'static str>> {
-        let given = |v: &Option<String>| v.clone().unwrap_or_default();
+    /// The step's answers as a patch (an empty answer left out), and the questions left unanswered.
+    fn patch(&self, step: &str) -> (FormPatch, Vec<&'static str>) {
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         let mut missing = Vec::new();
         let mut need = |name: &'static str, v: &Option<String>| {
-            if v.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            if given(v).is_none() {
                 missing.push(name);
             }
         };
@@ -138,54 +161,78 @@ impl StepForm {
                     need(n, v);
                 }
                 FormPatch {
-                    ethnicity: Some(given(&self.ethnicity)),
-                    occupation: Some(given(&self.occupation)),
-                    residence_district: Some(given(&self.residence_district)),
-                    residence_address: Some(given(&self.residence_address)),
-                    mobile: Some(given(&self.mobile)),
+                    ethnicity: given(&self.ethnicity),
+                    occupation: given(&self.occupation),
+                    residence_district: given(&self.residence_district),
+                    residence_address: given(&self.residence_address),
+                    mobile: given(&self.mobile),
                     ..FormPatch::default()
                 }
             }
             "bank" => {
                 need("bank", &self.bank);
                 FormPatch {
-                    bank: Some(given(&self.bank)),
+                    bank: given(&self.bank),
                     ..FormPatch::default()
                 }
             }
             "branch" => {
                 need("branch", &self.branch);
                 FormPatch {
-                    branch: Some(given(&self.branch)),
+                    branch: given(&self.branch),
                     ..FormPatch::default()
                 }
             }
             "collection" => {
                 need("collection", &self.collection);
                 FormPatch {
-                    collection: Some(given(&self.collection)),
+                    collection: given(&self.collection),
                     ..FormPatch::default()
                 }
             }
-            "mail" => FormPatch {
-                mail: Some(MailPatch {
-                    recipient: self.mail_recipient.clone(),
-                    mobile: self.mail_mobile.clone(),
-                    district: self.mail_district.clone(),
-                    postal_code: self.mail_postal_code.clone(),
-                    address: self.mail_address.clone(),
-                }),
-                ..FormPatch::default()
-            },
+            "mail" => {
+                for (n, v) in [
+                    ("mail.recipient", &self.mail_recipient),
+                    ("mail.mobile", &self.mail_mobile),
+                    ("mail.district", &self.mail_district),
+                    ("mail.postal_code", &self.mail_postal_code),
+                    ("mail.address", &self.mail_address),
+                ] {
+                    need(n, v);
+                }
+                FormPatch {
+                    mail: Some(MailPatch {
+                        recipient: self.mail_recipient.clone(),
+                        mobile: self.mail_mobile.clone(),
+                        district: self.mail_district.clone(),
+                        postal_code: self.mail_postal_code.clone(),
+                        address: self.mail_address.clone(),
+                    }),
+                    ..FormPatch::default()
+                }
+            }
             _ => FormPatch::default(),
         };
-        if missing.is_empty() {
-            Ok(patch)
-        } else {
-            Err(missing)
-        }
+        (patch, missing)
     }
 }
+
+/// The order of a step's questions on its page: the error summary follows it.
+const FIELD_ORDER: [&str; 13] = [
+    "ethnicity",
+    "occupation",
+    "residence_district",
+    "residence_address",
+    "mobile",
+    "bank",
+    "branch",
+    "collection",
+    "mail.recipient",
+    "mail.mobile",
+    "mail.district",
+    "mail.postal_code",
+    "mail.address",
+];
 
 pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, Form(f): Form<StepForm>) -> PageResult {
     let a = own(&c, &id).await?;
@@ -235,17 +282,25 @@ pub async fn step_submit(c: PageCtx, Path((id, step)): Path<(String, String)>, F
             };
             sscard_app::minors::update(&c.state.ctx, &c.p, &a.id, &patch).await
         }
-        s if STEPS.contains(&s) => match f.patch(s) {
-            Ok(patch) => apps::update(&c.state.ctx, &c.p, &a.id, &patch).await,
-            Err(missing) => {
+        s if STEPS.contains(&s) => {
+            let (patch, missing) = f.patch(s);
+            if missing.is_empty() {
+                apps::update(&c.state.ctx, &c.p, &a.id, &patch).await
+            } else {
                 page.problems.required(
                     &c.state,
                     c.prefs.lang,
                     &missing.iter().map(|m| (*m, true)).collect::<Vec<_>>(),
                 );
+                // Every error in one pass: what is wrong with the answers given is said beside the missing
+                // ones (checked, nothing saved).
+                if let Err(e @ ApplyError::Invalid(_)) = apps::check_patch(&c.state.ctx, &c.p, &a.id, &patch).await {
+                    c.fail(&mut page.problems, e.into(), s);
+                }
+                page.problems.order(&FIELD_ORDER);
                 Err(ApplyError::Invalid(Vec::new()))
             }
-        },
+        }
         _ => return Err(ApiError::NotFound.into()),
     };
     match result {

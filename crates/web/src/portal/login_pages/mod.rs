@@ -73,13 +73,36 @@ pub(super) struct AuthForm {
     step: u8,
     csrf: String,
     next: String,
-    captcha_id: String,
-    captcha_img: String,
+    /// Which captcha to show ("image", or "sum": the question a screen reader can read).
+    #[serde(skip)]
+    captcha_kind: &'static str,
+    captcha: CaptchaView,
     values: BTreeMap<String, String>,
     #[serde(flatten)]
     problems: FieldErrors,
     notice: Option<String>,
     providers: Vec<ProviderLink>,
+}
+
+/// The captcha as the page shows it: a picture, or a sum asked in words; each with a plain link (no script) to a
+/// new one and to the other kind.
+#[derive(Serialize, Default)]
+pub(super) struct CaptchaView {
+    id: String,
+    kind: &'static str,
+    img: String,
+    question: String,
+    new_url: String,
+    other_url: String,
+}
+
+/// "sum" when the visitor asked for the question instead of the picture.
+pub(super) fn captcha_kind(asked: Option<&str>) -> &'static str {
+    if asked == Some("sum") {
+        "sum"
+    } else {
+        "image"
+    }
 }
 
 #[derive(Serialize)]
@@ -157,15 +180,9 @@ impl Page<'_> {
             })
             .collect();
         if captcha {
-            match auth::new_captcha(&self.state.ctx, &self.via()).await {
-                Ok((id, text)) => match crate::captcha::draw(text).await {
-                    Ok(img) => {
-                        form.captcha_id = id;
-                        form.captcha_img = img;
-                    }
-                    Err(e) => return PageError::from(e).into_response(),
-                },
-                Err(e) => return PageError::from(e).into_response(),
+            match self.captcha(&form).await {
+                Ok(c) => form.captcha = c,
+                Err(e) => return e.into_response(),
             }
         }
         let mut res = render(self.state, self.prefs, self.uri, template, status, form).await;
@@ -180,10 +197,62 @@ impl Page<'_> {
     fn lang(&self) -> Lang {
         self.prefs.lang
     }
+
+    /// A new captcha of the kind the form asks for.
+    async fn captcha(&self, form: &AuthForm) -> Result<CaptchaView, PageError> {
+        // The GET page a form was posted from (a code request posts to ".../code").
+        let page = self.uri.path().trim_end_matches("/code");
+        let url = |kind: &str| {
+            let mut q = url::form_urlencoded::Serializer::new(String::new());
+            if !form.next.is_empty() {
+                q.append_pair("next", &form.next);
+            }
+            q.append_pair("captcha", kind);
+            format!("{page}?{}", q.finish())
+        };
+        let kind = if form.captcha_kind == "sum" { "sum" } else { "image" };
+        let mut view = CaptchaView {
+            kind,
+            new_url: url(kind),
+            other_url: url(if kind == "sum" { "image" } else { "sum" }),
+            ..CaptchaView::default()
+        };
+        if kind == "sum" {
+            let (id, (a, b)) = auth::new_sum_captcha(&self.state.ctx, &self.via()).await?;
+            view.id = id;
+            view.question = self.state.i18n.format(
+                self.lang(),
+                "captcha_question",
+                &[("a", a.to_string()), ("b", b.to_string())],
+            );
+        } else {
+            let (id, text) = auth::new_captcha(&self.state.ctx, &self.via()).await?;
+            view.id = id;
+            view.img = crate::captcha::draw(text).await?;
+        }
+        Ok(view)
+    }
 }
 
-/// After a login: the new session's cookie (the id changes at login) and the way on.
+/// Where an account starts when no page was asked for: employers on their dashboard, staff on their console,
+/// residents on their account.
+pub(crate) fn home_of(role: sscard_domain::access::Role) -> &'static str {
+    use sscard_domain::access::Role;
+    match role {
+        Role::Resident => "/account",
+        Role::EntityHandler => "/entity",
+        _ => "/staff",
+    }
+}
+
+/// After a login: the new session's cookie (the id changes at login) and the way on (`next`, or the
+/// account's home when empty).
 pub(super) fn logged_in(state: &AppState, issued: &Issued, next: &str) -> Response {
+    let next = if next.is_empty() {
+        home_of(issued.account.role())
+    } else {
+        next
+    };
     let mut res = Redirect::to(next).into_response();
     if let Some(c) = session_cookie(state, &issued.secret) {
         res.headers_mut().append(header::SET_COOKIE, c);
@@ -211,4 +280,6 @@ pub(crate) fn status_of(err: &ApiError) -> StatusCode {
 #[derive(Deserialize, Default)]
 pub struct NextParam {
     next: Option<String>,
+    /// `sum` for the captcha's question instead of its picture.
+    captcha: Option<String>,
 }

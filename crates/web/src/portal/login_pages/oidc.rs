@@ -113,7 +113,7 @@ pub async fn oidc_callback(
         }
     };
     match sscard_app::external::login_external(&state.ctx, &page.via(), &provider, &subject, &identity, &meta.0).await {
-        Ok(issued) => logged_in(&state, &issued, "/account"),
+        Ok(issued) => logged_in(&state, &issued, ""),
         Err(sscard_app::external::ExternalError::UnknownEntity(_)) => {
             callback_failed(page, "entity_not_registered").await
         }

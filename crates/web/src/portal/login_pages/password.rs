@@ -1,4 +1,5 @@
-//! Password + captcha: residents and handlers at `/login`, staff at `/staff/login`.
+//! Password + captcha: residents at `/login`, employers' handlers at `/entity/login` (the same public door),
+//! staff at `/staff/login`.
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -12,7 +13,16 @@ use crate::access::{Caller, ClientMeta};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-// ---- password + captcha (residents, handlers; and the staff door) ----
+// ---- password + captcha (residents at /login, employers' handlers at /entity/login, staff at /staff/login) ----
+
+/// Which door a login page is: "staff", "entity" or "password" (residents).
+fn door_of(uri: &Uri) -> &'static str {
+    match uri.path() {
+        p if p.starts_with("/staff") => "staff",
+        p if p.starts_with("/entity") => "entity",
+        _ => "password",
+    }
+}
 
 pub async fn login_page(
     State(state): State<AppState>,
@@ -22,17 +32,18 @@ pub async fn login_page(
     meta: ClientMeta,
     Query(q): Query<NextParam>,
 ) -> Response {
-    let staff = uri.path().starts_with("/staff");
-    if caller.principal().is_some() {
-        return Redirect::to(if staff { "/staff" } else { "/account" }).into_response();
+    let kind = door_of(&uri);
+    if let Some(p) = caller.principal() {
+        return Redirect::to(home_of(p.role())).into_response();
     }
     let page = match Page::open(&state, &headers, &uri, &caller, &meta.0).await {
         Ok(p) => p,
         Err(r) => return r,
     };
     let form = AuthForm {
-        kind: if staff { "staff" } else { "password" },
+        kind,
         next: safe_next(q.next.as_deref(), ""),
+        captcha_kind: captcha_kind(q.captcha.as_deref()),
         ..AuthForm::default()
     };
     page.show("login.html", StatusCode::OK, form, true).await
@@ -48,6 +59,7 @@ pub struct LoginForm {
     captcha_id: String,
     #[serde(default)]
     captcha: String,
+    captcha_kind: Option<String>,
     next: Option<String>,
 }
 
@@ -59,14 +71,16 @@ pub async fn login_submit(
     meta: ClientMeta,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let staff = uri.path().starts_with("/staff");
+    let kind = door_of(&uri);
+    let staff = kind == "staff";
     let page = match Page::open(&state, &headers, &uri, &caller, &meta.0).await {
         Ok(p) => p,
         Err(r) => return r,
     };
     let form = AuthForm {
-        kind: if staff { "staff" } else { "password" },
+        kind,
         next: safe_next(f.next.as_deref(), ""),
+        captcha_kind: captcha_kind(f.captcha_kind.as_deref()),
         ..AuthForm::default()
     }
     .value("login", &f.login);
@@ -90,10 +104,7 @@ pub async fn login_submit(
     )
     .await;
     match result {
-        Ok(issued) => {
-            let default = if staff { "/staff" } else { "/account" };
-            logged_in(&state, &issued, &safe_next(f.next.as_deref(), default))
-        }
+        Ok(issued) => logged_in(&state, &issued, &safe_next(f.next.as_deref(), "")),
         Err(e) => {
             let err = ApiError::from(e);
             let status = status_of(&err);

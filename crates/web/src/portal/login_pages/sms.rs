@@ -23,6 +23,7 @@ pub struct CodeRequestForm {
     captcha_id: String,
     #[serde(default)]
     captcha: String,
+    captcha_kind: Option<String>,
 }
 
 pub async fn sms_page(
@@ -31,6 +32,7 @@ pub async fn sms_page(
     uri: Uri,
     caller: Caller,
     meta: ClientMeta,
+    axum::extract::Query(q): axum::extract::Query<NextParam>,
 ) -> Response {
     let page = match Page::open(&state, &headers, &uri, &caller, &meta.0).await {
         Ok(p) => p,
@@ -44,6 +46,7 @@ pub async fn sms_page(
     let form = AuthForm {
         kind,
         step: 1,
+        captcha_kind: captcha_kind(q.captcha.as_deref()),
         ..AuthForm::default()
     };
     page.show(&format!("{kind}.html"), StatusCode::OK, form, true).await
@@ -68,28 +71,27 @@ pub async fn send_code(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let form = AuthForm {
+    let mut form = AuthForm {
         kind,
         step: 1,
+        captcha_kind: captcha_kind(f.captcha_kind.as_deref()),
         ..AuthForm::default()
     }
     .value("mobile", &f.mobile)
     .required(&state, page.lang(), &[("mobile", &f.mobile), ("captcha", &f.captcha)]);
-    if !form.problems.is_empty() {
-        return page.show(&template, StatusCode::BAD_REQUEST, form, true).await;
+    // Every field's error at once: a malformed number is said even when the captcha is missing.
+    let mobile = Mobile::parse(&f.mobile);
+    if mobile.is_err() && !f.mobile.trim().is_empty() {
+        let err = ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_fields",
+            "mobile",
+            "mobile_invalid",
+        );
+        form = form.error(&state, page.lang(), &err, "mobile");
     }
-    let mobile = match Mobile::parse(&f.mobile) {
-        Ok(m) => m,
-        Err(_) => {
-            let err = ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_fields",
-                "mobile",
-                "mobile_invalid",
-            );
-            let form = form.error(&state, page.lang(), &err, "mobile");
-            return page.show(&template, StatusCode::BAD_REQUEST, form, true).await;
-        }
+    let (Ok(mobile), true) = (mobile, form.problems.is_empty()) else {
+        return page.show(&template, StatusCode::BAD_REQUEST, form, true).await;
     };
     match auth::send_sms_code(&state.ctx, &page.via(), (&f.captcha_id, &f.captcha), &mobile, &meta.0).await {
         Ok(()) => {
@@ -99,6 +101,7 @@ pub async fn send_code(
             let form = AuthForm {
                 kind,
                 step: 2,
+                captcha_kind: "image",
                 notice: Some(notice),
                 ..AuthForm::default()
             }
@@ -174,7 +177,7 @@ pub async fn use_code(
         auth::login_with_sms(&state.ctx, &page.via(), &mobile, &f.code, &meta.0).await
     };
     match result {
-        Ok(issued) => logged_in(&state, &issued, "/account"),
+        Ok(issued) => logged_in(&state, &issued, ""),
         Err(e) => {
             let err = ApiError::from(e);
             let form = form.error(&state, page.lang(), &err, "code");
