@@ -343,11 +343,15 @@ pub(crate) async fn failure_page(
         return error_page(state, prefs, uri, status).await;
     }
     let server = status.is_server_error();
-    let detail = (!server).then(|| crate::problem::problem_body(state, prefs.lang, err, "", None).detail);
+    let problem = (!server).then(|| crate::problem::problem_body(state, prefs.lang, err, "", None));
     let page = ErrorPage {
-        title: state.i18n.format(prefs.lang, "error_title", &[]),
+        // A refusal is named ("Request too large"); a failure is "something went wrong" with its request id.
+        title: match &problem {
+            Some(p) => p.title.clone(),
+            None => state.i18n.format(prefs.lang, "error_title", &[]),
+        },
         body: state.i18n.format(prefs.lang, "error_body", &[]),
-        detail,
+        detail: problem.map(|p| p.detail),
         request_id: if server { request_id } else { None },
     };
     let mut res = render(state, prefs, uri, "error.html", status, page).await;

@@ -33,3 +33,4 @@ mod minors;
 mod oidc;
 mod portal_auth;
 mod portal_cards;
+mod portal_use;

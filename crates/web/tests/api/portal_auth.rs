@@ -2,26 +2,11 @@
 //! CSRF token, errors appear beside their field, and the account page shows sessions and the access log.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common::portal::{hidden, set_cookie, submit_login};
 use crate::common::world::{self, PASSWORD};
 use crate::common::{client, Server};
 use sscard_testkit::{both_engines, TestDb, TEST_CAPTCHA};
 use sscard_web::Mode;
-
-fn set_cookie(r: &reqwest::Response) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("sscard_session="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-}
-
-/// A hidden input's value in a page.
-fn hidden(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} in {page}")) + marker.len();
-    page[start..].split('"').next().unwrap().to_string()
-}
 
 both_engines!(
     the_session_id_changes_at_login_and_forms_need_csrf,
@@ -135,25 +120,6 @@ both_engines!(
         );
     }
 );
-
-/// Opens `door`, fills it in as `user` with the test captcha; returns the response to the POST.
-async fn submit_login(c: &reqwest::Client, s: &Server, door: &str, user: &str) -> reqwest::Response {
-    let r = c.get(s.url(door)).send().await.unwrap();
-    let cookie = set_cookie(&r).unwrap();
-    let page = r.text().await.unwrap();
-    c.post(s.url(door))
-        .header("cookie", &cookie)
-        .form(&[
-            ("csrf", hidden(&page, "csrf")),
-            ("login", user.into()),
-            ("password", PASSWORD.into()),
-            ("captcha_id", hidden(&page, "captcha_id")),
-            ("captcha", TEST_CAPTCHA.into()),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
 
 both_engines!(
     pages_behind_login_redirect_and_doors_are_kept,

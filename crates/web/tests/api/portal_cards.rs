@@ -5,53 +5,17 @@
 
 use sscard_domain::card::SocialSecurityState as S;
 use sscard_testkit::fixtures::id;
-use sscard_testkit::{both_engines, TestDb, TEST_CAPTCHA};
+use sscard_testkit::{both_engines, TestDb};
 use sscard_web::Mode;
 
 use crate::common::caller::resident_as;
-use crate::common::world::{self, PASSWORD};
+use crate::common::portal::{hidden, login_at};
+use crate::common::world;
 use crate::common::{client, Server};
-
-fn set_cookie(r: &reqwest::Response) -> Option<String> {
-    r.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("sscard_session="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-}
-
-fn hidden(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} in {page}")) + marker.len();
-    page[start..].split('"').next().unwrap().to_string()
-}
 
 /// Logs `user` in at the residents' door; the session cookie.
 async fn portal_login(c: &reqwest::Client, s: &Server, user: &str) -> String {
     login_at(c, s, "/login", user).await
-}
-
-/// Logs `user` in at `door`; the session cookie.
-async fn login_at(c: &reqwest::Client, s: &Server, door: &str, user: &str) -> String {
-    let r = c.get(s.url(door)).send().await.unwrap();
-    let cookie = set_cookie(&r).unwrap();
-    let page = r.text().await.unwrap();
-    let r = c
-        .post(s.url(door))
-        .header("cookie", &cookie)
-        .form(&[
-            ("csrf", hidden(&page, "csrf")),
-            ("login", user.into()),
-            ("password", PASSWORD.into()),
-            ("captcha_id", hidden(&page, "captcha_id")),
-            ("captcha", TEST_CAPTCHA.into()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    set_cookie(&r).unwrap()
 }
 
 async fn card(s: &Server, number: &str, holder: &sscard_domain::values::IdNumber, applicant: &str, ss: S) {

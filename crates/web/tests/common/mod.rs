@@ -3,6 +3,7 @@
 
 pub mod caller;
 pub mod cards;
+pub mod portal;
 pub mod world;
 
 use sscard_app::import::{import_csv, ImportKind};
