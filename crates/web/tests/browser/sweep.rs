@@ -128,6 +128,16 @@ fn visits(pattern: &str, r: &Records) -> Option<Vec<(Who, String)>> {
     })
 }
 
+/// A page reached by filling in a form (a search's result, a form shown again with its errors): the sweep checks
+/// what the form answers, not only what a GET shows.
+struct Journey {
+    who: Who,
+    name: &'static str,
+    start: String,
+    typed: Vec<(&'static str, String)>,
+    submit: &'static str,
+}
+
 const MODES: [(&str, &str, &str); 3] = [("zh", "zh-CN", "off"), ("en", "en", "off"), ("elder", "zh-CN", "on")];
 
 /// axe-core, installed from the npm registry by `.ci/run` (`npm ci --prefix crates/web/tests/axe`).
@@ -325,6 +335,84 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
                     d.screenshot(&dir.join(name)).await;
                 }
             }
+        }
+    }
+    // Pages that answer a form: searches' results and forms shown again with their errors.
+    let person_app = &records.applications.iter().find(|(w, _)| *w == Who::Person).unwrap().1;
+    let journeys = [
+        Journey {
+            who: Who::BankClerk,
+            name: "desk-found",
+            start: "/staff/cards".into(),
+            typed: vec![("#id_number", w.me.0.as_str().to_string())],
+            submit: "#find",
+        },
+        Journey {
+            who: Who::OutletClerk,
+            name: "desk-found",
+            start: "/staff/cards".into(),
+            typed: vec![("#id_number", w.me.0.as_str().to_string())],
+            submit: "#find",
+        },
+        Journey {
+            who: Who::Hotline,
+            name: "hotline-found",
+            start: "/staff/hotline".into(),
+            typed: vec![("#id_number", w.me.0.as_str().to_string())],
+            submit: "#find",
+        },
+        Journey {
+            who: Who::BankClerk,
+            name: "counter-error",
+            start: "/staff/counter".into(),
+            typed: vec![("#id_number", "12345".into())],
+            submit: "#find",
+        },
+        Journey {
+            who: Who::Anonymous,
+            name: "login-errors",
+            start: "/login".into(),
+            typed: vec![("#login", "resident1".into())],
+            submit: "#login-submit",
+        },
+        Journey {
+            who: Who::Person,
+            name: "personal-errors",
+            start: format!("/apply/{person_app}/personal"),
+            typed: vec![("#residence_address", "朝阳区一号".into()), ("#mobile", "123".into())],
+            submit: "#continue",
+        },
+        Journey {
+            who: Who::Resident,
+            name: "loss-errors",
+            start: format!("/cards/{}/loss", records.card),
+            typed: vec![],
+            submit: "#confirm-loss",
+        },
+    ];
+    for j in &journeys {
+        log_in(&d, &s, j.who).await;
+        for (mode, lang, elder) in MODES {
+            let next = urlencode(&j.start);
+            d.set_width(1280, 900).await;
+            d.goto(&s.url(&format!("/preferences?lang={lang}&elder={elder}&next={next}")))
+                .await;
+            for (css, text) in &j.typed {
+                d.clear(css).await;
+                d.type_into(css, text).await;
+            }
+            d.click_and_wait(j.submit).await;
+            for width in [320, 1280] {
+                d.set_width(width, 900).await;
+                seen += 1;
+                for line in check(&d, &axe).await {
+                    failures.push(format!("{:?} {} [{mode} {width}px]: {line}", j.who, j.name));
+                }
+            }
+            let tall = d.run("return document.documentElement.scrollHeight;").await;
+            let tall = u32::try_from(tall.as_u64().unwrap_or(900)).unwrap_or(900).clamp(900, 6000);
+            d.set_width(320, tall).await;
+            d.screenshot(&dir.join(format!("{:?}-{}-{mode}.png", j.who, j.name))).await;
         }
     }
     d.quit().await;
