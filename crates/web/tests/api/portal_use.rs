@@ -528,3 +528,19 @@ both_engines!(
         assert!(r.text().await.unwrap().starts_with("name,id_number"));
     }
 );
+
+both_engines!(
+    a_retiree_is_told_which_bank_and_branch_make_the_card,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        resident_as(&s, "retiree1", &w.retiree.0, &w.retiree.1).await;
+        let c = client();
+        let cookie = login_at(&c, &s, "/login", "retiree1").await;
+        let id = start(&c, &s, &cookie).await;
+        let (_, page) = get(&c, &s, &cookie, &format!("/apply/{id}/collection")).await;
+        let named = page.split("id=\"locked-to\">").nth(1).unwrap_or_default();
+        assert!(named.starts_with("工商银行 · 工商银行东城支行（东城区一号）"), "{page}");
+        assert!(page.contains("本人申领（退休人员）"), "whose application: {page}");
+    }
+);

@@ -10,7 +10,10 @@
 
 use std::collections::BTreeSet;
 
-use axum::http::Method;
+use axum::http::Method as HttpMethod;
+use reqwest::Method;
+use serde_json::json;
+use sscard_domain::access::Role;
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::card::SocialSecurityState;
 use sscard_testkit::browser::artifacts_dir;
@@ -20,8 +23,8 @@ use sscard_testkit::{TestDb, TEST_CAPTCHA};
 use sscard_web::access::PORTAL_RULES;
 use sscard_web::Mode;
 
-use crate::common::caller::resident_as;
-use crate::common::world::{self, PASSWORD};
+use crate::common::caller::{caller, resident_as};
+use crate::common::world::{self, As, PASSWORD};
 use crate::common::Server;
 
 /// GET routes that are not pages, with the reason.
@@ -46,6 +49,8 @@ enum Who {
     Resident,
     /// An insured person applying for themselves.
     Person,
+    /// An employee confirming their details for the employer's collective application.
+    Employee,
     Retiree,
     Handler,
     BankClerk,
@@ -61,6 +66,7 @@ impl Who {
             Who::Anonymous => None,
             Who::Resident => Some(("/login", "resident1")),
             Who::Person => Some(("/login", "person1")),
+            Who::Employee => Some(("/login", "employee1")),
             Who::Retiree => Some(("/login", "retiree1")),
             Who::Handler => Some(("/login", "handler1")),
             Who::BankClerk => Some(("/staff/login", "bankclerk1")),
@@ -78,7 +84,7 @@ struct Records {
     card: String,
 }
 
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 10] = [
     "child",
     "personal",
     "bank",
@@ -88,6 +94,7 @@ const STEPS: [&str; 9] = [
     "documents",
     "check",
     "confirm",
+    "done",
 ];
 
 /// The visits for one route pattern of the table; `None` for a pattern this sweep does not know yet.
@@ -269,6 +276,18 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
     .unwrap();
     resident_as(&s, "retiree1", &w.retiree.0, &w.retiree.1).await;
     resident_as(&s, "person1", &w.victim.0, &w.victim.1).await;
+    resident_as(&s, "employee1", &w.employee.0, &w.employee.1).await;
+    // The employer opens collective application, so that its employee's application takes that route.
+    let handler = caller(&s, As::Role(Role::EntityHandler)).await;
+    let (st, v) = handler
+        .call(
+            Method::PUT,
+            "/api/v1/entity/collective",
+            Some(json!({"open": true, "entity_collects": false, "contact_name": "王经办",
+                        "contact_mobile": "13800138000", "branches": ["102-0101"]})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
     let card = "BJD0000009".to_string();
     crate::common::cards::card_in(&s, &card, &w.me.0, "resident-0", SocialSecurityState::Active).await;
     log_in(&d, &s, Who::Resident).await;
@@ -276,7 +295,7 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
         Who::Resident,
         start_child_application(&d, &s, child.0.as_str(), child.1).await,
     )];
-    for who in [Who::Person, Who::Retiree] {
+    for who in [Who::Person, Who::Retiree, Who::Employee] {
         log_in(&d, &s, who).await;
         applications.push((who, start_application(&d, &s).await));
     }
@@ -286,7 +305,7 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
     let mut plan: BTreeSet<(Who, String)> = BTreeSet::new();
     let mut unknown = Vec::new();
     for (method, pattern, _) in PORTAL_RULES {
-        if *method != Method::GET || NOT_PAGES.iter().any(|(p, _)| p == pattern) {
+        if *method != HttpMethod::GET || NOT_PAGES.iter().any(|(p, _)| p == pattern) {
             continue;
         }
         match visits(pattern, &records) {
@@ -415,6 +434,15 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
             d.screenshot(&dir.join(format!("{:?}-{}-{mode}.png", j.who, j.name))).await;
         }
     }
+    // A focused link in the dark header is black on yellow like every focused link (it was white on yellow).
+    d.goto(&s.url("/")).await;
+    let focus = d
+        .run(
+            "const a = document.getElementById('lang-switch'); a.focus(); const cs = getComputedStyle(a); \
+             return [cs.color, cs.backgroundColor];",
+        )
+        .await;
+    assert_eq!(focus, json!(["rgb(11, 12, 12)", "rgb(255, 221, 0)"]), "focused header link");
     d.quit().await;
     assert!(seen > 100, "only {seen} page views");
     assert!(
