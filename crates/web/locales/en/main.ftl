@@ -891,3 +891,5 @@ home_what_child = Apply for a child
 home_what_child_desc = For guardians of children under 18: the relationship is checked against the household register; children under 7 may use the default cartoon photo.
 home_what_entity = Collective applications by employers
 home_what_entity_desc = For employers' handlers: open collective application, see which employees have confirmed, submit them together, and collect and hand out their cards.
+step-confirm-minor = Submit the application for your child?
+step-confirm-collective = Confirm your details?

@@ -888,3 +888,5 @@ home_what_child = 为未成年子女申请社会保障卡
 home_what_child_desc = 适用于18周岁以下孩子的监护人：按户籍登记核对关系后代为申请，孩子不满7周岁可使用默认卡通照片。
 home_what_entity = 用人单位集体申领
 home_what_entity_desc = 适用于用人单位经办人：开通集体申领、查看职工确认情况并统一提交，代领和发放职工的社保卡。
+step-confirm-minor = 是否确认提交为孩子代办的申领？
+step-confirm-collective = 是否确认本人信息？
