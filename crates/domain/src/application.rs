@@ -173,6 +173,13 @@ mod tests {
     }
 
     #[test]
+    fn the_production_date_applies_only_until_the_card_is_made() {
+        use ApplicationState as S;
+        let waiting: Vec<S> = S::ALL.into_iter().filter(|s| s.awaits_production()).collect();
+        assert_eq!(waiting, vec![S::Submitted, S::SentToBank, S::InProduction]);
+    }
+
+    #[test]
     fn withdrawal_only_before_production() {
         assert_eq!(S::Submitted.apply(E::Withdraw), Ok(S::Withdrawn));
         let err = S::InProduction.apply(E::Withdraw).unwrap_err();

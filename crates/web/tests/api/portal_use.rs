@@ -544,3 +544,50 @@ both_engines!(
         assert!(page.contains("本人申领（退休人员）"), "whose application: {page}");
     }
 );
+
+both_engines!(
+    the_branch_finder_pages_and_asks_elderly_visitors_for_the_district_first,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let mut rows = String::from("code,bank,name,district,address,accepts_pickup,instant_issuance\n");
+        for n in 10..40 {
+            rows.push_str(&format!(
+                "102-01{n},102,工商银行测试{n}支行,110105,朝阳区{n}号,true,false\n"
+            ));
+        }
+        import_csv(&s.ctx, ImportKind::Branches, rows.as_bytes()).await.unwrap();
+        let c = client();
+        let page = |cookie: &'static str, path: &'static str| {
+            let (c, url) = (c.clone(), s.url(path));
+            async move {
+                c.get(url)
+                    .header("cookie", cookie)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        // The table's rows, its heading row aside.
+        let rows = |page: &str| page.matches("<tr>").count() - 1;
+        // 32 branches in the district (30 here, 2 from the fixture): 20 a page, each page links the other.
+        let first = page("lang=zh-CN", "/branches?district=110105").await;
+        assert_eq!(rows(&first), 20, "{first}");
+        assert!(first.contains("id=\"page-of\">第 1 页，共 2 页") && first.contains("id=\"page-next\""));
+        assert!(first.contains("共 32 个"), "the count is the whole list's: {first}");
+        let second = page("lang=zh-CN", "/branches?district=110105&bank=&page=2").await;
+        assert_eq!(rows(&second), 12);
+        assert!(second.contains("id=\"page-prev\"") && !second.contains("id=\"page-next\""));
+        // Elderly mode: the district first, then fewer a page.
+        let elder = page("elder=1", "/branches").await;
+        assert!(
+            elder.contains("id=\"choose-district\"") && !elder.contains("<table"),
+            "{elder}"
+        );
+        let elder = page("elder=1", "/branches?district=110105").await;
+        assert_eq!(rows(&elder), 8);
+        assert!(elder.contains("第 1 页，共 4 页"), "{elder}");
+    }
+);

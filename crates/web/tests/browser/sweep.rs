@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use axum::http::Method as HttpMethod;
 use reqwest::Method;
 use serde_json::json;
-use sscard_domain::access::Role;
 use sscard_app::import::{import_csv, ImportKind};
+use sscard_domain::access::Role;
 use sscard_domain::card::SocialSecurityState;
 use sscard_testkit::browser::artifacts_dir;
 use sscard_testkit::fixtures::{csv, guardianship_row, id, minor_row, GUARDIANSHIP_HEADER, REGISTRY_HEADER};
@@ -429,9 +429,12 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
                 }
             }
             let tall = d.run("return document.documentElement.scrollHeight;").await;
-            let tall = u32::try_from(tall.as_u64().unwrap_or(900)).unwrap_or(900).clamp(900, 6000);
+            let tall = u32::try_from(tall.as_u64().unwrap_or(900))
+                .unwrap_or(900)
+                .clamp(900, 6000);
             d.set_width(320, tall).await;
-            d.screenshot(&dir.join(format!("{:?}-{}-{mode}.png", j.who, j.name))).await;
+            d.screenshot(&dir.join(format!("{:?}-{}-{mode}.png", j.who, j.name)))
+                .await;
         }
     }
     // A focused link in the dark header is black on yellow like every focused link (it was white on yellow).
@@ -442,7 +445,11 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
              return [cs.color, cs.backgroundColor];",
         )
         .await;
-    assert_eq!(focus, json!(["rgb(11, 12, 12)", "rgb(255, 221, 0)"]), "focused header link");
+    assert_eq!(
+        focus,
+        json!(["rgb(11, 12, 12)", "rgb(255, 221, 0)"]),
+        "focused header link"
+    );
     d.quit().await;
     assert!(seen > 100, "only {seen} page views");
     assert!(
