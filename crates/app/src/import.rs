@@ -161,15 +161,13 @@ impl<'r> Row<'r> {
     fn required(&self, col: &'static str) -> RowResult<&'r str> {
         self.opt(col).ok_or((Some(col), format!("{col} is required")))
     }
+    /// A text cell: the same free-text rule as the API and the portal (NFC, no control characters, no
+    /// direction marks, at most `max` characters).
     fn text(&self, col: &'static str, max: usize) -> RowResult<String> {
         let v = self.required(col)?;
-        if v.chars().count() > max {
-            return Err((Some(col), format!("{col} has more than {max} characters")));
-        }
-        if v.chars().any(char::is_control) {
-            return Err((Some(col), format!("{col} contains a control character")));
-        }
-        Ok(v.to_string())
+        sscard_domain::values::FreeText::parse(v, max)
+            .map(sscard_domain::values::FreeText::into_string)
+            .map_err(|e| (Some(col), format!("{col}: {e}")))
     }
     fn code(&self, ctx: &RowContext<'_>, col: &'static str, table: Table) -> RowResult<String> {
         let v = self.required(col)?;

@@ -44,16 +44,17 @@ pub struct FormPatch {
 }
 
 const ADDRESS_MAX: usize = 100;
+
+/// An address typed into the form: free text (NFC, trimmed, no control characters or direction marks), named
+/// by its own code when refused.
 fn text(field: &str, value: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let v = value.trim();
-    if v.is_empty() {
-        errors.push(fe(field, "required"));
-        None
-    } else if v.chars().count() > ADDRESS_MAX {
-        errors.push(fe(field, "too_long"));
-        None
-    } else {
-        Some(v.to_string())
+    use sscard_domain::values::{ErrorCode, FreeText};
+    match FreeText::parse(value, ADDRESS_MAX) {
+        Ok(t) => Some(t.into_string()),
+        Err(e) => {
+            errors.push(fe(field, e.code()));
+            None
+        }
     }
 }
 

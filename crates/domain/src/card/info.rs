@@ -3,23 +3,23 @@
 
 use serde::Serialize;
 
-use crate::values::Mobile;
+use crate::values::{ErrorCode, FreeText, Mobile, TextError};
 
-/// A postal address: 1 to 100 characters, no control characters.
+/// A postal address: free text ([`FreeText`]) of 1 to 100 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Address(String);
 
 impl Address {
+    pub const MAX: usize = 100;
+
+    /// The refusal's code: `required`, or what is wrong with the text (too long, a control character, a
+    /// direction mark).
     pub fn parse(input: &str) -> Result<Address, &'static str> {
-        let s = input.trim();
-        let n = s.chars().count();
-        if n == 0 {
-            return Err("required");
+        match FreeText::parse(input, Address::MAX) {
+            Ok(t) => Ok(Address(t.into_string())),
+            Err(TextError::Empty) => Err("required"),
+            Err(e) => Err(e.code()),
         }
-        if n > 100 || s.chars().any(char::is_control) {
-            return Err("address_invalid");
-        }
-        Ok(Address(s.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -44,8 +44,9 @@ mod tests {
     #[test]
     fn an_address_is_bounded_and_printable() {
         assert_eq!(Address::parse("  "), Err("required"));
-        assert_eq!(Address::parse(&"路".repeat(101)), Err("address_invalid"));
-        assert_eq!(Address::parse("朝阳区\n1号"), Err("address_invalid"));
+        assert_eq!(Address::parse(&"路".repeat(101)), Err("too_long"));
+        assert_eq!(Address::parse("朝阳区\n1号"), Err("text_control"));
+        assert_eq!(Address::parse("朝阳区\u{202E}1号"), Err("text_direction"));
         assert_eq!(Address::parse(" 朝阳区建国路1号 ").unwrap().as_str(), "朝阳区建国路1号");
     }
 }

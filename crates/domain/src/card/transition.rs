@@ -10,7 +10,7 @@ use super::{FinancialState, SocialSecurityState};
 use crate::access::{Channel, Role};
 use crate::values::IdNumber;
 
-/// Free text given with the reason `other`: 1 to 200 characters, no control characters.
+/// Free text given with the reason `other`: [`crate::values::FreeText`] of 1 to 200 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReasonText(String);
 
@@ -22,12 +22,9 @@ pub enum ReasonTextError {
 
 impl ReasonText {
     pub fn parse(input: &str) -> Result<ReasonText, ReasonTextError> {
-        let s = input.trim();
-        let n = s.chars().count();
-        if n == 0 || n > 200 || s.chars().any(char::is_control) {
-            return Err(ReasonTextError::Invalid);
-        }
-        Ok(ReasonText(s.to_string()))
+        crate::values::FreeText::parse(input, 200)
+            .map(|t| ReasonText(t.into_string()))
+            .map_err(|_| ReasonTextError::Invalid)
     }
 
     pub fn as_str(&self) -> &str {

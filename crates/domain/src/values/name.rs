@@ -31,7 +31,10 @@ impl ErrorCode for NameError {
 
 impl PersonName {
     pub fn parse(input: &str) -> Result<PersonName, NameError> {
+        use unicode_normalization::UnicodeNormalization;
         let normalised: String = input
+            .nfc()
+            .collect::<String>()
             .trim()
             .chars()
             .map(|c| match c {

@@ -893,3 +893,5 @@ home_what_entity = Collective applications by employers
 home_what_entity_desc = For employers' handlers: open collective application, see which employees have confirmed, submit them together, and collect and hand out their cards.
 step-confirm-minor = Submit the application for your child?
 step-confirm-collective = Confirm your details?
+problem-text_control-detail = Must not contain control characters (line breaks, tabs or other invisible characters).
+problem-text_direction-detail = Must not contain invisible marks that change the direction text is shown in.

@@ -890,3 +890,5 @@ home_what_entity = 用人单位集体申领
 home_what_entity_desc = 适用于用人单位经办人：开通集体申领、查看职工确认情况并统一提交，代领和发放职工的社保卡。
 step-confirm-minor = 是否确认提交为孩子代办的申领？
 step-confirm-collective = 是否确认本人信息？
+problem-text_control-detail = 不能包含控制字符（如换行、制表符或不可见字符）。
+problem-text_direction-detail = 不能包含改变文字显示方向的不可见字符。

@@ -172,7 +172,14 @@ pub async fn branches(
         Ok(l) => l,
         Err(e) => {
             tracing::error!(error = %e, "branch list failed");
-            return error_page(&state, prefs, &uri, StatusCode::SERVICE_UNAVAILABLE).await;
+            return error_page(
+                &state,
+                prefs,
+                &uri,
+                StatusCode::SERVICE_UNAVAILABLE,
+                request_id(&headers),
+            )
+            .await;
         }
     };
     let total = list.len();
@@ -340,19 +347,20 @@ pub(crate) async fn failure_page(
     let status = err.status();
     // A page this account may not open, or one that is not there; an expired form says so instead.
     if status == StatusCode::NOT_FOUND || (status == StatusCode::FORBIDDEN && err.code() != "form_expired") {
-        return error_page(state, prefs, uri, status).await;
+        return error_page(state, prefs, uri, status, request_id).await;
     }
     let server = status.is_server_error();
     let problem = (!server).then(|| crate::problem::problem_body(state, prefs.lang, err, "", None));
     let page = ErrorPage {
-        // A refusal is named ("Request too large"); a failure is "something went wrong" with its request id.
+        // A refusal is named ("Request too large"); a failure is "something went wrong".
         title: match &problem {
             Some(p) => p.title.clone(),
             None => state.i18n.format(prefs.lang, "error_title", &[]),
         },
         body: state.i18n.format(prefs.lang, "error_body", &[]),
         detail: problem.map(|p| p.detail),
-        request_id: if server { request_id } else { None },
+        // Every error page gives the reference the hotline can find the request by.
+        request_id,
     };
     let mut res = render(state, prefs, uri, "error.html", status, page).await;
     res.headers_mut()
@@ -363,7 +371,13 @@ pub(crate) async fn failure_page(
     res
 }
 
-async fn error_page(state: &AppState, prefs: Prefs, uri: &Uri, status: StatusCode) -> Response {
+async fn error_page(
+    state: &AppState,
+    prefs: Prefs,
+    uri: &Uri,
+    status: StatusCode,
+    request_id: Option<String>,
+) -> Response {
     let (t, b) = match status {
         StatusCode::NOT_FOUND => ("not_found_title", "not_found_body"),
         StatusCode::FORBIDDEN => ("forbidden_title", "forbidden_body"),
@@ -373,19 +387,41 @@ async fn error_page(state: &AppState, prefs: Prefs, uri: &Uri, status: StatusCod
         title: state.i18n.format(prefs.lang, t, &[]),
         body: state.i18n.format(prefs.lang, b, &[]),
         detail: None,
-        request_id: None,
+        request_id,
     };
     render(state, prefs, uri, "error.html", status, page).await
 }
 
+/// The request's id (set by the outermost layer), for the error page's reference.
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
 /// The portal's 404 page (the router's fallback for non-API paths).
 pub async fn not_found_page(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    error_page(&state, Prefs::from_headers(&headers), &uri, StatusCode::NOT_FOUND).await
+    error_page(
+        &state,
+        Prefs::from_headers(&headers),
+        &uri,
+        StatusCode::NOT_FOUND,
+        request_id(&headers),
+    )
+    .await
 }
 
 /// The portal's 403 page: a page this account may not open.
 pub async fn forbidden_page(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Response {
-    error_page(state, Prefs::from_headers(headers), uri, StatusCode::FORBIDDEN).await
+    error_page(
+        state,
+        Prefs::from_headers(headers),
+        uri,
+        StatusCode::FORBIDDEN,
+        request_id(headers),
+    )
+    .await
 }
 
 /// A 404 without state (unknown asset names).

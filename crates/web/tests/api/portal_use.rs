@@ -418,6 +418,15 @@ both_engines!(error_pages_have_a_language_a_title_and_words, |db: TestDb| async 
             !title(page).trim().is_empty() && page.contains(words),
             "{words}: {page}"
         );
+        // The reference the hotline finds the request by.
+        let reference = page
+            .split("<code>")
+            .nth(1)
+            .unwrap_or_default()
+            .split('<')
+            .next()
+            .unwrap();
+        assert!(!reference.is_empty(), "{page}");
     };
     let r = c.get(s.url("/no-such-page")).send().await.unwrap();
     assert_eq!(r.status(), 404);
@@ -591,3 +600,42 @@ both_engines!(
         assert!(elder.contains("第 1 页，共 4 页"), "{elder}");
     }
 );
+
+both_engines!(free_text_is_one_rule_on_both_engines, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    world::seed(&s.ctx).await;
+    let c = caller(&s, As::Resident).await;
+    let (st, v) = c
+        .post(
+            "/api/v1/applications",
+            serde_json::json!({"disclaimer": true, "access_authorisation": true}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let before = v["residence_address"].clone();
+    // NUL, a bell, a terminal escape, a right-to-left override: each refused by name, nothing stored.
+    for (text, code) in [
+        ("a\u{0}b", "text_control"),
+        ("bell\u{7}", "text_control"),
+        ("\u{1b}[31m朝阳区", "text_control"),
+        ("朝阳区\u{202E}一号", "text_direction"),
+    ] {
+        let (st, v) = c.patch(&id, serde_json::json!({"residence_address": text})).await;
+        assert_eq!((st, v["code"].as_str()), (422, Some("invalid_fields")), "{text:?}: {v}");
+        assert_eq!(v["errors"][0]["field"], "residence_address", "{v}");
+        assert_eq!(v["errors"][0]["code"], code, "{v}");
+    }
+    let (_, v) = c.get(&format!("/api/v1/applications/{id}")).await;
+    assert_eq!(v["residence_address"], before, "nothing stored: {v}");
+    // Stored as typed, once normalised: combining marks composed (NFC), spaces trimmed, on both engines.
+    let (st, v) = c
+        .patch(
+            &id,
+            serde_json::json!({"residence_address": "  Cafe\u{301} 朝阳区一号 "}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, v) = c.get(&format!("/api/v1/applications/{id}")).await;
+    assert_eq!(v["residence_address"], "Caf\u{e9} 朝阳区一号");
+});

@@ -145,12 +145,13 @@ pub(crate) async fn party_actor(
             if !matches!(reason, Some("death" | "emigration" | "moved_out")) {
                 return Err(CardError::Invalid(vec![fe("reason", "invalid_choice")]));
             }
-            let Some(doc) = party.case_document.as_deref().map(str::trim).filter(|d| !d.is_empty()) else {
-                return Err(CardError::Invalid(vec![fe("case_document", "required")]));
+            let doc = match sscard_domain::values::FreeText::parse(party.case_document.as_deref().unwrap_or(""), 100) {
+                Ok(d) => d,
+                Err(e) => {
+                    use sscard_domain::values::ErrorCode;
+                    return Err(CardError::Invalid(vec![fe("case_document", e.code())]));
+                }
             };
-            if doc.chars().count() > 100 || doc.chars().any(char::is_control) {
-                return Err(CardError::Invalid(vec![fe("case_document", "field_too_long")]));
-            }
             note.push_str(&format!(";case:{doc}"));
         }
         Acting::Proxy => super::proxies::covers(ctx, card, &actor, service).await?,
