@@ -445,7 +445,116 @@ pub fn mask_path(path: &str) -> String {
         .join("/")
 }
 
-/// JSON body extractor whose rejection is an [`ApiError`].
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// JSON body extractor whose rejection is an [`ApiError`]. A body that is JSON but not what the operation takes
+/// is refused by the field at fault (`invalid_fields`, 422): a value of the wrong type (`invalid_type`, with what
+/// was expected), a field the resource does not have (`unknown_field`) or one only the service sets
+/// (`read_only`), a required one missing (`required`). A body that is not JSON at all is `invalid_json` (400).
+#[derive(Debug)]
 pub struct JsonBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<JsonBody<T>, ApiError> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")));
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+        de.end().map_err(|e| ApiError::InvalidJson(e.to_string()))?;
+        Ok(JsonBody(value))
+    }
+}
+
+/// Fields the service sets and a client only reads: named as such when a body tries to set one.
+const READ_ONLY_FIELDS: [&str; 14] = [
+    "id",
+    "reference",
+    "state",
+    "route",
+    "person",
+    "id_number",
+    "channel",
+    "applicant",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "due_on",
+    "documents",
+    "missing",
+];
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if !inner.is_data() {
+        return ApiError::InvalidJson(inner.to_string());
+    }
+    let message = inner.to_string();
+    // serde's words: "unknown field `state`, expected one of …", "missing field `x`", "invalid type: integer `5`,
+    // expected a string at line 1 column 16".
+    let quoted = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string)
+    };
+    let at = |name: String| {
+        if path.is_empty() || path == "." {
+            name
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    if let Some(name) = quoted("unknown field `") {
+        let code = if READ_ONLY_FIELDS.contains(&name.as_str()) {
+            "read_only"
+        } else {
+            "unknown_field"
+        };
+        // serde reports the field's parent as the path; the field itself is named in the message.
+        let field = if path.ends_with(&name) { path.clone() } else { at(name) };
+        return ApiError::field(unprocessable, "invalid_fields", &field, code);
+    }
+    if let Some(name) = quoted("missing field `") {
+        return ApiError::field(unprocessable, "invalid_fields", &at(name), "required");
+    }
+    let expected = message
+        .split(", expected ")
+        .nth(1)
+        .map(|rest| rest.split(" at line ").next().unwrap_or(rest))
+        .unwrap_or("")
+        .to_string();
+    let field = if path.is_empty() || path == "." {
+        "body".to_string()
+    } else {
+        path
+    };
+    ApiError::field(unprocessable, "invalid_fields", &field, "invalid_type")
+        .with_arg("expected", expected_kind(&expected))
+}
+
+/// What serde expected, as a kind the message catalogue names in each language.
+fn expected_kind(expected: &str) -> String {
+    let kind = match expected {
+        e if e.contains("string") || e.contains("char") => "text",
+        e if e.contains("bool") => "boolean",
+        e if e.starts_with('u') || e.starts_with('i') || e.contains("integer") => "integer",
+        e if e.contains("f64") || e.contains("f32") || e.contains("number") => "number",
+        e if e.contains("sequence") || e.contains("array") => "list",
+        e if e.contains("struct") || e.contains("map") => "object",
+        e if e.contains("variant") => "choice",
+        _ => "other",
+    };
+    kind.to_string()
+}

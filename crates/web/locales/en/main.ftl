@@ -895,3 +895,15 @@ step-confirm-minor = Submit the application for your child?
 step-confirm-collective = Confirm your details?
 problem-text_control-detail = Must not contain control characters (line breaks, tabs or other invisible characters).
 problem-text_direction-detail = Must not contain invisible marks that change the direction text is shown in.
+problem-invalid_type-detail = { $expected ->
+    [text] Must be text (a string).
+    [boolean] Must be true or false.
+    [integer] Must be a whole number.
+    [number] Must be a number.
+    [list] Must be a list (an array).
+    [object] Must be an object.
+    [choice] Is not one of the allowed values.
+   *[other] Has the wrong type.
+}
+problem-unknown_field-detail = There is no such field: check its spelling.
+problem-read_only-detail = Set by the service: it cannot be changed.

@@ -892,3 +892,15 @@ step-confirm-minor = 是否确认提交为孩子代办的申领？
 step-confirm-collective = 是否确认本人信息？
 problem-text_control-detail = 不能包含控制字符（如换行、制表符或不可见字符）。
 problem-text_direction-detail = 不能包含改变文字显示方向的不可见字符。
+problem-invalid_type-detail = { $expected ->
+    [text] 应为文本（字符串）。
+    [boolean] 应为 true 或 false。
+    [integer] 应为整数。
+    [number] 应为数字。
+    [list] 应为列表（数组）。
+    [object] 应为对象。
+    [choice] 不是可选的取值之一。
+   *[other] 取值类型不正确。
+}
+problem-unknown_field-detail = 没有这一项，请检查拼写。
+problem-read_only-detail = 此项由系统设置，不能修改。

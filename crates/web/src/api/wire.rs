@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 /// Mail details as typed.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MailPatch {
     pub recipient: Option<String>,
     pub mobile: Option<String>,
@@ -26,8 +27,10 @@ impl From<MailPatch> for sscard_app::applications::MailPatch {
     }
 }
 
-/// The fields a request changes; absent fields stay as they are.
+/// The fields a request changes; absent fields stay as they are. Any other field (one the service sets, such as
+/// `state`, or a misspelt one) is refused by name rather than ignored.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FormPatch {
     pub ethnicity: Option<String>,
     pub occupation: Option<String>,

@@ -28,6 +28,7 @@ mod card_parties;
 mod card_replacement;
 mod cards;
 mod collective;
+mod contracts;
 mod http;
 mod minors;
 mod oidc;

@@ -1,0 +1,83 @@
+//! Every input and every contract (issue 19): a body that is JSON but not what the operation takes is refused by
+//! the field at fault, in the caller's language, with a code of its own, and changes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common::caller::caller;
+use crate::common::world::{self, As};
+use crate::common::Server;
+use serde_json::{json, Value};
+use sscard_testkit::{both_engines, TestDb};
+use sscard_web::Mode;
+
+fn first_error(v: &Value) -> (String, String) {
+    (
+        v["errors"][0]["field"].as_str().unwrap_or_default().to_string(),
+        v["errors"][0]["code"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+both_engines!(a_body_is_refused_by_the_field_at_fault, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    world::seed(&s.ctx).await;
+    let c = caller(&s, As::Resident).await;
+    let (st, v) = c
+        .post(
+            "/api/v1/applications",
+            json!({"disclaimer": true, "access_authorisation": true}),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let (_, before) = c.get(&format!("/api/v1/applications/{id}")).await;
+
+    for (body, field, code) in [
+        // Fields the service sets are named as such, not silently ignored.
+        (json!({"state": "submitted", "route": "retiree"}), "route", "read_only"),
+        (json!({"id_number": "110101199001011234"}), "id_number", "read_only"),
+        // A misspelt field, at the top and inside the mail details.
+        (json!({"residense_address": "x"}), "residense_address", "unknown_field"),
+        (json!({"mail": {"recipent": "王"}}), "mail.recipent", "unknown_field"),
+        // A value of the wrong type names the field and what it should be.
+        (json!({"occupation": 5}), "occupation", "invalid_type"),
+        (json!({"mail": {"mobile": true}}), "mail.mobile", "invalid_type"),
+    ] {
+        let (st, v) = c.patch(&id, body.clone()).await;
+        assert_eq!((st, v["code"].as_str()), (422, Some("invalid_fields")), "{body}: {v}");
+        assert_eq!(first_error(&v), (field.to_string(), code.to_string()), "{body}: {v}");
+        let message = v["errors"][0]["message"].as_str().unwrap();
+        assert!(!message.is_empty() && !message.contains("problem-"), "{v}");
+    }
+    // In the caller's language: the type expected, in words.
+    let r = c
+        .api
+        .http
+        .patch(c.api.url(&format!("/api/v1/applications/{id}")))
+        .bearer_auth(&c.token)
+        .header("accept-language", "en")
+        .json(&json!({"occupation": 5}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["errors"][0]["message"], "Must be text (a string).", "{v}");
+    let (_, v) = c.patch(&id, json!({"occupation": 5})).await;
+    assert_eq!(v["errors"][0]["message"], "应为文本（字符串）。", "{v}");
+
+    // Not JSON at all is a different refusal.
+    let r = c
+        .api
+        .http
+        .patch(c.api.url(&format!("/api/v1/applications/{id}")))
+        .bearer_auth(&c.token)
+        .header("content-type", "application/json")
+        .body("{\"occupation\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "invalid_json", "{v}");
+
+    let (_, after) = c.get(&format!("/api/v1/applications/{id}")).await;
+    assert_eq!(after, before, "nothing changed");
+});
