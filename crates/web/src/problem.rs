@@ -299,10 +299,33 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Query extractor whose rejection is an [`ApiError`].
-#[derive(Debug, axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// Query extractor whose rejection is an [`ApiError`]. An empty parameter (`?bank=`, what a form's "all" choice
+/// sends) is treated as absent, everywhere, as the portal does.
+#[derive(Debug)]
 pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Query<T>, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let given: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let kept = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&given)
+            .finish();
+        let mut uri = format!("{}?{kept}", parts.uri.path());
+        if kept.is_empty() {
+            uri = parts.uri.path().to_string();
+        }
+        let uri: axum::http::Uri = uri.parse().map_err(|_| ApiError::InvalidQuery { field: None })?;
+        axum::extract::Query::<T>::try_from_uri(&uri)
+            .map(|axum::extract::Query(v)| Query(v))
+            .map_err(ApiError::from)
+    }
+}
 
 pub fn problem_body(
     state: &AppState,

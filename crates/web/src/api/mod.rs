@@ -159,5 +159,73 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of every API route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    router().split_for_parts().1
+    let mut doc = router().split_for_parts().1;
+    document_problems(&mut doc);
+    doc
+}
+
+/// What every operation can answer besides its own outcomes, written once for all of them: every refusal is a
+/// problem document (RFC 9457) under `application/problem+json`; an operation behind a token answers 401
+/// without one; one that takes a JSON body answers 413 (too large), 415 (not JSON) and 422 (a field at
+/// fault); any operation answers 503 while the database is away.
+fn document_problems(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let json_body = op
+                .request_body
+                .as_ref()
+                .is_some_and(|b| b.content.contains_key("application/json"));
+            let responses = &mut op.responses.responses;
+            for (status, response) in responses.iter_mut() {
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
+                }
+                if let RefOr::T(r) = response {
+                    if let Some(content) = r.content.shift_remove("application/json") {
+                        r.content.insert("application/problem+json".to_string(), content);
+                    }
+                }
+            }
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| problem(description));
+            };
+            if secured {
+                add("401", "No valid token (`unauthenticated`)");
+            }
+            if json_body {
+                add("400", "The body is not JSON at all (`invalid_json`)");
+                add("413", "The body is over the size limit (`payload_too_large`)");
+                add("415", "The body is not JSON (`unsupported_media_type`)");
+                add(
+                    "422",
+                    "A field at fault (`invalid_fields`: each field with its own code)",
+                );
+            }
+            add("503", "The database is away (`database_unavailable`, with Retry-After)");
+        }
+    }
 }

@@ -81,3 +81,67 @@ both_engines!(a_body_is_refused_by_the_field_at_fault, |db: TestDb| async move {
     let (_, after) = c.get(&format!("/api/v1/applications/{id}")).await;
     assert_eq!(after, before, "nothing changed");
 });
+
+both_engines!(the_document_says_how_every_refusal_is_served, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let c = crate::common::client();
+    let doc: Value = crate::common::json(&c, s.url("/api/v1/openapi.json")).await;
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if !["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                continue;
+            }
+            operations += 1;
+            let responses = op["responses"].as_object().unwrap();
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    if let Some(content) = r["content"].as_object() {
+                        assert!(
+                            content.keys().all(|k| k == "application/problem+json"),
+                            "{method} {path} {status}: {content:?}"
+                        );
+                    }
+                }
+            }
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if secured {
+                assert!(responses.contains_key("401"), "{method} {path} documents 401");
+            }
+            assert!(responses.contains_key("503"), "{method} {path} documents 503");
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{method} {path} documents {status}");
+                }
+            }
+        }
+    }
+    assert!(operations > 50, "{operations}");
+
+    // An answer that is a refusal is served as the document says.
+    let r = c.get(s.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+});
+
+both_engines!(an_empty_query_parameter_is_absent, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    let c = crate::common::client();
+    let all: Value = crate::common::json(&c, s.url("/api/v1/reference/branches")).await;
+    for query in ["?bank=", "?bank=&district=", "?district="] {
+        let r = c
+            .get(s.url(&format!("/api/v1/reference/branches{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{query}");
+        assert_eq!(r.json::<Value>().await.unwrap(), all, "{query}");
+    }
+    // A value that names nothing is still refused.
+    let r = c
+        .get(s.url("/api/v1/reference/branches?bank=999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+});
