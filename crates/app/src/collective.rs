@@ -164,7 +164,7 @@ pub async fn confirm(
 ) -> Result<Application, ApplyError> {
     let a = to_act_on(ctx, p, id).await?;
     if a.route != Route::Collective {
-        return Err(ApplyError::NotFound);
+        return Err(ApplyError::NotCollective);
     }
     if a.state == ApplicationState::Confirmed {
         return Ok(a);

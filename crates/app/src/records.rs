@@ -33,6 +33,9 @@ pub(crate) fn fe(field: &str, code: &'static str) -> FieldError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
+    /// Confirming (the collective route's step) an application of another route: it is submitted instead.
+    #[error("the application is not part of an employer's collective application")]
+    NotCollective,
     #[error("not eligible: {0}")]
     Ineligible(Ineligible),
     #[error("{0}")]

@@ -102,6 +102,8 @@ pub struct ImageFacts {
     pub decodes: Option<bool>,
     /// Whether the decoded image has colour channels.
     pub colour: Option<bool>,
+    /// A JPEG in CMYK (4 components); `None` for other formats.
+    pub cmyk: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -121,6 +123,10 @@ pub enum DocumentError {
     TooManyPixels { width: u32, height: u32 },
     #[error("the photo is black and white: it must be in colour")]
     Grayscale,
+    #[error("the photo is in CMYK: it must be an RGB colour photo as a camera or phone takes it")]
+    Cmyk,
+    #[error("{width}×{height} pixels: more than can be checked (too much memory to open); send a smaller image")]
+    TooLargeToCheck { width: u32, height: u32 },
     #[error("the image cannot be opened (damaged or incomplete)")]
     Undecodable,
 }
@@ -135,6 +141,8 @@ impl DocumentError {
             DocumentError::WrongDimensions { .. } => "document_wrong_dimensions",
             DocumentError::TooManyPixels { .. } => "document_too_many_pixels",
             DocumentError::Grayscale => "document_grayscale",
+            DocumentError::Cmyk => "document_cmyk",
+            DocumentError::TooLargeToCheck { .. } => "document_too_large_to_check",
             DocumentError::Undecodable => "document_undecodable",
         }
     }
@@ -167,6 +175,11 @@ pub fn judge_header(kind: DocumentKind, f: &ImageFacts) -> Result<(), DocumentEr
                     bytes: f.bytes,
                     min: MIN_PHOTO_BYTES,
                 });
+            }
+            // The banks print from an RGB photo; a CMYK one (from print software, not a camera) is refused
+            // rather than converted, so that what is printed is what the applicant sent.
+            if f.cmyk == Some(true) {
+                return Err(DocumentError::Cmyk);
             }
             match f.dimensions {
                 Some((PHOTO_WIDTH, PHOTO_HEIGHT)) => Ok(()),
@@ -212,6 +225,7 @@ mod tests {
             dimensions: Some(dims),
             decodes: Some(true),
             colour: Some(true),
+            cmyk: Some(false),
         }
     }
 

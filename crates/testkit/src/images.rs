@@ -126,3 +126,54 @@ pub fn typical_card_photo() -> Vec<u8> {
         ImageFormat::Jpeg,
     )
 }
+
+/// A card photo with what phones write after the end-of-image marker (a maker's trailer, then a motion
+/// photo's video).
+pub fn photo_with_trailer() -> Vec<u8> {
+    let mut v = card_photo();
+    v.extend_from_slice(b"\x00\x00SEFHSEFT\x00\x00\x00\x00MotionPhoto_Data");
+    v.extend_from_slice(&[0x00, 0x00, 0x00, 0x18, b'f', b't', b'y', b'p', b'm', b'p', b'4', b'2']);
+    v.extend(std::iter::repeat_n(0xAB, 4096));
+    v
+}
+
+/// `jpeg` with an EXIF orientation tag (6: the camera was turned a quarter; viewers rotate it to show it).
+pub fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    // APP1 "Exif": a big-endian TIFF header and one IFD entry, Orientation (0x0112, SHORT, 1).
+    let mut exif = b"Exif\x00\x00MM\x00\x2A\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01".to_vec();
+    exif.extend_from_slice(&orientation.to_be_bytes());
+    exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let len = u16::try_from(exif.len() + 2).unwrap();
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// A 358×441 CMYK JPEG, as print software writes it.
+pub fn cmyk_photo() -> Vec<u8> {
+    let rgb = noise(358, 441, 5);
+    let mut data = Vec::with_capacity(358 * 441 * 4);
+    for p in rgb.pixels() {
+        data.extend_from_slice(&[255 - p[0], 255 - p[1], 255 - p[2], 0]);
+    }
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&data, 358, 441, jpeg_encoder::ColorType::Cmyk)
+        .unwrap();
+    out
+}
+
+/// A PNG whose header says 16-bit RGBA at `side`×`side`: within the side limit, but decoding it would need more
+/// memory than the decoder may take (8000×8000 is 512 MB).
+pub fn deep_png(side: u32) -> Vec<u8> {
+    let mut v = png_bomb(side);
+    // IHDR: bit depth 16, colour type 6 (RGBA), then its CRC again.
+    v[24] = 16;
+    v[25] = 6;
+    let crc = crc32(&v[12..29]);
+    v[29..33].copy_from_slice(&crc.to_be_bytes());
+    v
+}

@@ -190,6 +190,7 @@ impl From<sscard_app::applications::ApplyError> for ApiError {
                 ApiError::field(UNPROCESSABLE, "consent_required", kind.as_str(), "consent_missing")
             }
             A::NotFound => ApiError::NotFound,
+            A::NotCollective => ApiError::rule(StatusCode::CONFLICT, "not_collective"),
             A::NotDraft(state) => {
                 ApiError::rule(StatusCode::CONFLICT, "not_draft").with_arg("state", state.as_str().into())
             }
@@ -244,10 +245,12 @@ pub fn document_error(field: &str, d: sscard_domain::documents::DocumentError) -
             .with_arg("bytes", bytes.to_string())
             .with_arg("limit", max.to_string()),
         D::NotJpeg { found } | D::NotAnImage { found } => err.with_arg("found", found.to_string()),
-        D::WrongDimensions { width, height } | D::TooManyPixels { width, height } => err
+        D::WrongDimensions { width, height }
+        | D::TooManyPixels { width, height }
+        | D::TooLargeToCheck { width, height } => err
             .with_arg("width", width.to_string())
             .with_arg("height", height.to_string()),
-        D::Grayscale | D::Undecodable => err,
+        D::Grayscale | D::Cmyk | D::Undecodable => err,
     }
 }
 

@@ -907,3 +907,9 @@ problem-invalid_type-detail = { $expected ->
 }
 problem-unknown_field-detail = There is no such field: check its spelling.
 problem-read_only-detail = Set by the service: it cannot be changed.
+problem-document_cmyk = The photo is in CMYK
+problem-document_cmyk-detail = The card photo must be an RGB colour photo as a phone or camera takes it, not a CMYK file made for print.
+problem-document_too_large_to_check = Too large to check
+problem-document_too_large_to_check-detail = The image is { $width }×{ $height } pixels: too large to check. Send a smaller image.
+problem-not_collective = Not a collective application
+problem-not_collective-detail = This application is not part of an employer's collective application: there is nothing to confirm; submit it instead.

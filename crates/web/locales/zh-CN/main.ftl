@@ -904,3 +904,9 @@ problem-invalid_type-detail = { $expected ->
 }
 problem-unknown_field-detail = 没有这一项，请检查拼写。
 problem-read_only-detail = 此项由系统设置，不能修改。
+problem-document_cmyk = 照片为CMYK格式
+problem-document_cmyk-detail = 制卡照片须为手机或相机拍摄的彩色（RGB）照片，不能是印刷用的CMYK格式。
+problem-document_too_large_to_check = 图片过大，无法检查
+problem-document_too_large_to_check-detail = 图片为{ $width }×{ $height }像素，过大无法检查，请上传较小的图片。
+problem-not_collective = 不是单位集体申领
+problem-not_collective-detail = 该申领不属于单位集体申领，无需确认信息，请直接提交。

@@ -145,3 +145,100 @@ both_engines!(an_empty_query_parameter_is_absent, |db: TestDb| async move {
         .unwrap();
     assert_eq!(r.status(), 422);
 });
+
+both_engines!(
+    photos_are_judged_as_phones_make_them_and_people_see_them,
+    |db: TestDb| async move {
+        use sscard_testkit::images;
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let c = caller(&s, As::Resident).await;
+        let (_, v) = c
+            .post(
+                "/api/v1/applications",
+                json!({"disclaimer": true, "access_authorisation": true}),
+            )
+            .await;
+        let id = v["id"].as_str().unwrap().to_string();
+        let accepted = [
+            (
+                "card_photo",
+                images::photo_with_trailer(),
+                "a phone's trailer after the image",
+            ),
+            (
+                "card_photo",
+                images::with_orientation(&images::jpeg(441, 358), 6),
+                "stored on its side, shown upright",
+            ),
+        ];
+        for (kind, bytes, why) in accepted {
+            let (st, v) = c.upload(&id, kind, bytes, "image/jpeg").await;
+            assert_eq!(st, 200, "{why}: {v}");
+        }
+        let refused = [
+            (
+                "card_photo",
+                images::with_orientation(&images::card_photo(), 6),
+                "document_wrong_dimensions",
+                "stored upright but shown on its side",
+            ),
+            ("card_photo", images::cmyk_photo(), "document_cmyk", "CMYK"),
+            (
+                "id_front",
+                images::deep_png(8000),
+                "document_too_large_to_check",
+                "more than the decoder may allocate",
+            ),
+            (
+                "card_photo",
+                images::truncated_jpeg(),
+                "document_undecodable",
+                "cut short",
+            ),
+        ];
+        for (kind, bytes, code, why) in refused {
+            let (st, v) = c.upload(&id, kind, bytes, "image/jpeg").await;
+            assert_eq!((st, v["code"].as_str()), (422, Some(code)), "{why}: {v}");
+        }
+        let (st, v) = c
+            .upload(
+                &id,
+                "card_photo",
+                images::with_orientation(&images::card_photo(), 6),
+                "image/jpeg",
+            )
+            .await;
+        assert_eq!(st, 422);
+        assert!(
+            v["detail"].as_str().unwrap().contains("441×358"),
+            "the size as shown: {v}"
+        );
+    }
+);
+
+both_engines!(
+    confirming_an_application_that_is_not_collective_says_why,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let c = caller(&s, As::Resident).await;
+        let (_, v) = c
+            .post(
+                "/api/v1/applications",
+                json!({"disclaimer": true, "access_authorisation": true}),
+            )
+            .await;
+        let id = v["id"].as_str().unwrap().to_string();
+        let (st, v) = c
+            .post(
+                &format!("/api/v1/applications/{id}/confirm"),
+                json!({"commitment": true, "confirm": true}),
+            )
+            .await;
+        assert_eq!((st, v["code"].as_str()), (409, Some("not_collective")), "{v}");
+        assert!(v["detail"].as_str().unwrap().contains("直接提交"), "{v}");
+        let (_, v) = c.get(&format!("/api/v1/applications/{id}")).await;
+        assert_eq!(v["state"], "draft");
+    }
+);
