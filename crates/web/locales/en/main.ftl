@@ -913,3 +913,4 @@ problem-document_too_large_to_check = Too large to check
 problem-document_too_large_to_check-detail = The image is { $width }×{ $height } pixels: too large to check. Send a smaller image.
 problem-not_collective = Not a collective application
 problem-not_collective-detail = This application is not part of an employer's collective application: there is nothing to confirm; submit it instead.
+problem-out_of_range-detail = Outside the allowed range.

@@ -910,3 +910,4 @@ problem-document_too_large_to_check = 图片过大，无法检查
 problem-document_too_large_to_check-detail = 图片为{ $width }×{ $height }像素，过大无法检查，请上传较小的图片。
 problem-not_collective = 不是单位集体申领
 problem-not_collective-detail = 该申领不属于单位集体申领，无需确认信息，请直接提交。
+problem-out_of_range-detail = 超出允许的范围。

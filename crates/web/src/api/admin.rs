@@ -144,7 +144,8 @@ pub async fn create_client(
 pub struct AuditParams {
     /// Only this actor's entries.
     pub actor: Option<String>,
-    /// At most this many (default 100, at most 1000).
+    /// At most this many (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 
@@ -171,7 +172,16 @@ pub async fn audit(
     State(state): State<AppState>,
     Query(q): Query<AuditParams>,
 ) -> Result<Json<Vec<AuditView>>, ApiError> {
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    // A limit outside what the document says is refused, not quietly changed.
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_fields",
+            "limit",
+            "out_of_range",
+        ));
+    }
     let list = sscard_app::accounts::audit_log(&state.ctx, q.actor.as_deref(), limit).await?;
     let today = state.ctx.clock.now().date_naive();
     Ok(Json(

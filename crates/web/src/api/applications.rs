@@ -315,7 +315,9 @@ fn kind_of(kind: &str) -> Result<DocumentKind, ApiError> {
 #[utoipa::path(put, path = "/api/v1/applications/{id}/documents/{kind}", tag = "applications", security(("bearer" = [])),
     params(("id" = String, Path), ("kind" = String, Path, example = "card_photo")),
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
-    responses((status = 200, body = ApplicationView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ApplicationView), (status = 404, body = Problem),
+              (status = 409, body = Problem, description = "The application is no longer a draft (`not_draft`)"),
+              (status = 422, body = Problem)))]
 pub async fn upload(
     State(state): State<AppState>,
     Authed(p): Authed,

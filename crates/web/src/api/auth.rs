@@ -229,6 +229,7 @@ pub async fn register(
 #[derive(Deserialize, ToSchema)]
 pub struct TokenIn {
     /// Must be `client_credentials`.
+    #[schema(pattern = "^client_credentials$")]
     pub grant_type: String,
 }
 
@@ -242,6 +243,10 @@ pub async fn token(
     headers: HeaderMap,
     axum::extract::Form(body): axum::extract::Form<TokenIn>,
 ) -> Result<Response, ApiError> {
+    // Who is asking comes first (RFC 6749 §5.2: no credentials is 401 whatever the grant).
+    let Some((id, secret)) = basic(&headers) else {
+        return Err(ApiError::rule(StatusCode::UNAUTHORIZED, "client_unauthorized"));
+    };
     if body.grant_type != "client_credentials" {
         return Err(ApiError::field(
             StatusCode::BAD_REQUEST,
@@ -250,9 +255,6 @@ pub async fn token(
             "grant_type_unsupported",
         ));
     }
-    let Some((id, secret)) = basic(&headers) else {
-        return Err(ApiError::rule(StatusCode::UNAUTHORIZED, "client_unauthorized"));
-    };
     let issued = auth::bank_system_token(&state.ctx, &id, &secret, &meta.0).await?;
     Ok(no_store(Json(TokenOut::of(issued)).into_response()))
 }

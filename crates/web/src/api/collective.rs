@@ -130,7 +130,8 @@ pub struct EmployeeParams {
     pub q: Option<String>,
     /// The `next` of the previous page.
     pub cursor: Option<String>,
-    /// 1–200; 50 by default.
+    /// 50 by default.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -202,11 +203,20 @@ pub fn employee_query(params: &EmployeeParams) -> Result<EmployeeQuery, ApiError
         ),
         None => None,
     };
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::field(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_fields",
+            "limit",
+            "out_of_range",
+        ));
+    }
     Ok(EmployeeQuery {
         status,
         search: params.q.clone().filter(|q| !q.trim().is_empty()),
         after,
-        limit: params.limit.unwrap_or(50),
+        limit,
     })
 }
 

@@ -166,7 +166,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// What every operation can answer besides its own outcomes, written once for all of them: every refusal is a
 /// problem document (RFC 9457) under `application/problem+json`; an operation behind a token answers 401
-/// without one; one that takes a JSON body answers 413 (too large), 415 (not JSON) and 422 (a field at
+/// without one and 403 to a role the access table does not admit; one that takes a JSON body answers 413 (too large), 415 (not JSON) and 422 (a field at
 /// fault); any operation answers 503 while the database is away.
 fn document_problems(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
@@ -193,10 +193,15 @@ fn document_problems(doc: &mut utoipa::openapi::OpenApi) {
         ];
         for op in ops.into_iter().flatten() {
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
-            let json_body = op
-                .request_body
-                .as_ref()
-                .is_some_and(|b| b.content.contains_key("application/json"));
+            let body = op.request_body.as_ref();
+            let json_body = body.is_some_and(|b| b.content.contains_key("application/json"));
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let in_path = params
+                .iter()
+                .any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Path);
+            let in_query = params
+                .iter()
+                .any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query);
             let responses = &mut op.responses.responses;
             for (status, response) in responses.iter_mut() {
                 if !(status.starts_with('4') || status.starts_with('5')) {
@@ -215,11 +220,27 @@ fn document_problems(doc: &mut utoipa::openapi::OpenApi) {
             };
             if secured {
                 add("401", "No valid token (`unauthenticated`)");
+                add("403", "This role may not do this (`forbidden`), or not on this channel");
+            }
+            if in_path {
+                add("404", "Nothing of that name, or not the caller's (`not_found`)");
+            }
+            if in_query {
+                add("400", "A query parameter that does not parse (`invalid_query`)");
+                add(
+                    "422",
+                    "A query parameter at fault (`invalid_fields`, `unknown_bank`, …)",
+                );
+            }
+            if body.is_some() {
+                add("413", "The body is over the size limit (`payload_too_large`)");
+                add(
+                    "415",
+                    "The body is not of the documented type (`unsupported_media_type`)",
+                );
             }
             if json_body {
                 add("400", "The body is not JSON at all (`invalid_json`)");
-                add("413", "The body is over the size limit (`payload_too_large`)");
-                add("415", "The body is not JSON (`unsupported_media_type`)");
                 add(
                     "422",
                     "A field at fault (`invalid_fields`: each field with its own code)",

@@ -35,3 +35,4 @@ mod oidc;
 mod portal_auth;
 mod portal_cards;
 mod portal_use;
+mod schemathesis;
