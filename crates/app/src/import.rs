@@ -491,27 +491,12 @@ impl Record for Outlet {
     }
 }
 
-/// Imports one CSV file of `kind`.
-pub async fn import_csv<R: Read + Send>(
-    ctx: &AppContext,
+/// Where each of `kind`'s columns is in the file's header (a UTF-8 byte-order mark before the first is
+/// ignored); every column must be there.
+fn column_index<R: Read>(
     kind: ImportKind,
-    input: R,
-) -> Result<ImportReport, ImportError> {
-    match kind {
-        ImportKind::Registry => import_records::<InsuredPerson, R>(ctx, kind, input).await,
-        ImportKind::Entities => import_records::<Entity, R>(ctx, kind, input).await,
-        ImportKind::Guardianship => import_records::<Guardianship, R>(ctx, kind, input).await,
-        ImportKind::Branches => import_records::<Branch, R>(ctx, kind, input).await,
-        ImportKind::Outlets => import_records::<Outlet, R>(ctx, kind, input).await,
-    }
-}
-
-async fn import_records<T: Record, R: Read + Send>(
-    ctx: &AppContext,
-    kind: ImportKind,
-    input: R,
-) -> Result<ImportReport, ImportError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    reader: &mut csv::Reader<R>,
+) -> Result<HashMap<&'static str, usize>, ImportError> {
     let headers = reader.headers().map_err(|e| ImportError::Read(e.to_string()))?.clone();
     if headers.is_empty() {
         return Err(ImportError::NoHeader);
@@ -534,6 +519,68 @@ async fn import_records<T: Record, R: Read + Send>(
     if !missing.is_empty() {
         return Err(ImportError::MissingColumns(missing));
     }
+    Ok(index)
+}
+
+/// One row's verdict: accepted, or the column and reason it is refused with.
+pub type RowVerdict = Result<(), (Option<&'static str>, String)>;
+
+/// Reads a CSV file of `kind` as [`import_csv`] does and judges each data row by the same parsers, storing
+/// nothing (no I/O: the fuzz target drives it, and so can a check before an import).
+pub fn check_rows(kind: ImportKind, input: &[u8], ctx: &RowContext<'_>) -> Result<Vec<RowVerdict>, ImportError> {
+    fn judge<T: Record>(row: &Row<'_>, ctx: &RowContext<'_>) -> RowVerdict {
+        T::parse(row, ctx).map(|_| ())
+    }
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let index = column_index(kind, &mut reader)?;
+    let mut verdicts = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                verdicts.push(Err((None, format!("the row cannot be read: {e}"))));
+                continue;
+            }
+        }
+        let row = Row {
+            record: &record,
+            index: &index,
+        };
+        verdicts.push(match kind {
+            ImportKind::Registry => judge::<InsuredPerson>(&row, ctx),
+            ImportKind::Entities => judge::<Entity>(&row, ctx),
+            ImportKind::Guardianship => judge::<Guardianship>(&row, ctx),
+            ImportKind::Branches => judge::<Branch>(&row, ctx),
+            ImportKind::Outlets => judge::<Outlet>(&row, ctx),
+        });
+    }
+    Ok(verdicts)
+}
+
+/// Imports one CSV file of `kind`.
+pub async fn import_csv<R: Read + Send>(
+    ctx: &AppContext,
+    kind: ImportKind,
+    input: R,
+) -> Result<ImportReport, ImportError> {
+    match kind {
+        ImportKind::Registry => import_records::<InsuredPerson, R>(ctx, kind, input).await,
+        ImportKind::Entities => import_records::<Entity, R>(ctx, kind, input).await,
+        ImportKind::Guardianship => import_records::<Guardianship, R>(ctx, kind, input).await,
+        ImportKind::Branches => import_records::<Branch, R>(ctx, kind, input).await,
+        ImportKind::Outlets => import_records::<Outlet, R>(ctx, kind, input).await,
+    }
+}
+
+async fn import_records<T: Record, R: Read + Send>(
+    ctx: &AppContext,
+    kind: ImportKind,
+    input: R,
+) -> Result<ImportReport, ImportError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let index = column_index(kind, &mut reader)?;
     let (entities, branch_banks) = match kind {
         ImportKind::Registry => (ctx.store.entity_usccs().await?, ctx.store.branch_banks().await?),
         _ => (HashSet::new(), HashMap::new()),

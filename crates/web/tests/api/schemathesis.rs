@@ -87,6 +87,8 @@ both_engines!(
             let excluded = excluded.join(",");
             let out = tokio::task::spawn_blocking(move || {
                 let mut cmd = Command::new(st);
+                // Its cache of findings stays out of the source tree.
+                cmd.current_dir(std::env::temp_dir());
                 cmd.args([
                     "run",
                     &format!("{base}/api/v1/openapi.json"),
