@@ -492,14 +492,15 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
             .await
             .map_err(|_| ApiError::PayloadTooLarge)?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
-        let value: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| json_error(e, &bytes))?;
         de.end().map_err(|e| ApiError::InvalidJson(e.to_string()))?;
         Ok(JsonBody(value))
     }
 }
 
 /// Fields the service sets and a client only reads: named as such when a body tries to set one.
-const READ_ONLY_FIELDS: [&str; 14] = [
+const READ_ONLY_FIELDS: [&str; 15] = [
+    "relationship",
     "id",
     "reference",
     "state",
@@ -516,8 +517,8 @@ const READ_ONLY_FIELDS: [&str; 14] = [
     "missing",
 ];
 
-fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    let path = e.path().to_string();
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>, body: &[u8]) -> ApiError {
+    let mut path = e.path().to_string();
     let inner = e.into_inner();
     if !inner.is_data() {
         return ApiError::InvalidJson(inner.to_string());
@@ -552,6 +553,19 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     if let Some(name) = quoted("missing field `") {
         return ApiError::field(unprocessable, "invalid_fields", &at(name), "required");
     }
+    // An internally tagged choice (a bank's report by its `status`) fails on the tag's value with the path of
+    // the object: the field is the one that holds that value.
+    if let (Some(variant), true) = (quoted("unknown variant `"), path.is_empty() || path == ".") {
+        let tag = serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|v| {
+            v.as_object()?
+                .iter()
+                .find(|(_, value)| value.as_str() == Some(variant.as_str()))
+                .map(|(key, _)| key.clone())
+        });
+        if let Some(tag) = tag {
+            path = tag;
+        }
+    }
     let expected = message
         .split(", expected ")
         .nth(1)
@@ -576,7 +590,7 @@ fn expected_kind(expected: &str) -> String {
         e if e.contains("f64") || e.contains("f32") || e.contains("number") => "number",
         e if e.contains("sequence") || e.contains("array") => "list",
         e if e.contains("struct") || e.contains("map") => "object",
-        e if e.contains("variant") => "choice",
+        e if e.contains("variant") || e.starts_with("one of") => "choice",
         _ => "other",
     };
     kind.to_string()

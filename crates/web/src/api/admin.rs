@@ -16,6 +16,7 @@ use crate::problem::{ApiError, JsonBody, Problem, Query};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAccountIn {
     /// entity_handler, bank_clerk, outlet_clerk, hotline_agent, admin or bank_system.
     #[schema(example = "bank_clerk")]
@@ -93,6 +94,7 @@ pub async fn create_account(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewClientIn {
     pub client_id: String,
     pub name: String,

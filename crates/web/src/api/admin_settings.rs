@@ -87,6 +87,7 @@ pub async fn load_calendar(
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CampaignIn {
     /// `YYYY-MM-DD..YYYY-MM-DD` (both days included), or `none`.
     #[schema(example = "2024-10-30..2025-12-31")]
@@ -135,6 +136,7 @@ pub async fn set_campaign(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OnlineReplacementIn {
     pub supported: bool,
 }

@@ -21,6 +21,7 @@ use crate::problem::{ApiError, JsonBody, Problem};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EligibilityIn {
     /// 访问授权: the applicant agrees to the check against the registry.
     #[schema(example = true)]
@@ -61,6 +62,7 @@ pub async fn eligibility(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StartIn {
     /// 免责声明: "I agree".
     pub disclaimer: bool,
@@ -370,6 +372,7 @@ pub async fn download(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SubmitIn {
     /// 申请人郑重承诺.
     pub commitment: bool,
@@ -450,6 +453,7 @@ pub async fn events(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OpeningIn {
     /// `YYYY-MM-DD`, or null to open the category now.
     pub opens_on: Option<String>,

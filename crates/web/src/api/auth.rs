@@ -103,6 +103,7 @@ fn no_store(mut res: Response) -> Response {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginIn {
     /// Username, mobile number or ID number.
     pub login: String,
@@ -137,6 +138,7 @@ pub async fn login(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SmsCodeIn {
     pub mobile: String,
     pub captcha_id: String,
@@ -172,6 +174,7 @@ pub async fn sms_code(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SmsLoginIn {
     pub mobile: String,
     pub code: String,
@@ -193,6 +196,7 @@ pub async fn sms_login(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterIn {
     pub mobile: String,
     pub code: String,

@@ -180,6 +180,7 @@ fn any_view(o: BankOrder) -> OrderView {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PullIn {
     /// 1–500; default 100.
     pub limit: Option<u32>,
@@ -270,6 +271,7 @@ pub async fn pull_csv(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AckIn {
     /// The ids of pulled orders the bank has safely received (1–500).
     pub orders: Vec<String>,

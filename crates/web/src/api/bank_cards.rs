@@ -13,6 +13,7 @@ use crate::problem::{ApiError, JsonBody, Problem};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct EventPullIn {
     /// 1–500; default 100.
     pub limit: Option<u32>,
@@ -59,6 +60,7 @@ pub async fn pull(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EventAckIn {
     pub events: Vec<String>,
 }
@@ -82,6 +84,7 @@ pub async fn ack(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FinancialIn {
     /// `active`, `loss` or `cancelled`.
     #[schema(example = "active")]

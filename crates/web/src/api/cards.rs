@@ -225,6 +225,7 @@ pub async fn activate(
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct LossIn {
     /// `lost` (the default), `stolen` or `other`.
     pub reason: Option<String>,
@@ -258,6 +259,7 @@ pub async fn temporary_loss(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordChangeIn {
     /// The current service password (the initial value until it is first changed).
     pub old: String,
@@ -297,6 +299,7 @@ pub async fn reset_code(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordResetIn {
     /// The code texted by `reset-code`.
     pub code: String,
@@ -331,6 +334,7 @@ pub async fn reset_password(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProxyIn {
     /// The holder's ID number and name, as in the registry.
     pub holder_id_number: String,
@@ -398,6 +402,7 @@ pub async fn my_proxy_authorisations(
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct InfoIn {
     pub address: Option<String>,
     /// An occupation code (`GET /api/v1/reference/occupations`).

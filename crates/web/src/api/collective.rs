@@ -394,6 +394,7 @@ pub async fn submit(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ConfirmIn {
     /// 申请人郑重承诺.
     pub commitment: bool,

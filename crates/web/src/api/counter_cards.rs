@@ -31,6 +31,7 @@ pub async fn search(
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct CounterServiceIn {
     /// The holder's identity document presented (`id_card`, `passport`, …) and its number.
     #[serde(default)]
@@ -164,6 +165,7 @@ pub async fn service(
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct CounterApplicationIn {
     /// The person's ID number, from the identity document the clerk checked, and the document's kind.
     #[serde(default)]

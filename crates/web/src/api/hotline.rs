@@ -15,6 +15,7 @@ use crate::problem::{ApiError, JsonBody, Problem};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SearchIn {
     /// The caller's ID number (in the body, so it never lands in a URL or a log).
     pub id_number: String,
@@ -54,6 +55,9 @@ pub async fn search(
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+// Not `deny_unknown_fields`: a service's body is the same on every channel (a client sends the password
+// fields it would send online), and the hotline's answer to a service it does not offer is where it can be
+// done (`wrong_channel`), not a complaint about the body.
 pub struct HotlineServiceIn {
     /// The card's service password, as the caller gives it.
     #[serde(default)]

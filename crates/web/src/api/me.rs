@@ -158,6 +158,7 @@ pub fn access_view(line: sscard_app::people::AccessLine) -> AccessView {
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RealNameIn {
     pub name: String,
     pub id_number: String,

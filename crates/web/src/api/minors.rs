@@ -20,6 +20,7 @@ use crate::problem::{ApiError, JsonBody, Problem};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FindChildIn {
     pub child: ChildIn,
     /// 访问授权: the register is consulted only with it.
@@ -94,6 +95,7 @@ pub async fn lookup(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StartChildIn {
     /// 免责声明: "I agree".
     pub disclaimer: bool,

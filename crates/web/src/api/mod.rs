@@ -161,7 +161,37 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = router().split_for_parts().1;
     document_problems(&mut doc);
+    consents_must_be_true(&mut doc);
     doc
+}
+
+/// The answers a person gives by ticking a box (the disclaimer, the access authorisation, the commitment, the
+/// confirmation) are accepted only as `true`: the schema says so (`enum: [true]`), as the service does.
+fn consents_must_be_true(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{schema::Schema, RefOr};
+    const MUST_BE_TRUE: [&str; 4] = ["disclaimer", "access_authorisation", "commitment", "confirm"];
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for schema in components.schemas.values_mut() {
+        let RefOr::T(Schema::Object(object)) = schema else {
+            continue;
+        };
+        for (name, property) in object.properties.iter_mut() {
+            if !MUST_BE_TRUE.contains(&name.as_str()) {
+                continue;
+            }
+            if let RefOr::T(Schema::Object(p)) = property {
+                let boolean = matches!(
+                    p.schema_type,
+                    utoipa::openapi::schema::SchemaType::Type(utoipa::openapi::Type::Boolean)
+                );
+                if boolean {
+                    p.enum_values = Some(vec![serde_json::Value::Bool(true)]);
+                }
+            }
+        }
+    }
 }
 
 /// What every operation can answer besides its own outcomes, written once for all of them: every refusal is a

@@ -77,6 +77,7 @@ fn out(r: &ReplacementOrder, card: &Card) -> ReplacementOut {
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct OnlineReplacementIn {
     /// `damaged` or `printed_field_changed` (a lost card is reissued at the issuing bank's counter).
     #[serde(default)]
@@ -112,6 +113,7 @@ pub async fn request_online(
 }
 
 #[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
 pub struct CounterReplacementIn {
     /// The identity document presented (`id_card`, `passport`, …) and its number (the holder's).
     #[serde(default)]

@@ -83,6 +83,7 @@ impl From<ChildIn> for sscard_app::minors::ChildIn {
 
 /// The child's ID answers as typed (SPEC §5.3). Absent fields keep their value.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MinorPatch {
     /// `resident_id` or `household_booklet`.
     pub id_type: Option<String>,
@@ -111,6 +112,7 @@ impl From<MinorPatch> for sscard_app::minors::MinorPatch {
 
 /// What the clerk records at the counter.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CollectIn {
     /// The clerk checked the collector's identity document against the person in front of them.
     pub identity_checked: bool,
@@ -137,6 +139,7 @@ impl From<CollectIn> for sscard_app::counter::CollectIn {
 
 /// The settings as the handler typed them.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsIn {
     /// Open collective application (是否开通单位集中办卡).
     pub open: bool,
