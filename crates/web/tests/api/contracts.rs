@@ -20,14 +20,7 @@ both_engines!(a_body_is_refused_by_the_field_at_fault, |db: TestDb| async move {
     let s = Server::start(db, Mode::Demo).await;
     world::seed(&s.ctx).await;
     let c = caller(&s, As::Resident).await;
-    let (st, v) = c
-        .post(
-            "/api/v1/applications",
-            json!({"disclaimer": true, "access_authorisation": true}),
-        )
-        .await;
-    assert_eq!(st, 201, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
+    let id = c.start_draft().await;
     let (_, before) = c.get(&format!("/api/v1/applications/{id}")).await;
 
     for (body, field, code) in [
@@ -153,13 +146,7 @@ both_engines!(
         let s = Server::start(db, Mode::Demo).await;
         world::seed(&s.ctx).await;
         let c = caller(&s, As::Resident).await;
-        let (_, v) = c
-            .post(
-                "/api/v1/applications",
-                json!({"disclaimer": true, "access_authorisation": true}),
-            )
-            .await;
-        let id = v["id"].as_str().unwrap().to_string();
+        let id = c.start_draft().await;
         let accepted = [
             (
                 "card_photo",
@@ -223,13 +210,7 @@ both_engines!(
         let s = Server::start(db, Mode::Demo).await;
         world::seed(&s.ctx).await;
         let c = caller(&s, As::Resident).await;
-        let (_, v) = c
-            .post(
-                "/api/v1/applications",
-                json!({"disclaimer": true, "access_authorisation": true}),
-            )
-            .await;
-        let id = v["id"].as_str().unwrap().to_string();
+        let id = c.start_draft().await;
         let (st, v) = c
             .post(
                 &format!("/api/v1/applications/{id}/confirm"),

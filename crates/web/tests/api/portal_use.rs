@@ -11,7 +11,7 @@ use crate::common::{client, Server};
 use reqwest::Method;
 use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::access::Role;
-use sscard_testkit::fixtures::{csv, guardianship_row, id, minor_row, GUARDIANSHIP_HEADER, REGISTRY_HEADER};
+use sscard_testkit::fixtures::id;
 use sscard_testkit::{both_engines, images, TestDb};
 use sscard_web::{Mode, WebConfig};
 
@@ -66,6 +66,16 @@ async fn start(c: &reqwest::Client, s: &Server, cookie: &str) -> String {
     .await;
     assert_eq!(st, 303, "{body}");
     location.split('/').nth(2).unwrap().to_string()
+}
+
+/// A seeded server, resident1 signed in to the portal, and a draft they started there.
+async fn resident_with_draft(db: TestDb) -> (Server, reqwest::Client, String, String) {
+    let s = Server::start(db, Mode::Demo).await;
+    world::seed(&s.ctx).await;
+    let c = client();
+    let cookie = login_at(&c, &s, "/login", "resident1").await;
+    let id = start(&c, &s, &cookie).await;
+    (s, c, cookie, id)
 }
 
 both_engines!(
@@ -211,11 +221,7 @@ both_engines!(
 both_engines!(
     a_step_shows_every_error_at_once_named_and_in_order,
     |db: TestDb| async move {
-        let s = Server::start(db, Mode::Demo).await;
-        world::seed(&s.ctx).await;
-        let c = client();
-        let cookie = login_at(&c, &s, "/login", "resident1").await;
-        let id = start(&c, &s, &cookie).await;
+        let (s, c, cookie, id) = resident_with_draft(db).await;
         let before = s.ctx.store.application(&id).await.unwrap().unwrap();
 
         // Ethnicity missing, the mobile malformed, the postal-code-free rest fine: both said, in page order.
@@ -305,11 +311,7 @@ both_engines!(
 both_engines!(
     documents_already_uploaded_are_shown_and_the_form_token_travels_in_the_body,
     |db: TestDb| async move {
-        let s = Server::start(db, Mode::Demo).await;
-        world::seed(&s.ctx).await;
-        let c = client();
-        let cookie = login_at(&c, &s, "/login", "resident1").await;
-        let id = start(&c, &s, &cookie).await;
+        let (s, c, cookie, id) = resident_with_draft(db).await;
         let api = caller(&s, As::Resident).await;
         let (st, v) = api.upload(&id, "card_photo", images::card_photo(), "image/jpeg").await;
         assert_eq!(st, 200, "{v}");
@@ -364,11 +366,7 @@ both_engines!(
 both_engines!(
     withdrawal_asks_first_and_a_withdrawn_application_has_no_date,
     |db: TestDb| async move {
-        let s = Server::start(db, Mode::Demo).await;
-        world::seed(&s.ctx).await;
-        let c = client();
-        let cookie = login_at(&c, &s, "/login", "resident1").await;
-        let id = start(&c, &s, &cookie).await;
+        let (s, c, cookie, id) = resident_with_draft(db).await;
         let (st, _, page) = post(&c, &s, &cookie, &format!("/applications/{id}/withdraw"), &[]).await;
         assert_eq!(st, 200);
         assert!(
@@ -462,20 +460,7 @@ both_engines!(a_guardian_sees_who_read_their_childs_data, |db: TestDb| async mov
     let s = Server::start(db, Mode::Demo).await;
     let w = world::seed(&s.ctx).await;
     let child = (id(2016, 4, 1, 22), "张小一");
-    import_csv(
-        &s.ctx,
-        ImportKind::Registry,
-        csv(REGISTRY_HEADER, &[minor_row(&child.0, child.1)]).as_bytes(),
-    )
-    .await
-    .unwrap();
-    import_csv(
-        &s.ctx,
-        ImportKind::Guardianship,
-        csv(GUARDIANSHIP_HEADER, &[guardianship_row(&w.me.0, &child.0, "51", true)]).as_bytes(),
-    )
-    .await
-    .unwrap();
+    world::child_of(&s.ctx, &w.me.0, &child.0, child.1).await;
     let api = world::api(&s.base);
     let clerk = api.token(As::Role(Role::OutletClerk)).await.unwrap();
     let (st, _) = api

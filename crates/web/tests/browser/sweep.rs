@@ -13,11 +13,10 @@ use std::collections::BTreeSet;
 use axum::http::Method as HttpMethod;
 use reqwest::Method;
 use serde_json::json;
-use sscard_app::import::{import_csv, ImportKind};
 use sscard_domain::access::Role;
 use sscard_domain::card::SocialSecurityState;
 use sscard_testkit::browser::artifacts_dir;
-use sscard_testkit::fixtures::{csv, guardianship_row, id, minor_row, GUARDIANSHIP_HEADER, REGISTRY_HEADER};
+use sscard_testkit::fixtures::id;
 use sscard_testkit::webdriver::Driver;
 use sscard_testkit::{TestDb, TEST_CAPTCHA};
 use sscard_web::access::PORTAL_RULES;
@@ -260,20 +259,7 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
     let s = Server::start(TestDb::sqlite().await, Mode::Demo).await;
     let w = world::seed(&s.ctx).await;
     let child = (id(2016, 4, 1, 22), "张小一");
-    import_csv(
-        &s.ctx,
-        ImportKind::Registry,
-        csv(REGISTRY_HEADER, &[minor_row(&child.0, child.1)]).as_bytes(),
-    )
-    .await
-    .unwrap();
-    import_csv(
-        &s.ctx,
-        ImportKind::Guardianship,
-        csv(GUARDIANSHIP_HEADER, &[guardianship_row(&w.me.0, &child.0, "51", true)]).as_bytes(),
-    )
-    .await
-    .unwrap();
+    world::child_of(&s.ctx, &w.me.0, &child.0, child.1).await;
     resident_as(&s, "retiree1", &w.retiree.0, &w.retiree.1).await;
     resident_as(&s, "person1", &w.victim.0, &w.victim.1).await;
     resident_as(&s, "employee1", &w.employee.0, &w.employee.1).await;

@@ -66,6 +66,17 @@ impl Caller<'_> {
         self.call(Method::PATCH, &format!("/api/v1/applications/{id}"), Some(body))
             .await
     }
+    /// Starts the caller's own application (both consents given); its id.
+    pub async fn start_draft(&self) -> String {
+        let (st, v) = self
+            .post(
+                "/api/v1/applications",
+                json!({"disclaimer": true, "access_authorisation": true}),
+            )
+            .await;
+        assert_eq!(st, 201, "{v}");
+        v["id"].as_str().unwrap().to_string()
+    }
     pub async fn get(&self, path: &str) -> (u16, Value) {
         self.call(Method::GET, path, None).await
     }

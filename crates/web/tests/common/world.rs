@@ -194,6 +194,25 @@ pub async fn seed(ctx: &sscard_app::AppContext) -> World {
     }
 }
 
+/// A child in the household register with `guardian` as its listed guardian (relationship 51, householder).
+pub async fn child_of(ctx: &sscard_app::AppContext, guardian: &IdNumber, child: &IdNumber, name: &str) {
+    import_csv(
+        ctx,
+        ImportKind::Registry,
+        csv(REGISTRY_HEADER, &[minor_row(child, name)]).as_bytes(),
+    )
+    .await
+    .unwrap();
+    let link = guardianship_row(guardian, child, "51", true);
+    import_csv(
+        ctx,
+        ImportKind::Guardianship,
+        csv(GUARDIANSHIP_HEADER, &[link]).as_bytes(),
+    )
+    .await
+    .unwrap();
+}
+
 /// A client with the test API client's credentials on every request.
 pub fn api(base: &str) -> Api {
     Api {
