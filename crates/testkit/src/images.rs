@@ -177,3 +177,37 @@ pub fn deep_png(side: u32) -> Vec<u8> {
     v[29..33].copy_from_slice(&crc.to_be_bytes());
     v
 }
+
+/// A JPEG whose frame header claims `claimed` (width, height) over the scan data of a `real` one: the header
+/// lies about the picture (a 358×441 claim over 600×600 data).
+pub fn lying_header(real: (u32, u32), claimed: (u16, u16)) -> Vec<u8> {
+    claiming(jpeg(real.0, real.1), claimed)
+}
+
+/// A progressive JPEG of `w`×`h`, as some cameras and editors write it.
+pub fn progressive_jpeg(w: u16, h: u16) -> Vec<u8> {
+    let rgb = noise(u32::from(w), u32::from(h), 11);
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 90);
+    encoder.set_progressive(true);
+    encoder
+        .encode(rgb.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}
+
+/// `jpeg` with its frame header claiming `claimed` (width, height) instead of what its scans hold.
+pub fn claiming(mut v: Vec<u8>, claimed: (u16, u16)) -> Vec<u8> {
+    let mut i = 2;
+    while i + 9 < v.len() {
+        let marker = v[i + 1];
+        let len = usize::from(u16::from_be_bytes([v[i + 2], v[i + 3]]));
+        if matches!(marker, 0xC0..=0xC2) {
+            v[i + 5..i + 7].copy_from_slice(&claimed.1.to_be_bytes());
+            v[i + 7..i + 9].copy_from_slice(&claimed.0.to_be_bytes());
+            return v;
+        }
+        i += 2 + len;
+    }
+    panic!("no frame header");
+}

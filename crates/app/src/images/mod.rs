@@ -1,9 +1,11 @@
 //! Reading the facts of an uploaded file off its bytes (SPEC §5.4): the format by its magic bytes (never the
 //! name or declared type), the dimensions from the header as the picture is shown (EXIF orientation applied),
 //! and only then — when the header says the pixels are within bounds — a decode under memory limits, for
-//! colour and integrity. Data after a JPEG's end (phones' trailers) is not the image ([`jpeg`]).
+//! colour and integrity. Data after a JPEG's end (phones' trailers) is not the image ([`jpeg`]); a JPEG's
+//! header must claim the picture its scan holds ([`scan`]).
 
 mod jpeg;
+mod scan;
 
 use std::io::Cursor;
 
@@ -87,7 +89,11 @@ pub fn inspect(kind: DocumentKind, bytes: &[u8]) -> Result<ImageFacts, DocumentE
     // A JPEG is whole when its markers reach the end-of-image marker (decoders fill in one cut short); the
     // frame its markers describe is the one decoded.
     let whole = match (format, layout) {
-        (ImageFormat::Jpeg, Some(l)) => l.complete && header.is_some_and(|(stored, _)| stored == (l.width, l.height)),
+        (ImageFormat::Jpeg, Some(l)) => {
+            l.complete
+                && header.is_some_and(|(stored, _)| stored == (l.width, l.height))
+                && scan::holds_what_header_claims(bytes) != Some(false)
+        }
         (ImageFormat::Jpeg, None) => false,
         _ => true,
     };

@@ -162,7 +162,57 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = router().split_for_parts().1;
     document_problems(&mut doc);
     consents_must_be_true(&mut doc);
+    formats_of_what_is_sent(&mut doc);
     doc
+}
+
+/// The formats the service parses a sent value with (`sscard_domain::values`), as patterns on the request
+/// schemas' fields of that name. Surrounding whitespace is allowed because the parsers trim it; the check
+/// digits are not a pattern (a well-formed number with a wrong check digit is refused with its own code).
+/// Answers carry masked numbers and are left alone.
+const FORMATS: [(&str, &str); 6] = [
+    ("id_number", r"^\s*[0-9]{17}[0-9Xx]\s*$"),
+    ("guardian_id_number", r"^\s*[0-9]{17}[0-9Xx]\s*$"),
+    ("holder_id_number", r"^\s*[0-9]{17}[0-9Xx]\s*$"),
+    ("mobile", r"^\s*1[3-9][0-9]{9}\s*$"),
+    ("uscc", r"^\s*[0-9A-Za-z]{18}\s*$"),
+    ("postal_code", r"^\s*10[0-2][0-9]{3}\s*$"),
+];
+
+fn formats_of_what_is_sent(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{schema::Schema, RefOr};
+    let mut sent: Vec<String> = Vec::new();
+    for item in doc.paths.paths.values() {
+        let ops = [&item.put, &item.post, &item.patch];
+        for op in ops.into_iter().flatten() {
+            let Some(body) = &op.request_body else {
+                continue;
+            };
+            for content in body.content.values() {
+                if let Some(RefOr::Ref(r)) = &content.schema {
+                    if let Some(name) = r.ref_location.strip_prefix("#/components/schemas/") {
+                        sent.push(name.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for name in sent {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) else {
+            continue;
+        };
+        for (field, property) in object.properties.iter_mut() {
+            let Some((_, pattern)) = FORMATS.iter().find(|(f, _)| f == field) else {
+                continue;
+            };
+            if let RefOr::T(Schema::Object(p)) = property {
+                p.pattern = Some((*pattern).to_string());
+            }
+        }
+    }
 }
 
 /// The answers a person gives by ticking a box (the disclaimer, the access authorisation, the commitment, the

@@ -111,6 +111,20 @@ both_engines!(the_document_says_how_every_refusal_is_served, |db: TestDb| async 
     }
     assert!(operations > 50, "{operations}");
 
+    // What is sent is described by the formats the service parses it with; the ID number's pattern admits a
+    // well-formed number and not a 15-digit legacy one.
+    let schemas = &doc["components"]["schemas"];
+    let sms = &schemas["SmsCodeIn"]["properties"]["mobile"]["pattern"];
+    let pattern = sms.as_str().expect("the SMS request's mobile has a pattern");
+    assert!(pattern.contains("1[3-9]"), "{pattern}");
+    let with_id = schemas
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|s| s["properties"]["id_number"]["pattern"].as_str())
+        .count();
+    assert!(with_id >= 3, "{with_id} request schemas give the ID number's pattern");
+
     // An answer that is a refusal is served as the document says.
     let r = c.get(s.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), 401);
@@ -158,6 +172,7 @@ both_engines!(
                 images::with_orientation(&images::jpeg(441, 358), 6),
                 "stored on its side, shown upright",
             ),
+            ("card_photo", images::progressive_jpeg(358, 441), "progressive"),
         ];
         for (kind, bytes, why) in accepted {
             let (st, v) = c.upload(&id, kind, bytes, "image/jpeg").await;
@@ -171,6 +186,18 @@ both_engines!(
                 "stored upright but shown on its side",
             ),
             ("card_photo", images::cmyk_photo(), "document_cmyk", "CMYK"),
+            (
+                "card_photo",
+                images::lying_header((600, 600), (358, 441)),
+                "document_undecodable",
+                "a header that lies about the picture under it",
+            ),
+            (
+                "card_photo",
+                images::claiming(images::progressive_jpeg(358, 220), (358, 441)),
+                "document_undecodable",
+                "a progressive file's header claiming more than its scans hold",
+            ),
             (
                 "id_front",
                 images::deep_png(8000),
