@@ -17,7 +17,7 @@ use sscard_domain::registry::{
 };
 use sscard_domain::values::{Gender, IdNumber, Mobile, PersonName, Uscc};
 
-use crate::ports::{ImportBatch, StoreError};
+use crate::ports::{ImportBatch, ImportCounts, StoreError};
 use crate::AppContext;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,6 +39,16 @@ impl ImportKind {
             "branches" => Some(ImportKind::Branches),
             "outlets" => Some(ImportKind::Outlets),
             _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Registry => "registry",
+            ImportKind::Entities => "entities",
+            ImportKind::Guardianship => "guardianship",
+            ImportKind::Branches => "branches",
+            ImportKind::Outlets => "outlets",
         }
     }
 
@@ -559,18 +569,43 @@ pub fn check_rows(kind: ImportKind, input: &[u8], ctx: &RowContext<'_>) -> Resul
     Ok(verdicts)
 }
 
+/// Told as an import goes (the console's import jobs): the counts after each batch, and every rejected row
+/// (the report keeps only the first [`MAX_REPORTED_ROWS`]).
+pub trait ImportObserver: Send {
+    fn counts(&mut self, counts: ImportCounts);
+    fn rejected(&mut self, row: &RejectedRow);
+}
+
+/// Nobody watching (the CLI prints the report at the end).
+struct Unobserved;
+
+impl ImportObserver for Unobserved {
+    fn counts(&mut self, _: ImportCounts) {}
+    fn rejected(&mut self, _: &RejectedRow) {}
+}
+
 /// Imports one CSV file of `kind`.
 pub async fn import_csv<R: Read + Send>(
     ctx: &AppContext,
     kind: ImportKind,
     input: R,
 ) -> Result<ImportReport, ImportError> {
+    import_csv_observed(ctx, kind, input, &mut Unobserved).await
+}
+
+/// Imports one CSV file of `kind`, telling `observer` how it goes.
+pub async fn import_csv_observed<R: Read + Send>(
+    ctx: &AppContext,
+    kind: ImportKind,
+    input: R,
+    observer: &mut dyn ImportObserver,
+) -> Result<ImportReport, ImportError> {
     match kind {
-        ImportKind::Registry => import_records::<InsuredPerson, R>(ctx, kind, input).await,
-        ImportKind::Entities => import_records::<Entity, R>(ctx, kind, input).await,
-        ImportKind::Guardianship => import_records::<Guardianship, R>(ctx, kind, input).await,
-        ImportKind::Branches => import_records::<Branch, R>(ctx, kind, input).await,
-        ImportKind::Outlets => import_records::<Outlet, R>(ctx, kind, input).await,
+        ImportKind::Registry => import_records::<InsuredPerson, R>(ctx, kind, input, observer).await,
+        ImportKind::Entities => import_records::<Entity, R>(ctx, kind, input, observer).await,
+        ImportKind::Guardianship => import_records::<Guardianship, R>(ctx, kind, input, observer).await,
+        ImportKind::Branches => import_records::<Branch, R>(ctx, kind, input, observer).await,
+        ImportKind::Outlets => import_records::<Outlet, R>(ctx, kind, input, observer).await,
     }
 }
 
@@ -578,6 +613,7 @@ async fn import_records<T: Record, R: Read + Send>(
     ctx: &AppContext,
     kind: ImportKind,
     input: R,
+    observer: &mut dyn ImportObserver,
 ) -> Result<ImportReport, ImportError> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let index = column_index(kind, &mut reader)?;
@@ -620,7 +656,7 @@ async fn import_records<T: Record, R: Read + Send>(
             Err(e) => {
                 // A malformed record (e.g. invalid UTF-8) is one bad row, not a failed import.
                 row_number += 1;
-                report.reject(row_number, None, format!("the row cannot be read: {e}"));
+                report.reject(observer, row_number, None, format!("the row cannot be read: {e}"));
                 continue;
             }
         }
@@ -634,7 +670,12 @@ async fn import_records<T: Record, R: Read + Send>(
         ) {
             Ok(parsed) => match seen.entry(parsed.key()) {
                 std::collections::hash_map::Entry::Occupied(first) => {
-                    report.reject(row_number, None, format!("the same record as row {}", first.get()));
+                    report.reject(
+                        observer,
+                        row_number,
+                        None,
+                        format!("the same record as row {}", first.get()),
+                    );
                 }
                 std::collections::hash_map::Entry::Vacant(slot) => {
                     slot.insert(row_number);
@@ -642,7 +683,10 @@ async fn import_records<T: Record, R: Read + Send>(
                     report.accepted += 1;
                 }
             },
-            Err((column, reason)) => report.reject(row_number, column, reason),
+            Err((column, reason)) => report.reject(observer, row_number, column, reason),
+        }
+        if (row_number - 1) % BATCH as u64 == 0 {
+            observer.counts(report.counts(row_number - 1));
         }
         if pending.len() >= BATCH {
             let batch = T::batch(std::mem::take(&mut pending));
@@ -662,6 +706,7 @@ async fn import_records<T: Record, R: Read + Send>(
         .await
         .map_err(|e| StoreError::Database(format!("import writer stopped: {e}")))??;
     session.commit().await?;
+    observer.counts(report.counts(row_number - 1));
     let flagged = crate::cards::printed::flag(ctx, &printed).await?;
     tracing::info!(kind = ?kind, accepted = report.accepted, rejected = report.rejected, flagged, "import finished");
     Ok(report)
@@ -679,10 +724,20 @@ async fn printed_changes(
 }
 
 impl ImportReport {
-    fn reject(&mut self, row: u64, column: Option<&'static str>, reason: String) {
+    fn reject(&mut self, observer: &mut dyn ImportObserver, row: u64, column: Option<&'static str>, reason: String) {
         self.rejected += 1;
+        let rejected = RejectedRow { row, column, reason };
+        observer.rejected(&rejected);
         if self.rejected_rows.len() < MAX_REPORTED_ROWS {
-            self.rejected_rows.push(RejectedRow { row, column, reason });
+            self.rejected_rows.push(rejected);
+        }
+    }
+
+    fn counts(&self, read: u64) -> ImportCounts {
+        ImportCounts {
+            read,
+            accepted: self.accepted,
+            rejected: self.rejected,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! - [`ports`]: the storage traits each adapter implements ([`ports::Store`] is all of them), and [`ports::StoreError`].
 //! - [`import`]: CSV imports of the registry, employers, guardianships, branches and outlets (SPEC §4.1–4.3),
 //!   with a per-row report.
+//! - [`import_jobs`]: the console's imports as background jobs, with progress and a row report (SPEC §10).
 //! - [`reference`]: reference-data queries (code tables, banks, branches, outlets).
 //! - [`secrets`]: random tokens and codes, hashes, machine secrets (HMAC).
 //! - [`passwords`]: Argon2id password hashing, bounded in memory and in time.
@@ -48,6 +49,7 @@ pub mod health;
 pub mod housekeeping;
 pub mod images;
 pub mod import;
+pub mod import_jobs;
 pub mod machines;
 pub mod minors;
 pub mod passwords;

@@ -13,6 +13,7 @@
 //! - [`blobs`]: document bytes in an object store (`object_store`: local directory, or S3-compatible).
 //! - `housekeeping`: deleting what has outlived its use (one set of statements; each engine's
 //!   `housekeeping` module runs them).
+//! - `imports`: import jobs' row codecs and SQL (each engine's `imports` module runs it).
 //! - `macros`: body macros used inside per-engine methods (batch writes, a reply remembered, orders read back,
 //!   a prune round); no macro holds an `impl`.
 //! - [`DbResult::db`]: the one way a database error becomes a `StoreError`.
@@ -30,6 +31,7 @@ mod cards;
 mod collective;
 mod common;
 mod housekeeping;
+mod imports;
 mod orders;
 pub mod postgres;
 mod replacements;

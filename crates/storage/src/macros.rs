@@ -173,3 +173,74 @@ macro_rules! prune_on {
         })
     }};
 }
+
+/// Starts an import job on `$pool` (`ImportJobStore::start_import_job`): a stale running job of the kind is
+/// abandoned first; the unique index on running jobs refuses a second, and the running one's id is answered.
+macro_rules! import_job_start_on {
+    ($pool:expr, $job:expr, $stale:expr) => {{
+        use $crate::imports as q;
+        let mut tx = $pool.begin().await.db()?;
+        sqlx::query(q::ABANDON_STALE)
+            .bind(q::at($job.started_at))
+            .bind(&$job.kind)
+            .bind(q::at($stale))
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        let inserted = sqlx::query(q::INSERT_JOB)
+            .bind(&$job.id)
+            .bind(&$job.kind)
+            .bind(&$job.file_name)
+            .bind(&$job.started_by)
+            .bind(q::at($job.started_at))
+            .execute(&mut *tx)
+            .await;
+        match inserted {
+            Ok(_) => {
+                tx.commit().await.db()?;
+                Ok(Ok(()))
+            }
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+                drop(tx);
+                let running: Option<(String,)> = sqlx::query_as(q::RUNNING_OF_KIND)
+                    .bind(&$job.kind)
+                    .fetch_optional($pool)
+                    .await
+                    .db()?;
+                // It may have ended between the two statements: then the caller may simply try again.
+                Ok(Err(running.map(|r| r.0).unwrap_or_default()))
+            }
+            Err(e) => Err(e).db(),
+        }
+    }};
+}
+
+/// Records an import job's progress and new rejected rows in one transaction.
+macro_rules! import_job_progress_on {
+    ($db:ty, $pool:expr, $id:expr, $counts:expr, $rejections:expr, $now:expr) => {{
+        use $crate::imports as q;
+        let mut tx = $pool.begin().await.db()?;
+        for chunk in $rejections.chunks($crate::common::ROWS_PER_STATEMENT) {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(q::INSERT_REJECTION);
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind($id)
+                    .push_bind(q::row_number(r))
+                    .push_bind(r.column.clone())
+                    .push_bind(r.reason.clone());
+            });
+            qb.build().execute(&mut *tx).await.db()?;
+        }
+        let [read, accepted, rejected] = q::counts($counts);
+        sqlx::query(q::PROGRESS)
+            .bind($id)
+            .bind(read)
+            .bind(accepted)
+            .bind(rejected)
+            .bind(q::at($now))
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        Ok(())
+    }};
+}

@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use futures::StreamExt;
 use sscard_app::auth::Meta;
 use sscard_app::ports::{SessionKind, SessionRecord};
 use sscard_domain::access::Role;
@@ -101,6 +102,14 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/admin/reports/sla", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/reports/sla.csv", Access::Roles(ADMIN)),
     (Method::PUT, "/api/v1/admin/openings/{category}", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/imports", Access::Roles(ADMIN)),
+    (Method::POST, "/api/v1/admin/imports/{kind}", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/imports/{kind}/{id}", Access::Roles(ADMIN)),
+    (
+        Method::GET,
+        "/api/v1/admin/imports/{kind}/{id}/rejections.csv",
+        Access::Roles(ADMIN),
+    ),
     (Method::GET, "/api/v1/admin/calendar", Access::Roles(ADMIN)),
     (Method::PUT, "/api/v1/admin/calendar", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/campaign", Access::Roles(ADMIN)),
@@ -315,6 +324,15 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/account/real-name", Access::Roles(RESIDENT)),
     (Method::POST, "/account/real-name", Access::Roles(RESIDENT)),
     (Method::GET, "/staff", Access::Roles(STAFF)),
+    (Method::GET, "/admin", Access::Roles(ADMIN)),
+    (Method::GET, "/admin/imports", Access::Roles(ADMIN)),
+    (Method::POST, "/admin/imports/upload", Access::Roles(ADMIN)),
+    (Method::GET, "/admin/imports/{kind}/{id}", Access::Roles(ADMIN)),
+    (
+        Method::GET,
+        "/admin/imports/{kind}/{id}/rejections.csv",
+        Access::Roles(ADMIN),
+    ),
     (Method::GET, "/staff/counter", Access::Roles(&[Role::BankClerk])),
     (Method::POST, "/staff/counter", Access::Roles(&[Role::BankClerk])),
     (
@@ -657,23 +675,59 @@ pub async fn check_csrf(req: Request, next: Next) -> Response {
     if !content_type.starts_with("application/x-www-form-urlencoded") && boundary.is_none() {
         return csrf_refused();
     }
-    // The body is bounded by the request body limit (an over-long one is 413 here, as it would be later).
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return ApiError::PayloadTooLarge.into_response();
-    };
-    let given = match boundary {
-        Some(boundary) => multipart_field(bytes.clone(), boundary, "csrf").await,
-        None => url::form_urlencoded::parse(&bytes)
+    let Some(boundary) = boundary else {
+        // The body is bounded by the request body limit (an over-long one is 413 here, as it would be later).
+        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+            return ApiError::PayloadTooLarge.into_response();
+        };
+        let given = url::form_urlencoded::parse(&bytes)
             .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.into_owned()),
+            .map(|(_, v)| v.into_owned());
+        if given.as_deref() != Some(expected.as_str()) {
+            return csrf_refused();
+        }
+        return next
+            .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+            .await;
     };
+    // A multipart form's token comes first (every form puts it there), so only the body's first bytes are read
+    // for it and the rest streams on to the handler untouched: an import file is never held whole.
+    let mut stream = body.into_data_stream();
+    let mut head = Vec::new();
+    let mut ended = false;
+    while head.len() < CSRF_PREFIX {
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(_)) => return ApiError::PayloadTooLarge.into_response(),
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    let mut given = multipart_field(head.clone().into(), boundary.clone(), "csrf").await;
+    if given.is_none() && !ended && !STREAMED_FORMS.contains(&parts.uri.path()) {
+        // A form that put its token last: read it whole (the ordinary body limit bounds it).
+        let Ok(rest) = axum::body::to_bytes(axum::body::Body::from_stream(stream), usize::MAX).await else {
+            return ApiError::PayloadTooLarge.into_response();
+        };
+        head.extend_from_slice(&rest);
+        given = multipart_field(head.clone().into(), boundary, "csrf").await;
+        stream = axum::body::Body::empty().into_data_stream();
+    }
     if given.as_deref() != Some(expected.as_str()) {
         return csrf_refused();
     }
-    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await
+    let head = futures::stream::once(async move { Ok::<_, axum::Error>(axum::body::Bytes::from(head)) });
+    let body = axum::body::Body::from_stream(head.chain(stream));
+    next.run(Request::from_parts(parts, body)).await
 }
+
+/// How much of a multipart body is read for its token before the rest streams on.
+const CSRF_PREFIX: usize = 64 * 1024;
+/// Forms whose bodies are too large to read whole for a token placed last: theirs must come first.
+const STREAMED_FORMS: &[&str] = &["/admin/imports/upload"];
 
 /// The text of a multipart form's field, if there is one.
 async fn multipart_field(bytes: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {

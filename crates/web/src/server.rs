@@ -101,22 +101,40 @@ pub fn build_router(state: AppState) -> Router {
     let api = api.route_layer(authorize.clone());
     let portal = crate::portal::router()
         .route_layer(middleware::from_fn(crate::access::check_csrf))
-        .route_layer(authorize);
-    Router::new()
+        .route_layer(authorize.clone());
+    // One limit for every ordinary body: the tower layer (it refuses an oversized Content-Length before
+    // reading); axum's own per-extractor default (2 MB) is switched off so it cannot disagree with it.
+    let ordinary = Router::new()
         .merge(api)
         .merge(portal)
         .route("/metrics", get(crate::api::ops::metrics))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, timeout));
+    // Import files (hundreds of megabytes, streamed to disk): their own limit and a longer timeout.
+    let (upload_api, _) = crate::api::upload_router().split_for_parts();
+    let uploads = Router::new()
+        .merge(upload_api.route_layer(authorize.clone()))
+        .merge(
+            crate::portal::upload_router()
+                .route_layer(middleware::from_fn(crate::access::check_csrf))
+                .route_layer(authorize),
+        )
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(crate::api::admin_imports::upload_limit()))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            crate::api::admin_imports::UPLOAD_TIMEOUT,
+        ));
+    Router::new()
+        .merge(ordinary)
+        .merge(uploads)
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), crate::access::identify))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::access::client_address,
         ))
-        // One limit for every body: the tower layer (it refuses an oversized Content-Length before reading);
-        // axum's own per-extractor default (2 MB) is switched off so it cannot disagree with the configuration.
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, timeout))
         .layer(CatchPanicLayer::new())
         // Outside the layers above, so their 413/504/500 leave as problem documents too.
         .layer(middleware::from_fn_with_state(state.clone(), render_problems))

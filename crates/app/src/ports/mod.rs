@@ -9,12 +9,14 @@
 //! - `replacements`: replacement cards and their orders, bank changes, the printed-field flag, the calendar.
 //! - `collective`: the employer's collective application.
 //! - `housekeeping`: pruning.
+//! - `imports`: import jobs run from the console, their progress and row reports.
 
 mod accounts;
 mod applications;
 mod cards;
 mod collective;
 mod housekeeping;
+mod imports;
 mod orders;
 mod reference;
 mod replacements;
@@ -24,6 +26,7 @@ pub use applications::*;
 pub use cards::*;
 pub use collective::*;
 pub use housekeeping::*;
+pub use imports::*;
 pub use orders::*;
 pub use reference::*;
 pub use replacements::*;
@@ -74,6 +77,7 @@ pub trait Store:
     + ReplacementStore
     + CollectiveStore
     + HousekeepingStore
+    + ImportJobStore
 {
 }
 
@@ -96,6 +100,7 @@ impl<T> Store for T where
         + ReplacementStore
         + CollectiveStore
         + HousekeepingStore
+        + ImportJobStore
 {
 }
 

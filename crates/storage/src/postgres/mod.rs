@@ -7,6 +7,7 @@ mod audit;
 mod cards;
 mod collective;
 mod housekeeping;
+mod imports;
 mod orders;
 mod outbox;
 mod replacements;

@@ -2,6 +2,7 @@
 //! `utoipa_axum::routes!`, so it cannot be served without being in the OpenAPI document.
 
 pub mod admin;
+pub mod admin_imports;
 pub mod admin_settings;
 pub mod applications;
 pub mod auth;
@@ -53,7 +54,8 @@ use crate::state::AppState;
                                           collection at the branch"),
         (name = "bank", description = "The bank interface (SPEC §8), for bank systems: pull production orders, \
                                        report on each"),
-        (name = "admin", description = "Accounts, API clients, category openings and the audit log (admin only)")
+        (name = "admin", description = "The bureau's console (admin only): imports, accounts, API clients, \
+                                        category openings, the calendar, the campaign, reports and the audit log")
     ),
     modifiers(&SecuritySchemes),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem))
@@ -96,6 +98,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me::access_log))
         .routes(routes!(me::real_name))
         .routes(routes!(people::person))
+        .routes(routes!(admin_imports::list_imports))
+        .routes(routes!(admin_imports::get_import))
+        .routes(routes!(admin_imports::import_rejections))
         .routes(routes!(admin::create_account))
         .routes(routes!(admin::create_client))
         .routes(routes!(admin::audit))
@@ -157,9 +162,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(hotline::service))
 }
 
+/// The routes that take large files (imports), served outside the ordinary body limit and timeout.
+pub fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(admin_imports::start_import))
+}
+
 /// The OpenAPI document of every API route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = router().split_for_parts().1;
+    let mut doc = router().merge(upload_router()).split_for_parts().1;
     document_problems(&mut doc);
     consents_must_be_true(&mut doc);
     formats_of_what_is_sent(&mut doc);

@@ -230,6 +230,7 @@ struct StaffPage {
     is_bank_clerk: bool,
     is_hotline_agent: bool,
     is_clerk: bool,
+    is_admin: bool,
     /// The admin's warning: the working-day calendar ends within 60 days (load the next year).
     calendar_warning: Option<String>,
 }
@@ -261,6 +262,7 @@ pub async fn staff_home(c: PageCtx) -> super::pages::PageResult {
         organisation: p.account.kind.organisation().unwrap_or_default(),
         is_bank_clerk: p.role() == sscard_domain::access::Role::BankClerk,
         is_hotline_agent: p.role() == sscard_domain::access::Role::HotlineAgent,
+        is_admin: p.role() == sscard_domain::access::Role::Admin,
         is_clerk: matches!(
             p.role(),
             sscard_domain::access::Role::BankClerk | sscard_domain::access::Role::OutletClerk

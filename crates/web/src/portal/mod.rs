@@ -2,6 +2,7 @@
 //! an elderly mode with larger type and more spacing. Preferences are cookies set by plain links.
 
 mod account_pages;
+mod admin_pages;
 mod apply_pages;
 mod assets;
 mod card_pages;
@@ -49,6 +50,13 @@ pub fn router() -> Router<AppState> {
             get(account_pages::real_name_page).post(account_pages::real_name_submit),
         )
         .route("/staff", get(account_pages::staff_home))
+        .route("/admin", get(admin_pages::console))
+        .route("/admin/imports", get(admin_pages::imports))
+        .route("/admin/imports/{kind}/{id}", get(admin_pages::import))
+        .route(
+            "/admin/imports/{kind}/{id}/rejections.csv",
+            get(admin_pages::rejections),
+        )
         .route(
             "/staff/counter",
             get(counter_pages::counter_page).post(counter_pages::search),
@@ -114,6 +122,11 @@ pub fn router() -> Router<AppState> {
         .route("/staff/cards/{number}/replacement", post(desk_pages::replace))
         .route("/cards/{number}/password/reset-code", post(card_pages::reset_code))
         .route("/cards/{number}/password/reset", post(card_pages::reset_submit))
+}
+
+/// The console's file upload, served outside the ordinary body limit and timeout (see `server`).
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route("/admin/imports/upload", post(admin_pages::upload))
 }
 
 /// Templates compiled into the binary.

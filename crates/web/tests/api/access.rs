@@ -61,6 +61,23 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::POST, "/api/v1/admin/clients", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/reports/sla", Expect::Roles(&[Admin])),
+        (Method::GET, "/api/v1/admin/imports", Expect::Roles(&[Admin])),
+        // `{kind}` here is no import's kind and `{id}` no job's: the admin passes and finds nothing.
+        (
+            Method::POST,
+            "/api/v1/admin/imports/{kind}",
+            Expect::Records(&[Admin], &[]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/imports/{kind}/{id}",
+            Expect::Records(&[Admin], &[]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/imports/{kind}/{id}/rejections.csv",
+            Expect::Records(&[Admin], &[]),
+        ),
         (Method::GET, "/api/v1/admin/calendar", Expect::Roles(&[Admin])),
         (Method::PUT, "/api/v1/admin/calendar", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/campaign", Expect::Roles(&[Admin])),

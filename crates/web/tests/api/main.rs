@@ -10,6 +10,7 @@
 //! - `card_replacement`: replacement and its production, bank change, cancellation's order, the printed-field
 //!   flag, due dates and the calendar, the campaign and instant cards.
 //! - `cards`: the card's life: the channel matrix, online services, the 15-day release, the service password.
+//! - `console`: the bureau's console: imports as background jobs, their reports and refusals.
 //! - `http`: health, readiness (and a stopped database), problems, limits, headers, shutdown.
 //! - `oidc`: logging in through a real OpenID Connect provider.
 //! - `portal_auth`: the portal's doors and redirects.
@@ -28,6 +29,7 @@ mod card_parties;
 mod card_replacement;
 mod cards;
 mod collective;
+mod console;
 mod contracts;
 mod http;
 mod minors;

@@ -1,0 +1,316 @@
+//! The bureau's console in the API (SPEC §10): imports uploaded as files and run in the background, with their
+//! progress, row report, refusals and the one-running-job-per-kind rule.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use sscard_app::ports::{ImportCounts, ImportJob, ImportJobState};
+use sscard_domain::access::Role;
+use sscard_testkit::fixtures::{csv, guardianship_row, id, individual_row, minor_row, uscc, REGISTRY_HEADER};
+use sscard_testkit::{both_engines, TestDb};
+use sscard_web::Mode;
+
+use crate::common::caller::{caller, Caller};
+use crate::common::world::{self, As};
+use crate::common::Server;
+
+const ADMIN: As = As::Role(Role::Admin);
+
+/// Uploads `body` as an import of `kind`: the status and the answer.
+async fn upload(c: &Caller<'_>, kind: &str, body: &str) -> (u16, Value) {
+    let r = c
+        .api
+        .http
+        .post(
+            c.api
+                .url(&format!("/api/v1/admin/imports/{kind}?file_name={kind}-test.csv")),
+        )
+        .bearer_auth(&c.token)
+        .header("content-type", "text/csv")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let st = r.status().as_u16();
+    if st == 202 {
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(
+            location,
+            format!("/api/v1/admin/imports/{kind}/{}", v["id"].as_str().unwrap())
+        );
+        return (st, v);
+    }
+    (st, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Follows a job until it has ended (the import runs in the background).
+async fn ended(c: &Caller<'_>, job: &Value) -> Value {
+    let path = format!(
+        "/api/v1/admin/imports/{}/{}",
+        job["kind"].as_str().unwrap(),
+        job["id"].as_str().unwrap()
+    );
+    for _ in 0..600 {
+        let (st, v) = c.get(&path).await;
+        assert_eq!(st, 200, "{v}");
+        if v["state"] != "running" {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import of {job} did not end");
+}
+
+/// The row report's lines, header included.
+async fn report(c: &Caller<'_>, job: &Value) -> Vec<String> {
+    let r = c
+        .api
+        .http
+        .get(c.api.url(job["rejections"].as_str().unwrap()))
+        .bearer_auth(&c.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    r.text().await.unwrap().lines().map(str::to_string).collect()
+}
+
+both_engines!(
+    each_kind_is_imported_in_the_background_with_its_row_report,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        let c = caller(&s, ADMIN).await;
+        let newcomer = id(1985, 5, 5, 55);
+        let child = id(2020, 1, 2, 66);
+        let files = [
+        (
+            "registry",
+            csv(
+                REGISTRY_HEADER,
+                &[
+                    individual_row(&newcomer, "钱新"),
+                    minor_row(&child, "钱小"),
+                    individual_row(&newcomer, "钱新").replacen(newcomer.as_str(), "110101198505050000", 1),
+                ],
+            ),
+            "id_number",
+        ),
+        (
+            "entities",
+            format!(
+                "uscc,name,address,district\n{},新单位,北京市东城区五号,110101\nNOT-A-USCC,坏单位,地址,110101\n",
+                uscc(777)
+            ),
+            "uscc",
+        ),
+        (
+            "guardianship",
+            // The registry file above made the child; the second row names nobody valid.
+            format!(
+                "guardian_id,child_id,relationship,guardian_is_householder,same_booklet\n{}\n123,{child},51,true,true\n",
+                guardianship_row(&w.me.0, &child, "51", true)
+            ),
+            "guardian_id",
+        ),
+        (
+            "branches",
+            "code,bank,name,district,address,accepts_pickup,instant_issuance\n\
+             102-0777,102,测试导入支行,110105,朝阳区七号,true,false\n\
+             999-0001,999,无此银行,110105,地址,true,false\n"
+                .to_string(),
+            "bank",
+        ),
+        (
+            "outlets",
+            "code,name,district,address\nD-777,测试导入网点,110105,朝阳区八号\nD-778,坏网点,999999,地址\n".to_string(),
+            "district",
+        ),
+    ];
+        for (kind, body, bad_column) in &files {
+            s.clock.advance(chrono::Duration::minutes(1));
+            let (st, job) = upload(&c, kind, body).await;
+            assert_eq!(st, 202, "{kind}: {job}");
+            assert_eq!(job["state"], "running", "{kind}");
+            assert_eq!(job["file_name"], format!("{kind}-test.csv"));
+            let done = ended(&c, &job).await;
+            assert_eq!(done["state"], "finished", "{kind}: {done}");
+            let accepted = if *kind == "registry" { 2 } else { 1 };
+            assert_eq!(
+                (
+                    done["rows_read"].as_u64(),
+                    done["accepted"].as_u64(),
+                    done["rejected"].as_u64()
+                ),
+                (Some(accepted + 1), Some(accepted), Some(1)),
+                "{kind}: {done}"
+            );
+            let lines = report(&c, &done).await;
+            assert_eq!(lines[0], "row,column,reason", "{kind}");
+            assert_eq!(lines.len(), 2, "{kind}: {lines:?}");
+            let row = accepted + 2;
+            assert!(
+                lines[1].starts_with(&format!("{row},{bad_column},")),
+                "{kind}: {lines:?}"
+            );
+        }
+        // What was accepted is stored; what was rejected is not.
+        assert!(s.ctx.store.person(&newcomer).await.unwrap().is_some());
+        let (_, branches) = c.get("/api/v1/reference/branches?bank=102").await;
+        assert!(branches.to_string().contains("102-0777"), "{branches}");
+        let (_, outlets) = c.get("/api/v1/reference/outlets").await;
+        assert!(outlets.to_string().contains("D-777") && !outlets.to_string().contains("D-778"));
+
+        // The jobs are listed, newest first.
+        let (st, list) = c.get("/api/v1/admin/imports").await;
+        assert_eq!(st, 200);
+        let kinds: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds.len(), 5, "{list}");
+        assert_eq!(kinds.first(), Some(&"outlets"));
+
+        // A re-import updates by key: the same branch, renamed, is one branch.
+        let renamed = "code,bank,name,district,address,accepts_pickup,instant_issuance\n\
+                   102-0777,102,改名支行,110105,朝阳区七号,true,false\n";
+        let (_, job) = upload(&c, "branches", renamed).await;
+        assert_eq!(ended(&c, &job).await["state"], "finished");
+        let (_, branches) = c.get("/api/v1/reference/branches?bank=102").await;
+        let text = branches.to_string();
+        assert!(text.contains("改名支行") && !text.contains("测试导入支行"), "{text}");
+    }
+);
+
+both_engines!(
+    the_calendar_is_imported_as_a_job_and_a_bad_one_stores_nothing,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let c = caller(&s, ADMIN).await;
+        let (st, job) = upload(
+            &c,
+            "calendar",
+            "date,kind,name\n2031-01-01,holiday,元旦\n2031-02-01,workday,调休\n",
+        )
+        .await;
+        assert_eq!(st, 202, "{job}");
+        let done = ended(&c, &job).await;
+        assert_eq!(done["state"], "finished", "{done}");
+        assert_eq!(done["accepted"], 2);
+        let (_, cal) = c.get("/api/v1/admin/calendar").await;
+        assert!(
+            cal["years"].as_array().unwrap().iter().any(|y| y["year"] == 2031),
+            "{cal}"
+        );
+
+        // 2032-01-03 is a Saturday: a holiday on it is a mistake in the file, and nothing of the file is loaded.
+        let (_, job) = upload(
+            &c,
+            "calendar",
+            "date,kind,name\n2032-01-01,holiday,元旦\n2032-01-03,holiday,x\n",
+        )
+        .await;
+        let done = ended(&c, &job).await;
+        assert_eq!(done["state"], "failed", "{done}");
+        assert!(done["failure"].as_str().unwrap().contains("weekend"), "{done}");
+        let (_, cal) = c.get("/api/v1/admin/calendar").await;
+        assert!(
+            !cal["years"].as_array().unwrap().iter().any(|y| y["year"] == 2032),
+            "{cal}"
+        );
+    }
+);
+
+both_engines!(a_file_without_its_columns_starts_nothing, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    world::seed(&s.ctx).await;
+    let c = caller(&s, ADMIN).await;
+    let (st, v) = upload(&c, "entities", "uscc,name\n91110000000000777X,单位\n").await;
+    assert_eq!(st, 422, "{v}");
+    assert_eq!(v["code"], "invalid_fields");
+    assert_eq!(v["errors"][0]["field"], "file");
+    assert_eq!(v["errors"][0]["code"], "import_missing_columns");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("address, district"),
+        "{v}"
+    );
+    let (st, v) = upload(&c, "entities", "").await;
+    assert_eq!(
+        (st, v["errors"][0]["code"].as_str()),
+        (422, Some("import_no_header")),
+        "{v}"
+    );
+    // An unknown kind names nothing.
+    let (st, _) = upload(&c, "passwords", "a,b\n").await;
+    assert_eq!(st, 404);
+    let (_, list) = c.get("/api/v1/admin/imports").await;
+    assert_eq!(list, serde_json::json!([]), "nothing was started");
+});
+
+both_engines!(one_import_of_a_kind_runs_at_a_time, |db: TestDb| async move {
+    let s = Server::start(db, Mode::Demo).await;
+    world::seed(&s.ctx).await;
+    let c = caller(&s, ADMIN).await;
+    // A registry import running on another instance (its job beats: a fresh heartbeat).
+    let now = s.ctx.clock.now();
+    let elsewhere = ImportJob {
+        id: "job-elsewhere".into(),
+        kind: "registry".into(),
+        file_name: "big.csv".into(),
+        started_by: "admin-2".into(),
+        state: ImportJobState::Running,
+        counts: ImportCounts::default(),
+        failure: None,
+        started_at: now,
+        heartbeat_at: now,
+        finished_at: None,
+    };
+    s.ctx
+        .store
+        .start_import_job(&elsewhere, now - chrono::Duration::minutes(10))
+        .await
+        .unwrap()
+        .unwrap();
+    let file = csv(REGISTRY_HEADER, &[individual_row(&id(1985, 5, 5, 55), "钱新")]);
+    let (st, v) = upload(&c, "registry", &file).await;
+    assert_eq!((st, v["code"].as_str()), (409, Some("import_running")), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("job-elsewhere"), "{v}");
+    // Another kind is not held up.
+    let (st, _) = upload(&c, "outlets", "code,name,district,address\nD-9,网点,110105,地址\n").await;
+    assert_eq!(st, 202);
+
+    // Its instance stops: eleven minutes without a heartbeat, and the next start takes it for abandoned.
+    s.clock.advance(chrono::Duration::minutes(11));
+    let (st, job) = upload(&c, "registry", &file).await;
+    assert_eq!(st, 202, "{job}");
+    assert_eq!(ended(&c, &job).await["state"], "finished");
+    let (_, old) = c.get("/api/v1/admin/imports/registry/job-elsewhere").await;
+    assert_eq!(old["state"], "abandoned", "{old}");
+
+    // Two uploads of one kind at the same moment: one runs, the other is told which.
+    let (one, two) = (entities(1), entities(2));
+    let (a, b) = tokio::join!(upload(&c, "entities", &one), upload(&c, "entities", &two));
+    let started = [&a, &b].iter().filter(|(st, _)| *st == 202).count();
+    let refused: Vec<_> = [&a, &b].into_iter().filter(|(st, _)| *st == 409).collect();
+    assert!(started >= 1, "{a:?} {b:?}");
+    assert_eq!(started + refused.len(), 2, "{a:?} {b:?}");
+    for (_, v) in refused {
+        assert_eq!(v["code"], "import_running");
+    }
+});
+
+/// An employers file of many rows, so that its import is still running when a second one arrives.
+fn entities(seed: u32) -> String {
+    let mut s = String::from("uscc,name,address,district\n");
+    for n in 0..20_000 {
+        s.push_str(&format!("{},单位{n},地址{n},110105\n", uscc(seed * 100_000 + n)));
+    }
+    s
+}
