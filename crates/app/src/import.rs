@@ -685,7 +685,7 @@ async fn import_records<T: Record, R: Read + Send>(
             },
             Err((column, reason)) => report.reject(observer, row_number, column, reason),
         }
-        if (row_number - 1) % BATCH as u64 == 0 {
+        if (row_number - 1).is_multiple_of(BATCH as u64) {
             observer.counts(report.counts(row_number - 1));
         }
         if pending.len() >= BATCH {

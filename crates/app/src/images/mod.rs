@@ -76,11 +76,14 @@ pub fn inspect(kind: DocumentKind, bytes: &[u8]) -> Result<ImageFacts, DocumentE
         cmyk: layout.map(|l| l.components == 4),
     };
     judge_header(kind, &facts)?;
-    let decoded = match reader(bytes, format).map(|r| r.decode()) {
-        Some(Ok(img)) => Some(img),
+    // The decoder may panic on a malformed file (zune-jpeg 0.5.15's IDCT on some frame headers, found by
+    // fuzzing: `regressions/idct-panic.jpg`): a file the decoder cannot get through does not decode.
+    let attempt = reader(bytes, format).map(|r| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.decode())));
+    let decoded = match attempt {
+        Some(Ok(Ok(img))) => Some(img),
         // Within the side limit but more than the decoder may allocate (a 16-bit 8000×8000 PNG): too large
         // to check, which is not the same as damaged.
-        Some(Err(image::ImageError::Limits(_))) => {
+        Some(Ok(Err(image::ImageError::Limits(_)))) => {
             let (width, height) = facts.dimensions.unwrap_or((0, 0));
             return Err(DocumentError::TooLargeToCheck { width, height });
         }
@@ -105,4 +108,17 @@ pub fn inspect(kind: DocumentKind, bytes: &[u8]) -> Result<ImageFacts, DocumentE
     facts.colour = decoded.map(|img| img.color().has_color());
     judge_decoded(kind, &facts)?;
     Ok(facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_the_decoder_panics_on_is_refused_as_undecodable() {
+        let bytes = include_bytes!("regressions/idct-panic.jpg");
+        for kind in DocumentKind::ALL {
+            assert!(inspect(kind, bytes).is_err(), "{kind:?}");
+        }
+    }
 }

@@ -8,11 +8,13 @@
 //! - `cards`: the card's changes with their records, the release of due losses, the service password's tries.
 //! - `replacements`: replacement orders (ordered once, pulled at least once, made once, linked both ways), the
 //!   SLA's late ones, bank changes, the printed-field flag, suspensions, the calendar per year.
+//! - `imports`: import jobs (one running per kind, a stale one abandoned), their progress, end and row report.
 //! - `collective`: an employer's settings and history, the employee list, the batch all-or-nothing.
 
 mod accounts;
 mod applications;
 mod cards;
 mod collective;
+mod imports;
 mod reference;
 mod replacements;

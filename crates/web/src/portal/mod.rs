@@ -136,6 +136,9 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("home.html", include_str!("../../templates/home.html"))?;
     env.add_template("branches.html", include_str!("../../templates/branches.html"))?;
     env.add_template("error.html", include_str!("../../templates/error.html"))?;
+    env.add_template("admin.html", include_str!("../../templates/admin.html"))?;
+    env.add_template("admin_imports.html", include_str!("../../templates/admin_imports.html"))?;
+    env.add_template("admin_import.html", include_str!("../../templates/admin_import.html"))?;
     env.add_template("macros.html", include_str!("../../templates/macros.html"))?;
     env.add_template("login.html", include_str!("../../templates/login.html"))?;
     env.add_template("sms.html", include_str!("../../templates/sms.html"))?;

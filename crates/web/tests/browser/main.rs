@@ -8,6 +8,7 @@ mod common;
 mod apply;
 mod cards;
 mod collective;
+mod console;
 mod counter;
 mod desk;
 mod login;

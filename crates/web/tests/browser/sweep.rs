@@ -39,6 +39,10 @@ const NOT_PAGES: &[(&str, &str)] = &[
         "/entity/employees.csv",
         "a CSV download (its encoding has its own test)",
     ),
+    (
+        "/admin/imports/{kind}/{id}/rejections.csv",
+        "a CSV download (the console's browser test reads it)",
+    ),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -81,6 +85,8 @@ struct Records {
     /// (owner, application id)
     applications: Vec<(Who, String)>,
     card: String,
+    /// An import job's page.
+    import: String,
 }
 
 const STEPS: [&str; 10] = [
@@ -122,6 +128,8 @@ fn visits(pattern: &str, r: &Records) -> Option<Vec<(Who, String)>> {
         "/staff/counter" => at(BankClerk),
         "/staff/cards" => vec![(BankClerk, "/staff/cards".into()), (OutletClerk, "/staff/cards".into())],
         "/staff/hotline" => at(Hotline),
+        "/admin" | "/admin/imports" => at(Admin),
+        "/admin/imports/{kind}/{id}" => vec![(Admin, r.import.clone())],
         "/entity" | "/entity/collective" | "/entity/employees" | "/entity/cards" => at(Handler),
         "/apply/{id}/documents" => apps(&|id| vec![format!("/apply/{id}/documents")]),
         "/apply/{id}/{step}" => apps(&|id| STEPS.iter().map(|s| format!("/apply/{id}/{s}")).collect()),
@@ -132,6 +140,46 @@ fn visits(pattern: &str, r: &Records) -> Option<Vec<(Who, String)>> {
         "/cards/{number}/replacement" => card("replacement"),
         _ => return None,
     })
+}
+
+/// A finished import with a rejected row, as the console lists it: its page's path.
+async fn finished_import(s: &Server) -> String {
+    use sscard_app::ports::{ImportCounts, ImportJob, ImportJobState, ImportRejection};
+    let now = s.ctx.clock.now();
+    let job = ImportJob {
+        id: "sweep-import".into(),
+        kind: "registry".into(),
+        file_name: "registry-2026-12.csv".into(),
+        started_by: "admin".into(),
+        state: ImportJobState::Running,
+        counts: ImportCounts::default(),
+        failure: None,
+        started_at: now,
+        heartbeat_at: now,
+        finished_at: None,
+    };
+    s.ctx.store.start_import_job(&job, now).await.unwrap().unwrap();
+    let counts = ImportCounts {
+        read: 3,
+        accepted: 2,
+        rejected: 1,
+    };
+    let bad = ImportRejection {
+        row: 4,
+        column: Some("id_number".into()),
+        reason: "the check digit is wrong".into(),
+    };
+    s.ctx
+        .store
+        .import_job_progress(&job.id, counts, &[bad], now)
+        .await
+        .unwrap();
+    s.ctx
+        .store
+        .finish_import_job(&job.id, ImportJobState::Finished, counts, None, now)
+        .await
+        .unwrap();
+    format!("/admin/imports/registry/{}", job.id)
 }
 
 /// A page reached by filling in a form (a search's result, a form shown again with its errors): the sweep checks
@@ -285,7 +333,12 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
         log_in(&d, &s, who).await;
         applications.push((who, start_application(&d, &s).await));
     }
-    let records = Records { applications, card };
+    let import = finished_import(&s).await;
+    let records = Records {
+        applications,
+        card,
+        import,
+    };
 
     // Every GET page of the router, by who opens it.
     let mut plan: BTreeSet<(Who, String)> = BTreeSet::new();
@@ -365,6 +418,13 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
             start: "/staff/hotline".into(),
             typed: vec![("#id_number", w.me.0.as_str().to_string())],
             submit: "#find",
+        },
+        Journey {
+            who: Who::Admin,
+            name: "import-error",
+            start: "/admin/imports".into(),
+            typed: vec![],
+            submit: "#upload",
         },
         Journey {
             who: Who::BankClerk,
