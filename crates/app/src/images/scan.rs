@@ -12,11 +12,17 @@
 /// with one-bits; a few tolerate a stray byte or two).
 const SLACK_BYTES: usize = 8;
 
-/// A canonical Huffman table: for each code length, the first code and where its symbols start.
+/// Bits looked up at once: most codes are this short, and the rest are decoded bit by bit.
+const FAST_BITS: u8 = 9;
+
+/// A canonical Huffman table: for each code length, the first code and where its symbols start, and a lookup
+/// of the codes up to [`FAST_BITS`] long.
 #[derive(Clone)]
 struct Huffman {
     counts: [u16; 17],
     symbols: Vec<u8>,
+    /// By the next `FAST_BITS` bits: the code's length (0: longer, or none) and its symbol.
+    fast: Vec<(u8, u8)>,
 }
 
 impl Huffman {
@@ -25,13 +31,38 @@ impl Huffman {
         for (len, c) in counts16.iter().enumerate() {
             counts[len + 1] = u16::from(*c);
         }
+        let mut fast = vec![(0u8, 0u8); 1 << FAST_BITS];
+        let (mut code, mut k) = (0usize, 0usize);
+        for len in 1..=FAST_BITS {
+            for _ in 0..counts[usize::from(len)] {
+                let (Some(&symbol), Some(first)) = (symbols.get(k), code.checked_shl(u32::from(FAST_BITS - len)))
+                else {
+                    break;
+                };
+                let span = 1usize << (FAST_BITS - len);
+                if let Some(slots) = fast.get_mut(first..first + span) {
+                    slots.fill((len, symbol));
+                }
+                code += 1;
+                k += 1;
+            }
+            code <<= 1;
+        }
         Self {
             counts,
             symbols: symbols.to_vec(),
+            fast,
         }
     }
 
     fn decode(&self, bits: &mut Bits<'_>) -> Option<u8> {
+        if let Some(peek) = bits.peek(FAST_BITS) {
+            let (len, symbol) = self.fast[usize::from(peek)];
+            if len > 0 {
+                bits.consume(len);
+                return Some(symbol);
+            }
+        }
         let (mut code, mut first, mut index) = (0i32, 0i32, 0usize);
         for len in 1..=16 {
             code |= i32::from(bits.bit()?);
@@ -48,43 +79,70 @@ impl Huffman {
     }
 }
 
-/// The entropy-coded bytes, bit by bit: a stuffed 0xFF00 is one 0xFF; any other marker ends the data.
+/// The entropy-coded bytes as bits, read ahead into a 64-bit buffer: a stuffed 0xFF00 is one 0xFF; any other
+/// marker ends the data (the buffer is not filled past it).
 struct Bits<'a> {
     b: &'a [u8],
     at: usize,
-    byte: u8,
-    left: u8,
+    acc: u64,
+    /// Bits in `acc` not yet consumed (the low ones).
+    held: u8,
 }
 
 impl Bits<'_> {
-    fn bit(&mut self) -> Option<u8> {
-        if self.left == 0 {
-            let byte = *self.b.get(self.at)?;
+    fn refill(&mut self) {
+        while self.held <= 56 {
+            let Some(&byte) = self.b.get(self.at) else {
+                return;
+            };
             if byte == 0xFF {
                 if self.b.get(self.at + 1) != Some(&0x00) {
-                    return None;
+                    return;
                 }
                 self.at += 2;
             } else {
                 self.at += 1;
             }
-            self.byte = byte;
-            self.left = 8;
+            self.acc = (self.acc << 8) | u64::from(byte);
+            self.held += 8;
         }
-        self.left -= 1;
-        Some((self.byte >> self.left) & 1)
+    }
+
+    /// The next `n` bits (up to 16) without consuming them; `None` when fewer are left.
+    fn peek(&mut self, n: u8) -> Option<u16> {
+        if self.held < n {
+            self.refill();
+            if self.held < n {
+                return None;
+            }
+        }
+        u16::try_from((self.acc >> (self.held - n)) & ((1u64 << n) - 1)).ok()
+    }
+
+    fn consume(&mut self, n: u8) {
+        self.held -= n;
+    }
+
+    fn bit(&mut self) -> Option<u8> {
+        let b = self.peek(1)?;
+        self.consume(1);
+        u8::try_from(b).ok()
     }
 
     fn skip(&mut self, n: u8) -> Option<()> {
-        for _ in 0..n {
-            self.bit()?;
-        }
+        self.peek(n.min(16))?;
+        self.consume(n.min(16));
         Some(())
     }
 
     /// At a restart marker: drop the partial byte's padding and step over the marker.
     fn restart(&mut self) -> Option<()> {
-        self.left = 0;
+        // The buffer is never filled past a marker, so what it holds is the last byte's padding.
+        self.refill();
+        if self.held >= 8 {
+            return None;
+        }
+        self.held = 0;
         match self.b.get(self.at..self.at + 2)? {
             [0xFF, 0xD0..=0xD7] => {
                 self.at += 2;
@@ -94,10 +152,10 @@ impl Bits<'_> {
         }
     }
 
-    /// Whole bytes of data left before the next marker.
+    /// Whole bytes of data left before the next marker (the read-ahead included).
     fn bytes_left(&self) -> usize {
         let mut i = self.at;
-        let mut n = 0;
+        let mut n = usize::from(self.held / 8);
         while let Some(&byte) = self.b.get(i) {
             if byte == 0xFF && self.b.get(i + 1) != Some(&0x00) {
                 break;
@@ -211,8 +269,8 @@ pub(crate) fn holds_what_header_claims(b: &[u8]) -> Option<bool> {
                 let mut bits = Bits {
                     b,
                     at: i + 2 + len,
-                    byte: 0,
-                    left: 0,
+                    acc: 0,
+                    held: 0,
                 };
                 return Some(count(&mut bits, &tables, mcus, restart_interval, dc_only));
             }
