@@ -5,6 +5,7 @@
 //! - [`import`]: CSV imports of the registry, employers, guardianships, branches and outlets (SPEC §4.1–4.3),
 //!   with a per-row report.
 //! - [`import_jobs`]: the console's imports as background jobs, with progress and a row report (SPEC §10).
+//! - [`reports`]: the console's reports (applications per day, broken down) as read models.
 //! - [`reference`]: reference-data queries (code tables, banks, branches, outlets).
 //! - [`secrets`]: random tokens and codes, hashes, machine secrets (HMAC).
 //! - [`passwords`]: Argon2id password hashing, bounded in memory and in time.
@@ -58,6 +59,7 @@ pub mod ports;
 pub mod realname;
 pub mod records;
 pub mod reference;
+pub mod reports;
 pub mod secrets;
 pub mod sms;
 

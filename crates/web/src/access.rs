@@ -101,6 +101,12 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/admin/audit", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/reports/sla", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/reports/sla.csv", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/reports/applications", Access::Roles(ADMIN)),
+    (
+        Method::GET,
+        "/api/v1/admin/reports/applications.csv",
+        Access::Roles(ADMIN),
+    ),
     (Method::PUT, "/api/v1/admin/openings/{category}", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/imports", Access::Roles(ADMIN)),
     (Method::POST, "/api/v1/admin/imports/{kind}", Access::Roles(ADMIN)),
@@ -326,6 +332,8 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/staff", Access::Roles(STAFF)),
     (Method::GET, "/admin", Access::Roles(ADMIN)),
     (Method::GET, "/admin/imports", Access::Roles(ADMIN)),
+    (Method::GET, "/admin/reports/applications", Access::Roles(ADMIN)),
+    (Method::GET, "/admin/reports/applications.csv", Access::Roles(ADMIN)),
     (Method::POST, "/admin/imports/upload", Access::Roles(ADMIN)),
     (Method::GET, "/admin/imports/{kind}/{id}", Access::Roles(ADMIN)),
     (

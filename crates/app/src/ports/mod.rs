@@ -10,6 +10,7 @@
 //! - `collective`: the employer's collective application.
 //! - `housekeeping`: pruning.
 //! - `imports`: import jobs run from the console, their progress and row reports.
+//! - `reports`: the console's reports.
 
 mod accounts;
 mod applications;
@@ -20,6 +21,7 @@ mod imports;
 mod orders;
 mod reference;
 mod replacements;
+mod reports;
 
 pub use accounts::*;
 pub use applications::*;
@@ -30,6 +32,7 @@ pub use imports::*;
 pub use orders::*;
 pub use reference::*;
 pub use replacements::*;
+pub use reports::*;
 
 use async_trait::async_trait;
 
@@ -78,6 +81,7 @@ pub trait Store:
     + CollectiveStore
     + HousekeepingStore
     + ImportJobStore
+    + ReportStore
 {
 }
 
@@ -101,6 +105,7 @@ impl<T> Store for T where
         + CollectiveStore
         + HousekeepingStore
         + ImportJobStore
+        + ReportStore
 {
 }
 

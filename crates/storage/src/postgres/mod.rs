@@ -11,6 +11,7 @@ mod imports;
 mod orders;
 mod outbox;
 mod replacements;
+mod reports;
 mod sessions;
 mod shared;
 

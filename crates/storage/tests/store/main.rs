@@ -9,6 +9,7 @@
 //! - `replacements`: replacement orders (ordered once, pulled at least once, made once, linked both ways), the
 //!   SLA's late ones, bank changes, the printed-field flag, suspensions, the calendar per year.
 //! - `imports`: import jobs (one running per kind, a stale one abandoned), their progress, end and row report.
+//! - `reports`: the console's counts (applications per Beijing day, by each breakdown).
 //! - `collective`: an employer's settings and history, the employee list, the batch all-or-nothing.
 
 mod accounts;
@@ -18,3 +19,4 @@ mod collective;
 mod imports;
 mod reference;
 mod replacements;
+mod reports;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_imports;
+pub mod admin_reports;
 pub mod admin_settings;
 pub mod applications;
 pub mod auth;
@@ -106,6 +107,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::audit))
         .routes(routes!(admin::sla))
         .routes(routes!(admin::sla_csv))
+        .routes(routes!(admin_reports::applications))
+        .routes(routes!(admin_reports::applications_csv))
         .routes(routes!(admin_settings::get_calendar, admin_settings::load_calendar))
         .routes(routes!(admin_settings::get_campaign, admin_settings::set_campaign))
         .routes(routes!(admin_settings::set_online_replacement))

@@ -3,6 +3,7 @@
 
 mod account_pages;
 mod admin_pages;
+mod admin_reports;
 mod apply_pages;
 mod assets;
 mod card_pages;
@@ -52,6 +53,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff", get(account_pages::staff_home))
         .route("/admin", get(admin_pages::console))
         .route("/admin/imports", get(admin_pages::imports))
+        .route("/admin/reports/applications", get(admin_reports::applications))
+        .route("/admin/reports/applications.csv", get(admin_reports::applications_csv))
         .route("/admin/imports/{kind}/{id}", get(admin_pages::import))
         .route(
             "/admin/imports/{kind}/{id}/rejections.csv",
@@ -139,6 +142,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("admin.html", include_str!("../../templates/admin.html"))?;
     env.add_template("admin_imports.html", include_str!("../../templates/admin_imports.html"))?;
     env.add_template("admin_import.html", include_str!("../../templates/admin_import.html"))?;
+    env.add_template("admin_report.html", include_str!("../../templates/admin_report.html"))?;
     env.add_template("macros.html", include_str!("../../templates/macros.html"))?;
     env.add_template("login.html", include_str!("../../templates/login.html"))?;
     env.add_template("sms.html", include_str!("../../templates/sms.html"))?;

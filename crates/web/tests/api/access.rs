@@ -62,6 +62,16 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/reports/sla", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/imports", Expect::Roles(&[Admin])),
+        (
+            Method::GET,
+            "/api/v1/admin/reports/applications",
+            Expect::Roles(&[Admin]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/reports/applications.csv",
+            Expect::Roles(&[Admin]),
+        ),
         // `{kind}` here is no import's kind and `{id}` no job's: the admin passes and finds nothing.
         (
             Method::POST,

@@ -314,3 +314,104 @@ fn entities(seed: u32) -> String {
     }
     s
 }
+
+both_engines!(
+    the_applications_report_counts_each_day_by_each_breakdown,
+    |db: TestDb| async move {
+        use sscard_testkit::images;
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let resident = caller(&s, As::Resident).await;
+        let id = resident.start_draft().await;
+        let (st, v) = resident
+        .patch(
+            &id,
+            serde_json::json!({"bank": "102", "branch": "102-0101", "collection": "branch_pickup", "occupation": "2"}),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+        for (kind, bytes) in [
+            ("card_photo", images::card_photo()),
+            ("id_front", images::jpeg(1200, 760)),
+            ("id_back", images::png(1200, 760)),
+        ] {
+            assert_eq!(resident.upload(&id, kind, bytes, "image/jpeg").await.0, 200);
+        }
+        let (st, v) = resident.submit(&id, Some("report-1"), true, true).await;
+        assert_eq!(st, 200, "{v}");
+        let today = s.ctx.clock.today();
+        let (yesterday, tomorrow) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
+
+        let c = caller(&s, ADMIN).await;
+        let q = |by: &str| format!("/api/v1/admin/reports/applications?from={yesterday}&to={tomorrow}&by={by}");
+        let (st, r) = c.get(&q("route")).await;
+        assert_eq!(st, 200, "{r}");
+        assert_eq!(r["total"], 1);
+        let days: Vec<(String, u64)> = r["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["day"].as_str().unwrap().to_string(), d["total"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                (yesterday.to_string(), 0),
+                (today.to_string(), 1),
+                (tomorrow.to_string(), 0)
+            ],
+            "every day of the period, with zeros"
+        );
+        assert_eq!(r["groups"][0]["code"], "personal");
+        assert_eq!(r["groups"][0]["name"], "个人申领");
+        for (by, code) in [("channel", "jingtong"), ("bank", "102"), ("district", "110105")] {
+            let (_, r) = c.get(&q(by)).await;
+            assert_eq!(r["groups"][0]["code"], code, "{by}: {r}");
+            assert_eq!(r["days"][1]["counts"], serde_json::json!([1]), "{by}");
+        }
+        // The default period is the last 30 days, today included.
+        let (_, r) = c.get("/api/v1/admin/reports/applications").await;
+        assert_eq!(r["days"].as_array().unwrap().len(), 30);
+        assert_eq!(
+            (r["to"].as_str(), r["total"].as_u64()),
+            (Some(today.to_string().as_str()), Some(1))
+        );
+
+        // The CSV: one line per day and group with applications.
+        let text = c
+            .api
+            .http
+            .get(c.api.url(&q("bank").replace("applications?", "applications.csv?")))
+            .bearer_auth(&c.token)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "day,group,name,count");
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[1].starts_with(&format!("{today},102,")) && lines[1].ends_with(",1"),
+            "{text}"
+        );
+
+        // Refusals name the parameter at fault.
+        for (query, field, code) in [
+            ("from=2026-13-01", "from", "invalid_date"),
+            ("to=someday", "to", "invalid_date"),
+            ("from=2026-12-31&to=2026-01-01", "from", "period_reversed"),
+            ("from=2024-01-01&to=2025-06-01", "from", "period_too_long"),
+            ("by=colour", "by", "invalid_choice"),
+        ] {
+            let (st, v) = c.get(&format!("/api/v1/admin/reports/applications?{query}")).await;
+            assert_eq!(st, 422, "{query}: {v}");
+            assert_eq!(
+                (v["errors"][0]["field"].as_str(), v["errors"][0]["code"].as_str()),
+                (Some(field), Some(code)),
+                "{query}: {v}"
+            );
+        }
+    }
+);

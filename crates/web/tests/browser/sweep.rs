@@ -43,6 +43,10 @@ const NOT_PAGES: &[(&str, &str)] = &[
         "/admin/imports/{kind}/{id}/rejections.csv",
         "a CSV download (the console's browser test reads it)",
     ),
+    (
+        "/admin/reports/applications.csv",
+        "a CSV download (the API test reads the same report's CSV)",
+    ),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -128,7 +132,7 @@ fn visits(pattern: &str, r: &Records) -> Option<Vec<(Who, String)>> {
         "/staff/counter" => at(BankClerk),
         "/staff/cards" => vec![(BankClerk, "/staff/cards".into()), (OutletClerk, "/staff/cards".into())],
         "/staff/hotline" => at(Hotline),
-        "/admin" | "/admin/imports" => at(Admin),
+        "/admin" | "/admin/imports" | "/admin/reports/applications" => at(Admin),
         "/admin/imports/{kind}/{id}" => vec![(Admin, r.import.clone())],
         "/entity" | "/entity/collective" | "/entity/employees" | "/entity/cards" => at(Handler),
         "/apply/{id}/documents" => apps(&|id| vec![format!("/apply/{id}/documents")]),
@@ -418,6 +422,13 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
             start: "/staff/hotline".into(),
             typed: vec![("#id_number", w.me.0.as_str().to_string())],
             submit: "#find",
+        },
+        Journey {
+            who: Who::Admin,
+            name: "report-error",
+            start: "/admin/reports/applications".into(),
+            typed: vec![("#from", "2026-13-01".into())],
+            submit: "#show",
         },
         Journey {
             who: Who::Admin,
