@@ -35,10 +35,50 @@ pub enum AccountError {
     /// A machine's secret (bank system, channel client) must be a random token, not a chosen word.
     #[error("a machine secret needs at least {MACHINE_SECRET_MIN_CHARS} characters and no spaces")]
     WeakMachineSecret,
+    #[error("no such account")]
+    NotFound,
+    /// An administrator cannot lock themselves out (another administrator can).
+    #[error("an administrator cannot disable their own account")]
+    OwnAccount,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Hash(#[from] PasswordHashError),
+}
+
+/// Disables (or enables again) an account. A disabled account's sessions and tokens end at once, on every
+/// instance: each request reads its session with the account (`auth::sessions`), and disabling also revokes
+/// them. Audited with the administrator who did it.
+pub async fn set_disabled(
+    ctx: &AppContext,
+    by: &sscard_domain::account::Principal,
+    id: &str,
+    disabled: bool,
+    meta: &Meta,
+) -> Result<(), AccountError> {
+    if disabled && by.account.id == id {
+        return Err(AccountError::OwnAccount);
+    }
+    let audit = crate::auth::principal_entry(
+        ctx,
+        by,
+        sscard_domain::audit::AuditAction::StateChanged,
+        sscard_domain::audit::Outcome::Success,
+        Some(format!(
+            "account:{id}:{}",
+            if disabled { "disabled" } else { "enabled" }
+        )),
+        meta,
+    );
+    if ctx
+        .store
+        .set_account_disabled(id, disabled, ctx.clock.now(), &audit)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AccountError::NotFound)
+    }
 }
 
 /// Who creates an account: the admin's account id through the API, `None` from the CLI (the operator).

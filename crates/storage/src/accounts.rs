@@ -46,6 +46,10 @@ pub(crate) fn conflict_of(e: &sqlx::Error) -> Option<AccountConflict> {
     })
 }
 
+pub(crate) const SET_DISABLED: &str = "UPDATE accounts SET disabled = $1 WHERE id = $2";
+pub(crate) const REVOKE_ACCOUNT_SESSIONS: &str =
+    "UPDATE sessions SET revoked_ms = $1 WHERE account_id = $2 AND revoked_ms IS NULL AND expires_ms > $1";
+
 pub(crate) const ACCOUNT_COLUMNS: &str = "id, role, entity_uscc, bank, branch, outlet, district, username, mobile, \
     id_number, real_name, display_name, disabled, password_hash";
 

@@ -97,6 +97,11 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/me/real-name", Access::Roles(RESIDENT)),
     (Method::GET, "/api/v1/persons/{id_number}", Access::Roles(PEOPLE)),
     (Method::POST, "/api/v1/admin/accounts", Access::Roles(ADMIN)),
+    (
+        Method::PUT,
+        "/api/v1/admin/accounts/{id}/disabled",
+        Access::Roles(ADMIN),
+    ),
     (Method::POST, "/api/v1/admin/clients", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/audit", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/reports/sla", Access::Roles(ADMIN)),

@@ -158,6 +158,8 @@ impl From<AccountError> for ApiError {
                 ApiError::field(UNPROCESSABLE, "invalid_fields", "channel", "not_a_client_channel")
             }
             AccountError::BadPassword(p) => password_error(&p),
+            AccountError::NotFound => ApiError::NotFound,
+            AccountError::OwnAccount => ApiError::rule(StatusCode::CONFLICT, "own_account"),
             AccountError::Store(s) => s.into(),
             AccountError::Hash(h) => h.into(),
             AccountError::WeakMachineSecret => {

@@ -93,6 +93,15 @@ pub trait AccountStore: Send + Sync {
     /// Accounts bound to an entity (its handlers).
     async fn entity_handlers(&self, uscc: &Uscc) -> StoreResult<Vec<Account>>;
     async fn count_accounts(&self) -> StoreResult<u64>;
+    /// Disables or enables an account, with `audit`, in one transaction; disabling also revokes its live
+    /// sessions and tokens. `false` when there is no such account.
+    async fn set_account_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        at: DateTime<FixedOffset>,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
 }
 
 /// A registered API client: a channel (`jingtong`, `minsheng`, `wechat_official`, or `web` for the bureau's

@@ -85,15 +85,12 @@ impl sscard_app::ports::SessionStore for PgStore {
         audit: Option<&sscard_domain::audit::AuditEntry>,
     ) -> sscard_app::ports::StoreResult<u64> {
         let mut tx = self.pool.begin().await.db()?;
-        let r = sqlx::query(
-            "UPDATE sessions SET revoked_ms = $1 WHERE account_id = $2 AND revoked_ms IS NULL \
-                             AND expires_ms > $1",
-        )
-        .bind(crate::accounts::ms(at))
-        .bind(account)
-        .execute(&mut *tx)
-        .await
-        .db()?;
+        let r = sqlx::query(crate::accounts::REVOKE_ACCOUNT_SESSIONS)
+            .bind(crate::accounts::ms(at))
+            .bind(account)
+            .execute(&mut *tx)
+            .await
+            .db()?;
         if let Some(e) = audit {
             Self::insert_audit(&mut *tx, e).await.db()?;
         }

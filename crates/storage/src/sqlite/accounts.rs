@@ -223,6 +223,36 @@ impl sscard_app::ports::AccountStore for SqliteStore {
         rows.into_iter().map(|r| r.into_domain().map(|(a, _)| a)).collect()
     }
 
+    async fn set_account_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        at: chrono::DateTime<chrono::FixedOffset>,
+        audit: &sscard_domain::audit::AuditEntry,
+    ) -> sscard_app::ports::StoreResult<bool> {
+        let mut tx = self.pool.begin().await.db()?;
+        let r = sqlx::query(crate::accounts::SET_DISABLED)
+            .bind(disabled)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if disabled {
+            sqlx::query(crate::accounts::REVOKE_ACCOUNT_SESSIONS)
+                .bind(crate::accounts::ms(at))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        Self::insert_audit(&mut *tx, audit).await.db()?;
+        tx.commit().await.db()?;
+        Ok(true)
+    }
+
     async fn count_accounts(&self) -> sscard_app::ports::StoreResult<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
             .fetch_one(&self.pool)

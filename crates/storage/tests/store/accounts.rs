@@ -675,3 +675,48 @@ both_engines!(housekeeping_deletes_only_the_dead, |db: TestDb| async move {
         "a second round finds nothing"
     );
 });
+
+both_engines!(
+    disabling_an_account_ends_its_sessions_with_its_audit,
+    |db: TestDb| async move {
+        let ctx = sscard_testkit::ready_context(&db).await;
+        let s = &ctx.store;
+        s.create_account(&resident("d1", "dora", "13800000031"), None)
+            .await
+            .unwrap()
+            .unwrap();
+        let session = SessionRecord {
+            id: "ds1".into(),
+            account: Some("d1".into()),
+            kind: SessionKind::Cookie,
+            channel: Channel::Web,
+            client_id: None,
+            csrf: "c".into(),
+            created_at: now(),
+            expires_at: now() + Duration::hours(1),
+            ip: None,
+            user_agent: None,
+        };
+        s.create_session(&session, None).await.unwrap();
+        let mut audit = entry(AuditAction::StateChanged, Role::Admin, None);
+        audit.record = Some("account:d1:disabled".into());
+        assert!(s.set_account_disabled("d1", true, now(), &audit).await.unwrap());
+        assert!(s.account("d1").await.unwrap().unwrap().disabled);
+        assert!(
+            s.live_session("ds1", now()).await.unwrap().is_none(),
+            "its session ended"
+        );
+        let logged = s.recent_audit(Some("x"), 10).await.unwrap();
+        assert!(logged
+            .iter()
+            .any(|e| e.record.as_deref() == Some("account:d1:disabled")));
+        // Enabled again: the account works, the ended session stays ended.
+        assert!(s.set_account_disabled("d1", false, now(), &audit).await.unwrap());
+        assert!(!s.account("d1").await.unwrap().unwrap().disabled);
+        assert!(s.live_session("ds1", now()).await.unwrap().is_none());
+        // No such account: nothing done, nothing audited.
+        let before = s.recent_audit(Some("x"), 100).await.unwrap().len();
+        assert!(!s.set_account_disabled("nobody", true, now(), &audit).await.unwrap());
+        assert_eq!(s.recent_audit(Some("x"), 100).await.unwrap().len(), before);
+    }
+);

@@ -979,3 +979,5 @@ label-by = Broken down
 problem-invalid_date-detail = Enter a date as 2026-12-07.
 problem-period_reversed-detail = The first day must not be after the last.
 problem-period_too_long-detail = A report covers at most 366 days.
+problem-own_account = Not your own account
+problem-own_account-detail = An administrator cannot disable their own account. Ask another administrator.

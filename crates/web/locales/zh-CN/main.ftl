@@ -976,3 +976,5 @@ label-by = 统计维度
 problem-invalid_date-detail = 请按 2026-12-07 的格式填写日期。
 problem-period_reversed-detail = 开始日期不能晚于结束日期。
 problem-period_too_long-detail = 报表最长覆盖 366 天。
+problem-own_account = 不能停用本人账户
+problem-own_account-detail = 管理员不能停用自己的账户，请由其他管理员操作。

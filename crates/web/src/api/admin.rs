@@ -95,6 +95,29 @@ pub async fn create_account(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct DisabledIn {
+    pub disabled: bool,
+}
+
+/// Disables an account (its sessions and tokens end at once, on every instance) or enables it again. An
+/// administrator cannot disable their own account (`own_account`).
+#[utoipa::path(put, path = "/api/v1/admin/accounts/{id}/disabled", operation_id = "set_account_disabled",
+    tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = DisabledIn,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem)))]
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    JsonBody(body): JsonBody<DisabledIn>,
+) -> Result<StatusCode, ApiError> {
+    sscard_app::accounts::set_disabled(&state.ctx, &p, &id, body.disabled, &meta.0).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewClientIn {
     pub client_id: String,
     pub name: String,

@@ -103,6 +103,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_imports::get_import))
         .routes(routes!(admin_imports::import_rejections))
         .routes(routes!(admin::create_account))
+        .routes(routes!(admin::set_disabled))
         .routes(routes!(admin::create_client))
         .routes(routes!(admin::audit))
         .routes(routes!(admin::sla))

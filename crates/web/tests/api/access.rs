@@ -63,6 +63,11 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::GET, "/api/v1/admin/reports/sla", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/imports", Expect::Roles(&[Admin])),
         (
+            Method::PUT,
+            "/api/v1/admin/accounts/{id}/disabled",
+            Expect::Roles(&[Admin]),
+        ),
+        (
             Method::GET,
             "/api/v1/admin/reports/applications",
             Expect::Roles(&[Admin]),

@@ -415,3 +415,74 @@ both_engines!(
         }
     }
 );
+
+both_engines!(
+    a_disabled_account_is_shut_out_at_once_on_every_instance,
+    |db: TestDb| async move {
+        let url = db.url.clone();
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        // A second instance on the same database: its own pool, its own server.
+        let other_ctx = sscard_testkit::context(sscard_storage::connect(&url).await.unwrap(), s.clock.clone());
+        let other = Server::serve(other_ctx, s.clock.clone(), sscard_web::WebConfig::default()).await;
+        let (a, b) = (world::api(&s.base), world::api(&other.base));
+        let clerk = As::Role(Role::BankClerk);
+        let token = b.token(clerk).await.unwrap();
+        let (st, me) = a.call(reqwest::Method::GET, "/api/v1/me", Some(&token), None).await;
+        assert_eq!(st, 200, "{me}");
+        let clerk_id = serde_json::from_str::<Value>(&me).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        let admin = caller(&s, ADMIN).await;
+        let path = format!("/api/v1/admin/accounts/{clerk_id}/disabled");
+        let (st, v) = admin
+            .call(reqwest::Method::PUT, &path, Some(serde_json::json!({"disabled": true})))
+            .await;
+        assert_eq!(st, 204, "{v}");
+        // The token is refused at once, on both instances, and the password no longer logs in.
+        for api in [&a, &b] {
+            let (st, _) = api.call(reqwest::Method::GET, "/api/v1/me", Some(&token), None).await;
+            assert_eq!(st, 401);
+        }
+        let (st, _) = b.login(clerk.username(), world::PASSWORD).await;
+        assert_ne!(st, 200);
+        // The change is audited with the administrator who made it.
+        let (_, audit) = admin.get("/api/v1/admin/audit").await;
+        assert!(
+            audit.to_string().contains(&format!("account:{clerk_id}:disabled")),
+            "{audit}"
+        );
+
+        // Enabled again: the clerk logs in again (the old token stays ended).
+        let (st, _) = admin
+            .call(
+                reqwest::Method::PUT,
+                &path,
+                Some(serde_json::json!({"disabled": false})),
+            )
+            .await;
+        assert_eq!(st, 204);
+        let (st, _) = a.call(reqwest::Method::GET, "/api/v1/me", Some(&token), None).await;
+        assert_eq!(st, 401);
+        let (st, v) = b.login(clerk.username(), world::PASSWORD).await;
+        assert_eq!(st, 200, "{v}");
+
+        // An administrator cannot lock themselves out; an unknown account is not found.
+        let (_, me) = admin.get("/api/v1/me").await;
+        let own = format!("/api/v1/admin/accounts/{}/disabled", me["id"].as_str().unwrap());
+        let (st, v) = admin
+            .call(reqwest::Method::PUT, &own, Some(serde_json::json!({"disabled": true})))
+            .await;
+        assert_eq!((st, v["code"].as_str()), (409, Some("own_account")), "{v}");
+        let (st, _) = admin
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/admin/accounts/nobody/disabled",
+                Some(serde_json::json!({"disabled": true})),
+            )
+            .await;
+        assert_eq!(st, 404);
+    }
+);
