@@ -274,3 +274,39 @@ impl From<BankRow> for Bank {
         }
     }
 }
+
+/// Settings: an upsert, and the change kept beside it (`change_setting` on both engines).
+pub(crate) const UPSERT_SETTING: &str =
+    "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+pub(crate) const INSERT_SETTING_CHANGE: &str =
+    "INSERT INTO setting_changes (key, previous, value, changed_by, changed_ms) VALUES ($1, $2, $3, $4, $5)";
+/// `$1` is a LIKE pattern (the prefix with `%`, its own `%` and `_` escaped with `\\`).
+pub(crate) const SETTING_CHANGES: &str = "SELECT key, previous, value, changed_by, changed_ms FROM setting_changes \
+    WHERE key LIKE $1 ESCAPE '\\' ORDER BY changed_ms DESC, seq DESC LIMIT $2";
+
+pub(crate) fn like_prefix(prefix: &str) -> String {
+    let mut p = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    p.push('%');
+    p
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SettingChangeRow {
+    key: String,
+    previous: Option<String>,
+    value: String,
+    changed_by: String,
+    changed_ms: i64,
+}
+
+impl SettingChangeRow {
+    pub(crate) fn into_domain(self) -> Result<sscard_app::ports::SettingChange, StoreError> {
+        Ok(sscard_app::ports::SettingChange {
+            at: crate::accounts::from_ms(self.changed_ms)?,
+            key: self.key,
+            previous: self.previous,
+            value: self.value,
+            by: self.changed_by,
+        })
+    }
+}

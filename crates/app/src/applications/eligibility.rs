@@ -84,7 +84,64 @@ pub async fn set_opening(
     ctx: &AppContext,
     category: &str,
     opens_on: Option<chrono::NaiveDate>,
-) -> Result<(), StoreError> {
+    by: &str,
+) -> Result<(), OpeningError> {
+    if !CATEGORIES.contains(&category) {
+        return Err(OpeningError::UnknownCategory);
+    }
     let value = opens_on.map(|d| d.to_string()).unwrap_or_default();
-    ctx.store.set_setting(&opening_setting(category), &value).await
+    ctx.store
+        .change_setting(&opening_setting(category), &value, by, ctx.clock.now())
+        .await?;
+    Ok(())
+}
+
+/// The registry categories that open for applications on a date of their own (SPEC §1, §10).
+pub const CATEGORIES: [&str; 4] = ["individual", "retiree", "employee", "resident_minor"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpeningError {
+    #[error("no such category")]
+    UnknownCategory,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A category's opening as the console shows it: its date (none: open), whether it is open today, and every
+/// change made to it, newest first.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    pub category: &'static str,
+    pub opens_on: Option<chrono::NaiveDate>,
+    pub open_today: bool,
+    pub changes: Vec<crate::ports::SettingChange>,
+}
+
+/// Every category's opening, read from the database on each call: a change made on one instance is in force
+/// on all of them at once.
+pub async fn openings(ctx: &AppContext) -> Result<Vec<Opening>, StoreError> {
+    let today = ctx.clock.today();
+    let mut out = Vec::new();
+    for category in CATEGORIES {
+        let key = opening_setting(category);
+        let opens_on = ctx
+            .store
+            .setting(&key)
+            .await?
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        let changes = ctx
+            .store
+            .setting_changes(&key, 50)
+            .await?
+            .into_iter()
+            .filter(|c| c.key == key)
+            .collect();
+        out.push(Opening {
+            category,
+            open_today: opens_on.is_none_or(|d| d <= today),
+            opens_on,
+            changes,
+        });
+    }
+    Ok(out)
 }

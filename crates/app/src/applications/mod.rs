@@ -31,7 +31,9 @@ pub(crate) use documents::judged;
 pub use documents::{document, upload};
 pub(crate) use draft::{create_draft, new_reference, prefilled, to_act_on};
 pub use draft::{history, list_mine, mine, my_open_application, readable, registry_record, start};
-pub use eligibility::{check_eligibility, opening_setting, set_opening, Eligible};
+pub use eligibility::{
+    check_eligibility, opening_setting, openings, set_opening, Eligible, Opening, OpeningError, CATEGORIES,
+};
 pub(crate) use eligibility::{facts_for, may_apply};
 pub use form::{check_patch, update, FormPatch, MailPatch};
 pub(crate) use submit::ready_to_send;

@@ -62,4 +62,24 @@ pub trait ReferenceStore: Send + Sync {
 pub trait SettingsStore: Send + Sync {
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+    /// Sets a setting and keeps the change (before, after, who, when) in one transaction.
+    async fn change_setting(
+        &self,
+        key: &str,
+        value: &str,
+        by: &str,
+        at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> StoreResult<()>;
+    /// The changes of the settings whose key starts with `prefix`, newest first, at most `limit`.
+    async fn setting_changes(&self, prefix: &str, limit: u32) -> StoreResult<Vec<SettingChange>>;
+}
+
+/// One kept change of a setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingChange {
+    pub key: String,
+    pub previous: Option<String>,
+    pub value: String,
+    pub by: String,
+    pub at: chrono::DateTime<chrono::FixedOffset>,
 }

@@ -173,16 +173,61 @@ impl sscard_app::ports::SettingsStore for PgStore {
     }
 
     async fn set_setting(&self, key: &str, value: &str) -> sscard_app::ports::StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) \
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.pool)
-        .await
-        .db()?;
+        sqlx::query(crate::common::UPSERT_SETTING)
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .db()?;
         Ok(())
+    }
+
+    async fn change_setting(
+        &self,
+        key: &str,
+        value: &str,
+        by: &str,
+        at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> sscard_app::ports::StoreResult<()> {
+        let mut tx = self.pool.begin().await.db()?;
+        let previous: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+        sqlx::query(crate::common::UPSERT_SETTING)
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        sqlx::query(crate::common::INSERT_SETTING_CHANGE)
+            .bind(key)
+            .bind(previous.map(|p| p.0))
+            .bind(value)
+            .bind(by)
+            .bind(crate::accounts::ms(at))
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        Ok(())
+    }
+
+    async fn setting_changes(
+        &self,
+        prefix: &str,
+        limit: u32,
+    ) -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::SettingChange>> {
+        let rows: Vec<crate::common::SettingChangeRow> = sqlx::query_as(crate::common::SETTING_CHANGES)
+            .bind(crate::common::like_prefix(prefix))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        rows.into_iter()
+            .map(crate::common::SettingChangeRow::into_domain)
+            .collect()
     }
 }
 

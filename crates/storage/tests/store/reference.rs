@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sscard_app::import::{import_csv, ImportError, ImportKind};
-use sscard_app::ports::{BranchFilter, ImportBatch, SETTING_DEMO_DATA};
+use sscard_app::ports::{BranchFilter, ImportBatch, SettingChange, SETTING_DEMO_DATA};
 use sscard_domain::registry::{Bank, Membership};
 use sscard_testkit::fixtures::*;
 use sscard_testkit::{both_engines, TestDb};
@@ -413,4 +413,48 @@ both_engines!(values_that_need_escaping_round_trip, |db: TestDb| async move {
         chrono::NaiveDate::from_ymd_opt(1977, 7, 7).unwrap()
     );
     assert_eq!(stored.id_valid_until, chrono::NaiveDate::from_ymd_opt(2035, 3, 1));
+});
+
+both_engines!(a_changed_setting_keeps_its_history, |db: TestDb| async move {
+    let store = db.store().await;
+    let t0 = sscard_domain::clock::Clock::now(&sscard_testkit::fixed_clock());
+    store
+        .change_setting("opening:retiree", "2027-01-04", "admin-1", t0)
+        .await
+        .unwrap();
+    let t1 = t0 + chrono::Duration::minutes(5);
+    store
+        .change_setting("opening:retiree", "", "admin-2", t1)
+        .await
+        .unwrap();
+    store
+        .change_setting("opening:employee", "2027-02-01", "admin-1", t1)
+        .await
+        .unwrap();
+    // A key with LIKE's wildcards in it is matched as written.
+    store.change_setting("opening_x", "1", "admin-1", t1).await.unwrap();
+    assert_eq!(store.setting("opening:retiree").await.unwrap().as_deref(), Some(""));
+    let changes = store.setting_changes("opening:retiree", 10).await.unwrap();
+    assert_eq!(
+        changes,
+        vec![
+            SettingChange {
+                key: "opening:retiree".into(),
+                previous: Some("2027-01-04".into()),
+                value: "".into(),
+                by: "admin-2".into(),
+                at: t1,
+            },
+            SettingChange {
+                key: "opening:retiree".into(),
+                previous: None,
+                value: "2027-01-04".into(),
+                by: "admin-1".into(),
+                at: t0,
+            },
+        ]
+    );
+    assert_eq!(store.setting_changes("opening:", 10).await.unwrap().len(), 3);
+    assert_eq!(store.setting_changes("opening:", 1).await.unwrap().len(), 1);
+    assert_eq!(store.setting_changes("opening_", 10).await.unwrap().len(), 1);
 });

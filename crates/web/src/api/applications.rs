@@ -460,18 +460,16 @@ pub struct OpeningIn {
 }
 
 /// Sets the date a registry category (`individual`, `retiree`, `employee`, `resident_minor`) opens for
-/// applications (SPEC §10).
+/// applications (SPEC §10). In force at once on every instance; the change is kept with who made it.
 #[utoipa::path(put, path = "/api/v1/admin/openings/{category}", tag = "admin", security(("bearer" = [])),
     params(("category" = String, Path)), request_body = OpeningIn,
-    responses((status = 204), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_opening(
     State(state): State<AppState>,
+    Authed(p): Authed,
     Path(category): Path<String>,
     JsonBody(body): JsonBody<OpeningIn>,
 ) -> Result<StatusCode, ApiError> {
-    if !["individual", "retiree", "employee", "resident_minor"].contains(&category.as_str()) {
-        return Err(ApiError::NotFound);
-    }
     let opens_on = match body.opens_on.as_deref() {
         None => None,
         Some(d) => Some(chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
@@ -483,6 +481,57 @@ pub async fn set_opening(
             )
         })?),
     };
-    apps::set_opening(&state.ctx, &category, opens_on).await?;
-    Ok(StatusCode::NO_CONTENT)
+    match apps::set_opening(&state.ctx, &category, opens_on, &p.account.id).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(apps::OpeningError::UnknownCategory) => Err(ApiError::NotFound),
+        Err(apps::OpeningError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OpeningChangeView {
+    pub at: String,
+    pub by: String,
+    /// The date before (empty: open), or null when never set.
+    pub previous: Option<String>,
+    /// The date after (empty: open).
+    pub value: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OpeningView {
+    pub category: String,
+    /// `YYYY-MM-DD`, or null: open.
+    pub opens_on: Option<String>,
+    pub open_today: bool,
+    /// Newest first.
+    pub changes: Vec<OpeningChangeView>,
+}
+
+impl OpeningView {
+    pub fn of(o: apps::Opening) -> Self {
+        Self {
+            category: o.category.to_string(),
+            opens_on: o.opens_on.map(|d| d.to_string()),
+            open_today: o.open_today,
+            changes: o
+                .changes
+                .into_iter()
+                .map(|c| OpeningChangeView {
+                    at: c.at.to_rfc3339(),
+                    by: c.by,
+                    previous: c.previous,
+                    value: c.value,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Every category's opening date, whether it is open today, and the history of its changes.
+#[utoipa::path(get, path = "/api/v1/admin/openings", operation_id = "list_openings", tag = "admin",
+    security(("bearer" = [])), responses((status = 200, body = [OpeningView]), (status = 403, body = Problem)))]
+pub async fn openings(State(state): State<AppState>) -> Result<Json<Vec<OpeningView>>, ApiError> {
+    let list = apps::openings(&state.ctx).await?;
+    Ok(Json(list.into_iter().map(OpeningView::of).collect()))
 }

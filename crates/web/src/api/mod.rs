@@ -121,6 +121,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::withdraw))
         .routes(routes!(applications::events))
         .routes(routes!(applications::set_opening))
+        .routes(routes!(applications::openings))
         .routes(routes!(minors::lookup))
         .routes(routes!(minors::start))
         .routes(routes!(minors::answer))

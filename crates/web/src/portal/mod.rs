@@ -3,6 +3,7 @@
 
 mod account_pages;
 mod admin_pages;
+mod admin_policy;
 mod admin_reports;
 mod apply_pages;
 mod assets;
@@ -53,6 +54,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff", get(account_pages::staff_home))
         .route("/admin", get(admin_pages::console))
         .route("/admin/imports", get(admin_pages::imports))
+        .route("/admin/openings", get(admin_policy::openings))
+        .route("/admin/openings/{category}", post(admin_policy::set_opening))
         .route("/admin/reports/applications", get(admin_reports::applications))
         .route("/admin/reports/applications.csv", get(admin_reports::applications_csv))
         .route("/admin/imports/{kind}/{id}", get(admin_pages::import))
@@ -143,6 +146,10 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("admin_imports.html", include_str!("../../templates/admin_imports.html"))?;
     env.add_template("admin_import.html", include_str!("../../templates/admin_import.html"))?;
     env.add_template("admin_report.html", include_str!("../../templates/admin_report.html"))?;
+    env.add_template(
+        "admin_openings.html",
+        include_str!("../../templates/admin_openings.html"),
+    )?;
     env.add_template("macros.html", include_str!("../../templates/macros.html"))?;
     env.add_template("login.html", include_str!("../../templates/login.html"))?;
     env.add_template("sms.html", include_str!("../../templates/sms.html"))?;

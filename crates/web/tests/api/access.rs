@@ -62,6 +62,7 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/reports/sla", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/imports", Expect::Roles(&[Admin])),
+        (Method::GET, "/api/v1/admin/openings", Expect::Roles(&[Admin])),
         (
             Method::PUT,
             "/api/v1/admin/accounts/{id}/disabled",

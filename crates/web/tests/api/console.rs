@@ -486,3 +486,99 @@ both_engines!(
         assert_eq!(st, 404);
     }
 );
+
+both_engines!(
+    an_opening_date_is_in_force_on_every_instance_with_its_history,
+    |db: TestDb| async move {
+        let url = db.url.clone();
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let other_ctx = sscard_testkit::context(sscard_storage::connect(&url).await.unwrap(), s.clock.clone());
+        let other = Server::serve(other_ctx, s.clock.clone(), sscard_web::WebConfig::default()).await;
+        let b = world::api(&other.base);
+        let resident = b.token(As::Resident).await.unwrap();
+        let check = || async {
+            let body = serde_json::json!({"access_authorisation": true});
+            let (st, text) = b
+                .call(
+                    reqwest::Method::POST,
+                    "/api/v1/applications/eligibility",
+                    Some(&resident),
+                    Some(body),
+                )
+                .await;
+            (st, serde_json::from_str::<Value>(&text).unwrap_or(Value::Null))
+        };
+        let (st, v) = check().await;
+        assert_eq!(st, 200, "open by default: {v}");
+
+        // Set on this instance, in force on the other at once: no restart, no cache to wait for.
+        let admin = caller(&s, ADMIN).await;
+        let tomorrow = s.ctx.clock.today().succ_opt().unwrap().to_string();
+        let (st, v) = admin
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/admin/openings/individual",
+                Some(serde_json::json!({"opens_on": tomorrow})),
+            )
+            .await;
+        assert_eq!(st, 204, "{v}");
+        let (st, v) = check().await;
+        assert_eq!(st, 422, "{v}");
+        assert!(v.to_string().contains("not_open_yet"), "{v}");
+        let (st, _) = admin
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/admin/openings/individual",
+                Some(serde_json::json!({"opens_on": null})),
+            )
+            .await;
+        assert_eq!(st, 204);
+        assert_eq!(check().await.0, 200);
+
+        // The table with its history, newest first: who, before, after.
+        let (st, list) = admin.get("/api/v1/admin/openings").await;
+        assert_eq!(st, 200);
+        let individual = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["category"] == "individual")
+            .unwrap();
+        assert_eq!(
+            (individual["opens_on"].clone(), individual["open_today"].clone()),
+            (Value::Null, Value::Bool(true))
+        );
+        let changes = individual["changes"].as_array().unwrap();
+        assert_eq!(changes.len(), 2, "{individual}");
+        assert_eq!(
+            (changes[0]["previous"].as_str(), changes[0]["value"].as_str()),
+            (Some(tomorrow.as_str()), Some(""))
+        );
+        assert_eq!(
+            (changes[1]["previous"].clone(), changes[1]["value"].as_str()),
+            (Value::Null, Some(tomorrow.as_str()))
+        );
+        let (_, me) = admin.get("/api/v1/me").await;
+        assert_eq!(changes[0]["by"], me["id"]);
+        // An unknown category names nothing; a bad date is refused by its field and changes nothing.
+        let (st, _) = admin
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/admin/openings/aliens",
+                Some(serde_json::json!({"opens_on": null})),
+            )
+            .await;
+        assert_eq!(st, 404);
+        let (st, v) = admin
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/admin/openings/retiree",
+                Some(serde_json::json!({"opens_on": "2027-02-30"})),
+            )
+            .await;
+        assert_eq!((st, v["errors"][0]["field"].as_str()), (422, Some("opens_on")), "{v}");
+        let (_, list) = admin.get("/api/v1/admin/openings").await;
+        assert!(list.to_string().matches("2027-02-30").count() == 0);
+    }
+);

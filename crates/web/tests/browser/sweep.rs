@@ -132,7 +132,7 @@ fn visits(pattern: &str, r: &Records) -> Option<Vec<(Who, String)>> {
         "/staff/counter" => at(BankClerk),
         "/staff/cards" => vec![(BankClerk, "/staff/cards".into()), (OutletClerk, "/staff/cards".into())],
         "/staff/hotline" => at(Hotline),
-        "/admin" | "/admin/imports" | "/admin/reports/applications" => at(Admin),
+        "/admin" | "/admin/imports" | "/admin/openings" | "/admin/reports/applications" => at(Admin),
         "/admin/imports/{kind}/{id}" => vec![(Admin, r.import.clone())],
         "/entity" | "/entity/collective" | "/entity/employees" | "/entity/cards" => at(Handler),
         "/apply/{id}/documents" => apps(&|id| vec![format!("/apply/{id}/documents")]),
@@ -422,6 +422,13 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
             start: "/staff/hotline".into(),
             typed: vec![("#id_number", w.me.0.as_str().to_string())],
             submit: "#find",
+        },
+        Journey {
+            who: Who::Admin,
+            name: "opening-error",
+            start: "/admin/openings".into(),
+            typed: vec![("#opens_on-retiree", "2027-02-30".into())],
+            submit: "#set-retiree",
         },
         Journey {
             who: Who::Admin,
