@@ -999,3 +999,4 @@ category-individual = Individually insured
 category-retiree = Retirees
 category-employee = Employees
 category-resident_minor = Children (resident medical insurance)
+opening_date_hint = As 2027-01-04. Leave it empty to open the category now.

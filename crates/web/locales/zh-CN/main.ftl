@@ -996,3 +996,4 @@ category-individual = 个人参保人员
 category-retiree = 退休人员
 category-employee = 在职职工
 category-resident_minor = 未成年人（城乡居民医保）
+opening_date_hint = 格式如 2027-01-04。留空即立即开放。
