@@ -511,25 +511,31 @@ fn column_index<R: Read>(
     if headers.is_empty() {
         return Err(ImportError::NoHeader);
     }
-    let mut index = HashMap::new();
-    for col in kind.columns() {
-        if let Some(i) = headers
-            .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}') == *col)
-        {
-            index.insert(*col, i);
-        }
-    }
-    let missing: Vec<&'static str> = kind
-        .columns()
-        .iter()
-        .copied()
-        .filter(|c| !index.contains_key(c))
-        .collect();
+    let missing = missing_columns(kind.columns(), &headers);
     if !missing.is_empty() {
         return Err(ImportError::MissingColumns(missing));
     }
-    Ok(index)
+    Ok(kind
+        .columns()
+        .iter()
+        .filter_map(|c| column_position(&headers, c).map(|i| (*c, i)))
+        .collect())
+}
+
+/// Where a column is in a header row (a spreadsheet's byte-order mark and spaces ignored).
+fn column_position(headers: &csv::StringRecord, column: &str) -> Option<usize> {
+    headers
+        .iter()
+        .position(|h| h.trim().trim_start_matches('\u{feff}') == column)
+}
+
+/// The columns of `wanted` a header row lacks, in `wanted`'s order.
+pub fn missing_columns(wanted: &[&'static str], headers: &csv::StringRecord) -> Vec<&'static str> {
+    wanted
+        .iter()
+        .copied()
+        .filter(|c| column_position(headers, c).is_none())
+        .collect()
 }
 
 /// One row's verdict: accepted, or the column and reason it is refused with.

@@ -9,7 +9,7 @@
 //! its kind marks it abandoned (nothing of it was stored: an import commits once).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Seek};
+use std::io::{BufReader, Read, Seek};
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
@@ -156,34 +156,29 @@ pub async fn start(
     }
     set_live(&job.id, Some(ImportCounts::default()));
     tracing::info!(job = %job.id, kind = kind.as_str(), by, "import job started");
-    let (ctx, id) = (ctx.clone(), job.id.clone());
-    tokio::spawn(async move { run(ctx, id, kind, upload).await });
+    let (ctx, id, by) = (ctx.clone(), job.id.clone(), by.to_string());
+    tokio::spawn(async move { run(ctx, id, by, kind, upload).await });
     Ok(job)
 }
 
 fn check_header(kind: JobKind, file: &mut std::fs::File) -> Result<(), StartError> {
     file.rewind()?;
-    let mut first = String::new();
     // A header is one line; a file whose first 64 KB hold no line end has none.
-    BufReader::new(file.by_ref().take(64 * 1024)).read_line(&mut first)?;
-    file.rewind()?;
-    let first = first.trim_start_matches('\u{feff}').trim_end();
-    if first.is_empty() {
-        return Err(StartError::NoHeader);
-    }
-    let mut header = csv::ReaderBuilder::new()
+    let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
-        .from_reader(first.as_bytes());
-    let mut record = csv::StringRecord::new();
-    if !header.read_record(&mut record).unwrap_or(false) {
+        .flexible(true)
+        .from_reader(file.by_ref().take(64 * 1024));
+    let mut header = csv::StringRecord::new();
+    let found = reader.read_record(&mut header).unwrap_or(false);
+    file.rewind()?;
+    if !found
+        || header
+            .iter()
+            .all(|h| h.trim_start_matches('\u{feff}').trim().is_empty())
+    {
         return Err(StartError::NoHeader);
     }
-    let missing: Vec<&'static str> = kind
-        .columns()
-        .iter()
-        .copied()
-        .filter(|c| !record.iter().any(|h| h.trim() == *c))
-        .collect();
+    let missing = crate::import::missing_columns(kind.columns(), &header);
     if missing.is_empty() {
         Ok(())
     } else {
@@ -221,10 +216,10 @@ impl ImportObserver for Watch {
     }
 }
 
-async fn run(ctx: AppContext, id: String, kind: JobKind, upload: Upload) {
+async fn run(ctx: AppContext, id: String, by: String, kind: JobKind, upload: Upload) {
     let (tx, rx) = tokio::sync::watch::channel(ImportCounts::default());
     let beat = tokio::spawn(beat(ctx.clone(), id.clone(), rx));
-    let outcome = import(&ctx, &id, kind, upload, tx).await;
+    let outcome = import(&ctx, &id, &by, kind, upload, tx).await;
     beat.abort();
     let now = ctx.clock.now();
     let finished = match outcome {
@@ -264,6 +259,7 @@ type Failure = (ImportCounts, String);
 async fn import(
     ctx: &AppContext,
     id: &str,
+    by: &str,
     kind: JobKind,
     upload: Upload,
     counts: tokio::sync::watch::Sender<ImportCounts>,
@@ -271,7 +267,7 @@ async fn import(
     let failed = |why: String| (ImportCounts::default(), why);
     let file = upload.reopen().map_err(|e| failed(e.to_string()))?;
     let kind = match kind {
-        JobKind::Calendar => return import_calendar(ctx, id, file).await,
+        JobKind::Calendar => return import_calendar(ctx, id, by, file).await,
         JobKind::Records(k) => k,
     };
     let rejected = tempfile::tempfile().map_err(|e| failed(e.to_string()))?;
@@ -344,7 +340,7 @@ async fn store_rejections(
     }
 }
 
-async fn import_calendar(ctx: &AppContext, id: &str, file: std::fs::File) -> Result<ImportCounts, Failure> {
+async fn import_calendar(ctx: &AppContext, id: &str, by: &str, file: std::fs::File) -> Result<ImportCounts, Failure> {
     let failed = |why: String| (ImportCounts::default(), why);
     let mut text = String::new();
     file.take(MAX_CALENDAR_BYTES + 1)
@@ -354,9 +350,7 @@ async fn import_calendar(ctx: &AppContext, id: &str, file: std::fs::File) -> Res
         return Err(failed(format!("a calendar file is at most {MAX_CALENDAR_BYTES} bytes")));
     }
     let days = text.lines().skip(1).filter(|l| !l.trim().is_empty()).count() as u64;
-    let job = ctx.store.import_job(id).await.map_err(|e| failed(e.to_string()))?;
-    let by = job.map(|j| j.started_by).unwrap_or_default();
-    crate::calendar::load(ctx, &text, &by)
+    crate::calendar::load(ctx, &text, by)
         .await
         .map_err(|e| failed(e.to_string()))?;
     let counts = ImportCounts {

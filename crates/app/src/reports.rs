@@ -114,7 +114,9 @@ pub async fn applications_per_day(
         .collect();
     let mut totals = vec![0; groups.len()];
     for r in rows {
-        let (Some(d), Ok(g)) = (days.iter_mut().find(|d| d.day == r.day), groups.binary_search(&r.group)) else {
+        // The store answers only days of the period: a day's row is its distance from the first.
+        let day = usize::try_from((r.day - period.from).num_days()).ok();
+        let (Some(d), Ok(g)) = (day.and_then(|i| days.get_mut(i)), groups.binary_search(&r.group)) else {
             continue;
         };
         d.counts[g] += r.count;

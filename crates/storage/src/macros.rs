@@ -244,3 +244,91 @@ macro_rules! import_job_progress_on {
         Ok(())
     }};
 }
+
+/// Ends a running import job (`ImportJobStore::finish_import_job`).
+macro_rules! import_job_finish_on {
+    ($pool:expr, $id:expr, $state:expr, $counts:expr, $failure:expr, $now:expr) => {{
+        use $crate::imports as q;
+        let [read, accepted, rejected] = q::counts($counts);
+        sqlx::query(q::FINISH)
+            .bind($id)
+            .bind($state.as_str())
+            .bind(read)
+            .bind(accepted)
+            .bind(rejected)
+            .bind($failure)
+            .bind(q::at($now))
+            .execute($pool)
+            .await
+            .db()?;
+        Ok(())
+    }};
+}
+
+/// Reads rows of `$row` type with `$sql` and its binds, each turned into its domain value by `into_domain`.
+macro_rules! rows_on {
+    ($pool:expr, $row:ty, $sql:expr $(, $bind:expr)*) => {{
+        let rows: Vec<$row> = sqlx::query_as($sql)
+            $(.bind($bind))*
+            .fetch_all($pool)
+            .await
+            .db()?;
+        rows.into_iter().map(<$row>::into_domain).collect()
+    }};
+}
+
+/// Disables or enables an account with its audit entry; disabling revokes its sessions too.
+macro_rules! set_account_disabled_on {
+    ($pool:expr, $id:expr, $disabled:expr, $at:expr, $audit:expr) => {{
+        let mut tx = $pool.begin().await.db()?;
+        let r = sqlx::query($crate::accounts::SET_DISABLED)
+            .bind($disabled)
+            .bind($id)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if $disabled {
+            sqlx::query($crate::accounts::REVOKE_ACCOUNT_SESSIONS)
+                .bind($crate::accounts::ms($at))
+                .bind($id)
+                .execute(&mut *tx)
+                .await
+                .db()?;
+        }
+        Self::insert_audit(&mut *tx, $audit).await.db()?;
+        tx.commit().await.db()?;
+        Ok(true)
+    }};
+}
+
+/// Sets a setting and keeps its change (before, after, who, when) in one transaction.
+macro_rules! change_setting_on {
+    ($pool:expr, $key:expr, $value:expr, $by:expr, $at:expr) => {{
+        let mut tx = $pool.begin().await.db()?;
+        let previous: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+            .bind($key)
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+        sqlx::query($crate::common::UPSERT_SETTING)
+            .bind($key)
+            .bind($value)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        sqlx::query($crate::common::INSERT_SETTING_CHANGE)
+            .bind($key)
+            .bind(previous.map(|p| p.0))
+            .bind($value)
+            .bind($by)
+            .bind($crate::accounts::ms($at))
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        tx.commit().await.db()?;
+        Ok(())
+    }};
+}

@@ -16,12 +16,7 @@ impl ReportStore for PgStore {
         until: DateTime<FixedOffset>,
         by: Breakdown,
     ) -> StoreResult<Vec<DayCount>> {
-        let rows: Vec<q::DayRow> = sqlx::query_as(&q::applications_per_day(by))
-            .bind(crate::accounts::ms(from))
-            .bind(crate::accounts::ms(until))
-            .fetch_all(&self.pool)
-            .await
-            .db()?;
-        rows.into_iter().map(q::DayRow::into_domain).collect()
+        let (from, until) = (crate::accounts::ms(from), crate::accounts::ms(until));
+        rows_on!(&self.pool, q::DayRow, &q::applications_per_day(by), from, until)
     }
 }

@@ -189,29 +189,7 @@ impl sscard_app::ports::SettingsStore for PgStore {
         by: &str,
         at: chrono::DateTime<chrono::FixedOffset>,
     ) -> sscard_app::ports::StoreResult<()> {
-        let mut tx = self.pool.begin().await.db()?;
-        let previous: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await
-            .db()?;
-        sqlx::query(crate::common::UPSERT_SETTING)
-            .bind(key)
-            .bind(value)
-            .execute(&mut *tx)
-            .await
-            .db()?;
-        sqlx::query(crate::common::INSERT_SETTING_CHANGE)
-            .bind(key)
-            .bind(previous.map(|p| p.0))
-            .bind(value)
-            .bind(by)
-            .bind(crate::accounts::ms(at))
-            .execute(&mut *tx)
-            .await
-            .db()?;
-        tx.commit().await.db()?;
-        Ok(())
+        change_setting_on!(self.pool, key, value, by, at)
     }
 
     async fn setting_changes(
@@ -219,15 +197,14 @@ impl sscard_app::ports::SettingsStore for PgStore {
         prefix: &str,
         limit: u32,
     ) -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::SettingChange>> {
-        let rows: Vec<crate::common::SettingChangeRow> = sqlx::query_as(crate::common::SETTING_CHANGES)
-            .bind(crate::common::like_prefix(prefix))
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await
-            .db()?;
-        rows.into_iter()
-            .map(crate::common::SettingChangeRow::into_domain)
-            .collect()
+        let pattern = crate::common::like_prefix(prefix);
+        rows_on!(
+            &self.pool,
+            crate::common::SettingChangeRow,
+            crate::common::SETTING_CHANGES,
+            pattern,
+            i64::from(limit)
+        )
     }
 }
 

@@ -230,27 +230,7 @@ impl sscard_app::ports::AccountStore for SqliteStore {
         at: chrono::DateTime<chrono::FixedOffset>,
         audit: &sscard_domain::audit::AuditEntry,
     ) -> sscard_app::ports::StoreResult<bool> {
-        let mut tx = self.pool.begin().await.db()?;
-        let r = sqlx::query(crate::accounts::SET_DISABLED)
-            .bind(disabled)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .db()?;
-        if r.rows_affected() == 0 {
-            return Ok(false);
-        }
-        if disabled {
-            sqlx::query(crate::accounts::REVOKE_ACCOUNT_SESSIONS)
-                .bind(crate::accounts::ms(at))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .db()?;
-        }
-        Self::insert_audit(&mut *tx, audit).await.db()?;
-        tx.commit().await.db()?;
-        Ok(true)
+        set_account_disabled_on!(self.pool, id, disabled, at, audit)
     }
 
     async fn count_accounts(&self) -> sscard_app::ports::StoreResult<u64> {

@@ -1,4 +1,5 @@
-//! SQLite: import jobs, with the SQL of `crate::imports`.
+//! SQLite: import jobs, with the SQL of `crate::imports` (the bodies are the shared `import_job*_on!` and
+//! `rows_on!` macros: the statements are the same on both engines).
 
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset};
@@ -36,47 +37,20 @@ impl ImportJobStore for SqliteStore {
         failure: Option<&str>,
         now: DateTime<FixedOffset>,
     ) -> StoreResult<()> {
-        let [read, accepted, rejected] = q::counts(counts);
-        sqlx::query(q::FINISH)
-            .bind(id)
-            .bind(state.as_str())
-            .bind(read)
-            .bind(accepted)
-            .bind(rejected)
-            .bind(failure)
-            .bind(q::at(now))
-            .execute(&self.pool)
-            .await
-            .db()?;
-        Ok(())
+        import_job_finish_on!(&self.pool, id, state, counts, failure, now)
     }
 
     async fn import_job(&self, id: &str) -> StoreResult<Option<ImportJob>> {
-        let row: Option<q::JobRow> = sqlx::query_as(&q::one_job())
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .db()?;
-        row.map(q::JobRow::into_domain).transpose()
+        let jobs: StoreResult<Vec<ImportJob>> = rows_on!(&self.pool, q::JobRow, &q::one_job(), id);
+        Ok(jobs?.into_iter().next())
     }
 
     async fn import_jobs(&self, limit: u32) -> StoreResult<Vec<ImportJob>> {
-        let rows: Vec<q::JobRow> = sqlx::query_as(&q::recent_jobs())
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await
-            .db()?;
-        rows.into_iter().map(q::JobRow::into_domain).collect()
+        rows_on!(&self.pool, q::JobRow, &q::recent_jobs(), i64::from(limit))
     }
 
     async fn import_rejections(&self, id: &str, after: u64, limit: u32) -> StoreResult<Vec<ImportRejection>> {
-        let rows: Vec<q::RejectionRow> = sqlx::query_as(q::REJECTIONS)
-            .bind(id)
-            .bind(i64::try_from(after).unwrap_or(i64::MAX))
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await
-            .db()?;
-        rows.into_iter().map(q::RejectionRow::into_domain).collect()
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        rows_on!(&self.pool, q::RejectionRow, q::REJECTIONS, id, after, i64::from(limit))
     }
 }

@@ -78,21 +78,26 @@ pub(crate) fn kind_of(kind: &str) -> Result<JobKind, ApiError> {
     JobKind::parse(kind).ok_or(ApiError::NotFound)
 }
 
-/// Streams a request body into a temporary file.
-pub(crate) async fn spool(body: Body) -> Result<import_jobs::Upload, ApiError> {
+/// Streams a body (the API's request body, or the portal form's file field) into a temporary file; the file
+/// and how many bytes it holds.
+pub(crate) async fn spool<E>(
+    chunks: impl futures::Stream<Item = Result<axum::body::Bytes, E>>,
+) -> Result<(import_jobs::Upload, u64), ApiError> {
     let upload = import_jobs::new_upload().map_err(|e| ApiError::Internal(e.to_string()))?;
     let file = upload.reopen().map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, tokio::fs::File::from_std(file));
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    let mut chunks = std::pin::pin!(chunks);
+    let mut size = 0u64;
+    while let Some(chunk) = chunks.next().await {
         // The only way a body stops short here is the limit layer's refusal (or a client gone).
         let chunk = chunk.map_err(|_| ApiError::PayloadTooLarge)?;
+        size += chunk.len() as u64;
         out.write_all(&chunk)
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
     }
     out.flush().await.map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(upload)
+    Ok((upload, size))
 }
 
 /// What a refused start means to the caller.
@@ -134,7 +139,7 @@ pub async fn start_import(
     body: Body,
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&kind)?;
-    let upload = spool(body).await?;
+    let (upload, _) = spool(body.into_data_stream()).await?;
     let name = params.file_name.unwrap_or_else(|| format!("{}.csv", kind.as_str()));
     let job = import_jobs::start(&state.ctx, kind, upload, &name, &p.account.id)
         .await

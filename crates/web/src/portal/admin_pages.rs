@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Serialize;
 use sscard_app::import_jobs::{self, JobKind};
 use sscard_app::ports::{ImportJob, ImportJobState};
-use tokio::io::AsyncWriteExt;
 
 use super::forms::FieldErrors;
 use super::pages::{csrf_pages, PageCtx, PageError, PageResult};
@@ -116,7 +115,7 @@ pub async fn upload(c: PageCtx, mut multipart: Multipart) -> PageResult {
     let mut kind_text = String::new();
     let mut file: Option<(import_jobs::Upload, String)> = None;
     loop {
-        let mut field = match multipart.next_field().await {
+        let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(_) => return Err(ApiError::PayloadTooLarge.into()),
@@ -128,17 +127,7 @@ pub async fn upload(c: PageCtx, mut multipart: Multipart) -> PageResult {
             }
             "file" => {
                 let name = field.file_name().unwrap_or("upload.csv").to_string();
-                let upload = import_jobs::new_upload().map_err(|e| ApiError::Internal(e.to_string()))?;
-                let out = upload.reopen().map_err(|e| ApiError::Internal(e.to_string()))?;
-                let mut out = tokio::io::BufWriter::with_capacity(256 * 1024, tokio::fs::File::from_std(out));
-                let mut size = 0u64;
-                while let Some(chunk) = field.chunk().await.map_err(|_| ApiError::PayloadTooLarge)? {
-                    size += chunk.len() as u64;
-                    out.write_all(&chunk)
-                        .await
-                        .map_err(|e| ApiError::Internal(e.to_string()))?;
-                }
-                out.flush().await.map_err(|e| ApiError::Internal(e.to_string()))?;
+                let (upload, size) = admin_imports::spool(field).await?;
                 if size > 0 {
                     file = Some((upload, name));
                 }

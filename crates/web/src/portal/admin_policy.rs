@@ -41,7 +41,8 @@ struct OpeningsPage {
 
 csrf_pages!(OpeningsPage);
 
-async fn show(c: &PageCtx, problems: FieldErrors, status: StatusCode) -> PageResult {
+/// `typed`: a category's date as typed, shown again beside its error.
+async fn show(c: &PageCtx, problems: FieldErrors, status: StatusCode, typed: Option<(&str, &str)>) -> PageResult {
     let open = c.m("opening_open");
     let date_or_open = |v: &str| if v.is_empty() { open.clone() } else { v.to_string() };
     let openings = apps::openings(&c.state.ctx)
@@ -50,7 +51,10 @@ async fn show(c: &PageCtx, problems: FieldErrors, status: StatusCode) -> PageRes
         .map(|o| OpeningLine {
             category: o.category,
             name: c.m(&format!("category-{}", o.category)),
-            opens_on: o.opens_on.map(|d| d.to_string()).unwrap_or_default(),
+            opens_on: match typed {
+                Some((category, value)) if category == o.category => value.to_string(),
+                _ => o.opens_on.map(|d| d.to_string()).unwrap_or_default(),
+            },
             state: if o.open_today {
                 c.m("opening_state_open")
             } else {
@@ -78,7 +82,7 @@ async fn show(c: &PageCtx, problems: FieldErrors, status: StatusCode) -> PageRes
 }
 
 pub async fn openings(c: PageCtx) -> PageResult {
-    show(&c, FieldErrors::default(), StatusCode::OK).await
+    show(&c, FieldErrors::default(), StatusCode::OK, None).await
 }
 
 /// The form: `opens_on-{category}` (a date, or empty), and `action`: `open` opens the category now.
@@ -103,7 +107,7 @@ pub async fn set_opening(
                     "invalid_date",
                 );
                 let status = c.fail(&mut problems, err, &field);
-                return show(&c, problems, status).await;
+                return show(&c, problems, status, Some((&category, date))).await;
             }
         }
     };

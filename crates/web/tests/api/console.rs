@@ -43,6 +43,17 @@ async fn upload(c: &Caller<'_>, kind: &str, body: &str) -> (u16, Value) {
     (st, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Another instance on the same database: its own pool, its own server, the same clock.
+async fn second_instance(s: &Server, url: &str) -> Server {
+    let ctx = sscard_testkit::context(sscard_storage::connect(url).await.unwrap(), s.clock.clone());
+    Server::serve(ctx, s.clock.clone(), sscard_web::WebConfig::default()).await
+}
+
+/// A JSON `PUT` as `c`: the status and the answer.
+async fn put(c: &Caller<'_>, path: &str, body: Value) -> (u16, Value) {
+    c.call(reqwest::Method::PUT, path, Some(body)).await
+}
+
 /// Follows a job until it has ended (the import runs in the background).
 async fn ended(c: &Caller<'_>, job: &Value) -> Value {
     let path = format!(
@@ -423,8 +434,7 @@ both_engines!(
         let s = Server::start(db, Mode::Demo).await;
         world::seed(&s.ctx).await;
         // A second instance on the same database: its own pool, its own server.
-        let other_ctx = sscard_testkit::context(sscard_storage::connect(&url).await.unwrap(), s.clock.clone());
-        let other = Server::serve(other_ctx, s.clock.clone(), sscard_web::WebConfig::default()).await;
+        let other = second_instance(&s, &url).await;
         let (a, b) = (world::api(&s.base), world::api(&other.base));
         let clerk = As::Role(Role::BankClerk);
         let token = b.token(clerk).await.unwrap();
@@ -437,9 +447,7 @@ both_engines!(
 
         let admin = caller(&s, ADMIN).await;
         let path = format!("/api/v1/admin/accounts/{clerk_id}/disabled");
-        let (st, v) = admin
-            .call(reqwest::Method::PUT, &path, Some(serde_json::json!({"disabled": true})))
-            .await;
+        let (st, v) = put(&admin, &path, serde_json::json!({"disabled": true})).await;
         assert_eq!(st, 204, "{v}");
         // The token is refused at once, on both instances, and the password no longer logs in.
         for api in [&a, &b] {
@@ -456,13 +464,7 @@ both_engines!(
         );
 
         // Enabled again: the clerk logs in again (the old token stays ended).
-        let (st, _) = admin
-            .call(
-                reqwest::Method::PUT,
-                &path,
-                Some(serde_json::json!({"disabled": false})),
-            )
-            .await;
+        let (st, _) = put(&admin, &path, serde_json::json!({"disabled": false})).await;
         assert_eq!(st, 204);
         let (st, _) = a.call(reqwest::Method::GET, "/api/v1/me", Some(&token), None).await;
         assert_eq!(st, 401);
@@ -472,17 +474,14 @@ both_engines!(
         // An administrator cannot lock themselves out; an unknown account is not found.
         let (_, me) = admin.get("/api/v1/me").await;
         let own = format!("/api/v1/admin/accounts/{}/disabled", me["id"].as_str().unwrap());
-        let (st, v) = admin
-            .call(reqwest::Method::PUT, &own, Some(serde_json::json!({"disabled": true})))
-            .await;
+        let (st, v) = put(&admin, &own, serde_json::json!({"disabled": true})).await;
         assert_eq!((st, v["code"].as_str()), (409, Some("own_account")), "{v}");
-        let (st, _) = admin
-            .call(
-                reqwest::Method::PUT,
-                "/api/v1/admin/accounts/nobody/disabled",
-                Some(serde_json::json!({"disabled": true})),
-            )
-            .await;
+        let (st, _) = put(
+            &admin,
+            "/api/v1/admin/accounts/nobody/disabled",
+            serde_json::json!({"disabled": true}),
+        )
+        .await;
         assert_eq!(st, 404);
     }
 );
@@ -493,8 +492,7 @@ both_engines!(
         let url = db.url.clone();
         let s = Server::start(db, Mode::Demo).await;
         world::seed(&s.ctx).await;
-        let other_ctx = sscard_testkit::context(sscard_storage::connect(&url).await.unwrap(), s.clock.clone());
-        let other = Server::serve(other_ctx, s.clock.clone(), sscard_web::WebConfig::default()).await;
+        let other = second_instance(&s, &url).await;
         let b = world::api(&other.base);
         let resident = b.token(As::Resident).await.unwrap();
         let check = || async {
@@ -515,24 +513,22 @@ both_engines!(
         // Set on this instance, in force on the other at once: no restart, no cache to wait for.
         let admin = caller(&s, ADMIN).await;
         let tomorrow = s.ctx.clock.today().succ_opt().unwrap().to_string();
-        let (st, v) = admin
-            .call(
-                reqwest::Method::PUT,
-                "/api/v1/admin/openings/individual",
-                Some(serde_json::json!({"opens_on": tomorrow})),
-            )
-            .await;
+        let (st, v) = put(
+            &admin,
+            "/api/v1/admin/openings/individual",
+            serde_json::json!({"opens_on": tomorrow}),
+        )
+        .await;
         assert_eq!(st, 204, "{v}");
         let (st, v) = check().await;
         assert_eq!(st, 422, "{v}");
         assert!(v.to_string().contains("not_open_yet"), "{v}");
-        let (st, _) = admin
-            .call(
-                reqwest::Method::PUT,
-                "/api/v1/admin/openings/individual",
-                Some(serde_json::json!({"opens_on": null})),
-            )
-            .await;
+        let (st, _) = put(
+            &admin,
+            "/api/v1/admin/openings/individual",
+            serde_json::json!({"opens_on": null}),
+        )
+        .await;
         assert_eq!(st, 204);
         assert_eq!(check().await.0, 200);
 
@@ -562,23 +558,72 @@ both_engines!(
         let (_, me) = admin.get("/api/v1/me").await;
         assert_eq!(changes[0]["by"], me["id"]);
         // An unknown category names nothing; a bad date is refused by its field and changes nothing.
-        let (st, _) = admin
-            .call(
-                reqwest::Method::PUT,
-                "/api/v1/admin/openings/aliens",
-                Some(serde_json::json!({"opens_on": null})),
-            )
-            .await;
+        let (st, _) = put(
+            &admin,
+            "/api/v1/admin/openings/aliens",
+            serde_json::json!({"opens_on": null}),
+        )
+        .await;
         assert_eq!(st, 404);
-        let (st, v) = admin
-            .call(
-                reqwest::Method::PUT,
-                "/api/v1/admin/openings/retiree",
-                Some(serde_json::json!({"opens_on": "2027-02-30"})),
-            )
-            .await;
+        let (st, v) = put(
+            &admin,
+            "/api/v1/admin/openings/retiree",
+            serde_json::json!({"opens_on": "2027-02-30"}),
+        )
+        .await;
         assert_eq!((st, v["errors"][0]["field"].as_str()), (422, Some("opens_on")), "{v}");
         let (_, list) = admin.get("/api/v1/admin/openings").await;
         assert!(list.to_string().matches("2027-02-30").count() == 0);
+    }
+);
+
+both_engines!(
+    the_console_pages_keep_what_was_typed_and_change_the_table,
+    |db: TestDb| async move {
+        use crate::common::portal::{hidden, login_at};
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let c = crate::common::client();
+        let cookie = login_at(&c, &s, "/staff/login", ADMIN.username()).await;
+        let page = |path: &str| crate::common::page(&c, s.url(path), Some(&cookie));
+        let form = page("/admin/openings").await;
+        let csrf = hidden(&form, "csrf");
+        let post = |fields: Vec<(&'static str, String)>| {
+            let (c, cookie, url) = (c.clone(), cookie.clone(), s.url("/admin/openings/retiree"));
+            async move { c.post(url).header("cookie", cookie).form(&fields).send().await.unwrap() }
+        };
+        // A date that does not exist: refused beside its field, shown again as typed, nothing stored.
+        let r = post(vec![
+            ("csrf", csrf.clone()),
+            ("opens_on-retiree", "2027-02-30".into()),
+            ("action", "set".into()),
+        ])
+        .await;
+        assert_eq!(r.status(), 400);
+        let text = r.text().await.unwrap();
+        assert!(text.contains("id=\"opens_on-retiree-error\""), "{text}");
+        assert!(text.contains("value=\"2027-02-30\""), "the typed date is shown again");
+        assert!(s.ctx.store.setting("opening:retiree").await.unwrap().is_none());
+        // A good one: back to the table, which shows it.
+        let r = post(vec![
+            ("csrf", csrf.clone()),
+            ("opens_on-retiree", "2099-01-04".into()),
+            ("action", "set".into()),
+        ])
+        .await;
+        assert_eq!(r.status(), 303);
+        assert!(page("/admin/openings").await.contains("value=\"2099-01-04\""));
+        // Opened now: the date is cleared.
+        let r = post(vec![
+            ("csrf", csrf),
+            ("opens_on-retiree", "2099-01-04".into()),
+            ("action", "open".into()),
+        ])
+        .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            s.ctx.store.setting("opening:retiree").await.unwrap().as_deref(),
+            Some("")
+        );
     }
 );
