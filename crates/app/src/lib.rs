@@ -27,6 +27,8 @@
 //!   password, the holder's view, the release of expired temporary losses.
 //! - [`calendar`]: the working-day calendar as data loaded per year; provisional due dates; the 60-day warning.
 //! - [`campaign`]: the concentrated campaign's period, configuration the channel matrix reads.
+//! - [`cases`]: the console's case lookup: a person's applications and cards with their timelines, read for a
+//!   stated purpose (audited).
 //! - [`counter`]: card pickup at a bank counter: find the holder's cards (audited), record the collection.
 //! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
 //! - [`sms`]: delivering the SMS outbox through a pluggable sender, exactly once on any number of instances.
@@ -41,6 +43,7 @@ pub mod bank;
 pub mod calendar;
 pub mod campaign;
 pub mod cards;
+pub mod cases;
 pub mod collective;
 pub mod context;
 pub mod counter;

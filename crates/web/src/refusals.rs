@@ -320,3 +320,16 @@ impl From<sscard_app::cards::CardError> for ApiError {
         }
     }
 }
+
+impl From<sscard_app::cases::CaseError> for ApiError {
+    fn from(e: sscard_app::cases::CaseError) -> ApiError {
+        match e {
+            sscard_app::cases::CaseError::Forbidden => ApiError::rule(StatusCode::FORBIDDEN, "forbidden"),
+            sscard_app::cases::CaseError::Invalid(field, code) => {
+                ApiError::field(UNPROCESSABLE, "invalid_fields", field, code)
+            }
+            sscard_app::cases::CaseError::NotFound => ApiError::NotFound,
+            sscard_app::cases::CaseError::Store(s) => s.into(),
+        }
+    }
+}

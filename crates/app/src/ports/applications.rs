@@ -37,6 +37,8 @@ pub trait ApplicationStore: Send + Sync {
         start: &ApplicationEventRecord,
     ) -> StoreResult<Result<(), String>>;
     async fn application(&self, id: &str) -> StoreResult<Option<Application>>;
+    /// The application a person quotes by its reference (what the hotline and the console look up).
+    async fn application_by_reference(&self, reference: &str) -> StoreResult<Option<Application>>;
     async fn open_application_of(&self, person: &IdNumber) -> StoreResult<Option<Application>>;
     /// Whether the person holds a live third-generation card: an application of theirs reached `collected` and
     /// not every card made for it is cancelled (a card given up for a bank change, a death or a move leaves

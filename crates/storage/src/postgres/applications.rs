@@ -141,6 +141,13 @@ impl sscard_app::ports::ApplicationStore for PgStore {
         self.application_where("id = $1", id).await
     }
 
+    async fn application_by_reference(
+        &self,
+        reference: &str,
+    ) -> sscard_app::ports::StoreResult<Option<sscard_domain::application::Application>> {
+        self.application_where("reference = $1", reference).await
+    }
+
     async fn open_application_of(
         &self,
         person: &sscard_domain::values::IdNumber,

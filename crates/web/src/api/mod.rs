@@ -2,6 +2,7 @@
 //! `utoipa_axum::routes!`, so it cannot be served without being in the OpenAPI document.
 
 pub mod admin;
+pub mod admin_cases;
 pub mod admin_imports;
 pub mod admin_reports;
 pub mod admin_settings;
@@ -102,6 +103,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_imports::list_imports))
         .routes(routes!(admin_imports::get_import))
         .routes(routes!(admin_imports::import_rejections))
+        .routes(routes!(admin_cases::look_up))
         .routes(routes!(admin::create_account))
         .routes(routes!(admin::set_disabled))
         .routes(routes!(admin::create_client))

@@ -2,6 +2,7 @@
 //! an elderly mode with larger type and more spacing. Preferences are cookies set by plain links.
 
 mod account_pages;
+mod admin_cases;
 mod admin_pages;
 mod admin_policy;
 mod admin_reports;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff", get(account_pages::staff_home))
         .route("/admin", get(admin_pages::console))
         .route("/admin/imports", get(admin_pages::imports))
+        .route("/admin/cases", get(admin_cases::cases_page).post(admin_cases::look_up))
         .route("/admin/openings", get(admin_policy::openings))
         .route("/admin/openings/{category}", post(admin_policy::set_opening))
         .route("/admin/reports/applications", get(admin_reports::applications))
@@ -143,6 +145,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("branches.html", include_str!("../../templates/branches.html"))?;
     env.add_template("error.html", include_str!("../../templates/error.html"))?;
     env.add_template("admin.html", include_str!("../../templates/admin.html"))?;
+    env.add_template("admin_cases.html", include_str!("../../templates/admin_cases.html"))?;
     env.add_template("admin_imports.html", include_str!("../../templates/admin_imports.html"))?;
     env.add_template("admin_import.html", include_str!("../../templates/admin_import.html"))?;
     env.add_template("admin_report.html", include_str!("../../templates/admin_report.html"))?;

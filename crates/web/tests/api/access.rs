@@ -60,6 +60,7 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::POST, "/api/v1/admin/accounts", Expect::Roles(&[Admin])),
         (Method::POST, "/api/v1/admin/clients", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
+        (Method::POST, "/api/v1/admin/cases/lookup", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/reports/sla", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/imports", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/openings", Expect::Roles(&[Admin])),

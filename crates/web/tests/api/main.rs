@@ -11,6 +11,7 @@
 //!   flag, due dates and the calendar, the campaign and instant cards.
 //! - `cards`: the card's life: the channel matrix, online services, the 15-day release, the service password.
 //! - `console`: the bureau's console: imports as background jobs, their reports and refusals.
+//! - `console_records`: case lookup, reference data with its history, staff accounts.
 //! - `http`: health, readiness (and a stopped database), problems, limits, headers, shutdown.
 //! - `oidc`: logging in through a real OpenID Connect provider.
 //! - `portal_auth`: the portal's doors and redirects.
@@ -30,6 +31,7 @@ mod card_replacement;
 mod cards;
 mod collective;
 mod console;
+mod console_records;
 mod contracts;
 mod http;
 mod minors;
