@@ -7,6 +7,8 @@
 //! - [`import_jobs`]: the console's imports as background jobs, with progress and a row report (SPEC §10).
 //! - [`reports`]: the console's reports (applications per day, broken down) as read models.
 //! - [`reference`]: reference-data queries (code tables, banks, branches, outlets).
+//! - [`reference_changes`]: the console's changes of banks, branches and outlets, kept and refused while live
+//!   data depends on them.
 //! - [`secrets`]: random tokens and codes, hashes, machine secrets (HMAC).
 //! - [`passwords`]: Argon2id password hashing, bounded in memory and in time.
 //! - [`auth`]: logging in and out (password + captcha, SMS code, registration, client and bank-system
@@ -62,6 +64,7 @@ pub mod ports;
 pub mod realname;
 pub mod records;
 pub mod reference;
+pub mod reference_changes;
 pub mod reports;
 pub mod secrets;
 pub mod sms;

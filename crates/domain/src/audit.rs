@@ -24,10 +24,14 @@ pub enum AuditAction {
     StateChanged,
     /// A wrong service password for a card, on any channel (five lock it).
     CardPasswordFailed,
+    /// The bureau changed a bank, branch or outlet (the change itself is kept with before and after).
+    ReferenceChanged,
+    /// The bureau changed a staff account: its password reset, or its binding to a bank branch or outlet.
+    AccountChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -40,6 +44,8 @@ impl AuditAction {
         AuditAction::PersonRead,
         AuditAction::StateChanged,
         AuditAction::CardPasswordFailed,
+        AuditAction::ReferenceChanged,
+        AuditAction::AccountChanged,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -55,6 +61,8 @@ impl AuditAction {
             AuditAction::PersonRead => "person_read",
             AuditAction::StateChanged => "state_changed",
             AuditAction::CardPasswordFailed => "card_password_failed",
+            AuditAction::ReferenceChanged => "reference_changed",
+            AuditAction::AccountChanged => "account_changed",
         }
     }
     pub fn parse(s: &str) -> Option<AuditAction> {

@@ -148,3 +148,114 @@ pub struct Bank {
 pub fn is_valid_site_code(code: &str) -> bool {
     !code.is_empty() && code.len() <= 32 && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
+
+/// A bank, branch or outlet as the bureau changes it in the console (SPEC §4.3, §10); codes never change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReferenceRecord {
+    Bank(Bank),
+    Branch(Branch),
+    Outlet(Outlet),
+}
+
+impl ReferenceRecord {
+    pub fn kind(&self) -> ReferenceKind {
+        match self {
+            ReferenceRecord::Bank(_) => ReferenceKind::Bank,
+            ReferenceRecord::Branch(_) => ReferenceKind::Branch,
+            ReferenceRecord::Outlet(_) => ReferenceKind::Outlet,
+        }
+    }
+    pub fn code(&self) -> &str {
+        match self {
+            ReferenceRecord::Bank(b) => &b.code,
+            ReferenceRecord::Branch(b) => &b.code,
+            ReferenceRecord::Outlet(o) => &o.code,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceKind {
+    Bank,
+    Branch,
+    Outlet,
+}
+
+impl ReferenceKind {
+    pub const ALL: [ReferenceKind; 3] = [ReferenceKind::Bank, ReferenceKind::Branch, ReferenceKind::Outlet];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceKind::Bank => "bank",
+            ReferenceKind::Branch => "branch",
+            ReferenceKind::Outlet => "outlet",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ReferenceKind> {
+        ReferenceKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// What live data a change would break, to be counted before it is made (in the same transaction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dependency {
+    /// Cards ordered for collection at the branch and not yet collected: it must keep taking pickups.
+    PickupsWaiting,
+    /// Live outlet clerks' accounts carry the outlet's district: it cannot move while they are bound to it.
+    ClerksBound,
+}
+
+/// The dependency a change from `before` to `after` must have none of, if any.
+pub fn dependency_of_change(before: &ReferenceRecord, after: &ReferenceRecord) -> Option<Dependency> {
+    match (before, after) {
+        (ReferenceRecord::Branch(b), ReferenceRecord::Branch(a)) if b.accepts_pickup && !a.accepts_pickup => {
+            Some(Dependency::PickupsWaiting)
+        }
+        (ReferenceRecord::Outlet(b), ReferenceRecord::Outlet(a)) if b.district != a.district => {
+            Some(Dependency::ClerksBound)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::*;
+
+    fn branch(accepts_pickup: bool) -> ReferenceRecord {
+        ReferenceRecord::Branch(Branch {
+            code: "102-0101".into(),
+            bank: "102".into(),
+            name: "x".into(),
+            district: "110105".into(),
+            address: "y".into(),
+            accepts_pickup,
+            instant_issuance: false,
+        })
+    }
+
+    fn outlet(district: &str) -> ReferenceRecord {
+        ReferenceRecord::Outlet(Outlet {
+            code: "D-1".into(),
+            name: "x".into(),
+            district: district.into(),
+            address: "y".into(),
+        })
+    }
+
+    #[test]
+    fn only_a_change_that_breaks_something_is_checked() {
+        assert_eq!(
+            dependency_of_change(&branch(true), &branch(false)),
+            Some(Dependency::PickupsWaiting)
+        );
+        assert_eq!(dependency_of_change(&branch(false), &branch(false)), None);
+        assert_eq!(dependency_of_change(&branch(false), &branch(true)), None);
+        assert_eq!(
+            dependency_of_change(&outlet("110105"), &outlet("110108")),
+            Some(Dependency::ClerksBound)
+        );
+        assert_eq!(dependency_of_change(&outlet("110105"), &outlet("110105")), None);
+    }
+}

@@ -14,6 +14,7 @@
 //! - `housekeeping`: deleting what has outlived its use (one set of statements; each engine's
 //!   `housekeeping` module runs them).
 //! - `imports`: import jobs' row codecs and SQL (each engine's `imports` module runs it).
+//! - `reference`: the console's changes of banks, branches and outlets: SQL and the kept change's codec.
 //! - `reports`: the console's reports' SQL (each engine's `reports` module runs it).
 //! - `macros`: body macros used inside per-engine methods (batch writes, a reply remembered, orders read back,
 //!   a prune round); no macro holds an `impl`.
@@ -35,6 +36,7 @@ mod housekeeping;
 mod imports;
 mod orders;
 pub mod postgres;
+mod reference;
 mod replacements;
 mod reports;
 pub mod sqlite;

@@ -332,3 +332,92 @@ macro_rules! change_setting_on {
         Ok(())
     }};
 }
+
+/// Changes a bank, branch or outlet with its kept change and audit entry, unless live data depends on what the
+/// change takes away (see `ReferenceStore::change_reference`). `$begin` and `$lock` are the engine's
+/// `BEGIN_WRITE` and `ROW_LOCK`: the record stays locked from its read to its write.
+macro_rules! change_reference_on {
+    ($pool:expr, $begin:expr, $lock:expr, $edit:expr, $audit:expr) => {{
+        use sscard_app::ports::ReferenceWrite;
+        use sscard_domain::registry::ReferenceRecord as R;
+        let edit: &sscard_app::ports::ReferenceEdit = $edit;
+        let code = edit.after.code();
+        let mut tx = $pool.begin_with($begin).await.db()?;
+        let select = |sql: &str| format!("{sql}{}", $lock);
+        let before: Option<R> = match &edit.after {
+            R::Bank(_) => sqlx::query_as::<_, $crate::common::BankRow>(&select($crate::reference::BANK))
+                .bind(code)
+                .fetch_optional(&mut *tx)
+                .await
+                .db()?
+                .map(|r| R::Bank(r.into())),
+            R::Branch(_) => sqlx::query_as::<_, $crate::common::BranchRow>(&select($crate::reference::BRANCH))
+                .bind(code)
+                .fetch_optional(&mut *tx)
+                .await
+                .db()?
+                .map(|r| R::Branch(r.into())),
+            R::Outlet(_) => sqlx::query_as::<_, $crate::common::OutletRow>(&select($crate::reference::OUTLET))
+                .bind(code)
+                .fetch_optional(&mut *tx)
+                .await
+                .db()?
+                .map(|r| R::Outlet(r.into())),
+        };
+        let Some(before) = before else {
+            return Ok(ReferenceWrite::Unknown);
+        };
+        if before == edit.after {
+            return Ok(ReferenceWrite::Unchanged);
+        }
+        if let Some(dependency) = sscard_domain::registry::dependency_of_change(&before, &edit.after) {
+            let count: i64 = sqlx::query_scalar($crate::reference::dependency_sql(dependency))
+                .bind(code)
+                .fetch_one(&mut *tx)
+                .await
+                .db()?;
+            if count > 0 {
+                return Ok(ReferenceWrite::Depended {
+                    dependency,
+                    count: u64::try_from(count).unwrap_or(u64::MAX),
+                });
+            }
+        }
+        let update = match &edit.after {
+            R::Bank(b) => sqlx::query($crate::reference::UPDATE_BANK)
+                .bind(code)
+                .bind(&b.short)
+                .bind(&b.name_zh)
+                .bind(&b.name_en)
+                .bind(b.supports_online_replacement),
+            R::Branch(b) => sqlx::query($crate::reference::UPDATE_BRANCH)
+                .bind(code)
+                .bind(&b.name)
+                .bind(&b.district)
+                .bind(&b.address)
+                .bind(b.accepts_pickup)
+                .bind(b.instant_issuance),
+            R::Outlet(o) => sqlx::query($crate::reference::UPDATE_OUTLET)
+                .bind(code)
+                .bind(&o.name)
+                .bind(&o.district)
+                .bind(&o.address),
+        };
+        update.execute(&mut *tx).await.db()?;
+        let as_json =
+            |r: &R| serde_json::to_string(r).map_err(|e| sscard_app::ports::StoreError::Corrupt(e.to_string()));
+        sqlx::query($crate::reference::INSERT_CHANGE)
+            .bind(edit.after.kind().as_str())
+            .bind(code)
+            .bind(as_json(&before)?)
+            .bind(as_json(&edit.after)?)
+            .bind(&edit.by)
+            .bind($crate::accounts::ms(edit.at))
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        Self::insert_audit(&mut *tx, $audit).await.db()?;
+        tx.commit().await.db()?;
+        Ok(ReferenceWrite::Changed { before })
+    }};
+}

@@ -43,6 +43,18 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "2027-05-21")]
     pub allowed_from: Option<String>,
+    /// For a change refused while live data depends on what it takes away (`dependents_exist`): what, and how
+    /// many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dependents: Option<Dependents>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Dependents {
+    /// `pickups_waiting` (cards still to be collected at a branch) or `clerks_bound` (live clerks' accounts
+    /// bound to an outlet).
+    pub what: String,
+    pub count: u64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -354,8 +366,14 @@ pub fn problem_body(
         args.push(("where", named("channels", "none")));
     }
     let allowed_from = args.iter().find(|(k, _)| *k == "allowed_from").map(|(_, v)| v.clone());
+    let arg = |name: &str| args.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    let dependents = match (arg("dependency"), arg("count").and_then(|c| c.parse().ok())) {
+        (Some(what), Some(count)) => Some(Dependents { what, count }),
+        _ => None,
+    };
     Problem {
         allowed_from,
+        dependents,
         type_uri: format!("urn:sscard:problem:{code}"),
         title: state.i18n.format(lang, &format!("problem-{code}"), &[]),
         status: err.status().as_u16(),

@@ -333,3 +333,32 @@ impl From<sscard_app::cases::CaseError> for ApiError {
         }
     }
 }
+
+impl From<sscard_app::reference_changes::ChangeError> for ApiError {
+    fn from(e: sscard_app::reference_changes::ChangeError) -> ApiError {
+        use sscard_app::reference_changes::ChangeError as C;
+        use sscard_domain::registry::Dependency;
+        match e {
+            C::Forbidden => ApiError::rule(StatusCode::FORBIDDEN, "forbidden"),
+            C::Unknown => ApiError::NotFound,
+            C::Invalid(fields) => {
+                let mut err = ApiError::rule(UNPROCESSABLE, "invalid_fields");
+                for f in fields {
+                    err = err.with_field(&f.field, f.code);
+                }
+                err
+            }
+            C::Depended { dependency, count } => ApiError::rule(StatusCode::CONFLICT, "dependents_exist")
+                .with_arg(
+                    "dependency",
+                    match dependency {
+                        Dependency::PickupsWaiting => "pickups_waiting",
+                        Dependency::ClerksBound => "clerks_bound",
+                    }
+                    .into(),
+                )
+                .with_arg("count", count.to_string()),
+            C::Store(s) => s.into(),
+        }
+    }
+}

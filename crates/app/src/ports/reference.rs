@@ -1,7 +1,10 @@
 //! The registry, its imports, reference data (banks, branches, outlets) and settings.
 
 use async_trait::async_trait;
-use sscard_domain::registry::{Bank, Branch, Entity, Guardianship, InsuredPerson, Outlet};
+use sscard_domain::audit::AuditEntry;
+use sscard_domain::registry::{
+    Bank, Branch, Dependency, Entity, Guardianship, InsuredPerson, Outlet, ReferenceKind, ReferenceRecord,
+};
 use sscard_domain::values::{IdNumber, Uscc};
 use std::collections::{HashMap, HashSet};
 
@@ -55,6 +58,48 @@ pub trait ReferenceStore: Send + Sync {
     async fn banks(&self) -> StoreResult<Vec<Bank>>;
     async fn branches(&self, filter: &BranchFilter) -> StoreResult<Vec<Branch>>;
     async fn outlets(&self, district: Option<&str>) -> StoreResult<Vec<Outlet>>;
+    /// Changes a bank, branch or outlet (found by its code), keeps the change (before, after, who, when) and
+    /// appends `audit`, in one transaction. Refused, writing nothing, while live data depends on what the
+    /// change would take away (`sscard_domain::registry::dependency_of_change`), with the count of it.
+    async fn change_reference(&self, edit: &ReferenceEdit, audit: &AuditEntry) -> StoreResult<ReferenceWrite>;
+    /// A record's kept changes, newest first, at most `limit`.
+    async fn reference_changes(&self, kind: ReferenceKind, code: &str, limit: u32)
+        -> StoreResult<Vec<ReferenceChange>>;
+}
+
+/// A bank, branch or outlet as it is to be.
+#[derive(Debug, Clone)]
+pub struct ReferenceEdit {
+    pub after: ReferenceRecord,
+    pub by: String,
+    pub at: chrono::DateTime<chrono::FixedOffset>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferenceWrite {
+    Changed {
+        before: ReferenceRecord,
+    },
+    /// The record already reads so: nothing written.
+    Unchanged,
+    /// No record has that code.
+    Unknown,
+    /// Refused: `count` records depend on what the change takes away.
+    Depended {
+        dependency: Dependency,
+        count: u64,
+    },
+}
+
+/// One kept change of a bank, branch or outlet; `before` and `after` are the records as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceChange {
+    pub kind: ReferenceKind,
+    pub code: String,
+    pub before: serde_json::Value,
+    pub after: serde_json::Value,
+    pub by: String,
+    pub at: chrono::DateTime<chrono::FixedOffset>,
 }
 
 /// Small key/value settings kept in the database (e.g. whether it holds demo data).

@@ -313,6 +313,9 @@ impl ImportSession for PgImport {
 
 /// How a pull locks the rows it picks and skips those another pull holds (several instances pull at once).
 pub(crate) const PICK_LOCK: &str = " FOR UPDATE OF o SKIP LOCKED";
+/// Locks a row read before it is written: PostgreSQL's row lock; SQLite's `BEGIN IMMEDIATE` already holds
+/// the database's one write lock.
+pub(crate) const ROW_LOCK: &str = " FOR UPDATE";
 /// How a read-then-write transaction starts (row locks do the rest).
 pub(crate) const BEGIN_WRITE: &str = "BEGIN";
 

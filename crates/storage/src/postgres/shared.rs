@@ -160,6 +160,30 @@ impl sscard_app::ports::ReferenceStore for PgStore {
         let rows: Vec<crate::common::OutletRow> = qb.build_query_as().fetch_all(&self.pool).await.db()?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
+
+    async fn change_reference(
+        &self,
+        edit: &sscard_app::ports::ReferenceEdit,
+        audit: &sscard_domain::audit::AuditEntry,
+    ) -> sscard_app::ports::StoreResult<sscard_app::ports::ReferenceWrite> {
+        change_reference_on!(&self.pool, super::BEGIN_WRITE, super::ROW_LOCK, edit, audit)
+    }
+
+    async fn reference_changes(
+        &self,
+        kind: sscard_domain::registry::ReferenceKind,
+        code: &str,
+        limit: u32,
+    ) -> sscard_app::ports::StoreResult<Vec<sscard_app::ports::ReferenceChange>> {
+        rows_on!(
+            &self.pool,
+            crate::reference::ChangeRow,
+            crate::reference::CHANGES,
+            kind.as_str(),
+            code,
+            i64::from(limit)
+        )
+    }
 }
 
 #[async_trait::async_trait]

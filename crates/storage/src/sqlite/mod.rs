@@ -183,6 +183,9 @@ impl ImportSession for SqliteImport {
 
 /// SQLite serialises writers: a pull needs no row lock.
 pub(crate) const PICK_LOCK: &str = "";
+/// Locks a row read before it is written: PostgreSQL's row lock; SQLite's `BEGIN IMMEDIATE` already holds
+/// the database's one write lock.
+pub(crate) const ROW_LOCK: &str = "";
 /// A read-then-write transaction takes the write lock up front, so a concurrent writer waits for it instead of
 /// failing the lock upgrade half-way.
 pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";

@@ -458,3 +458,158 @@ both_engines!(a_changed_setting_keeps_its_history, |db: TestDb| async move {
     assert_eq!(store.setting_changes("opening:", 1).await.unwrap().len(), 1);
     assert_eq!(store.setting_changes("opening_", 10).await.unwrap().len(), 1);
 });
+
+fn change_entry(record: &str) -> sscard_domain::audit::AuditEntry {
+    sscard_domain::audit::AuditEntry {
+        at: sscard_domain::clock::Clock::now(&sscard_testkit::fixed_clock()),
+        actor: Some("admin-1".into()),
+        role: Some(sscard_domain::access::Role::Admin),
+        channel: sscard_domain::access::Channel::Web,
+        organisation: None,
+        action: sscard_domain::audit::AuditAction::ReferenceChanged,
+        record: Some(record.into()),
+        subject_person: None,
+        purpose: None,
+        outcome: sscard_domain::audit::Outcome::Success,
+        ip: None,
+    }
+}
+
+both_engines!(
+    a_reference_change_is_kept_and_refused_while_something_depends_on_it,
+    |db: TestDb| async move {
+        use sscard_app::ports::{NewAccount, ReferenceEdit, ReferenceWrite};
+        use sscard_domain::registry::{Dependency, Outlet, ReferenceKind, ReferenceRecord};
+        let ctx = setup(&db).await;
+        let s = &ctx.store;
+        import_csv(&ctx, ImportKind::Branches, BRANCHES.as_bytes())
+            .await
+            .unwrap();
+        let outlets = "code,name,district,address\nD-1,朝阳服务网点,110105,朝阳区一号\n";
+        import_csv(&ctx, ImportKind::Outlets, outlets.as_bytes()).await.unwrap();
+        let t0 = sscard_domain::clock::Clock::now(&sscard_testkit::fixed_clock());
+        let branch = s
+            .branches(&BranchFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|b| b.accepts_pickup)
+            .unwrap();
+        let mut renamed = branch.clone();
+        renamed.name = "新名称".into();
+        renamed.accepts_pickup = false;
+        let edit = |after: ReferenceRecord, minutes: i64| ReferenceEdit {
+            after,
+            by: "admin-1".into(),
+            at: t0 + chrono::Duration::minutes(minutes),
+        };
+        // Nothing waits at the branch: the change is made, kept and audited in one go.
+        let w = s
+            .change_reference(
+                &edit(ReferenceRecord::Branch(renamed.clone()), 0),
+                &change_entry("branch:x"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            w,
+            ReferenceWrite::Changed {
+                before: ReferenceRecord::Branch(branch.clone())
+            }
+        );
+        let stored = s.branches(&BranchFilter::default()).await.unwrap();
+        assert!(stored.contains(&renamed));
+        assert_eq!(s.recent_audit(Some("admin-1"), 10).await.unwrap().len(), 1);
+        // The same again writes nothing; an unknown code names nothing.
+        let again = s
+            .change_reference(
+                &edit(ReferenceRecord::Branch(renamed.clone()), 1),
+                &change_entry("branch:x"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(again, ReferenceWrite::Unchanged);
+        let mut unknown = renamed.clone();
+        unknown.code = "102-9999".into();
+        let w = s
+            .change_reference(&edit(ReferenceRecord::Branch(unknown), 1), &change_entry("branch:y"))
+            .await
+            .unwrap();
+        assert_eq!(w, ReferenceWrite::Unknown);
+        let changes = s
+            .reference_changes(ReferenceKind::Branch, &branch.code, 10)
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].before["name"], branch.name.as_str());
+        assert_eq!(changes[0].after["accepts_pickup"], false);
+        assert_eq!((changes[0].by.as_str(), changes[0].at), ("admin-1", t0));
+
+        // An outlet with a live clerk keeps its district: refused with the count, nothing written.
+        s.create_account(
+            &NewAccount {
+                id: "clerk-1".into(),
+                kind: sscard_domain::account::AccountKind::OutletClerk {
+                    outlet: "D-1".into(),
+                    district: "110105".into(),
+                },
+                username: Some(sscard_domain::account::Username::parse("clerk1").unwrap()),
+                mobile: None,
+                display_name: "clerk".into(),
+                password_hash: None,
+                created_at: t0,
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let moved = Outlet {
+            code: "D-1".into(),
+            name: "朝阳服务网点".into(),
+            district: "110108".into(),
+            address: "海淀区一号".into(),
+        };
+        let w = s
+            .change_reference(
+                &edit(ReferenceRecord::Outlet(moved.clone()), 2),
+                &change_entry("outlet:D-1"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            w,
+            ReferenceWrite::Depended {
+                dependency: Dependency::ClerksBound,
+                count: 1
+            }
+        );
+        assert_eq!(s.outlets(None).await.unwrap()[0].district, "110105");
+        assert!(s
+            .reference_changes(ReferenceKind::Outlet, "D-1", 10)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            s.recent_audit(Some("admin-1"), 10).await.unwrap().len(),
+            1,
+            "a refusal audits nothing here"
+        );
+        // Newest first, and the limit holds.
+        let mut bank = s.banks().await.unwrap().remove(0);
+        for (i, flag) in [true, false, true].into_iter().enumerate() {
+            bank.supports_online_replacement = flag;
+            let minutes = i64::try_from(i).unwrap() + 3;
+            s.change_reference(
+                &edit(ReferenceRecord::Bank(bank.clone()), minutes),
+                &change_entry("bank"),
+            )
+            .await
+            .unwrap();
+        }
+        let kept = s.reference_changes(ReferenceKind::Bank, &bank.code, 2).await.unwrap();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].after["supports_online_replacement"], true);
+        assert_eq!(kept[1].after["supports_online_replacement"], false);
+    }
+);

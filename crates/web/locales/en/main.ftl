@@ -1023,3 +1023,35 @@ problem-case_key_invalid = Not a number we can look up
 problem-case_key_invalid-detail = Enter an 18-character ID number, an application reference beginning with BJ, or a card number (letters and digits only).
 label-q = ID number, application reference or card number
 label-purpose = Purpose
+
+reference_title = Banks, branches and outlets
+reference_lead = Find a bank, a branch or an outlet and change it. Every change is kept with who made it and when. A branch that still has cards waiting to be collected keeps taking pickups, and an outlet with clerks keeps its district, until what depends on it is moved.
+reference_kind = Kind
+reference_kind-banks = Bank
+reference_kind-branches = Branch
+reference_kind-outlets = Outlet
+reference_q = Code, name or address contains
+reference_search = Search
+reference_found = Found:
+reference_col_code = Code
+reference_col_name = Name
+reference_col_detail = Details
+reference_col_change = What changed
+reference_save = Save the change
+reference_no_history = Not changed in the console yet.
+reference_yes = yes
+reference_no = no
+label-short = Short name
+label-name_zh = Name in Chinese
+label-name_en = Name in English
+label-name = Name
+label-district = District
+label-address = Address
+label-accepts_pickup = Cards can be collected here
+label-instant_issuance = Makes cards on the spot
+label-supports_online_replacement = Takes replacements of damaged cards online
+problem-dependents_exist = Still in use
+problem-dependents_exist-detail = { $dependency ->
+    [clerks_bound] { $count } outlet clerk accounts are bound to this outlet. Move or disable them before its district changes.
+   *[pickups_waiting] { $count } cards are still to be collected at this branch. It keeps taking pickups until they are collected.
+}

@@ -1020,3 +1020,35 @@ problem-case_key_invalid = 无法查询的号码
 problem-case_key_invalid-detail = 请输入18位身份证号、以 BJ 开头的申请编号或卡号（仅字母和数字）。
 label-q = 身份证号、申请编号或卡号
 label-purpose = 查询原因
+
+reference_title = 银行、网点和服务网点
+reference_lead = 查找并修改银行、银行网点或区街服务网点。每次修改都会记录修改人和时间。仍有待领卡的网点须继续受理领卡，有工作人员的服务网点不能更改所属区，直至依赖它的数据迁走。
+reference_kind = 类别
+reference_kind-banks = 银行
+reference_kind-branches = 银行网点
+reference_kind-outlets = 服务网点
+reference_q = 代码、名称或地址包含
+reference_search = 查找
+reference_found = 找到：
+reference_col_code = 代码
+reference_col_name = 名称
+reference_col_detail = 详情
+reference_col_change = 修改内容
+reference_save = 保存修改
+reference_no_history = 尚未在管理台修改过。
+reference_yes = 是
+reference_no = 否
+label-short = 简称
+label-name_zh = 中文名称
+label-name_en = 英文名称
+label-name = 名称
+label-district = 所属区
+label-address = 地址
+label-accepts_pickup = 可在此领卡
+label-instant_issuance = 可即时制卡
+label-supports_online_replacement = 支持线上换领（损坏换卡）
+problem-dependents_exist = 仍在使用中
+problem-dependents_exist-detail = { $dependency ->
+    [clerks_bound] 有 { $count } 个服务网点工作人员账户绑定在此网点，请先调整或停用这些账户，再更改所属区。
+   *[pickups_waiting] 此网点仍有 { $count } 张社保卡待领取，领完之前须继续受理领卡。
+}

@@ -1,7 +1,7 @@
 //! The admin's settings of the card's life: the working-day calendar (a year loaded as a file), the
 //! concentrated campaign's period, and which banks take replacements online.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -132,27 +132,5 @@ pub async fn set_campaign(
         Ok(_) => Ok(Json(campaign_view(&state).await?)),
         Err(SetError::Invalid(f)) => Err(ApiError::field(UNPROCESSABLE, "invalid_fields", &f.field, f.code)),
         Err(SetError::Store(e)) => Err(e.into()),
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OnlineReplacementIn {
-    pub supported: bool,
-}
-
-/// Whether a bank takes replacements of damaged cards (换领) online (SPEC §7.2); otherwise at its counter.
-#[utoipa::path(put, path = "/api/v1/admin/banks/{code}/online-replacement", operation_id = "set_online_replacement",
-    tag = "admin", security(("bearer" = [])), params(("code" = String, Path)), request_body = OnlineReplacementIn,
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn set_online_replacement(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    JsonBody(body): JsonBody<OnlineReplacementIn>,
-) -> Result<StatusCode, ApiError> {
-    if sscard_app::reference::set_online_replacement(&state.ctx, &code, body.supported).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound)
     }
 }

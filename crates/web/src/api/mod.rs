@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod admin_cases;
 pub mod admin_imports;
+pub mod admin_reference;
 pub mod admin_reports;
 pub mod admin_settings;
 pub mod applications;
@@ -114,7 +115,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_reports::applications_csv))
         .routes(routes!(admin_settings::get_calendar, admin_settings::load_calendar))
         .routes(routes!(admin_settings::get_campaign, admin_settings::set_campaign))
-        .routes(routes!(admin_settings::set_online_replacement))
+        .routes(routes!(admin_reference::set_online_replacement))
+        .routes(routes!(admin_reference::search))
+        .routes(routes!(admin_reference::record, admin_reference::change))
         .routes(routes!(applications::eligibility))
         .routes(routes!(applications::start, applications::list))
         .routes(routes!(applications::get_one, applications::update))

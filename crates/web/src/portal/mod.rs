@@ -5,6 +5,7 @@ mod account_pages;
 mod admin_cases;
 mod admin_pages;
 mod admin_policy;
+mod admin_reference;
 mod admin_reports;
 mod apply_pages;
 mod assets;
@@ -56,6 +57,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin", get(admin_pages::console))
         .route("/admin/imports", get(admin_pages::imports))
         .route("/admin/cases", get(admin_cases::cases_page).post(admin_cases::look_up))
+        .route("/admin/reference", get(admin_reference::search))
+        .route(
+            "/admin/reference/{kind}/{code}",
+            get(admin_reference::record).post(admin_reference::change),
+        )
         .route("/admin/openings", get(admin_policy::openings))
         .route("/admin/openings/{category}", post(admin_policy::set_opening))
         .route("/admin/reports/applications", get(admin_reports::applications))
@@ -146,6 +152,14 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("error.html", include_str!("../../templates/error.html"))?;
     env.add_template("admin.html", include_str!("../../templates/admin.html"))?;
     env.add_template("admin_cases.html", include_str!("../../templates/admin_cases.html"))?;
+    env.add_template(
+        "admin_reference.html",
+        include_str!("../../templates/admin_reference.html"),
+    )?;
+    env.add_template(
+        "admin_reference_record.html",
+        include_str!("../../templates/admin_reference_record.html"),
+    )?;
     env.add_template("admin_imports.html", include_str!("../../templates/admin_imports.html"))?;
     env.add_template("admin_import.html", include_str!("../../templates/admin_import.html"))?;
     env.add_template("admin_report.html", include_str!("../../templates/admin_report.html"))?;

@@ -61,6 +61,22 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::POST, "/api/v1/admin/clients", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
         (Method::POST, "/api/v1/admin/cases/lookup", Expect::Roles(&[Admin])),
+        // `{kind}` here is no kind of reference data: the admin passes and finds nothing.
+        (
+            Method::GET,
+            "/api/v1/admin/reference/{kind}",
+            Expect::Records(&[Admin], &[]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/reference/{kind}/{code}",
+            Expect::Records(&[Admin], &[]),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/admin/reference/{kind}/{code}",
+            Expect::Records(&[Admin], &[]),
+        ),
         (Method::GET, "/api/v1/admin/reports/sla", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/imports", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/openings", Expect::Roles(&[Admin])),

@@ -132,7 +132,17 @@ fn visits(pattern: &str, r: &Records) -> Option<Vec<(Who, String)>> {
         "/staff/counter" => at(BankClerk),
         "/staff/cards" => vec![(BankClerk, "/staff/cards".into()), (OutletClerk, "/staff/cards".into())],
         "/staff/hotline" => at(Hotline),
-        "/admin" | "/admin/imports" | "/admin/openings" | "/admin/reports/applications" => at(Admin),
+        "/admin"
+        | "/admin/imports"
+        | "/admin/openings"
+        | "/admin/reports/applications"
+        | "/admin/cases"
+        | "/admin/reference" => at(Admin),
+        "/admin/reference/{kind}/{code}" => vec![
+            (Admin, "/admin/reference/branches/102-0101".into()),
+            (Admin, "/admin/reference/banks/102".into()),
+            (Admin, format!("/admin/reference/outlets/{}", world::OUTLET)),
+        ],
         "/admin/imports/{kind}/{id}" => vec![(Admin, r.import.clone())],
         "/entity" | "/entity/collective" | "/entity/employees" | "/entity/cards" => at(Handler),
         "/apply/{id}/documents" => apps(&|id| vec![format!("/apply/{id}/documents")]),
@@ -429,6 +439,20 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
             start: "/admin/openings".into(),
             typed: vec![("#opens_on-retiree", "2027-02-30".into())],
             submit: "#set-retiree",
+        },
+        Journey {
+            who: Who::Admin,
+            name: "case-found",
+            start: "/admin/cases".into(),
+            typed: vec![("#q", w.me.0.as_str().to_string())],
+            submit: "#look-up",
+        },
+        Journey {
+            who: Who::Admin,
+            name: "reference-error",
+            start: "/admin/reference/branches/102-0101".into(),
+            typed: vec![("#name", " ".into())],
+            submit: "#save",
         },
         Journey {
             who: Who::Admin,
