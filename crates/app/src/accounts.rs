@@ -40,6 +40,9 @@ pub enum AccountError {
     /// An administrator cannot lock themselves out (another administrator can).
     #[error("an administrator cannot disable their own account")]
     OwnAccount,
+    /// A binding belongs to a role: rebinding never changes what an account may do.
+    #[error("the binding is for another role")]
+    RoleMismatch,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -100,7 +103,34 @@ pub async fn create_account(
     } else {
         hash_password(Password::new_password(password)?.expose()).await?
     };
-    match &mut kind {
+    checked_binding(ctx, &mut kind).await?;
+    let new = NewAccount {
+        id: new_id(),
+        kind,
+        username: Some(username),
+        mobile: None,
+        display_name: display_name.trim().chars().take(60).collect(),
+        password_hash: Some(password_hash),
+        created_at: ctx.clock.now(),
+    };
+    let mut e = entry(ctx, AuditAction::AccountCreated, Outcome::Success, Channel::Web, meta);
+    if let Some(admin) = by {
+        e.actor = Some(admin.id.clone());
+        e.role = Some(admin.role());
+    }
+    e.record = Some(format!("account:{}", new.id));
+    let account = ctx
+        .store
+        .create_account(&new, Some(&e))
+        .await?
+        .map_err(AccountError::Taken)?;
+    Ok(account)
+}
+
+/// Checks a binding against reference data: the bank exists, the branch is that bank's, the outlet and the
+/// entity exist. An outlet clerk's district is taken from the outlet's own record, whatever the caller said.
+async fn checked_binding(ctx: &AppContext, kind: &mut AccountKind) -> Result<(), AccountError> {
+    match kind {
         AccountKind::Resident => return Err(AccountError::ResidentsRegisterThemselves),
         AccountKind::BankClerk { bank, branch } => {
             let filter = BranchFilter {
@@ -130,27 +160,7 @@ pub async fn create_account(
         }
         _ => {}
     }
-    let new = NewAccount {
-        id: new_id(),
-        kind,
-        username: Some(username),
-        mobile: None,
-        display_name: display_name.trim().chars().take(60).collect(),
-        password_hash: Some(password_hash),
-        created_at: ctx.clock.now(),
-    };
-    let mut e = entry(ctx, AuditAction::AccountCreated, Outcome::Success, Channel::Web, meta);
-    if let Some(admin) = by {
-        e.actor = Some(admin.id.clone());
-        e.role = Some(admin.role());
-    }
-    e.record = Some(format!("account:{}", new.id));
-    let account = ctx
-        .store
-        .create_account(&new, Some(&e))
-        .await?
-        .map_err(AccountError::Taken)?;
-    Ok(account)
+    Ok(())
 }
 
 /// Registers an API client of a channel; returns the client and its secret (shown once). The secret is
@@ -191,4 +201,123 @@ pub async fn audit_log(
     limit: u32,
 ) -> Result<Vec<sscard_domain::audit::AuditEntry>, StoreError> {
     ctx.store.recent_audit(actor, limit).await
+}
+
+/// Sets a new password for a staff account (a bank system's: a new machine secret). Its sessions and tokens end
+/// at once; audited with the administrator who did it.
+pub async fn reset_password(
+    ctx: &AppContext,
+    by: &sscard_domain::account::Principal,
+    id: &str,
+    password: &str,
+    meta: &Meta,
+) -> Result<(), AccountError> {
+    let account = ctx.store.account(id).await?.ok_or(AccountError::NotFound)?;
+    if matches!(account.kind, AccountKind::Resident) {
+        // A resident resets their own password by SMS code; the bureau never sets it.
+        return Err(AccountError::ResidentsRegisterThemselves);
+    }
+    let hash = if matches!(account.kind, AccountKind::BankSystem { .. }) {
+        if !machine_secret_acceptable(password) {
+            return Err(AccountError::WeakMachineSecret);
+        }
+        machine_secret_hash(password)
+    } else {
+        hash_password(Password::new_password(password)?.expose()).await?
+    };
+    let audit = crate::auth::principal_entry(
+        ctx,
+        by,
+        AuditAction::AccountChanged,
+        Outcome::Success,
+        Some(format!("account:{id}:password")),
+        meta,
+    );
+    let change = crate::ports::AccountChange::Password {
+        id: id.to_string(),
+        hash,
+    };
+    if ctx.store.change_account(&change, ctx.clock.now(), &audit).await? {
+        Ok(())
+    } else {
+        Err(AccountError::NotFound)
+    }
+}
+
+/// Binds a clerk to another branch (of a bank) or outlet, a handler to another entity, a bank system to another
+/// bank; the role never changes (`role_mismatch`). Checked against reference data like a new account's.
+pub async fn rebind(
+    ctx: &AppContext,
+    by: &sscard_domain::account::Principal,
+    id: &str,
+    mut kind: AccountKind,
+    meta: &Meta,
+) -> Result<(), AccountError> {
+    let account = ctx.store.account(id).await?.ok_or(AccountError::NotFound)?;
+    if account.role() != kind.role() {
+        return Err(AccountError::RoleMismatch);
+    }
+    checked_binding(ctx, &mut kind).await?;
+    let audit = crate::auth::principal_entry(
+        ctx,
+        by,
+        AuditAction::AccountChanged,
+        Outcome::Success,
+        Some(format!("account:{id}:binding")),
+        meta,
+    );
+    let change = crate::ports::AccountChange::Binding {
+        id: id.to_string(),
+        kind,
+    };
+    if ctx.store.change_account(&change, ctx.clock.now(), &audit).await? {
+        Ok(())
+    } else {
+        Err(AccountError::NotFound)
+    }
+}
+
+/// The staff roles the console lists.
+pub const STAFF_ROLES: [sscard_domain::access::Role; 6] = [
+    sscard_domain::access::Role::Admin,
+    sscard_domain::access::Role::BankClerk,
+    sscard_domain::access::Role::OutletClerk,
+    sscard_domain::access::Role::HotlineAgent,
+    sscard_domain::access::Role::BankSystem,
+    sscard_domain::access::Role::EntityHandler,
+];
+
+/// The accounts of a staff role (of every staff role for `None`) whose username or name holds `q` (any case),
+/// at most 500.
+pub async fn staff(
+    ctx: &AppContext,
+    role: Option<sscard_domain::access::Role>,
+    q: &str,
+) -> Result<Vec<Account>, AccountError> {
+    let roles: Vec<_> = match role {
+        Some(r) if STAFF_ROLES.contains(&r) => vec![r],
+        Some(_) => return Err(AccountError::ResidentsRegisterThemselves),
+        None => STAFF_ROLES.to_vec(),
+    };
+    let mut all = Vec::new();
+    for r in roles {
+        all.extend(ctx.store.accounts_with_role(r, 5000).await?);
+    }
+    let q = q.trim().to_lowercase();
+    Ok(all
+        .into_iter()
+        .filter(|a| {
+            q.is_empty()
+                || a.display_name.to_lowercase().contains(&q)
+                || a.username
+                    .as_ref()
+                    .is_some_and(|u| u.as_str().to_lowercase().contains(&q))
+        })
+        .take(500)
+        .collect())
+}
+
+/// One staff account, for the console's page of it (`None` for a resident's or an unknown id).
+pub async fn staff_account(ctx: &AppContext, id: &str) -> Result<Option<Account>, AccountError> {
+    Ok(ctx.store.account(id).await?.filter(|a| STAFF_ROLES.contains(&a.role())))
 }

@@ -50,6 +50,11 @@ pub(crate) const SET_DISABLED: &str = "UPDATE accounts SET disabled = $1 WHERE i
 pub(crate) const REVOKE_ACCOUNT_SESSIONS: &str =
     "UPDATE sessions SET revoked_ms = $1 WHERE account_id = $2 AND revoked_ms IS NULL AND expires_ms > $1";
 
+pub(crate) const SET_PASSWORD: &str = "UPDATE accounts SET password_hash = $2 WHERE id = $1";
+/// `$7`: the role the account must already have (a binding never changes a role).
+pub(crate) const SET_BINDING: &str = "UPDATE accounts SET entity_uscc = $2, bank = $3, branch = $4, outlet = $5, \
+    district = $6 WHERE id = $1 AND role = $7";
+
 pub(crate) const ACCOUNT_COLUMNS: &str = "id, role, entity_uscc, bank, branch, outlet, district, username, mobile, \
     id_number, real_name, display_name, disabled, password_hash";
 

@@ -421,3 +421,49 @@ macro_rules! change_reference_on {
         Ok(ReferenceWrite::Changed { before })
     }};
 }
+
+/// Changes an account's password (ending its sessions) or its binding, with its audit entry.
+macro_rules! change_account_on {
+    ($pool:expr, $change:expr, $at:expr, $audit:expr) => {{
+        use sscard_app::ports::AccountChange;
+        let mut tx = $pool.begin().await.db()?;
+        let r = match $change {
+            AccountChange::Password { id, hash } => {
+                let r = sqlx::query($crate::accounts::SET_PASSWORD)
+                    .bind(id)
+                    .bind(hash)
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+                sqlx::query($crate::accounts::REVOKE_ACCOUNT_SESSIONS)
+                    .bind($crate::accounts::ms($at))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+                r
+            }
+            AccountChange::Binding { id, kind } => {
+                let (entity, bank, branch, outlet, district) = $crate::accounts::kind_columns(kind);
+                let r = sqlx::query($crate::accounts::SET_BINDING)
+                    .bind(id)
+                    .bind(entity)
+                    .bind(bank)
+                    .bind(branch)
+                    .bind(outlet)
+                    .bind(district)
+                    .bind(kind.role().as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+                r
+            }
+        };
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::insert_audit(&mut *tx, $audit).await.db()?;
+        tx.commit().await.db()?;
+        Ok(true)
+    }};
+}

@@ -160,6 +160,9 @@ impl From<AccountError> for ApiError {
             AccountError::BadPassword(p) => password_error(&p),
             AccountError::NotFound => ApiError::NotFound,
             AccountError::OwnAccount => ApiError::rule(StatusCode::CONFLICT, "own_account"),
+            AccountError::RoleMismatch => {
+                ApiError::field(StatusCode::CONFLICT, "role_mismatch", "role", "role_mismatch")
+            }
             AccountError::Store(s) => s.into(),
             AccountError::Hash(h) => h.into(),
             AccountError::WeakMachineSecret => {

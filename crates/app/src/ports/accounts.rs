@@ -102,6 +102,25 @@ pub trait AccountStore: Send + Sync {
         at: DateTime<FixedOffset>,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
+    /// Changes an account's password (ending its live sessions and tokens) or its binding (of the same role),
+    /// with `audit`, in one transaction. `false` when there is no such account (of that role).
+    async fn change_account(
+        &self,
+        change: &AccountChange,
+        at: DateTime<FixedOffset>,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// The accounts of one role, by username, at most `limit`.
+    async fn accounts_with_role(&self, role: sscard_domain::access::Role, limit: u32) -> StoreResult<Vec<Account>>;
+}
+
+/// What the console changes in a staff account.
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    /// A new password hash (or machine-secret hash): the account's sessions end.
+    Password { id: String, hash: String },
+    /// A new binding to a bank branch, outlet, entity or bank, of the same role.
+    Binding { id: String, kind: AccountKind },
 }
 
 /// A registered API client: a channel (`jingtong`, `minsheng`, `wechat_official`, or `web` for the bureau's

@@ -233,6 +233,33 @@ impl sscard_app::ports::AccountStore for SqliteStore {
         set_account_disabled_on!(self.pool, id, disabled, at, audit)
     }
 
+    async fn change_account(
+        &self,
+        change: &sscard_app::ports::AccountChange,
+        at: chrono::DateTime<chrono::FixedOffset>,
+        audit: &sscard_domain::audit::AuditEntry,
+    ) -> sscard_app::ports::StoreResult<bool> {
+        change_account_on!(self.pool, change, at, audit)
+    }
+
+    async fn accounts_with_role(
+        &self,
+        role: sscard_domain::access::Role,
+        limit: u32,
+    ) -> sscard_app::ports::StoreResult<Vec<sscard_domain::account::Account>> {
+        let sql = format!(
+            "SELECT {} FROM accounts WHERE role = $1 ORDER BY username, id LIMIT $2",
+            crate::accounts::ACCOUNT_COLUMNS
+        );
+        let rows: Vec<crate::accounts::AccountRow> = sqlx::query_as(&sql)
+            .bind(role.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .db()?;
+        rows.into_iter().map(|r| r.into_domain().map(|(a, _)| a)).collect()
+    }
+
     async fn count_accounts(&self) -> sscard_app::ports::StoreResult<u64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
             .fetch_one(&self.pool)

@@ -720,3 +720,90 @@ both_engines!(
         assert_eq!(s.recent_audit(Some("x"), 100).await.unwrap().len(), before);
     }
 );
+
+both_engines!(
+    a_staff_account_changes_password_or_binding_with_its_audit,
+    |db: TestDb| async move {
+        use sscard_app::ports::AccountChange;
+        let ctx = sscard_testkit::ready_context(&db).await;
+        let s = &ctx.store;
+        sscard_app::import::import_csv(&ctx, sscard_app::import::ImportKind::Branches, BRANCHES.as_bytes())
+            .await
+            .unwrap();
+        let clerk = NewAccount {
+            id: "c1".into(),
+            kind: AccountKind::BankClerk {
+                bank: "102".into(),
+                branch: "102-0101".into(),
+            },
+            username: Some(Username::parse("clerk1").unwrap()),
+            mobile: None,
+            display_name: "clerk".into(),
+            password_hash: Some("old-hash".into()),
+            created_at: now(),
+        };
+        s.create_account(&clerk, None).await.unwrap().unwrap();
+        s.create_account(&resident("r1", "rita", "13800000041"), None)
+            .await
+            .unwrap()
+            .unwrap();
+        let session = SessionRecord {
+            id: "cs1".into(),
+            account: Some("c1".into()),
+            kind: SessionKind::Cookie,
+            channel: Channel::BankOutlet,
+            client_id: None,
+            csrf: "c".into(),
+            created_at: now(),
+            expires_at: now() + Duration::hours(1),
+            ip: None,
+            user_agent: None,
+        };
+        s.create_session(&session, None).await.unwrap();
+        let audit = entry(AuditAction::AccountChanged, Role::Admin, None);
+        let password = AccountChange::Password {
+            id: "c1".into(),
+            hash: "new-hash".into(),
+        };
+        assert!(s.change_account(&password, now(), &audit).await.unwrap());
+        let login = LoginIdentifier::Username(Username::parse("clerk1").unwrap());
+        let (_, hash) = s.account_for_login(&login).await.unwrap().unwrap();
+        assert_eq!(hash.as_deref(), Some("new-hash"));
+        assert!(
+            s.live_session("cs1", now()).await.unwrap().is_none(),
+            "its sessions ended"
+        );
+        // Rebound within its role; a binding of another role changes nothing.
+        let moved = AccountKind::BankClerk {
+            bank: "102".into(),
+            branch: "102-0105".into(),
+        };
+        let rebind = AccountChange::Binding {
+            id: "c1".into(),
+            kind: moved.clone(),
+        };
+        assert!(s.change_account(&rebind, now(), &audit).await.unwrap());
+        assert_eq!(s.account("c1").await.unwrap().unwrap().kind, moved);
+        let other_role = AccountChange::Binding {
+            id: "c1".into(),
+            kind: AccountKind::HotlineAgent,
+        };
+        assert!(!s.change_account(&other_role, now(), &audit).await.unwrap());
+        assert_eq!(s.account("c1").await.unwrap().unwrap().kind, moved);
+        let nobody = AccountChange::Password {
+            id: "nobody".into(),
+            hash: "h".into(),
+        };
+        assert!(!s.change_account(&nobody, now(), &audit).await.unwrap());
+        assert_eq!(
+            s.recent_audit(Some("x"), 10).await.unwrap().len(),
+            2,
+            "only what was done is audited"
+        );
+        // Listed by role.
+        let clerks = s.accounts_with_role(Role::BankClerk, 10).await.unwrap();
+        assert_eq!(clerks.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), vec!["c1"]);
+        assert_eq!(s.accounts_with_role(Role::Resident, 10).await.unwrap().len(), 1);
+        assert!(s.accounts_with_role(Role::Admin, 10).await.unwrap().is_empty());
+    }
+);

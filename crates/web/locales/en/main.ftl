@@ -1055,3 +1055,38 @@ problem-dependents_exist-detail = { $dependency ->
     [clerks_bound] { $count } outlet clerk accounts are bound to this outlet. Move or disable them before its district changes.
    *[pickups_waiting] { $count } cards are still to be collected at this branch. It keeps taking pickups until they are collected.
 }
+
+problem-role_mismatch = Another role's binding
+problem-role_mismatch-detail = A binding cannot change what an account may do: give the account's own role. To give someone another role, create a new account and disable this one.
+
+accounts_title = Staff accounts
+accounts_lead = The accounts of the bureau's staff, bank clerks and systems, outlet clerks, hotline agents and employers' clerks: create them, bind them to their branch or outlet, set a new password, or disable them. A disabled account is signed out everywhere at once.
+accounts_all_roles = Every role
+accounts_q = Username or name contains
+accounts_col_binding = Bound to
+accounts_disabled = disabled
+accounts_enabled = in use
+accounts_state = State
+accounts_new = Create an account
+accounts_create = Create the account
+accounts_password_hint = At least 8 characters, with letters and digits. A bank system's is its client secret: a long random token.
+accounts_bank = Bank code
+accounts_bank_hint = For bank clerks and bank systems, such as 102.
+accounts_branch = Branch code
+accounts_branch_hint = For bank clerks: a branch of that bank, such as 102-0101.
+accounts_outlet = Outlet code
+accounts_outlet_hint = For outlet clerks, such as D-110105.
+accounts_entity = Employer's unified social credit code
+accounts_entity_hint = For employers' clerks.
+accounts_access = Access
+accounts_disable = Disable this account
+accounts_disable_hint = The account is signed out on every server at once and cannot sign in until it is enabled again. You cannot disable your own account.
+accounts_enable = Enable this account again
+accounts_reset = Set a new password
+accounts_reset_hint = The account is signed out everywhere. Tell the person the new password by another way than e-mail.
+accounts_password_set = The new password is set and the account was signed out everywhere.
+accounts_binding = Where the account works
+accounts_rebind = Save where the account works
+label-username = Username
+label-display_name = Name
+label-role = Role

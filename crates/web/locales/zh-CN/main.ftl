@@ -1052,3 +1052,38 @@ problem-dependents_exist-detail = { $dependency ->
     [clerks_bound] 有 { $count } 个服务网点工作人员账户绑定在此网点，请先调整或停用这些账户，再更改所属区。
    *[pickups_waiting] 此网点仍有 { $count } 张社保卡待领取，领完之前须继续受理领卡。
 }
+
+problem-role_mismatch = 角色不符
+problem-role_mismatch-detail = 调整绑定不能改变账户的角色，请填写该账户本来的角色。如需另一角色，请新建账户并停用此账户。
+
+accounts_title = 工作人员账户
+accounts_lead = 经办机构工作人员、银行柜员和银行系统、服务网点工作人员、热线坐席和单位经办人的账户：新建账户、绑定网点或服务网点、重设密码或停用。停用的账户立即在所有服务器上退出登录。
+accounts_all_roles = 全部角色
+accounts_q = 用户名或姓名包含
+accounts_col_binding = 所属
+accounts_disabled = 已停用
+accounts_enabled = 使用中
+accounts_state = 状态
+accounts_new = 新建账户
+accounts_create = 新建
+accounts_password_hint = 至少8位，须含字母和数字。银行系统的密码即其客户端密钥，须为较长的随机串。
+accounts_bank = 银行代码
+accounts_bank_hint = 银行柜员和银行系统填写，例如 102。
+accounts_branch = 网点代码
+accounts_branch_hint = 银行柜员填写，须为该银行的网点，例如 102-0101。
+accounts_outlet = 服务网点代码
+accounts_outlet_hint = 服务网点工作人员填写，例如 D-110105。
+accounts_entity = 单位统一社会信用代码
+accounts_entity_hint = 单位经办人填写。
+accounts_access = 使用权限
+accounts_disable = 停用此账户
+accounts_disable_hint = 停用后，此账户立即在所有服务器上退出登录，重新启用前无法登录。不能停用本人账户。
+accounts_enable = 重新启用此账户
+accounts_reset = 设置新密码
+accounts_reset_hint = 此账户将在所有设备上退出登录。请通过电子邮件以外的方式告知本人新密码。
+accounts_password_set = 新密码已设置，此账户已在所有设备上退出登录。
+accounts_binding = 工作地点
+accounts_rebind = 保存工作地点
+label-username = 用户名
+label-display_name = 姓名
+label-role = 角色

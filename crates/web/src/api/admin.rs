@@ -42,6 +42,30 @@ fn required(v: &Option<String>, field: &str) -> Result<String, ApiError> {
 
 /// Parses the binding a role needs; the use case then checks it against reference data.
 pub fn kind_of(body: &NewAccountIn) -> Result<AccountKind, ApiError> {
+    let binding = BindingIn {
+        role: body.role.clone(),
+        bank: body.bank.clone(),
+        branch: body.branch.clone(),
+        outlet: body.outlet.clone(),
+        entity: body.entity.clone(),
+    };
+    binding_kind(&binding)
+}
+
+/// An account's binding: the role it is for (which a rebinding never changes) and what that role is bound to.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BindingIn {
+    #[schema(example = "bank_clerk")]
+    pub role: String,
+    pub bank: Option<String>,
+    pub branch: Option<String>,
+    pub outlet: Option<String>,
+    pub entity: Option<String>,
+}
+
+/// Parses a binding; the use case then checks it against reference data.
+pub fn binding_kind(body: &BindingIn) -> Result<AccountKind, ApiError> {
     let role = Role::parse(&body.role)
         .ok_or_else(|| ApiError::field(UNPROCESSABLE, "invalid_fields", "role", "invalid_choice"))?;
     Ok(match role {
@@ -306,4 +330,87 @@ pub async fn sla_csv(State(state): State<AppState>) -> Result<axum::response::Re
         out,
     )
         .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffView {
+    #[serde(flatten)]
+    pub account: AccountView,
+    pub disabled: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct StaffParams {
+    /// admin, bank_clerk, outlet_clerk, hotline_agent, bank_system or entity_handler; every staff role when absent.
+    pub role: Option<String>,
+    /// Part of the username or the name (any case).
+    pub q: Option<String>,
+}
+
+/// The accounts of one staff role (at most 500), searched.
+#[utoipa::path(get, path = "/api/v1/admin/accounts", operation_id = "list_accounts", tag = "admin",
+    security(("bearer" = [])), params(StaffParams),
+    responses((status = 200, body = [StaffView]), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    Query(params): Query<StaffParams>,
+) -> Result<Json<Vec<StaffView>>, ApiError> {
+    let role = match params.role.as_deref() {
+        None => None,
+        Some(r) => Some(
+            Role::parse(r)
+                .filter(|r| sscard_app::accounts::STAFF_ROLES.contains(r))
+                .ok_or_else(|| ApiError::field(UNPROCESSABLE, "invalid_fields", "role", "invalid_choice"))?,
+        ),
+    };
+    let found = sscard_app::accounts::staff(&state.ctx, role, params.q.as_deref().unwrap_or_default()).await?;
+    Ok(Json(
+        found
+            .iter()
+            .map(|a| StaffView {
+                account: AccountView::of(a, a.kind.fixed_channel().unwrap_or(Channel::Web)),
+                disabled: a.disabled,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordIn {
+    /// The new password (a bank system's: its new client secret). Tell it to the person by a separate way.
+    pub password: String,
+}
+
+/// Sets a staff account's password; its sessions and tokens end at once, on every instance.
+#[utoipa::path(put, path = "/api/v1/admin/accounts/{id}/password", operation_id = "reset_account_password",
+    tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = PasswordIn,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    JsonBody(body): JsonBody<PasswordIn>,
+) -> Result<StatusCode, ApiError> {
+    sscard_app::accounts::reset_password(&state.ctx, &p, &id, &body.password, &meta.0).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Binds a staff account to another branch, outlet, entity or bank, within its role (`role_mismatch`).
+#[utoipa::path(put, path = "/api/v1/admin/accounts/{id}/binding", operation_id = "rebind_account",
+    tag = "admin", security(("bearer" = [])), params(("id" = String, Path)), request_body = BindingIn,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn rebind(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Authed(p): Authed,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    JsonBody(body): JsonBody<BindingIn>,
+) -> Result<StatusCode, ApiError> {
+    let kind = binding_kind(&body)?;
+    sscard_app::accounts::rebind(&state.ctx, &p, &id, kind, &meta.0).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

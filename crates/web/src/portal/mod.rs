@@ -2,6 +2,7 @@
 //! an elderly mode with larger type and more spacing. Preferences are cookies set by plain links.
 
 mod account_pages;
+mod admin_accounts;
 mod admin_cases;
 mod admin_pages;
 mod admin_policy;
@@ -58,6 +59,14 @@ pub fn router() -> Router<AppState> {
         .route("/admin/imports", get(admin_pages::imports))
         .route("/admin/cases", get(admin_cases::cases_page).post(admin_cases::look_up))
         .route("/admin/reference", get(admin_reference::search))
+        .route(
+            "/admin/accounts",
+            get(admin_accounts::accounts_page).post(admin_accounts::create),
+        )
+        .route("/admin/accounts/{id}", get(admin_accounts::account))
+        .route("/admin/accounts/{id}/disabled", post(admin_accounts::set_disabled))
+        .route("/admin/accounts/{id}/password", post(admin_accounts::reset_password))
+        .route("/admin/accounts/{id}/binding", post(admin_accounts::rebind))
         .route(
             "/admin/reference/{kind}/{code}",
             get(admin_reference::record).post(admin_reference::change),
@@ -152,6 +161,11 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("error.html", include_str!("../../templates/error.html"))?;
     env.add_template("admin.html", include_str!("../../templates/admin.html"))?;
     env.add_template("admin_cases.html", include_str!("../../templates/admin_cases.html"))?;
+    env.add_template(
+        "admin_accounts.html",
+        include_str!("../../templates/admin_accounts.html"),
+    )?;
+    env.add_template("admin_account.html", include_str!("../../templates/admin_account.html"))?;
     env.add_template(
         "admin_reference.html",
         include_str!("../../templates/admin_reference.html"),

@@ -61,6 +61,17 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::POST, "/api/v1/admin/clients", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
         (Method::POST, "/api/v1/admin/cases/lookup", Expect::Roles(&[Admin])),
+        (Method::GET, "/api/v1/admin/accounts", Expect::Roles(&[Admin])),
+        (
+            Method::PUT,
+            "/api/v1/admin/accounts/{id}/password",
+            Expect::Roles(&[Admin]),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/admin/accounts/{id}/binding",
+            Expect::Roles(&[Admin]),
+        ),
         // `{kind}` here is no kind of reference data: the admin passes and finds nothing.
         (
             Method::GET,

@@ -354,3 +354,157 @@ both_engines!(
         assert!(page.contains("id=\"history\"") && page.contains("改过的名字"), "{page}");
     }
 );
+
+both_engines!(
+    a_staff_account_is_listed_reset_and_rebound_within_its_role,
+    |db: TestDb| async move {
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let admin = caller(&s, ADMIN).await;
+        let api = world::api(&s.base);
+        let (st, v) = admin
+            .post(
+                "/api/v1/admin/accounts",
+                json!({"role": "bank_clerk", "username": "clerk-zhao", "display_name": "赵柜员",
+                       "password": world::PASSWORD, "bank": "102", "branch": "102-0101"}),
+            )
+            .await;
+        assert_eq!(st, 201, "{v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        // Listed under its role, found by part of its name.
+        let (st, list) = admin.get("/api/v1/admin/accounts?role=bank_clerk&q=zhao").await;
+        assert_eq!(st, 200);
+        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+        assert_eq!(
+            (list[0]["branch"].as_str(), list[0]["disabled"].as_bool()),
+            (Some("102-0101"), Some(false))
+        );
+        assert_eq!(admin.get("/api/v1/admin/accounts?role=resident").await.0, 422);
+        let (_, all) = admin.get("/api/v1/admin/accounts").await;
+        assert!(all.as_array().unwrap().len() >= 6, "every staff role: {all}");
+
+        // A reset ends the clerk's sessions; the new password works, the old does not.
+        let (st, v) = api.login("clerk-zhao", world::PASSWORD).await;
+        assert_eq!(st, 200, "{v}");
+        let token = v["access_token"].as_str().unwrap().to_string();
+        let me = |t: String| {
+            let api = world::api(&s.base);
+            async move { api.call(reqwest::Method::GET, "/api/v1/me", Some(&t), None).await.0 }
+        };
+        assert_eq!(me(token.clone()).await, 200);
+        let path = format!("/api/v1/admin/accounts/{id}/password");
+        let (st, v) = put(&admin, &path, json!({"password": "short"})).await;
+        assert_eq!((st, v["errors"][0]["field"].as_str()), (422, Some("password")), "{v}");
+        assert_eq!(me(token.clone()).await, 200, "a refused reset changes nothing");
+        let (st, _) = put(&admin, &path, json!({"password": "new-pass-2027"})).await;
+        assert_eq!(st, 204);
+        assert_eq!(me(token).await, 401);
+        assert_eq!(api.login("clerk-zhao", world::PASSWORD).await.0, 401);
+        assert_eq!(api.login("clerk-zhao", "new-pass-2027").await.0, 200);
+        assert_eq!(
+            put(
+                &admin,
+                "/api/v1/admin/accounts/nobody/password",
+                json!({"password": "new-pass-2027"})
+            )
+            .await
+            .0,
+            404
+        );
+
+        // Rebinding: to another branch of the same bank; never to another bank's branch, never another role.
+        let bind = format!("/api/v1/admin/accounts/{id}/binding");
+        let (st, v) = put(
+            &admin,
+            &bind,
+            json!({"role": "bank_clerk", "bank": "102", "branch": "102-0105"}),
+        )
+        .await;
+        assert_eq!(st, 204, "{v}");
+        let (st, v) = put(
+            &admin,
+            &bind,
+            json!({"role": "bank_clerk", "bank": "102", "branch": "105-0105"}),
+        )
+        .await;
+        assert_eq!((st, v["code"].as_str()), (422, Some("unknown_branch")), "{v}");
+        let (st, v) = put(&admin, &bind, json!({"role": "outlet_clerk", "outlet": world::OUTLET})).await;
+        assert_eq!((st, v["code"].as_str()), (409, Some("role_mismatch")), "{v}");
+        let (_, list) = admin.get("/api/v1/admin/accounts?role=bank_clerk&q=zhao").await;
+        assert_eq!(list[0]["branch"], "102-0105", "only the good rebinding stuck");
+        let (_, entries) = admin.get("/api/v1/admin/audit?limit=1").await;
+        assert_eq!(
+            (entries[0]["action"].as_str(), entries[0]["record"].as_str()),
+            (Some("account_changed"), Some(format!("account:{id}:binding").as_str()))
+        );
+        // Only administrators.
+        let clerk = caller(&s, As::Role(Role::BankClerk)).await;
+        assert_eq!(put(&clerk, &path, json!({"password": "new-pass-2028"})).await.0, 403);
+        assert_eq!(clerk.get("/api/v1/admin/accounts").await.0, 403);
+    }
+);
+
+both_engines!(
+    the_accounts_pages_create_reset_and_refuse_beside_the_field,
+    |db: TestDb| async move {
+        use crate::common::portal::{hidden, login_at};
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let c = crate::common::client();
+        let cookie = login_at(&c, &s, "/staff/login", ADMIN.username()).await;
+        let list = crate::common::page(&c, s.url("/admin/accounts?role=bank_clerk"), Some(&cookie)).await;
+        assert!(list.contains("id=\"account-bankclerk1\""), "{list}");
+        let csrf = hidden(&list, "csrf");
+        let post = |path: String, fields: Vec<(&'static str, &'static str)>| {
+            let mut fields: Vec<(&str, String)> = fields.into_iter().map(|(k, v)| (k, v.to_string())).collect();
+            fields.push(("csrf", csrf.clone()));
+            let (c, cookie, url) = (c.clone(), cookie.clone(), s.url(&path));
+            async move { c.post(url).header("cookie", cookie).form(&fields).send().await.unwrap() }
+        };
+        let new = |branch: &'static str| {
+            vec![
+                ("role", "bank_clerk"),
+                ("username", "clerk-qian"),
+                ("display_name", "钱柜员"),
+                ("password", "right1pass"),
+                ("bank", "102"),
+                ("branch", branch),
+            ]
+        };
+        // Another bank's branch: refused beside the branch, the typing kept, nothing created.
+        let r = post("/admin/accounts".into(), new("105-0105")).await;
+        assert_eq!(r.status().as_u16(), 400);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("id=\"branch-error\""), "{page}");
+        assert!(page.contains("value=\"clerk-qian\"") && !page.contains("right1pass"));
+        assert!(!page.contains("id=\"account-clerk-qian\""));
+        // Created: to its page.
+        let r = post("/admin/accounts".into(), new("102-0101")).await;
+        assert_eq!(r.status().as_u16(), 303);
+        let at = r.headers()["location"].to_str().unwrap().to_string();
+        let page = crate::common::page(&c, s.url(&at), Some(&cookie)).await;
+        assert!(page.contains("102 · 102-0101"), "{page}");
+        // A too-short password is refused beside the field; a good one says so.
+        let r = post(format!("{at}/password"), vec![("password", "short")]).await;
+        assert_eq!(r.status().as_u16(), 400);
+        assert!(r.text().await.unwrap().contains("id=\"password-error\""));
+        let r = post(format!("{at}/password"), vec![("password", "new-pass-2027")]).await;
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(r.text().await.unwrap().contains("id=\"notice\""));
+        // Rebound, then disabled.
+        let r = post(
+            format!("{at}/binding"),
+            vec![("role", "bank_clerk"), ("bank", "102"), ("branch", "102-0105")],
+        )
+        .await;
+        assert_eq!(r.status().as_u16(), 303);
+        let r = post(format!("{at}/disabled"), vec![("disabled", "yes")]).await;
+        assert_eq!(r.status().as_u16(), 303);
+        let page = crate::common::page(&c, s.url(&at), Some(&cookie)).await;
+        assert!(
+            page.contains("102 · 102-0105") && page.contains("id=\"enable\""),
+            "{page}"
+        );
+        assert_eq!(world::api(&s.base).login("clerk-qian", "new-pass-2027").await.0, 403);
+    }
+);

@@ -91,6 +91,8 @@ struct Records {
     card: String,
     /// An import job's page.
     import: String,
+    /// A bank clerk's page in the console.
+    account: String,
 }
 
 const STEPS: [&str; 10] = [
@@ -137,7 +139,9 @@ fn visits(pattern: &str, r: &Records) -> Option<Vec<(Who, String)>> {
         | "/admin/openings"
         | "/admin/reports/applications"
         | "/admin/cases"
-        | "/admin/reference" => at(Admin),
+        | "/admin/reference"
+        | "/admin/accounts" => at(Admin),
+        "/admin/accounts/{id}" => vec![(Admin, r.account.clone())],
         "/admin/reference/{kind}/{code}" => vec![
             (Admin, "/admin/reference/branches/102-0101".into()),
             (Admin, "/admin/reference/banks/102".into()),
@@ -348,10 +352,14 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
         applications.push((who, start_application(&d, &s).await));
     }
     let import = finished_import(&s).await;
+    let clerk = sscard_app::accounts::staff(&s.ctx, Some(sscard_domain::access::Role::BankClerk), "bankclerk1")
+        .await
+        .unwrap();
     let records = Records {
         applications,
         card,
         import,
+        account: format!("/admin/accounts/{}", clerk[0].id),
     };
 
     // Every GET page of the router, by who opens it.
@@ -453,6 +461,13 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
             start: "/admin/reference/branches/102-0101".into(),
             typed: vec![("#name", " ".into())],
             submit: "#save",
+        },
+        Journey {
+            who: Who::Admin,
+            name: "account-error",
+            start: "/admin/accounts".into(),
+            typed: vec![("#username", "clerk-new".into()), ("#branch", "105-0105".into())],
+            submit: "#create",
         },
         Journey {
             who: Who::Admin,
