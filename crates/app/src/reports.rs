@@ -1,9 +1,11 @@
 //! The console's reports (SPEC §10), as the read models the pages and the API show: every day of the period
-//! (days without an application included, so a chart's axis has no gaps), each group's count and the totals.
+//! (days without a record included, so a chart's axis has no gaps), each group's count and the totals.
+//! Applications per day by a breakdown, production against its limits, employers' adoption, lifecycle services
+//! by channel and the SMS outbox are all reports of this one shape.
 
 use chrono::{Days, NaiveDate};
 
-use crate::ports::{Breakdown, StoreError};
+use crate::ports::{Breakdown, Counted, StoreError};
 use crate::AppContext;
 
 /// The longest period a report covers.
@@ -68,12 +70,54 @@ pub struct ReportDay {
     pub total: u64,
 }
 
-/// Applications submitted per day, broken down.
+/// Which report: applications per day by a breakdown, or one of the other daily counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Applications(Breakdown),
+    Counted(Counted),
+}
+
+impl ReportKind {
+    /// The report's name in URLs: `applications`, or a [`Counted`]'s.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportKind::Applications(_) => "applications",
+            ReportKind::Counted(c) => c.as_str(),
+        }
+    }
+
+    /// The report named `name`, with the breakdown `by` (applications only: `route` when absent). `None` for
+    /// an unknown name; `Err` for a breakdown that is none.
+    pub fn parse(name: &str, by: Option<&str>) -> Option<Result<ReportKind, PeriodError>> {
+        if name == "applications" {
+            return Some(match by {
+                None => Ok(ReportKind::Applications(Breakdown::Route)),
+                Some(b) => Breakdown::parse(b).map(ReportKind::Applications).ok_or(PeriodError {
+                    field: "by",
+                    code: "invalid_choice",
+                }),
+            });
+        }
+        Counted::parse(name).map(|c| Ok(ReportKind::Counted(c)))
+    }
+
+    pub const NAMES: [&'static str; 6] = [
+        "applications",
+        "production",
+        "replacements",
+        "employers",
+        "services",
+        "sms",
+    ];
+}
+
+/// A report: each day's count per group, broken down.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApplicationsReport {
+pub struct DailyReport {
     pub period: Period,
-    pub by: Breakdown,
-    /// The groups that occur in the period, in order; `None` for applications without a value.
+    pub kind: ReportKind,
+    /// The groups, in order: a counted report's fixed ones, else those that occur in the period; `None` for
+    /// records without a value (an application without a district, a change the system made by itself).
     pub groups: Vec<Option<String>>,
     pub days: Vec<ReportDay>,
     /// Per group over the period.
@@ -82,11 +126,12 @@ pub struct ApplicationsReport {
 }
 
 /// Applications submitted per day in `period`, by `by`.
-pub async fn applications_per_day(
-    ctx: &AppContext,
-    period: Period,
-    by: Breakdown,
-) -> Result<ApplicationsReport, StoreError> {
+pub async fn applications_per_day(ctx: &AppContext, period: Period, by: Breakdown) -> Result<DailyReport, StoreError> {
+    report(ctx, period, ReportKind::Applications(by)).await
+}
+
+/// The report `kind` over `period`.
+pub async fn report(ctx: &AppContext, period: Period, kind: ReportKind) -> Result<DailyReport, StoreError> {
     let zone = *ctx.clock.now().offset();
     let midnight = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
@@ -97,13 +142,30 @@ pub async fn applications_per_day(
         .to
         .checked_add_days(Days::new(1))
         .ok_or_else(|| StoreError::Database("the period ends past the calendar".into()))?;
-    let rows = ctx
-        .store
-        .applications_per_day(midnight(period.from)?, midnight(until)?, by)
-        .await?;
-    let mut groups: Vec<Option<String>> = rows.iter().map(|r| r.group.clone()).collect();
-    groups.sort();
-    groups.dedup();
+    let (from, until) = (midnight(period.from)?, midnight(until)?);
+    let rows = match kind {
+        ReportKind::Applications(by) => ctx.store.applications_per_day(from, until, by).await?,
+        ReportKind::Counted(c) => ctx.store.daily_counts(from, until, c, ctx.clock.today()).await?,
+    };
+    let fixed = match kind {
+        ReportKind::Counted(c) => c.groups(),
+        ReportKind::Applications(_) => &[],
+    };
+    let groups: Vec<Option<String>> = if fixed.is_empty() {
+        let mut found: Vec<Option<String>> = rows.iter().map(|r| r.group.clone()).collect();
+        found.sort();
+        found.dedup();
+        found
+    } else {
+        fixed.iter().map(|g| Some((*g).to_string())).collect()
+    };
+    let place = |g: &Option<String>| {
+        if fixed.is_empty() {
+            groups.binary_search(g).ok()
+        } else {
+            groups.iter().position(|x| x == g)
+        }
+    };
     let mut days: Vec<ReportDay> = period
         .days()
         .map(|day| ReportDay {
@@ -116,16 +178,16 @@ pub async fn applications_per_day(
     for r in rows {
         // The store answers only days of the period: a day's row is its distance from the first.
         let day = usize::try_from((r.day - period.from).num_days()).ok();
-        let (Some(d), Ok(g)) = (day.and_then(|i| days.get_mut(i)), groups.binary_search(&r.group)) else {
+        let (Some(d), Some(g)) = (day.and_then(|i| days.get_mut(i)), place(&r.group)) else {
             continue;
         };
         d.counts[g] += r.count;
         d.total += r.count;
         totals[g] += r.count;
     }
-    Ok(ApplicationsReport {
+    Ok(DailyReport {
         period,
-        by,
+        kind,
         groups,
         total: totals.iter().sum(),
         days,

@@ -126,6 +126,8 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/admin/reports/sla", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/reports/sla.csv", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/reports/applications", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/reports/{report}", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/reports/{report}/csv", Access::Roles(ADMIN)),
     (
         Method::GET,
         "/api/v1/admin/reports/applications.csv",
@@ -372,6 +374,8 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::POST, "/admin/openings/{category}", Access::Roles(ADMIN)),
     (Method::GET, "/admin/reports/applications", Access::Roles(ADMIN)),
     (Method::GET, "/admin/reports/applications.csv", Access::Roles(ADMIN)),
+    (Method::GET, "/admin/reports/{report}", Access::Roles(ADMIN)),
+    (Method::GET, "/admin/reports/{report}/csv", Access::Roles(ADMIN)),
     (Method::POST, "/admin/imports/upload", Access::Roles(ADMIN)),
     (Method::GET, "/admin/imports/{kind}/{id}", Access::Roles(ADMIN)),
     (

@@ -45,8 +45,66 @@ pub struct DayCount {
     pub count: u64,
 }
 
+/// The console's other daily counts (SPEC §10): each day's records in the groups [`Counted::groups`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Applications by the day submitted: where their production stands against the 30-day limit.
+    Production,
+    /// Replacement orders by the day ordered: where their production stands against the 4-working-day limit.
+    Replacements,
+    /// Employers' collective application: entities that set it up, employees who confirmed, employees submitted.
+    Employers,
+    /// The card's lifecycle services done, by channel (`None`: the system's own, such as a loss's release).
+    Services,
+    /// Text messages by the day queued: sent, still queued, or failed and being retried.
+    Sms,
+}
+
+impl Counted {
+    pub const ALL: [Counted; 5] = [
+        Counted::Production,
+        Counted::Replacements,
+        Counted::Employers,
+        Counted::Services,
+        Counted::Sms,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Counted::Production => "production",
+            Counted::Replacements => "replacements",
+            Counted::Employers => "employers",
+            Counted::Services => "services",
+            Counted::Sms => "sms",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Counted> {
+        Counted::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The groups every day is split into, in order (empty: the groups found, as for services by channel).
+    pub fn groups(self) -> &'static [&'static str] {
+        match self {
+            Counted::Production | Counted::Replacements => &["on_time", "late", "overdue", "in_time", "closed"],
+            Counted::Employers => &["opened", "confirmed", "submitted"],
+            Counted::Services => &[],
+            Counted::Sms => &["sent", "queued", "failed"],
+        }
+    }
+}
+
 #[async_trait]
 pub trait ReportStore: Send + Sync {
+    /// The records of `counted` in `[from, until)`, by Beijing day and group, in day then group order.
+    /// Production is judged as of `today`: an unfinished order past its due day is `overdue`.
+    async fn daily_counts(
+        &self,
+        from: DateTime<FixedOffset>,
+        until: DateTime<FixedOffset>,
+        counted: Counted,
+        today: NaiveDate,
+    ) -> StoreResult<Vec<DayCount>>;
     /// Applications submitted in `[from, until)`, counted by day and by `by`, in day then group order.
     async fn applications_per_day(
         &self,

@@ -1,14 +1,15 @@
-//! The console's reports in the API (SPEC §10): applications submitted per day, by route, channel, bank or
-//! district, over a period, as JSON or CSV. The portal's page (`portal::admin_reports`) shows the same read
-//! model as a table and a chart.
+//! The console's reports in the API (SPEC §10), each a count per day and group over a period, as JSON or CSV:
+//! applications submitted (by route, channel, bank or district), production against its limits (applications
+//! and replacements), employers' adoption, lifecycle services by channel, the SMS outbox. The portal's page
+//! (`portal::admin_reports`) shows the same read model as a table and a chart.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sscard_app::ports::Breakdown;
-use sscard_app::reports::{self, ApplicationsReport, Period};
+use sscard_app::reports::{self, DailyReport, Period, ReportKind};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::i18n::Lang;
@@ -22,7 +23,7 @@ pub struct ReportParams {
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD` (default: today). At most 366 days in all.
     pub to: Option<String>,
-    /// `route` (default), `channel`, `bank` or `district`.
+    /// The applications report's breakdown: `route` (default), `channel`, `bank` or `district`.
     pub by: Option<String>,
 }
 
@@ -30,26 +31,32 @@ fn lang_of(headers: &HeaderMap) -> Lang {
     Lang::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
 }
 
-/// The report the parameters ask for, or the field at fault.
-pub(crate) async fn report_of(state: &AppState, p: &ReportParams) -> Result<ApplicationsReport, ApiError> {
-    let by = match p.by.as_deref() {
-        None => Breakdown::Route,
-        Some(b) => Breakdown::parse(b).ok_or_else(|| {
-            ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_fields",
-                "by",
-                "invalid_choice",
-            )
-        })?,
+/// The report `name` the parameters ask for, or the field at fault (an unknown report is not found).
+pub(crate) async fn report_of(state: &AppState, name: &str, p: &ReportParams) -> Result<DailyReport, ApiError> {
+    let invalid = |e: sscard_app::reports::PeriodError| {
+        ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields", e.field, e.code)
     };
-    let period = Period::parse(p.from.as_deref(), p.to.as_deref(), state.ctx.clock.today())
-        .map_err(|e| ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields", e.field, e.code))?;
-    Ok(reports::applications_per_day(&state.ctx, period, by).await?)
+    let kind = ReportKind::parse(name, p.by.as_deref())
+        .ok_or(ApiError::NotFound)?
+        .map_err(invalid)?;
+    let period = Period::parse(p.from.as_deref(), p.to.as_deref(), state.ctx.clock.today()).map_err(invalid)?;
+    Ok(reports::report(&state.ctx, period, kind).await?)
 }
 
 /// A group's name in `lang` (a bank's or district's name, a route's or channel's), or "none" for no value.
-pub(crate) fn group_name(state: &AppState, lang: Lang, by: Breakdown, group: Option<&str>) -> String {
+pub(crate) fn group_name(state: &AppState, lang: Lang, kind: ReportKind, group: Option<&str>) -> String {
+    let by = match kind {
+        ReportKind::Applications(by) => by,
+        ReportKind::Counted(c) => {
+            let id = match (c, group) {
+                (sscard_app::ports::Counted::Services, Some(channel)) => format!("channel-{channel}"),
+                (sscard_app::ports::Counted::Services, None) => "report_system".to_string(),
+                (c, Some(g)) => format!("report_group-{}-{g}", c.as_str()),
+                (_, None) => "report_no_value".to_string(),
+            };
+            return state.i18n.format(lang, &id, &[]);
+        }
+    };
     let Some(code) = group else {
         return state.i18n.format(lang, "report_no_value", &[]);
     };
@@ -85,27 +92,34 @@ pub struct ReportDayView {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ApplicationsReportView {
+pub struct DailyReportView {
+    /// applications, production, replacements, employers, services or sms.
+    pub report: String,
     pub from: String,
     pub to: String,
-    pub by: String,
+    /// The applications report's breakdown.
+    pub by: Option<String>,
     pub groups: Vec<ReportGroup>,
     pub days: Vec<ReportDayView>,
     pub total: u64,
 }
 
-impl ApplicationsReportView {
-    fn of(state: &AppState, lang: Lang, r: ApplicationsReport) -> Self {
+impl DailyReportView {
+    fn of(state: &AppState, lang: Lang, r: DailyReport) -> Self {
         Self {
+            report: r.kind.name().to_string(),
             from: r.period.from.to_string(),
             to: r.period.to.to_string(),
-            by: r.by.as_str().to_string(),
+            by: match r.kind {
+                ReportKind::Applications(by) => Some(by.as_str().to_string()),
+                ReportKind::Counted(_) => None,
+            },
             groups: r
                 .groups
                 .iter()
                 .zip(&r.totals)
                 .map(|(g, t)| ReportGroup {
-                    name: group_name(state, lang, r.by, g.as_deref()),
+                    name: group_name(state, lang, r.kind, g.as_deref()),
                     code: g.clone(),
                     total: *t,
                 })
@@ -128,23 +142,23 @@ impl ApplicationsReportView {
 /// applicant's district; every day of the period is listed, with zeros.
 #[utoipa::path(get, path = "/api/v1/admin/reports/applications", operation_id = "applications_report", tag = "admin",
     security(("bearer" = [])), params(ReportParams),
-    responses((status = 200, body = ApplicationsReportView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = DailyReportView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn applications(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(p): Query<ReportParams>,
-) -> Result<Json<ApplicationsReportView>, ApiError> {
+) -> Result<Json<DailyReportView>, ApiError> {
     let lang = lang_of(&headers);
-    let r = report_of(&state, &p).await?;
-    Ok(Json(ApplicationsReportView::of(&state, lang, r)))
+    let r = report_of(&state, "applications", &p).await?;
+    Ok(Json(DailyReportView::of(&state, lang, r)))
 }
 
 /// The report as CSV: one line per day and group with applications (`day,group,name,count`).
-pub(crate) fn report_csv(state: &AppState, lang: Lang, r: &ApplicationsReport, bom: bool) -> Response {
+pub(crate) fn report_csv(state: &AppState, lang: Lang, r: &DailyReport, bom: bool) -> Response {
     let names: Vec<String> = r
         .groups
         .iter()
-        .map(|g| group_name(state, lang, r.by, g.as_deref()))
+        .map(|g| group_name(state, lang, r.kind, g.as_deref()))
         .collect();
     let write = || -> Result<Vec<u8>, String> {
         let mut w = csv::Writer::from_writer(if bom {
@@ -169,12 +183,11 @@ pub(crate) fn report_csv(state: &AppState, lang: Lang, r: &ApplicationsReport, b
         Ok(b) => b,
         Err(e) => return ApiError::Internal(e).into_response(),
     };
-    let name = format!(
-        "attachment; filename=\"applications-{}-{}-{}.csv\"",
-        r.by.as_str(),
-        r.period.from,
-        r.period.to
-    );
+    let name = match r.kind {
+        ReportKind::Applications(by) => format!("applications-{}", by.as_str()),
+        ReportKind::Counted(c) => c.as_str().to_string(),
+    };
+    let name = format!("attachment; filename=\"{name}-{}-{}.csv\"", r.period.from, r.period.to);
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -196,6 +209,40 @@ pub async fn applications_csv(
     Query(p): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
     let lang = lang_of(&headers);
-    let r = report_of(&state, &p).await?;
+    let r = report_of(&state, "applications", &p).await?;
+    Ok(report_csv(&state, lang, &r, false))
+}
+
+/// Any of the console's reports by name: `applications` (with `by`), `production` (applications against the
+/// 30-day limit), `replacements` (against 4 working days), `employers` (collective application's adoption),
+/// `services` (lifecycle services by channel), `sms` (the outbox). Every day of the period is listed, with zeros.
+#[utoipa::path(get, path = "/api/v1/admin/reports/{report}", operation_id = "daily_report", tag = "admin",
+    security(("bearer" = [])), params(("report" = String, Path), ReportParams),
+    responses((status = 200, body = DailyReportView), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+pub async fn daily(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(report): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Json<DailyReportView>, ApiError> {
+    let lang = lang_of(&headers);
+    let r = report_of(&state, &report, &p).await?;
+    Ok(Json(DailyReportView::of(&state, lang, r)))
+}
+
+/// Any report as CSV (`day,group,name,count`, UTF-8).
+#[utoipa::path(get, path = "/api/v1/admin/reports/{report}/csv", operation_id = "daily_report_csv", tag = "admin",
+    security(("bearer" = [])), params(("report" = String, Path), ReportParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn daily_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(report): Path<String>,
+    Query(p): Query<ReportParams>,
+) -> Result<Response, ApiError> {
+    let lang = lang_of(&headers);
+    let r = report_of(&state, &report, &p).await?;
     Ok(report_csv(&state, lang, &r, false))
 }

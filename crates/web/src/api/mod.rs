@@ -115,6 +115,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::sla_csv))
         .routes(routes!(admin_reports::applications))
         .routes(routes!(admin_reports::applications_csv))
+        .routes(routes!(admin_reports::daily))
+        .routes(routes!(admin_reports::daily_csv))
         .routes(routes!(admin_settings::get_calendar, admin_settings::load_calendar))
         .routes(routes!(admin_settings::get_campaign, admin_settings::set_campaign))
         .routes(routes!(admin_reference::set_online_replacement))

@@ -1,11 +1,12 @@
-//! The console's reports in the browser: the applications-per-day report as a table, a chart drawn on the
-//! server (SVG, with a title and a description for screen readers; the table is the full text alternative) and
-//! a CSV download. The period and the breakdown are a GET form: the page works without JavaScript.
+//! The console's reports in the browser: each report as a table, a chart drawn on the server (SVG, with a
+//! title and a description for screen readers; the table is the full text alternative) and a CSV download.
+//! The period (and the applications report's breakdown) are a GET form: the page works without JavaScript.
 
+use axum::extract::Path;
 use axum::http::StatusCode;
 use serde::Serialize;
 use sscard_app::ports::Breakdown;
-use sscard_app::reports::ApplicationsReport;
+use sscard_app::reports::{DailyReport, ReportKind};
 
 use super::forms::FieldErrors;
 use super::pages::{csrf_pages, PageCtx, PageResult};
@@ -36,6 +37,9 @@ struct DayLine {
 #[derive(Serialize, Default)]
 struct ReportPage {
     csrf: String,
+    report: String,
+    title: String,
+    lead: String,
     from: String,
     to: String,
     by: String,
@@ -61,7 +65,7 @@ fn escape(s: &str) -> String {
 
 /// A stacked bar per day, one colour per group, scaled to the busiest day; the axis names the first, middle
 /// and last day and the busiest day's count.
-fn chart(c: &PageCtx, r: &ApplicationsReport, names: &[String]) -> String {
+fn chart(c: &PageCtx, r: &DailyReport, names: &[String]) -> String {
     const H: u32 = 200;
     const LEFT: u32 = 48;
     const BOTTOM: u32 = 24;
@@ -69,7 +73,7 @@ fn chart(c: &PageCtx, r: &ApplicationsReport, names: &[String]) -> String {
     let width = LEFT + bar * r.days.len() as u32 + 8;
     let peak = r.days.iter().map(|d| d.total).max().unwrap_or(0).max(1);
     let busiest = r.days.iter().max_by_key(|d| d.total);
-    let title = c.state.i18n.format(c.prefs.lang, "report_chart_title", &[]);
+    let title = c.m(&format!("report_chart_title-{}", r.kind.name()));
     let desc = c.state.i18n.format(
         c.prefs.lang,
         "report_chart_desc",
@@ -135,17 +139,36 @@ fn chart(c: &PageCtx, r: &ApplicationsReport, names: &[String]) -> String {
 }
 
 pub async fn applications(c: PageCtx, Query(p): Query<ReportParams>) -> PageResult {
+    show(c, "applications".into(), p).await
+}
+
+pub async fn daily(c: PageCtx, Path(report): Path<String>, Query(p): Query<ReportParams>) -> PageResult {
+    show(c, report, p).await
+}
+
+async fn show(c: PageCtx, report: String, p: ReportParams) -> PageResult {
+    if !ReportKind::NAMES.contains(&report.as_str()) {
+        return Err(crate::problem::ApiError::NotFound.into());
+    }
+    let applications = report == "applications";
     let mut page = ReportPage {
-        choices: Breakdown::ALL
-            .iter()
-            .map(|b| (b.as_str(), c.m(&format!("report_by-{}", b.as_str()))))
-            .collect(),
+        title: c.m(&format!("report_title-{report}")),
+        lead: c.m(&format!("report_lead-{report}")),
+        choices: if applications {
+            Breakdown::ALL
+                .iter()
+                .map(|b| (b.as_str(), c.m(&format!("report_by-{}", b.as_str()))))
+                .collect()
+        } else {
+            Vec::new()
+        },
         from: p.from.clone().unwrap_or_default(),
         to: p.to.clone().unwrap_or_default(),
         by: p.by.clone().unwrap_or_else(|| "route".into()),
+        report: report.clone(),
         ..ReportPage::default()
     };
-    let r = match report_of(&c.state, &p).await {
+    let r = match report_of(&c.state, &report, &p).await {
         Ok(r) => r,
         Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
             let status = c.fail(&mut page.problems, e, "from");
@@ -156,16 +179,21 @@ pub async fn applications(c: PageCtx, Query(p): Query<ReportParams>) -> PageResu
     let names: Vec<String> = r
         .groups
         .iter()
-        .map(|g| group_name(&c.state, c.prefs.lang, r.by, g.as_deref()))
+        .map(|g| group_name(&c.state, c.prefs.lang, r.kind, g.as_deref()))
         .collect();
     page.chart = chart(&c, &r, &names);
     page.from = r.period.from.to_string();
     page.to = r.period.to.to_string();
-    page.by = r.by.as_str().to_string();
-    page.csv = format!(
-        "/admin/reports/applications.csv?from={}&to={}&by={}",
-        page.from, page.to, page.by
-    );
+    page.csv = match r.kind {
+        ReportKind::Applications(by) => {
+            page.by = by.as_str().to_string();
+            format!(
+                "/admin/reports/applications.csv?from={}&to={}&by={}",
+                page.from, page.to, page.by
+            )
+        }
+        ReportKind::Counted(_) => format!("/admin/reports/{report}/csv?from={}&to={}", page.from, page.to),
+    };
     page.groups = names
         .into_iter()
         .zip(&r.totals)
@@ -190,8 +218,14 @@ pub async fn applications(c: PageCtx, Query(p): Query<ReportParams>) -> PageResu
     Ok(c.show("admin_report.html", StatusCode::OK, page).await)
 }
 
-/// The report as CSV with a byte-order mark, for spreadsheets.
+/// The applications report as CSV with a byte-order mark, for spreadsheets.
 pub async fn applications_csv(c: PageCtx, Query(p): Query<ReportParams>) -> PageResult {
-    let r = report_of(&c.state, &p).await?;
+    let r = report_of(&c.state, "applications", &p).await?;
+    Ok(report_csv(&c.state, c.prefs.lang, &r, true))
+}
+
+/// Any report as CSV with a byte-order mark.
+pub async fn daily_csv(c: PageCtx, Path(report): Path<String>, Query(p): Query<ReportParams>) -> PageResult {
+    let r = report_of(&c.state, &report, &p).await?;
     Ok(report_csv(&c.state, c.prefs.lang, &r, true))
 }

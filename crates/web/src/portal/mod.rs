@@ -75,6 +75,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/openings/{category}", post(admin_policy::set_opening))
         .route("/admin/reports/applications", get(admin_reports::applications))
         .route("/admin/reports/applications.csv", get(admin_reports::applications_csv))
+        .route("/admin/reports/{report}", get(admin_reports::daily))
+        .route("/admin/reports/{report}/csv", get(admin_reports::daily_csv))
         .route("/admin/imports/{kind}/{id}", get(admin_pages::import))
         .route(
             "/admin/imports/{kind}/{id}/rejections.csv",

@@ -62,6 +62,17 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
         (Method::POST, "/api/v1/admin/cases/lookup", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/accounts", Expect::Roles(&[Admin])),
+        // `{report}` here names no report: the admin passes and finds nothing.
+        (
+            Method::GET,
+            "/api/v1/admin/reports/{report}",
+            Expect::Records(&[Admin], &[]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/admin/reports/{report}/csv",
+            Expect::Records(&[Admin], &[]),
+        ),
         (
             Method::PUT,
             "/api/v1/admin/accounts/{id}/password",

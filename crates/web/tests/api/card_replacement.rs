@@ -145,6 +145,21 @@ both_engines!(
             (late[0]["overdue"].as_u64(), late[0]["oldest_due"].as_str()),
             (Some(1), Some("2026-11-26"))
         );
+        // The console's production report counts it overdue on the day it was ordered.
+        let standing = |v: &Value| -> Vec<(String, u64)> {
+            v["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|g| g["total"].as_u64() > Some(0))
+                .map(|g| (g["code"].as_str().unwrap().to_string(), g["total"].as_u64().unwrap()))
+                .collect()
+        };
+        let report = "/api/v1/admin/reports/replacements?from=2026-11-21&to=2026-11-27";
+        let (st, v) = admin.get(report).await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(standing(&v), vec![("overdue".to_string(), 1)], "{v}");
+        assert_eq!(v["days"][0]["counts"][2], 1, "on the 21st, the day it was ordered: {v}");
 
         // bank-sim pulls it (a replacement, with its due date) and makes it; the holder is texted.
         let stats = sim(&s).drain().await.unwrap();
@@ -182,6 +197,37 @@ both_engines!(
             !sla.as_array().unwrap().iter().any(|l| l["kind"] == "replacement"),
             "{sla}"
         );
+        // Made a day after its due date: late. The services report counts the counter's work and the
+        // holder's own online.
+        let (_, v) = admin.get(report).await;
+        assert_eq!(standing(&v), vec![("late".to_string(), 1)], "{v}");
+        let (_, v) = admin
+            .get("/api/v1/admin/reports/services?from=2026-11-21&to=2026-11-27")
+            .await;
+        let channels = standing(&v);
+        assert!(channels.iter().any(|(c, n)| c == "bank_outlet" && *n >= 3), "{v}");
+        assert!(channels.iter().any(|(c, _)| c == "web" || c == "jingtong"), "{v}");
+        let (st, csv) = {
+            let r = admin
+                .api
+                .http
+                .get(
+                    admin
+                        .api
+                        .url("/api/v1/admin/reports/services/csv?from=2026-11-21&to=2026-11-27"),
+                )
+                .bearer_auth(&admin.token)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        };
+        assert_eq!(st, 200);
+        assert!(
+            csv.starts_with("day,group,name,count\n") && csv.contains(",bank_outlet,"),
+            "{csv}"
+        );
+        assert_eq!(admin.get("/api/v1/admin/reports/weather").await.0, 404);
     }
 );
 

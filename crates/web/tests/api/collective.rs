@@ -487,6 +487,28 @@ both_engines!(the_whole_collective_journey, |db: TestDb| async move {
         (Some(true), Some(false))
     );
     assert!(history.iter().all(|h| h["actor"] == handler_id.as_str()));
+
+    // The console's adoption report counts the day: both employers set up, employees confirmed and submitted;
+    // the production report finds both submissions in time, the SMS report both texts queued.
+    let admin = caller(&s, As::Role(Role::Admin)).await;
+    let total = |v: &Value, code: &str| {
+        v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["code"] == code)
+            .unwrap()["total"]
+            .as_u64()
+            .unwrap()
+    };
+    let (st, v) = admin.get("/api/v1/admin/reports/employers").await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!((total(&v, "opened"), total(&v, "submitted")), (2, 2), "{v}");
+    assert!(total(&v, "confirmed") >= 2, "{v}");
+    let (_, v) = admin.get("/api/v1/admin/reports/production").await;
+    assert_eq!((total(&v, "in_time"), total(&v, "overdue")), (2, 0), "{v}");
+    let (_, v) = admin.get("/api/v1/admin/reports/sms").await;
+    assert!(v["total"].as_u64().unwrap() >= 2, "{v}");
 });
 
 both_engines!(concurrent_batches_submit_each_employee_once, |db: TestDb| async move {

@@ -44,6 +44,10 @@ const NOT_PAGES: &[(&str, &str)] = &[
         "a CSV download (the console's browser test reads it)",
     ),
     (
+        "/admin/reports/{report}/csv",
+        "a CSV download (the API tests read the same reports' CSV)",
+    ),
+    (
         "/admin/reports/applications.csv",
         "a CSV download (the API test reads the same report's CSV)",
     ),
@@ -142,6 +146,10 @@ fn visits(pattern: &str, r: &Records) -> Option<Vec<(Who, String)>> {
         | "/admin/reference"
         | "/admin/accounts" => at(Admin),
         "/admin/accounts/{id}" => vec![(Admin, r.account.clone())],
+        "/admin/reports/{report}" => ["production", "replacements", "employers", "services", "sms"]
+            .iter()
+            .map(|n| (Admin, format!("/admin/reports/{n}")))
+            .collect(),
         "/admin/reference/{kind}/{code}" => vec![
             (Admin, "/admin/reference/branches/102-0101".into()),
             (Admin, "/admin/reference/banks/102".into()),
