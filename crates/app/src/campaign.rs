@@ -60,13 +60,23 @@ pub async fn running(ctx: &AppContext) -> Result<bool, StoreError> {
     Ok(period(ctx).await?.is_some_and(|p| p.contains(today)))
 }
 
-/// Sets the campaign (`none`: no campaign).
-pub async fn set(ctx: &AppContext, value: &str) -> Result<Option<CampaignPeriod>, SetError> {
+/// Sets the campaign (`none`: no campaign), keeping the change with who made it (`by`, an account id).
+pub async fn set(ctx: &AppContext, value: &str, by: &str) -> Result<Option<CampaignPeriod>, SetError> {
     let period = CampaignPeriod::parse(value).map_err(SetError::Invalid)?;
     ctx.store
-        .set_setting(SETTING_CAMPAIGN, &CampaignPeriod::as_setting(period))
+        .change_setting(
+            SETTING_CAMPAIGN,
+            &CampaignPeriod::as_setting(period),
+            by,
+            ctx.clock.now(),
+        )
         .await?;
     Ok(period)
+}
+
+/// The campaign period's kept changes, newest first (at most 50).
+pub async fn changes(ctx: &AppContext) -> Result<Vec<crate::ports::SettingChange>, StoreError> {
+    ctx.store.setting_changes(SETTING_CAMPAIGN, 50).await
 }
 
 #[derive(Debug, thiserror::Error)]

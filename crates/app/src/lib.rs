@@ -31,6 +31,7 @@
 //! - [`campaign`]: the concentrated campaign's period, configuration the channel matrix reads.
 //! - [`cases`]: the console's case lookup: a person's applications and cards with their timelines, read for a
 //!   stated purpose (audited).
+//! - [`channel_policy`]: the channel matrix in force: the domain's table less the cells the bureau suspended.
 //! - [`counter`]: card pickup at a bank counter: find the holder's cards (audited), record the collection.
 //! - [`images`]: reading a document's facts off its bytes (format, header dimensions, bounded decode).
 //! - [`sms`]: delivering the SMS outbox through a pluggable sender, exactly once on any number of instances.
@@ -46,6 +47,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod cards;
 pub mod cases;
+pub mod channel_policy;
 pub mod collective;
 pub mod context;
 pub mod counter;

@@ -467,3 +467,23 @@ macro_rules! change_account_on {
         Ok(true)
     }};
 }
+
+/// A report's day counts: an unnamed statement, so PostgreSQL plans it for the period asked (a generic plan
+/// guesses a few rows and reads a year through the index), unordered in SQL (a sort of every row to disk
+/// otherwise), ordered here by day and group (a few hundred rows).
+macro_rules! report_rows_on {
+    ($pool:expr, $sql:expr $(, $bind:expr)*) => {{
+        let rows: Vec<$crate::reports::DayRow> = sqlx::query_as($sql)
+            $(.bind($bind))*
+            .persistent(false)
+            .fetch_all($pool)
+            .await
+            .db()?;
+        let mut out = rows
+            .into_iter()
+            .map($crate::reports::DayRow::into_domain)
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by(|a, b| (a.day, &a.group).cmp(&(b.day, &b.group)));
+        Ok(out)
+    }};
+}

@@ -22,7 +22,7 @@ fn column(by: Breakdown) -> &'static str {
 pub(crate) fn applications_per_day(by: Breakdown) -> String {
     format!(
         "SELECT (submitted_ms + {BEIJING_MS}) / {DAY_MS} AS day, {col} AS grp, COUNT(*) AS n FROM applications \
-         WHERE submitted_ms >= $1 AND submitted_ms < $2 GROUP BY day, grp ORDER BY day, grp",
+         WHERE submitted_ms >= $1 AND submitted_ms < $2 GROUP BY day, grp",
         col = column(by)
     )
 }
@@ -51,7 +51,7 @@ pub(crate) fn daily_counts(counted: Counted, date_day: fn(&str) -> String) -> St
                 "SELECT day, grp, COUNT(*) AS n FROM (SELECT {sub} AS day, {standing} AS grp \
                  FROM (SELECT a.submitted_ms, a.state, a.due_on, {made_day} AS made FROM applications a \
                        WHERE a.submitted_ms >= $1 AND a.submitted_ms < $2) a) t \
-                 GROUP BY day, grp ORDER BY day, grp",
+                 GROUP BY day, grp",
                 sub = day("submitted_ms"),
                 made_day = day(made),
                 standing = standing("made", &date_day("due_on"), "state IN ('rejected', 'withdrawn')"),
@@ -62,7 +62,7 @@ pub(crate) fn daily_counts(counted: Counted, date_day: fn(&str) -> String) -> St
              FROM (SELECT r.created_ms, r.state, r.due_on, {made} AS made FROM replacement_orders r \
                    LEFT JOIN cards c ON c.number = r.new_card \
                    WHERE r.created_ms >= $1 AND r.created_ms < $2) r) t \
-             GROUP BY day, grp ORDER BY day, grp",
+             GROUP BY day, grp",
             created = day("created_ms"),
             made = date_day("c.issued_on"),
             standing = standing("made", &date_day("due_on"), "state = 'rejected'"),
@@ -75,20 +75,20 @@ pub(crate) fn daily_counts(counted: Counted, date_day: fn(&str) -> String) -> St
                     CASE event WHEN 'confirm' THEN 'confirmed' ELSE 'submitted' END AS grp \
                     FROM application_events \
                     WHERE event IN ('confirm', 'employer_submit') AND at_ms >= $1 AND at_ms < $2 \
-             ) t WHERE $3 = $3 GROUP BY day, grp ORDER BY day, grp",
+             ) t WHERE $3 = $3 GROUP BY day, grp",
             first = day("MIN(at_ms)"),
             at = day("at_ms"),
         ),
         Counted::Services => format!(
             "SELECT {at} AS day, channel AS grp, COUNT(*) AS n FROM card_transitions \
-             WHERE at_ms >= $1 AND at_ms < $2 AND $3 = $3 GROUP BY day, grp ORDER BY day, grp",
+             WHERE at_ms >= $1 AND at_ms < $2 AND $3 = $3 GROUP BY day, grp",
             at = day("at_ms"),
         ),
         Counted::Sms => format!(
             "SELECT {created} AS day, CASE WHEN sent_ms IS NOT NULL THEN 'sent' \
                  WHEN last_error IS NOT NULL THEN 'failed' ELSE 'queued' END AS grp, COUNT(*) AS n \
              FROM sms_outbox WHERE created_ms >= $1 AND created_ms < $2 AND $3 = $3 \
-             GROUP BY day, grp ORDER BY day, grp",
+             GROUP BY day, grp",
             created = day("created_ms"),
         ),
     }

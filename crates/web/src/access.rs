@@ -112,6 +112,12 @@ pub const API_RULES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/admin/clients", Access::Roles(ADMIN)),
     (Method::GET, "/api/v1/admin/audit", Access::Roles(ADMIN)),
     (Method::POST, "/api/v1/admin/cases/lookup", Access::Roles(ADMIN)),
+    (Method::GET, "/api/v1/admin/channel-suspensions", Access::Roles(ADMIN)),
+    (
+        Method::PUT,
+        "/api/v1/admin/channel-suspensions/{service}/{channel}",
+        Access::Roles(ADMIN),
+    ),
     (Method::GET, "/api/v1/admin/reference/{kind}", Access::Roles(ADMIN)),
     (
         Method::GET,
@@ -371,6 +377,9 @@ pub const PORTAL_RULES: &[(Method, &str, Access)] = &[
     (Method::GET, "/admin/reference/{kind}/{code}", Access::Roles(ADMIN)),
     (Method::POST, "/admin/reference/{kind}/{code}", Access::Roles(ADMIN)),
     (Method::GET, "/admin/openings", Access::Roles(ADMIN)),
+    (Method::GET, "/admin/policy", Access::Roles(ADMIN)),
+    (Method::POST, "/admin/policy/campaign", Access::Roles(ADMIN)),
+    (Method::POST, "/admin/policy/channels", Access::Roles(ADMIN)),
     (Method::POST, "/admin/openings/{category}", Access::Roles(ADMIN)),
     (Method::GET, "/admin/reports/applications", Access::Roles(ADMIN)),
     (Method::GET, "/admin/reports/applications.csv", Access::Roles(ADMIN)),

@@ -6,7 +6,7 @@
 use sscard_domain::access::Channel;
 use sscard_domain::account::{AccountKind, Principal};
 use sscard_domain::application::{Application, ConsentKind};
-use sscard_domain::card::channels::{check, Acting, Condition, Service};
+use sscard_domain::card::channels::{Acting, Condition, Service};
 use sscard_domain::eligibility::{own_route, Ineligible};
 use sscard_domain::registry::Membership;
 use sscard_domain::values::IdNumber;
@@ -46,7 +46,9 @@ pub async fn start_at_counter(
 ) -> Result<Application, ApplyError> {
     let _ = meta;
     let channel = desk_channel(p).ok_or(ApplyError::NotFound)?;
-    let conditions = check(Service::Apply, channel, Acting::Holder).map_err(|_| ApplyError::NotFound)?;
+    let conditions = crate::channel_policy::check(ctx, Service::Apply, channel, Acting::Holder)
+        .await?
+        .map_err(|_| ApplyError::NotFound)?;
     if conditions.contains(&Condition::NotDuringCampaign) && crate::campaign::running(ctx).await? {
         return Err(ApplyError::DuringCampaign);
     }

@@ -6,7 +6,7 @@
 use sscard_domain::access::{Channel, Role};
 use sscard_domain::account::Principal;
 use sscard_domain::audit::{AuditAction, AuditEntry, Outcome};
-use sscard_domain::card::channels::{check, Acting, Service};
+use sscard_domain::card::channels::{Acting, Service};
 use sscard_domain::card::transition::Actor;
 use sscard_domain::card::Card;
 
@@ -79,7 +79,7 @@ async fn verified(
     meta: &Meta,
 ) -> Result<Card, CardError> {
     agent(p)?;
-    check(service, p.channel, Acting::Holder)?;
+    crate::channel_policy::check(ctx, service, p.channel, Acting::Holder).await??;
     let card = super::card_now(ctx, number).await?;
     let initial = password::verify(ctx, &card, password, &failed(ctx, p, &card, meta)).await?;
     if initial {
@@ -124,7 +124,7 @@ pub async fn report_loss(
 /// Any other service asked of the hotline: refused, naming where it can be done.
 pub fn other(p: &Principal, service: Service) -> Result<(), CardError> {
     agent(p)?;
-    check(service, p.channel, Acting::Holder)?;
+    sscard_domain::card::channels::check(service, p.channel, Acting::Holder)?;
     // Offered by telephone but not through this call (the two above are the only ones).
     Err(CardError::NotFound)
 }

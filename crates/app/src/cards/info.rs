@@ -5,7 +5,7 @@
 
 use sscard_domain::account::Principal;
 use sscard_domain::audit::{AuditAction, Outcome};
-use sscard_domain::card::channels::{check, Service};
+use sscard_domain::card::channels::Service;
 use sscard_domain::card::info::{Address, HolderInfo};
 use sscard_domain::card::lifecycle::{Change, Reason};
 use sscard_domain::card::transition::CardTransition;
@@ -42,7 +42,7 @@ pub async fn change(
 ) -> Result<HolderInfo, CardError> {
     let card = super::card_now(ctx, number).await?;
     let actor = actor_for(ctx, p, &card).await?;
-    check(Service::InfoChange, p.channel, actor.acting)?;
+    crate::channel_policy::check(ctx, Service::InfoChange, p.channel, actor.acting).await??;
     if given(&input.financial_mobile).is_some() {
         return Err(CardError::FinancialMobile);
     }

@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq;
 
 use sscard_domain::account::Principal;
 use sscard_domain::audit::{AuditAction, AuditEntry, Outcome};
-use sscard_domain::card::channels::{check, Service};
+use sscard_domain::card::channels::Service;
 use sscard_domain::card::lifecycle::{Change, Reason};
 use sscard_domain::card::password::{initial, ServicePassword, MAX_FAILURES};
 use sscard_domain::card::transition::{Actor, CardTransition};
@@ -129,7 +129,7 @@ pub async fn change(
 ) -> Result<(), CardError> {
     let card = super::card_now(ctx, number).await?;
     let actor = actor_for(ctx, p, &card).await?;
-    check(Service::PasswordChange, p.channel, actor.acting)?;
+    crate::channel_policy::check(ctx, Service::PasswordChange, p.channel, actor.acting).await??;
     super::proxies::covers(ctx, &card, &actor, Service::PasswordChange).await?;
     let new = ServicePassword::parse_new(new, &card.holder).map_err(CardError::Password)?;
     verify(ctx, &card, old, &failed_entry(ctx, p, &card, meta)).await?;
@@ -144,7 +144,7 @@ fn reset_binding(number: &str) -> String {
 pub async fn send_reset_code(ctx: &AppContext, p: &Principal, number: &str, meta: &Meta) -> Result<(), CardError> {
     let card = super::card_now(ctx, number).await?;
     let actor = actor_for(ctx, p, &card).await?;
-    check(Service::PasswordReset, p.channel, actor.acting)?;
+    crate::channel_policy::check(ctx, Service::PasswordReset, p.channel, actor.acting).await??;
     let mobile = holder_mobile(ctx, &card)
         .await?
         .ok_or_else(|| CardError::Invalid(vec![fe("code", "no_mobile_on_record")]))?;
@@ -181,7 +181,7 @@ pub async fn reset(
 ) -> Result<(), CardError> {
     let card = super::card_now(ctx, number).await?;
     let actor = actor_for(ctx, p, &card).await?;
-    check(Service::PasswordReset, p.channel, actor.acting)?;
+    crate::channel_policy::check(ctx, Service::PasswordReset, p.channel, actor.acting).await??;
     let mut errors = Vec::new();
     let new = match ServicePassword::parse_new(&input.new, &card.holder) {
         Ok(n) => Some(n),

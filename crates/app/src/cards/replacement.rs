@@ -8,7 +8,7 @@
 use sscard_domain::access::Channel;
 use sscard_domain::account::Principal;
 use sscard_domain::audit::{AuditAction, Outcome};
-use sscard_domain::card::channels::{check, Condition, Service, WrongChannel};
+use sscard_domain::card::channels::{Condition, Service, WrongChannel};
 use sscard_domain::card::lifecycle::{CardRefusal, Reason};
 use sscard_domain::card::replacement::{ReplacementCause, ReplacementState, REPLACEMENT_WORKING_DAYS};
 use sscard_domain::card::transition::{Actor, CardTransition};
@@ -120,10 +120,12 @@ async fn request(
         .ok_or(CardError::NotFound)?;
     // Where else: online only for a card in hand at a bank that takes it online.
     let online = online_possible(ctx, &stored, req).await?;
-    let conditions = check(Service::Replacement, channel, actor.acting).map_err(|mut e| {
-        e.alternatives.retain(|ch| !ch.is_online() || online);
-        e
-    })?;
+    let conditions = crate::channel_policy::check(ctx, Service::Replacement, channel, actor.acting)
+        .await?
+        .map_err(|mut e| {
+            e.alternatives.retain(|ch| !ch.is_online() || online);
+            e
+        })?;
     let cause = cause_of(req)?;
     for c in &conditions {
         match (c, &place) {
@@ -193,7 +195,7 @@ async fn request(
     let branch = branch.ok_or(CardError::NotFound)?;
     if req.instant.is_some() {
         // The instant card's own cell: equipped branches, not during the campaign.
-        check(Service::InstantCard, channel, actor.acting)?;
+        crate::channel_policy::check(ctx, Service::InstantCard, channel, actor.acting).await??;
         if !branch.instant_issuance {
             return Err(CardError::Refused(CardRefusal::NotEquipped));
         }

@@ -5,7 +5,7 @@
 
 use sscard_domain::account::Principal;
 use sscard_domain::audit::{AuditAction, Outcome};
-use sscard_domain::card::channels::{check, Service};
+use sscard_domain::card::channels::Service;
 use sscard_domain::card::lifecycle::{Change, Reason};
 use sscard_domain::card::texts::change_message;
 use sscard_domain::card::transition::{Actor, CardTransition, ReasonText};
@@ -192,7 +192,7 @@ pub async fn perform(
     }
     let stored = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
     let actor = actor_for(ctx, p, &stored).await?;
-    check(service, p.channel, actor.acting)?;
+    crate::channel_policy::check(ctx, service, p.channel, actor.acting).await??;
     super::proxies::covers(ctx, &stored, &actor, service).await?;
     let acting = actor.acting;
     change_card(ctx, p, &stored, service, actor, req, meta).await?;
@@ -273,7 +273,7 @@ pub(crate) async fn change_card(
 pub async fn not_here(ctx: &AppContext, p: &Principal, number: &str, service: Service) -> Result<(), CardError> {
     let stored = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
     let actor = actor_for(ctx, p, &stored).await?;
-    check(service, p.channel, actor.acting)?;
+    crate::channel_policy::check(ctx, service, p.channel, actor.acting).await??;
     // The matrix allows it here, but it is done at a counter (a later part of the card's life).
     Err(CardError::NotFound)
 }

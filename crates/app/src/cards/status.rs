@@ -5,7 +5,7 @@
 use sscard_domain::access::Channel;
 use sscard_domain::account::Principal;
 use sscard_domain::application::Application;
-use sscard_domain::card::channels::{cell, check, Acting, Condition, Service};
+use sscard_domain::card::channels::{cell, Acting, Condition, Service};
 use sscard_domain::card::password::{PasswordState, MAX_FAILURES};
 use sscard_domain::card::replacement::ReplacementCause;
 use sscard_domain::card::transition::CardTransition;
@@ -84,11 +84,12 @@ pub(crate) async fn view_of(
     };
     let mut here = Vec::new();
     let mut elsewhere = Vec::new();
+    let suspended = crate::channel_policy::suspensions(ctx).await?;
     for s in LISTED {
         if !possible(&card, s, now) {
             continue;
         }
-        match check(s, channel, acting) {
+        match sscard_domain::card::channels::check_with(s, channel, acting, &suspended) {
             // Online only a card in hand (换领), and only at a bank that takes it online; else its counter.
             Ok(conditions) if conditions.contains(&Condition::OnlineReplacementBank) => {
                 let in_hand = card.replacement(ReplacementCause::Damaged).is_ok();
@@ -182,7 +183,7 @@ async fn online_replacement(ctx: &AppContext, bank: &str) -> Result<bool, CardEr
 pub async fn view(ctx: &AppContext, p: &Principal, number: &str) -> Result<CardView, CardError> {
     let card = ctx.store.card(number).await?.ok_or(CardError::NotFound)?;
     let actor = actor_for(ctx, p, &card).await?;
-    check(Service::StatusQuery, p.channel, actor.acting)?;
+    crate::channel_policy::check(ctx, Service::StatusQuery, p.channel, actor.acting).await??;
     super::proxies::covers(ctx, &card, &actor, Service::StatusQuery).await?;
     let mut v = view_of(ctx, card, actor.acting, p.channel).await?;
     limit_to_authorisation(ctx, p, &mut v).await?;

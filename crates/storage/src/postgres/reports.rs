@@ -17,7 +17,7 @@ impl ReportStore for PgStore {
         by: Breakdown,
     ) -> StoreResult<Vec<DayCount>> {
         let (from, until) = (crate::accounts::ms(from), crate::accounts::ms(until));
-        rows_on!(&self.pool, q::DayRow, &q::applications_per_day(by), from, until)
+        report_rows_on!(&self.pool, &q::applications_per_day(by), from, until)
     }
 
     async fn daily_counts(
@@ -29,14 +29,7 @@ impl ReportStore for PgStore {
     ) -> StoreResult<Vec<DayCount>> {
         let (from, until) = (crate::accounts::ms(from), crate::accounts::ms(until));
         let today = q::day_number(today);
-        rows_on!(
-            &self.pool,
-            q::DayRow,
-            &q::daily_counts(counted, DATE_DAY),
-            from,
-            until,
-            today
-        )
+        report_rows_on!(&self.pool, &q::daily_counts(counted, DATE_DAY), from, until, today)
     }
 }
 

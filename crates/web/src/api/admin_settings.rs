@@ -101,14 +101,26 @@ pub struct CampaignView {
     pub until: Option<String>,
     /// Whether it runs today: counters take no new applications and make no instant cards.
     pub running: bool,
+    /// Every change made in the console, newest first (at most 50).
+    pub changes: Vec<crate::api::applications::OpeningChangeView>,
 }
 
-async fn campaign_view(state: &AppState) -> Result<CampaignView, ApiError> {
+pub(crate) async fn campaign_view(state: &AppState) -> Result<CampaignView, ApiError> {
     let period = sscard_app::campaign::period(&state.ctx).await?;
     Ok(CampaignView {
         from: period.map(|p| p.from.to_string()),
         until: period.map(|p| p.until.to_string()),
         running: sscard_app::campaign::running(&state.ctx).await?,
+        changes: sscard_app::campaign::changes(&state.ctx)
+            .await?
+            .into_iter()
+            .map(|c| crate::api::applications::OpeningChangeView {
+                at: c.at.to_rfc3339(),
+                by: c.by,
+                previous: c.previous,
+                value: c.value,
+            })
+            .collect(),
     })
 }
 
@@ -125,10 +137,11 @@ pub async fn get_campaign(State(state): State<AppState>) -> Result<Json<Campaign
     responses((status = 200, body = CampaignView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_campaign(
     State(state): State<AppState>,
+    crate::access::Authed(p): crate::access::Authed,
     JsonBody(body): JsonBody<CampaignIn>,
 ) -> Result<Json<CampaignView>, ApiError> {
     use sscard_app::campaign::SetError;
-    match sscard_app::campaign::set(&state.ctx, &body.period).await {
+    match sscard_app::campaign::set(&state.ctx, &body.period, &p.account.id).await {
         Ok(_) => Ok(Json(campaign_view(&state).await?)),
         Err(SetError::Invalid(f)) => Err(ApiError::field(UNPROCESSABLE, "invalid_fields", &f.field, f.code)),
         Err(SetError::Store(e)) => Err(e.into()),

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_cases;
+pub mod admin_channels;
 pub mod admin_imports;
 pub mod admin_reference;
 pub mod admin_reports;
@@ -105,6 +106,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_imports::get_import))
         .routes(routes!(admin_imports::import_rejections))
         .routes(routes!(admin_cases::look_up))
+        .routes(routes!(admin_channels::list))
+        .routes(routes!(admin_channels::set))
         .routes(routes!(admin::create_account, admin::list_accounts))
         .routes(routes!(admin::reset_password))
         .routes(routes!(admin::rebind))

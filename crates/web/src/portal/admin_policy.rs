@@ -117,3 +117,191 @@ pub async fn set_opening(
         Err(apps::OpeningError::Store(e)) => Err(ApiError::from(e).into()),
     }
 }
+
+/// `admin_policy.html`: the campaign period (changed here, with its history), and the collection-method policy
+/// and the channel matrix as the tables they are.
+#[derive(Serialize, Default)]
+struct PolicyPage {
+    csrf: String,
+    period: String,
+    running: bool,
+    changes: Vec<ChangeLine>,
+    channels: Vec<String>,
+    matrix: Vec<(String, Vec<String>)>,
+    collection: Vec<(String, String, String)>,
+    services: Vec<(&'static str, String)>,
+    channel_codes: Vec<(&'static str, String)>,
+    /// (service code, channel code, service name, channel name)
+    suspended: Vec<(&'static str, &'static str, String, String)>,
+    suspension_changes: Vec<ChangeLine>,
+    #[serde(flatten)]
+    problems: FieldErrors,
+}
+
+csrf_pages!(PolicyPage);
+
+async fn policy_page(c: &PageCtx, typed: Option<String>, problems: FieldErrors, status: StatusCode) -> PageResult {
+    use sscard_domain::access::Channel;
+    use sscard_domain::card::channels::{cell, Acting, Service};
+    let ctx = &c.state.ctx;
+    let period = sscard_app::campaign::period(ctx).await.map_err(ApiError::from)?;
+    let changes = sscard_app::campaign::changes(ctx).await.map_err(ApiError::from)?;
+    let suspended = sscard_app::channel_policy::suspensions(ctx)
+        .await
+        .map_err(ApiError::from)?;
+    let suspension_changes = sscard_app::channel_policy::changes(ctx).await.map_err(ApiError::from)?;
+    let named = |prefix: &str, code: &str| c.m(&format!("{prefix}-{code}"));
+    let page = PolicyPage {
+        period: typed.unwrap_or_else(|| sscard_app::campaign::CampaignPeriod::as_setting(period)),
+        running: sscard_app::campaign::running(ctx).await.map_err(ApiError::from)?,
+        changes: changes
+            .into_iter()
+            .map(|ch| ChangeLine {
+                at: ch.at.format("%Y-%m-%d %H:%M").to_string(),
+                by: ch.by,
+                previous: ch.previous.unwrap_or_else(|| "—".into()),
+                value: ch.value,
+            })
+            .collect(),
+        channels: Channel::ALL.iter().map(|ch| named("channel", ch.as_str())).collect(),
+        matrix: Service::ALL
+            .iter()
+            .map(|s| {
+                let cells = Channel::ALL
+                    .iter()
+                    .map(|ch| {
+                        let cell = cell(*s, *ch, Acting::Holder);
+                        if cell.allowed && suspended.contains(*s, *ch) {
+                            c.m("policy_suspended_mark")
+                        } else if !cell.allowed {
+                            "✘".to_string()
+                        } else if cell.conditions.is_empty() {
+                            "✔".to_string()
+                        } else {
+                            let conditions: Vec<String> =
+                                cell.conditions.iter().map(|k| named("condition", k.as_str())).collect();
+                            format!("✔ {}", conditions.join("; "))
+                        }
+                    })
+                    .collect();
+                (named("service", s.as_str()), cells)
+            })
+            .collect(),
+        collection: sscard_domain::policy::COLLECTION_POLICY
+            .iter()
+            .map(|(route, channel, methods)| {
+                (
+                    named("route_name", route.as_str()),
+                    channel.map_or_else(|| c.m("policy_any_channel"), |ch| named("channel", ch.as_str())),
+                    methods
+                        .iter()
+                        .map(|m| named("collection", m.as_str()))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            })
+            .collect(),
+        services: Service::ALL
+            .iter()
+            .map(|s| (s.as_str(), named("service", s.as_str())))
+            .collect(),
+        channel_codes: Channel::ALL
+            .iter()
+            .map(|ch| (ch.as_str(), named("channel", ch.as_str())))
+            .collect(),
+        suspended: suspended
+            .pairs()
+            .iter()
+            .map(|(s, ch)| {
+                (
+                    s.as_str(),
+                    ch.as_str(),
+                    named("service", s.as_str()),
+                    named("channel", ch.as_str()),
+                )
+            })
+            .collect(),
+        suspension_changes: suspension_changes
+            .into_iter()
+            .map(|ch| ChangeLine {
+                at: ch.at.format("%Y-%m-%d %H:%M").to_string(),
+                by: ch.by,
+                previous: ch.previous.unwrap_or_default(),
+                value: ch.value,
+            })
+            .collect(),
+        problems,
+        ..PolicyPage::default()
+    };
+    Ok(c.show("admin_policy.html", status, page).await)
+}
+
+pub async fn policy(c: PageCtx) -> PageResult {
+    policy_page(&c, None, FieldErrors::default(), StatusCode::OK).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct CampaignForm {
+    #[serde(default)]
+    period: String,
+}
+
+/// The campaign period as `YYYY-MM-DD..YYYY-MM-DD`, or `none`.
+pub async fn set_campaign(c: PageCtx, Form(f): Form<CampaignForm>) -> PageResult {
+    use sscard_app::campaign::SetError;
+    match sscard_app::campaign::set(&c.state.ctx, f.period.trim(), &c.p.account.id).await {
+        Ok(_) => Ok(Redirect::to("/admin/policy").into_response()),
+        Err(SetError::Invalid(fe)) => {
+            let mut problems = FieldErrors::default();
+            let err = ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields", &fe.field, fe.code);
+            let status = c.fail(&mut problems, err, "period");
+            policy_page(&c, Some(f.period), problems, status).await
+        }
+        Err(SetError::Store(e)) => Err(ApiError::from(e).into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct SuspendForm {
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    channel: String,
+    /// `suspend` or `restore`.
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn set_suspension(c: PageCtx, Form(f): Form<SuspendForm>) -> PageResult {
+    use sscard_domain::access::Channel;
+    use sscard_domain::card::channels::Service;
+    let invalid = |field: &str| {
+        ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_fields",
+            field,
+            "invalid_choice",
+        )
+    };
+    let parsed = match (Service::parse(&f.service), Channel::parse(&f.channel)) {
+        (Some(s), Some(ch)) => Ok((s, ch)),
+        (None, _) => Err(invalid("service")),
+        (_, None) => Err(invalid("channel")),
+    };
+    let result = match parsed {
+        Ok((s, ch)) => sscard_app::channel_policy::set(&c.state.ctx, &c.p, s, ch, f.action != "restore")
+            .await
+            .map(|_| ())
+            .map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/admin/policy#suspensions").into_response()),
+        Err(e) if e.status().is_server_error() => Err(e.into()),
+        Err(e) => {
+            let mut problems = FieldErrors::default();
+            let status = c.fail(&mut problems, e, "service");
+            policy_page(&c, None, problems, status).await
+        }
+    }
+}

@@ -72,6 +72,9 @@ pub fn router() -> Router<AppState> {
             get(admin_reference::record).post(admin_reference::change),
         )
         .route("/admin/openings", get(admin_policy::openings))
+        .route("/admin/policy", get(admin_policy::policy))
+        .route("/admin/policy/campaign", post(admin_policy::set_campaign))
+        .route("/admin/policy/channels", post(admin_policy::set_suspension))
         .route("/admin/openings/{category}", post(admin_policy::set_opening))
         .route("/admin/reports/applications", get(admin_reports::applications))
         .route("/admin/reports/applications.csv", get(admin_reports::applications_csv))
@@ -163,6 +166,7 @@ pub fn templates() -> Result<minijinja::Environment<'static>, minijinja::Error> 
     env.add_template("error.html", include_str!("../../templates/error.html"))?;
     env.add_template("admin.html", include_str!("../../templates/admin.html"))?;
     env.add_template("admin_cases.html", include_str!("../../templates/admin_cases.html"))?;
+    env.add_template("admin_policy.html", include_str!("../../templates/admin_policy.html"))?;
     env.add_template(
         "admin_accounts.html",
         include_str!("../../templates/admin_accounts.html"),

@@ -61,6 +61,16 @@ fn table() -> Vec<(Method, &'static str, Expect)> {
         (Method::POST, "/api/v1/admin/clients", Expect::Roles(&[Admin])),
         (Method::GET, "/api/v1/admin/audit", Expect::Roles(&[Admin])),
         (Method::POST, "/api/v1/admin/cases/lookup", Expect::Roles(&[Admin])),
+        (
+            Method::GET,
+            "/api/v1/admin/channel-suspensions",
+            Expect::Roles(&[Admin]),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/admin/channel-suspensions/{service}/{channel}",
+            Expect::Roles(&[Admin]),
+        ),
         (Method::GET, "/api/v1/admin/accounts", Expect::Roles(&[Admin])),
         // `{report}` here names no report: the admin passes and finds nothing.
         (

@@ -619,6 +619,17 @@ both_engines!(
                 Some(json!({"period": "none"})),
             )
             .await;
+        // Both changes are kept, newest first, with who made them; the refused one is not.
+        let (_, v) = admin.get("/api/v1/admin/campaign").await;
+        let (_, me) = admin.get("/api/v1/me").await;
+        let kept: Vec<(&str, &str)> = v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["value"].as_str().unwrap(), c["by"].as_str().unwrap()))
+            .collect();
+        let by = me["id"].as_str().unwrap();
+        assert_eq!(kept, vec![("none", by), ("2026-11-01..2026-12-31", by)], "{v}");
         // Outside it, at the equipped branch 102-0101: made and handed over at once.
         let (st, v) = bank.post(&replace_at(&card), body.clone()).await;
         assert_eq!(st, 201, "{v}");

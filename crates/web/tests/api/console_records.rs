@@ -508,3 +508,120 @@ both_engines!(
         assert_eq!(world::api(&s.base).login("clerk-qian", "new-pass-2027").await.0, 403);
     }
 );
+
+both_engines!(
+    the_policy_page_changes_the_campaign_and_shows_the_rules,
+    |db: TestDb| async move {
+        use crate::common::portal::{hidden, login_at};
+        let s = Server::start(db, Mode::Demo).await;
+        world::seed(&s.ctx).await;
+        let c = crate::common::client();
+        let cookie = login_at(&c, &s, "/staff/login", ADMIN.username()).await;
+        let page = crate::common::page(&c, s.url("/admin/policy"), Some(&cookie)).await;
+        assert!(
+            page.contains("id=\"channel-matrix\"") && page.contains("id=\"collection-policy\""),
+            "{page}"
+        );
+        let csrf = hidden(&page, "csrf");
+        let post = |period: &'static str| {
+            let fields = vec![("csrf", csrf.clone()), ("period", period.to_string())];
+            let (c, cookie, url) = (c.clone(), cookie.clone(), s.url("/admin/policy/campaign"));
+            async move { c.post(url).header("cookie", cookie).form(&fields).send().await.unwrap() }
+        };
+        let r = post("2026-13-01..2027-01-01").await;
+        assert_eq!(r.status().as_u16(), 400);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("id=\"period-error\"") && page.contains("value=\"2026-13-01..2027-01-01\""),
+            "{page}"
+        );
+        let r = post("2026-11-01..2026-12-31").await;
+        assert_eq!(r.status().as_u16(), 303);
+        let page = crate::common::page(&c, s.url("/admin/policy"), Some(&cookie)).await;
+        assert!(
+            page.contains("id=\"campaign-history\"") && page.contains("2026-11-01..2026-12-31"),
+            "{page}"
+        );
+        // In force through the API at once.
+        let admin = caller(&s, ADMIN).await;
+        let (_, v) = admin.get("/api/v1/admin/campaign").await;
+        assert_eq!(
+            (v["from"].as_str(), v["running"].as_bool()),
+            (Some("2026-11-01"), Some(true)),
+            "{v}"
+        );
+    }
+);
+
+both_engines!(
+    a_suspended_service_is_refused_on_its_channel_on_every_instance_until_restored,
+    |db: TestDb| async move {
+        let url = db.url.clone();
+        let s = Server::start(db, Mode::Demo).await;
+        let w = world::seed(&s.ctx).await;
+        card_in(&s, "110000000077", &w.me.0, "resident-0", SocialSecurityState::Active).await;
+        let admin = caller(&s, ADMIN).await;
+        // The holder's channel here is the test client's (Jingtong).
+        let path = "/api/v1/admin/channel-suspensions/temporary_loss/jingtong";
+        let (st, v) = put(&admin, path, json!({"suspended": true})).await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(
+            v["suspended"],
+            json!([{"service": "temporary_loss", "channel": "jingtong"}])
+        );
+
+        // Refused on another instance at once, naming the channels still open (not this one).
+        let ctx = sscard_testkit::context(sscard_storage::connect(&url).await.unwrap(), s.clock.clone());
+        let other = Server::serve(ctx, s.clock.clone(), sscard_web::WebConfig::default()).await;
+        let holder = caller(&other, As::Resident).await;
+        let loss = "/api/v1/me/cards/110000000077/temporary-loss";
+        let (st, p) = crate::cards::post_keyed(&holder, loss, Some("l-1"), json!({"reason": "lost"})).await;
+        assert_eq!((st, p["code"].as_str()), (403, Some("wrong_channel")), "{p}");
+        let channels: Vec<&str> = p["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(!channels.contains(&"jingtong") && channels.contains(&"hotline"), "{p}");
+        assert_eq!(
+            s.ctx.store.card("110000000077").await.unwrap().unwrap().social_security,
+            SocialSecurityState::Active
+        );
+
+        // What the guides close cannot be suspended (or opened); unknown names are not found.
+        let (st, v) = put(
+            &admin,
+            "/api/v1/admin/channel-suspensions/formal_loss/jingtong",
+            json!({"suspended": true}),
+        )
+        .await;
+        assert_eq!((st, v["code"].as_str()), (422, Some("channel_not_offered")), "{v}");
+        assert_eq!(
+            put(
+                &admin,
+                "/api/v1/admin/channel-suspensions/teleport/jingtong",
+                json!({"suspended": true})
+            )
+            .await
+            .0,
+            404
+        );
+        let clerk = caller(&s, As::Role(Role::HotlineAgent)).await;
+        assert_eq!(put(&clerk, path, json!({"suspended": false})).await.0, 403);
+
+        // Restored: done again; both changes kept with who made them.
+        let (st, v) = put(&admin, path, json!({"suspended": false})).await;
+        assert_eq!((st, v["suspended"].clone()), (200, json!([])), "{v}");
+        let (st, p) = crate::cards::post_keyed(&holder, loss, Some("l-2"), json!({"reason": "lost"})).await;
+        assert_eq!(st, 200, "{p}");
+        let (_, v) = admin.get("/api/v1/admin/channel-suspensions").await;
+        let values: Vec<&str> = v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["value"].as_str())
+            .collect();
+        assert_eq!(values, vec!["", "temporary_loss:jingtong"], "{v}");
+    }
+);

@@ -479,6 +479,13 @@ async fn every_page_reflows_at_320_px_and_passes_axe_in_every_mode() {
         },
         Journey {
             who: Who::Admin,
+            name: "campaign-error",
+            start: "/admin/policy".into(),
+            typed: vec![("#period", "soon".into())],
+            submit: "#set-campaign",
+        },
+        Journey {
+            who: Who::Admin,
             name: "report-error",
             start: "/admin/reports/applications".into(),
             typed: vec![("#from", "2026-13-01".into())],

@@ -15,7 +15,7 @@ pub mod desk_services;
 
 use sscard_domain::access::Channel;
 use sscard_domain::account::{AccountKind, Principal};
-use sscard_domain::card::channels::{check, Acting, Condition, Service};
+use sscard_domain::card::channels::{Acting, Condition, Service};
 use sscard_domain::card::lifecycle::CardRefusal;
 use sscard_domain::card::password::ServicePassword;
 use sscard_domain::card::transition::Actor;
@@ -110,7 +110,7 @@ pub(crate) async fn party_actor(
         None => Acting::Holder,
         Some(a) => Acting::parse(a).ok_or_else(|| CardError::Invalid(vec![fe("acting", "invalid_choice")]))?,
     };
-    let conditions = check(service, desk.channel, acting)?;
+    let conditions = crate::channel_policy::check(ctx, service, desk.channel, acting).await??;
     let mut actor = clerk_actor(p);
     actor.acting = acting;
     if acting == Acting::Holder {
