@@ -168,7 +168,7 @@ impl From<&Case> for CaseView {
 
 /// Looks a case up. The read is audited with its purpose and shows in the person's "who read my data"; a key
 /// that finds nothing answers 404 (and is audited too).
-#[utoipa::path(post, path = "/api/v1/admin/cases/lookup", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/admin/cases/lookup", operation_id = "look_up_case", tag = "admin", security(("bearer" = [])),
     request_body = CaseLookupIn,
     responses((status = 200, body = CaseView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 422, body = Problem)))]

@@ -74,7 +74,7 @@ pub(crate) async fn view(state: &AppState, now: Suspensions) -> Result<Suspensio
 }
 
 /// The services suspended on a channel now, and the changes.
-#[utoipa::path(get, path = "/api/v1/admin/channel-suspensions", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/channel-suspensions", operation_id = "list_channel_suspensions", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = SuspensionsView), (status = 403, body = Problem)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<SuspensionsView>, ApiError> {
     let now = channel_policy::suspensions(&state.ctx).await?;
@@ -83,7 +83,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<SuspensionsView>
 
 /// Suspends a service on a channel, or restores it. Only what the SPEC's table offers can be suspended
 /// (`channel_not_offered`).
-#[utoipa::path(put, path = "/api/v1/admin/channel-suspensions/{service}/{channel}", tag = "admin",
+#[utoipa::path(put, path = "/api/v1/admin/channel-suspensions/{service}/{channel}", operation_id = "set_channel_suspension", tag = "admin",
     security(("bearer" = [])), params(("service" = String, Path), ("channel" = String, Path)), request_body = SuspendIn,
     responses((status = 200, body = SuspensionsView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 422, body = Problem)))]

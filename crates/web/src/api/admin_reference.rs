@@ -144,7 +144,7 @@ pub fn kind_of(plural: &str) -> Result<ReferenceKind, ApiError> {
 }
 
 /// Banks, branches or outlets, searched (at most 500).
-#[utoipa::path(get, path = "/api/v1/admin/reference/{kind}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/reference/{kind}", operation_id = "search_reference", tag = "admin", security(("bearer" = [])),
     params(("kind" = String, Path, description = "banks, branches or outlets"), SearchParams),
     responses((status = 200, body = [ReferenceItem]), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn search(
@@ -177,7 +177,7 @@ async fn view(state: &AppState, kind: ReferenceKind, code: &str) -> Result<Refer
 }
 
 /// One record with its kept changes.
-#[utoipa::path(get, path = "/api/v1/admin/reference/{kind}/{code}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/reference/{kind}/{code}", operation_id = "reference_record", tag = "admin", security(("bearer" = [])),
     params(("kind" = String, Path, description = "banks, branches or outlets"), ("code" = String, Path)),
     responses((status = 200, body = ReferenceRecordView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn record(
@@ -190,7 +190,7 @@ pub async fn record(
 /// Changes a record (its code never changes) and answers it with its history. A branch that still has cards
 /// waiting for pickup keeps taking pickups, and an outlet with live clerks keeps its district: 409
 /// `dependents_exist`, with the `count`.
-#[utoipa::path(put, path = "/api/v1/admin/reference/{kind}/{code}", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/admin/reference/{kind}/{code}", operation_id = "change_reference", tag = "admin", security(("bearer" = [])),
     params(("kind" = String, Path, description = "banks, branches or outlets"), ("code" = String, Path)),
     request_body = ReferenceIn,
     responses((status = 200, body = ReferenceRecordView), (status = 403, body = Problem),

@@ -26,29 +26,34 @@ pub struct ServiceCell {
     /// `self`, `guardian` or `proxy`.
     #[schema(example = "self")]
     pub acting: &'static str,
+    /// Whether the SPEC's table offers it.
     pub allowed: bool,
+    /// Offered, but suspended on this channel by the bureau for now (refused there, naming the channels still open).
+    pub suspended: bool,
     /// Condition codes (`issuing_bank`, `service_password`, …) the service checks itself.
     #[schema(example = json!(["service_password"]))]
     pub conditions: Vec<&'static str>,
 }
 
-/// Which channel may do what, for whom (SPEC §7.4): one row per service × channel × acting. The portal's
-/// "where can I do this" page is drawn from the same table.
+/// Which channel may do what, for whom (SPEC §7.4): one row per service × channel × acting, with what the bureau
+/// has suspended for now. The portal's "where can I do this" page is drawn from the same table.
 #[utoipa::path(get, path = "/api/v1/reference/services", tag = "reference",
-    responses((status = 200, body = [ServiceCell])))]
-pub async fn services() -> Json<Vec<ServiceCell>> {
-    Json(
+    responses((status = 200, body = [ServiceCell]), (status = 503, body = Problem)))]
+pub async fn services(State(state): State<AppState>) -> Result<Json<Vec<ServiceCell>>, ApiError> {
+    let suspended = sscard_app::channel_policy::suspensions(&state.ctx).await?;
+    Ok(Json(
         matrix()
             .into_iter()
             .map(|c| ServiceCell {
                 service: c.service.as_str(),
                 channel: c.channel.as_str(),
                 acting: c.acting.as_str(),
+                suspended: c.allowed && suspended.contains(c.service, c.channel),
                 allowed: c.allowed,
                 conditions: c.conditions.iter().map(|x| x.as_str()).collect(),
             })
             .collect(),
-    )
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

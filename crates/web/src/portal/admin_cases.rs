@@ -90,7 +90,7 @@ fn sections(c: &PageCtx, case: &Case, page: &mut CasesPage) {
                 .iter()
                 .map(|e| Line {
                     at: at(e.at),
-                    what: e.event.as_str().replace('_', " "),
+                    what: named(c, "event", e.event.as_str()),
                     state: named(c, "state", e.to.as_str()),
                     channel: named(c, "channel", e.channel.as_str()),
                     by: e.actor.clone(),

@@ -588,6 +588,20 @@ both_engines!(
             s.ctx.store.card("110000000077").await.unwrap().unwrap().social_security,
             SocialSecurityState::Active
         );
+        // The published table and the public page say so.
+        let (_, cells) = holder.get("/api/v1/reference/services").await;
+        let marked: Vec<&Value> = cells
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["suspended"] == true)
+            .collect();
+        assert!(!marked.is_empty(), "{cells}");
+        assert!(marked
+            .iter()
+            .all(|c| c["service"] == "temporary_loss" && c["channel"] == "jingtong"));
+        let page = crate::common::page(&crate::common::client(), other.url("/services"), None).await;
+        assert!(page.contains("暂停办理"), "{page}");
 
         // What the guides close cannot be suspended (or opened); unknown names are not found.
         let (st, v) = put(

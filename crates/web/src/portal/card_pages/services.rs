@@ -1,4 +1,5 @@
-//! 办事渠道: the SPEC §7.4 table, service by service, drawn from the domain's matrix (public).
+//! 办事渠道: the SPEC §7.4 table, service by service, drawn from the domain's matrix (public), with the services
+//! the bureau has suspended on a channel for now marked so.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -39,7 +40,12 @@ pub async fn services_page(
     headers: axum::http::HeaderMap,
     uri: axum::http::Uri,
 ) -> Response {
+    use axum::response::IntoResponse;
     let prefs = super::super::pages::Prefs::from_headers(&headers);
+    let suspended = match sscard_app::channel_policy::suspensions(&state.ctx).await {
+        Ok(s) => s,
+        Err(e) => return crate::problem::ApiError::from(e).into_response(),
+    };
     let m = |id: &str| state.i18n.format(prefs.lang, id, &[]);
     let (sep, open, close) = if prefs.lang == crate::i18n::Lang::En {
         (", ", "(", ")")
@@ -64,6 +70,12 @@ pub async fn services_page(
                             .into_iter()
                             .map(|a| {
                                 let x = cell(s, ch, a);
+                                if x.allowed && suspended.contains(s, ch) {
+                                    return ServiceCellView {
+                                        allowed: false,
+                                        text: m("services_suspended"),
+                                    };
+                                }
                                 let conditions: Vec<String> = x
                                     .conditions
                                     .iter()
