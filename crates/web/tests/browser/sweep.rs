@@ -144,7 +144,8 @@ fn visits(pattern: &str, r: &Records) -> Option<Vec<(Who, String)>> {
         | "/admin/reports/applications"
         | "/admin/cases"
         | "/admin/reference"
-        | "/admin/accounts" => at(Admin),
+        | "/admin/accounts"
+        | "/admin/policy" => at(Admin),
         "/admin/accounts/{id}" => vec![(Admin, r.account.clone())],
         "/admin/reports/{report}" => ["production", "replacements", "employers", "services", "sms"]
             .iter()
