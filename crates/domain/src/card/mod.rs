@@ -10,6 +10,7 @@
 //! - [`transition`]: the append-only record of every change.
 //! - [`texts`]: what the holder is told of each change.
 
+pub mod channel_suspensions;
 pub mod channels;
 pub mod info;
 pub mod lifecycle;

@@ -11,7 +11,8 @@
 //!   flag, due dates and the calendar, the campaign and instant cards.
 //! - `cards`: the card's life: the channel matrix, online services, the 15-day release, the service password.
 //! - `console`: the bureau's console: imports as background jobs, their reports and refusals.
-//! - `console_records`: case lookup, reference data with its history, staff accounts.
+//! - `console_records`: case lookup, reference data with its history.
+//! - `console_staff`: staff accounts, the campaign period, services suspended on a channel.
 //! - `http`: health, readiness (and a stopped database), problems, limits, headers, shutdown.
 //! - `oidc`: logging in through a real OpenID Connect provider.
 //! - `portal_auth`: the portal's doors and redirects.
@@ -32,6 +33,7 @@ mod cards;
 mod collective;
 mod console;
 mod console_records;
+mod console_staff;
 mod contracts;
 mod http;
 mod minors;
