@@ -321,3 +321,21 @@ pub async fn staff(
 pub async fn staff_account(ctx: &AppContext, id: &str) -> Result<Option<Account>, AccountError> {
     Ok(ctx.store.account(id).await?.filter(|a| STAFF_ROLES.contains(&a.role())))
 }
+
+/// How a change's author reads on a page: each account id's username (its id when it has none or is gone).
+pub async fn who(ctx: &AppContext, ids: &[&str]) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    let mut names = std::collections::HashMap::new();
+    for id in ids {
+        if names.contains_key(*id) {
+            continue;
+        }
+        let name = ctx
+            .store
+            .account(id)
+            .await?
+            .and_then(|a| a.username.map(|u| u.as_str().to_string()))
+            .unwrap_or_else(|| (*id).to_string());
+        names.insert((*id).to_string(), name);
+    }
+    Ok(names)
+}

@@ -51,59 +51,48 @@ fn text(v: &Option<String>, field: &str, max: usize, errors: &mut Vec<FieldError
     }
 }
 
+/// A known district code, typed (checked before the text fields, so its message comes first).
+fn district(ctx: &AppContext, typed: &Typed, errors: &mut Vec<FieldError>) -> String {
+    let d = typed.district.as_deref().map(str::trim).unwrap_or_default().to_string();
+    if d.is_empty() {
+        errors.push(fe("district", "required"));
+    } else if ctx.codes.district(&d).is_none() {
+        errors.push(fe("district", "invalid_choice"));
+    }
+    d
+}
+
 /// The record `typed` describes, or what is wrong with each field.
 pub fn parse(ctx: &AppContext, kind: ReferenceKind, code: &str, typed: &Typed) -> Result<ReferenceRecord, ChangeError> {
     let mut errors = Vec::new();
-    let mut district = || {
-        let d = typed.district.as_deref().map(str::trim).unwrap_or_default().to_string();
-        if d.is_empty() {
-            errors.push(fe("district", "required"));
-        } else if ctx.codes.district(&d).is_none() {
-            errors.push(fe("district", "invalid_choice"));
-        }
-        d
-    };
     let record = match kind {
-        ReferenceKind::Bank => {
-            let mut errors = Vec::new();
-            let bank = Bank {
-                code: code.to_string(),
-                short: text(&typed.short, "short", 20, &mut errors),
-                name_zh: text(&typed.name_zh, "name_zh", 100, &mut errors),
-                name_en: text(&typed.name_en, "name_en", 100, &mut errors),
-                supports_online_replacement: typed.supports_online_replacement,
-            };
-            if !errors.is_empty() {
-                return Err(ChangeError::Invalid(errors));
-            }
-            ReferenceRecord::Bank(bank)
-        }
+        ReferenceKind::Bank => ReferenceRecord::Bank(Bank {
+            code: code.to_string(),
+            short: text(&typed.short, "short", 20, &mut errors),
+            name_zh: text(&typed.name_zh, "name_zh", 100, &mut errors),
+            name_en: text(&typed.name_en, "name_en", 100, &mut errors),
+            supports_online_replacement: typed.supports_online_replacement,
+        }),
         ReferenceKind::Branch => {
-            let district = district();
-            let mut rest = Vec::new();
-            let branch = Branch {
+            let district = district(ctx, typed, &mut errors);
+            ReferenceRecord::Branch(Branch {
                 code: code.to_string(),
                 bank: code.split('-').next().unwrap_or_default().to_string(),
-                name: text(&typed.name, "name", 100, &mut rest),
+                name: text(&typed.name, "name", 100, &mut errors),
                 district,
-                address: text(&typed.address, "address", 200, &mut rest),
+                address: text(&typed.address, "address", 200, &mut errors),
                 accepts_pickup: typed.accepts_pickup,
                 instant_issuance: typed.instant_issuance,
-            };
-            errors.extend(rest);
-            ReferenceRecord::Branch(branch)
+            })
         }
         ReferenceKind::Outlet => {
-            let district = district();
-            let mut rest = Vec::new();
-            let outlet = Outlet {
+            let district = district(ctx, typed, &mut errors);
+            ReferenceRecord::Outlet(Outlet {
                 code: code.to_string(),
-                name: text(&typed.name, "name", 100, &mut rest),
+                name: text(&typed.name, "name", 100, &mut errors),
                 district,
-                address: text(&typed.address, "address", 200, &mut rest),
-            };
-            errors.extend(rest);
-            ReferenceRecord::Outlet(outlet)
+                address: text(&typed.address, "address", 200, &mut errors),
+            })
         }
     };
     if errors.is_empty() {

@@ -100,15 +100,6 @@ impl ReportKind {
         }
         Counted::parse(name).map(|c| Ok(ReportKind::Counted(c)))
     }
-
-    pub const NAMES: [&'static str; 6] = [
-        "applications",
-        "production",
-        "replacements",
-        "employers",
-        "services",
-        "sms",
-    ];
 }
 
 /// A report: each day's count per group, broken down.

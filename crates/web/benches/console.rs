@@ -82,6 +82,18 @@ async fn admin(ctx: &sscard_app::AppContext) -> (String, String) {
     (secrets[0].clone(), secrets[1].clone())
 }
 
+/// A bearer-authenticated GET answered with JSON.
+async fn get_json(http: &reqwest::Client, url: impl reqwest::IntoUrl, token: &str) -> serde_json::Value {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn serve(ctx: &sscard_app::AppContext) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -145,15 +157,7 @@ async fn report(n: usize, rounds: usize) {
         use_case.push(t.elapsed());
         assert_eq!(r.total, n as u64);
         let t = Instant::now();
-        let v: serde_json::Value = http
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = get_json(&http, &url, &token).await;
         api.push(t.elapsed());
         assert_eq!(v["total"].as_u64(), Some(n as u64), "{v}");
     }
@@ -298,27 +302,11 @@ where
         .unwrap();
     assert!(r.status().is_redirection() || r.status().is_success(), "{}", r.status());
     let spooled = t.elapsed();
-    let jobs: serde_json::Value = http
-        .get(format!("{base}/api/v1/admin/imports"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jobs = get_json(&http, format!("{base}/api/v1/admin/imports"), &token).await;
     let job = jobs.as_array().unwrap()[0].clone();
     let url = format!("{base}/api/v1/admin/imports/registry/{}", job["id"].as_str().unwrap());
     let done = loop {
-        let v: serde_json::Value = http
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = get_json(&http, &url, &token).await;
         if v["state"] != "running" {
             break v;
         }

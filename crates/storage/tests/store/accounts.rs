@@ -685,18 +685,7 @@ both_engines!(
             .await
             .unwrap()
             .unwrap();
-        let session = SessionRecord {
-            id: "ds1".into(),
-            account: Some("d1".into()),
-            kind: SessionKind::Cookie,
-            channel: Channel::Web,
-            client_id: None,
-            csrf: "c".into(),
-            created_at: now(),
-            expires_at: now() + Duration::hours(1),
-            ip: None,
-            user_agent: None,
-        };
+        let session = live_cookie("ds1", "d1", Channel::Web);
         s.create_session(&session, None).await.unwrap();
         let mut audit = entry(AuditAction::StateChanged, Role::Admin, None);
         audit.record = Some("account:d1:disabled".into());
@@ -747,18 +736,7 @@ both_engines!(
             .await
             .unwrap()
             .unwrap();
-        let session = SessionRecord {
-            id: "cs1".into(),
-            account: Some("c1".into()),
-            kind: SessionKind::Cookie,
-            channel: Channel::BankOutlet,
-            client_id: None,
-            csrf: "c".into(),
-            created_at: now(),
-            expires_at: now() + Duration::hours(1),
-            ip: None,
-            user_agent: None,
-        };
+        let session = live_cookie("cs1", "c1", Channel::BankOutlet);
         s.create_session(&session, None).await.unwrap();
         let audit = entry(AuditAction::AccountChanged, Role::Admin, None);
         let password = AccountChange::Password {
@@ -807,3 +785,19 @@ both_engines!(
         assert!(s.accounts_with_role(Role::Admin, 10).await.unwrap().is_empty());
     }
 );
+
+/// A cookie session of `account` on `channel`, live for an hour.
+fn live_cookie(id: &str, account: &str, channel: Channel) -> SessionRecord {
+    SessionRecord {
+        id: id.into(),
+        account: Some(account.into()),
+        kind: SessionKind::Cookie,
+        channel,
+        client_id: None,
+        csrf: "c".into(),
+        created_at: now(),
+        expires_at: now() + Duration::hours(1),
+        ip: None,
+        user_agent: None,
+    }
+}

@@ -101,7 +101,15 @@ fn sections(c: &PageCtx, case: &Case, page: &mut CasesPage) {
     for k in &case.cards {
         let card = &k.card;
         let mut facts = vec![
-            (c.m("case_bank"), card.bank.clone()),
+            (
+                c.m("case_bank"),
+                c.state
+                    .ctx
+                    .codes
+                    .bank(&card.bank)
+                    .map(|b| if c.en() { b.name_en.clone() } else { b.name_zh.clone() })
+                    .unwrap_or_else(|| card.bank.clone()),
+            ),
             (c.m("case_issued"), card.issued_on.to_string()),
             (
                 c.m("mycard_social_security"),

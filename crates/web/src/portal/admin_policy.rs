@@ -45,8 +45,16 @@ csrf_pages!(OpeningsPage);
 async fn show(c: &PageCtx, problems: FieldErrors, status: StatusCode, typed: Option<(&str, &str)>) -> PageResult {
     let open = c.m("opening_open");
     let date_or_open = |v: &str| if v.is_empty() { open.clone() } else { v.to_string() };
-    let openings = apps::openings(&c.state.ctx)
-        .await?
+    let openings = apps::openings(&c.state.ctx).await?;
+    let ids: Vec<&str> = openings
+        .iter()
+        .flat_map(|o| o.changes.iter().map(|ch| ch.by.as_str()))
+        .collect();
+    let who = sscard_app::accounts::who(&c.state.ctx, &ids)
+        .await
+        .map_err(ApiError::from)?;
+    let by = |id: String| who.get(&id).cloned().unwrap_or(id);
+    let openings = openings
         .into_iter()
         .map(|o| OpeningLine {
             category: o.category,
@@ -66,7 +74,7 @@ async fn show(c: &PageCtx, problems: FieldErrors, status: StatusCode, typed: Opt
                 .into_iter()
                 .map(|ch| ChangeLine {
                     at: ch.at.format("%Y-%m-%d %H:%M").to_string(),
-                    by: ch.by,
+                    by: by(ch.by),
                     previous: ch.previous.as_deref().map(date_or_open).unwrap_or_else(|| "—".into()),
                     value: date_or_open(&ch.value),
                 })
@@ -150,6 +158,13 @@ async fn policy_page(c: &PageCtx, typed: Option<String>, problems: FieldErrors, 
         .await
         .map_err(ApiError::from)?;
     let suspension_changes = sscard_app::channel_policy::changes(ctx).await.map_err(ApiError::from)?;
+    let ids: Vec<&str> = changes
+        .iter()
+        .chain(&suspension_changes)
+        .map(|ch| ch.by.as_str())
+        .collect();
+    let who = sscard_app::accounts::who(ctx, &ids).await.map_err(ApiError::from)?;
+    let by = |id: String| who.get(&id).cloned().unwrap_or(id);
     let named = |prefix: &str, code: &str| c.m(&format!("{prefix}-{code}"));
     let page = PolicyPage {
         period: typed.unwrap_or_else(|| sscard_app::campaign::CampaignPeriod::as_setting(period)),
@@ -158,7 +173,7 @@ async fn policy_page(c: &PageCtx, typed: Option<String>, problems: FieldErrors, 
             .into_iter()
             .map(|ch| ChangeLine {
                 at: ch.at.format("%Y-%m-%d %H:%M").to_string(),
-                by: ch.by,
+                by: by(ch.by),
                 previous: ch.previous.unwrap_or_else(|| "—".into()),
                 value: ch.value,
             })
@@ -225,7 +240,7 @@ async fn policy_page(c: &PageCtx, typed: Option<String>, problems: FieldErrors, 
             .into_iter()
             .map(|ch| ChangeLine {
                 at: ch.at.format("%Y-%m-%d %H:%M").to_string(),
-                by: ch.by,
+                by: by(ch.by),
                 previous: ch.previous.unwrap_or_default(),
                 value: ch.value,
             })

@@ -154,6 +154,10 @@ async fn show(
         .map_err(ApiError::from)?
         .ok_or(ApiError::NotFound)?;
     let current = ReferenceItem::from(&r.record);
+    let ids: Vec<&str> = r.changes.iter().map(|ch| ch.by.as_str()).collect();
+    let who = sscard_app::accounts::who(&c.state.ctx, &ids)
+        .await
+        .map_err(ApiError::from)?;
     let page = RecordPage {
         kind: plural(kind).into(),
         code: code.into(),
@@ -177,7 +181,7 @@ async fn show(
             .iter()
             .map(|ch| ChangeLine {
                 at: ch.at.format("%Y-%m-%d %H:%M").to_string(),
-                by: ch.by.clone(),
+                by: who.get(&ch.by).cloned().unwrap_or_else(|| ch.by.clone()),
                 what: difference(&ch.before, &ch.after),
             })
             .collect(),

@@ -147,9 +147,6 @@ pub async fn daily(c: PageCtx, Path(report): Path<String>, Query(p): Query<Repor
 }
 
 async fn show(c: PageCtx, report: String, p: ReportParams) -> PageResult {
-    if !ReportKind::NAMES.contains(&report.as_str()) {
-        return Err(crate::problem::ApiError::NotFound.into());
-    }
     let applications = report == "applications";
     let mut page = ReportPage {
         title: c.m(&format!("report_title-{report}")),

@@ -352,5 +352,9 @@ both_engines!(
         assert_eq!(r.status().as_u16(), 303);
         let page = crate::common::page(&c, s.url("/admin/reference/branches/102-0101"), Some(&cookie)).await;
         assert!(page.contains("id=\"history\"") && page.contains("改过的名字"), "{page}");
+        assert!(
+            page.contains(">admin1</td>"),
+            "the author by username, not account id: {page}"
+        );
     }
 );

@@ -206,6 +206,7 @@ both_engines!(
             page.contains("id=\"campaign-history\"") && page.contains("2026-11-01..2026-12-31"),
             "{page}"
         );
+        assert!(page.contains(">admin1</td>"), "the author by username: {page}");
         // In force through the API at once.
         let admin = caller(&s, ADMIN).await;
         let (_, v) = admin.get("/api/v1/admin/campaign").await;
