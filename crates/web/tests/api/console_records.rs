@@ -155,6 +155,7 @@ fn branch(accepts_pickup: bool, name: &str) -> Value {
 both_engines!(
     a_branch_is_changed_with_its_history_unless_cards_wait_there,
     |db: TestDb| async move {
+        let url = db.url.clone();
         let s = Server::start(db, Mode::Demo).await;
         world::seed(&s.ctx).await;
         let admin = caller(&s, ADMIN).await;
@@ -190,9 +191,17 @@ both_engines!(
         // The same again changes nothing and keeps nothing.
         let (_, v) = put(&admin, path, branch(true, "工行建国路支行")).await;
         assert_eq!(v["changes"].as_array().unwrap().len(), 1);
-        // The public list shows the new name at once.
+        // The public list shows the new name at once, on this instance and on another.
         let (_, list) = admin.get("/api/v1/reference/branches?bank=102").await;
         assert!(list.to_string().contains("工行建国路支行"), "{list}");
+        let ctx = sscard_testkit::context(sscard_storage::connect(&url).await.unwrap(), s.clock.clone());
+        let other = Server::serve(ctx, s.clock.clone(), sscard_web::WebConfig::default()).await;
+        let list: Value = crate::common::json(
+            &crate::common::client(),
+            other.url("/api/v1/reference/branches?bank=102"),
+        )
+        .await;
+        assert!(list.to_string().contains("工行建国路支行"), "another instance: {list}");
         // A branch with nothing waiting may stop taking pickups.
         let (st, v) = put(&admin, "/api/v1/admin/reference/branches/102-0105", branch(false, "x")).await;
         assert_eq!(st, 200, "{v}");
